@@ -1,0 +1,5 @@
+"""Entry point for ``python -m termii_desk``."""
+
+from termii_desk.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,185 @@
+"""The desk's one operation, shared by the window and the command line: place a call and record it.
+
+Runs on a worker thread in the window; nothing here touches Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+import requests
+
+from termii_desk.core.client import TermiiClient, make_session
+from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
+from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryStore
+from termii_desk.core.keystore import KeyStore
+from termii_desk.core.logs import register_secret
+from termii_desk.core.results import BalanceResult, VoiceCallResult
+from termii_desk.core.settings import Settings
+from termii_desk.core.validation import Code, PhoneNumber
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallAttempt:
+    """One attempt, whatever became of it. ``message`` is the sentence to show the agent."""
+
+    outcome: Outcome
+    phone: PhoneNumber
+    code_masked: str
+    result: VoiceCallResult | None
+    error: DeskError | None
+    history_id: int | None
+    history_problem: str | None
+    duration_ms: int
+
+    @property
+    def message(self) -> str:
+        if self.error is not None:
+            return str(self.error)
+        assert self.result is not None
+        parts = [f"Call to {self.phone.display} placed."]
+        if self.result.message_id:
+            parts.append(f"Message id {self.result.message_id}.")
+        return " ".join(parts)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.error is None else self.error.exit_code
+
+
+class Desk:
+    """Builds the Termii client from settings and the stored key, places calls, records them in history."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        keystore: KeyStore,
+        history: HistoryStore,
+        *,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.settings = settings
+        self.keystore = keystore
+        self.history = history
+        self._session = session
+        self._client: TermiiClient | None = None
+        self._client_key: str | None = None
+        self._lock = threading.Lock()
+        self.currency: str | None = None  # Termii's call answer has no currency: remembered from the balance
+
+    def update_settings(self, settings: Settings) -> None:
+        with self._lock:
+            if settings.ca_bundle != self.settings.ca_bundle and self._session is not None:
+                self._session.close()
+                self._session = None
+            self.settings = settings
+            self._client = None
+
+    def forget_client(self) -> None:
+        """After the key changed: the next request builds a client with the new key."""
+        with self._lock:
+            self._client = None
+
+    def client(self) -> TermiiClient:
+        """The client for the current key and settings. Raises ``ConfigError`` (no key, bad URL, no keyring)."""
+        key = self.keystore.get()
+        if not key:
+            raise ConfigError("No Termii API key is set: add it in Settings (or `termii-desk key set`).")
+        register_secret(key)
+        with self._lock:
+            if self._client is None or self._client_key != key:
+                if self._session is None:
+                    self._session = make_session(self.settings.ca_bundle)
+                self._client = TermiiClient(
+                    self.settings.base_url,
+                    key,
+                    session=self._session,
+                    connect_timeout=self.settings.connect_timeout,
+                    read_timeout=self.settings.read_timeout,
+                )
+                self._client_key = key
+            return self._client
+
+    def check_balance(self) -> BalanceResult:
+        result = self.client().get_balance()
+        if result.currency:
+            self.currency = result.currency
+        return result
+
+    def recently_called(self, phone: PhoneNumber) -> datetime | None:
+        """When this number was called within the cooldown, or None. Never raises."""
+        if self.settings.cooldown_seconds <= 0:
+            return None
+        try:
+            last = self.history.last_sent_to(phone.digits)
+        except HistoryError:
+            return None
+        if last and datetime.now(timezone.utc) - last < timedelta(seconds=self.settings.cooldown_seconds):
+            return last
+        return None
+
+    def apply_retention(self) -> int:
+        days = self.settings.history_retention_days
+        return self.history.purge_older_than(days) if days > 0 else 0
+
+    def place_call(self, phone: PhoneNumber, code: Code) -> CallAttempt:
+        """Place one voice call and record it. Never raises for anything the agent can act on.
+
+        Raises ``ConfigError`` only when nothing was attempted (no key, bad base URL, no keyring).
+        """
+        register_secret(code.digits)
+        client = self.client()
+        history_problem: str | None = None
+        row_id: int | None = None
+        try:
+            row_id = self.history.start_attempt(phone.digits, code, client.host)
+        except HistoryError as exc:
+            history_problem = str(exc)
+        started = time.monotonic()
+        result: VoiceCallResult | None = None
+        error: DeskError | None = None
+        outcome = Outcome.UNKNOWN
+        try:
+            result = client.send_voice_call(phone, code)
+            outcome = Outcome.SENT
+        except TermiiError as exc:
+            error, outcome = exc, exc.outcome
+        except Exception:
+            log.exception("unexpected failure while placing a call")
+            error = TermiiError(
+                "Something unexpected went wrong while placing the call; it may have been placed. "
+                "Check before sending again.",
+                outcome=Outcome.UNKNOWN,
+            )
+        finally:
+            duration_ms = int((time.monotonic() - started) * 1000)
+            if row_id is not None:
+                history_problem = self._complete(row_id, outcome, duration_ms, result, error) or history_problem
+        log.info("call to …%s: %s in %d ms", phone.digits[-4:], outcome.value, duration_ms)
+        return CallAttempt(outcome, phone, code.masked, result, error, row_id, history_problem, duration_ms)
+
+    def _complete(
+        self, row_id: int, outcome: Outcome, duration_ms: int, result: VoiceCallResult | None, error: DeskError | None
+    ) -> str | None:
+        termii_error = error if isinstance(error, TermiiError) else None
+        try:
+            self.history.complete_attempt(
+                row_id,
+                outcome=outcome,
+                duration_ms=duration_ms,
+                http_status=result.http_status if result else (termii_error.http_status if termii_error else None),
+                message_id=result.message_id if result else None,
+                termii_message=result.message if result else (termii_error.termii_message if termii_error else None),
+                balance=result.balance.raw if result and result.balance else None,
+                currency=self.currency if result and result.balance else None,
+                error=str(error) if error else (None if result else INTERRUPTED_TEXT),
+            )
+        except HistoryError as exc:
+            return str(exc)
+        return None

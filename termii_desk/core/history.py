@@ -1,0 +1,315 @@
+"""History of every call attempt, in SQLite: written before the request goes out, completed after.
+
+A crash between the two leaves a visible ``unknown`` row. Codes are stored masked, never whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import io
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from termii_desk import __version__
+from termii_desk.core.errors import DeskError, Outcome
+from termii_desk.core.validation import Code
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+INTERRUPTED_TEXT = (
+    "The desk stopped before Termii answered; the call may have been placed. Check before sending again."
+)
+_MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (
+        """CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            time_utc TEXT NOT NULL,
+            os_user TEXT NOT NULL,
+            app_version TEXT NOT NULL,
+            base_host TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            code_masked TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            http_status INTEGER,
+            message_id TEXT,
+            termii_message TEXT,
+            balance TEXT,
+            currency TEXT,
+            duration_ms INTEGER,
+            error TEXT
+        )""",
+        "CREATE INDEX attempts_phone ON attempts (phone)",
+        "CREATE INDEX attempts_time ON attempts (time_utc)",
+    ),
+}
+
+
+class HistoryError(DeskError):
+    """History could not be read or written. Calls still work; the agent is told what is wrong."""
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    id: int
+    time_utc: str
+    os_user: str
+    app_version: str
+    base_host: str
+    phone: str
+    code_masked: str
+    outcome: str
+    http_status: int | None
+    message_id: str | None
+    termii_message: str | None
+    balance: str | None
+    currency: str | None
+    duration_ms: int | None
+    error: str | None
+
+    @property
+    def time(self) -> datetime:
+        return datetime.fromisoformat(self.time_utc)
+
+    @property
+    def completed(self) -> bool:
+        return self.duration_ms is not None
+
+
+_COLUMNS = ", ".join(f.name for f in fields(HistoryRow))
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (containers, services)
+        return ""
+
+
+def _explain(exc: sqlite3.Error) -> str:
+    text = str(exc).lower()
+    if "full" in text:
+        return "History could not be saved: the disk is full. Free some space; calls still work."
+    if "readonly" in text or "read-only" in text:
+        return "History could not be saved: its folder is read-only. Calls still work."
+    if "locked" in text or "busy" in text:
+        return "History is busy in another Termii Desk window; the attempt could not be saved."
+    return f"History could not be saved ({exc.__class__.__name__}). Calls still work."
+
+
+class HistoryStore:
+    """One SQLite file (or memory). Safe to use from the GUI thread and one worker at a time.
+
+    ``notice`` holds a sentence for the agent when the file had to be moved aside or could not be used.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.notice: str | None = None
+        self._lock = threading.Lock()
+        self._conn = self._open(path)
+
+    # -- opening ------------------------------------------------------------------------------------
+
+    def _open(self, path: Path | None) -> sqlite3.Connection:
+        if path is None:
+            return self._connect(":memory:")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return self._connect(str(path))
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "newer" in str(exc):
+                self.notice = str(exc)
+            elif _is_corruption(exc):
+                moved = self._move_aside(path)
+                self.notice = (
+                    f"The history file was damaged; it was moved aside to {moved.name} and a new history started."
+                )
+                try:
+                    return self._connect(str(path))
+                except sqlite3.Error as again:
+                    self.notice += " " + _explain(again)
+            else:
+                self.notice = _explain(exc).replace("could not be saved", "cannot be opened")
+        except OSError as exc:
+            self.notice = f"History cannot be opened ({exc.strerror or exc.__class__.__name__}). Calls still work."
+        self.notice = (self.notice or "History is unavailable.") + " This session's attempts are kept in memory only."
+        log.warning("%s", self.notice)
+        return self._connect(":memory:")
+
+    @staticmethod
+    def _connect(target: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(target, check_same_thread=False, timeout=5.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise sqlite3.OperationalError(
+                    f"The history file was written by a newer Termii Desk (schema {version}); update Termii Desk "
+                    "to see it. It was left untouched."
+                )
+            if target != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            for step in range(version + 1, SCHEMA_VERSION + 1):
+                conn.execute("BEGIN IMMEDIATE")
+                for statement in _MIGRATIONS[step]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {step}")
+                conn.execute("COMMIT")
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    @staticmethod
+    def _move_aside(path: Path) -> Path:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        target = path.with_name(f"{path.name}.damaged-{stamp}")
+        for suffix in ("", "-wal", "-shm"):
+            source = Path(str(path) + suffix)
+            if source.exists():
+                source.replace(Path(str(target) + suffix))
+        return target
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    # -- writing ------------------------------------------------------------------------------------
+
+    def start_attempt(self, phone_digits: str, code: Code, base_host: str) -> int:
+        """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``."""
+        return self._write(
+            "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+             INTERRUPTED_TEXT),
+        )
+
+    def complete_attempt(
+        self,
+        row_id: int,
+        *,
+        outcome: Outcome,
+        duration_ms: int,
+        http_status: int | None = None,
+        message_id: str | None = None,
+        termii_message: str | None = None,
+        balance: str | None = None,
+        currency: str | None = None,
+        error: str | None = None,
+    ) -> None:
+        self._write(
+            "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?, termii_message = ?,"
+            " balance = ?, currency = ?, error = ? WHERE id = ?",
+            (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error, row_id),
+        )
+
+    def purge_older_than(self, days: int) -> int:
+        """Delete attempts older than ``days`` days; returns how many."""
+        cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        with self._lock:
+            try:
+                return self._conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount
+            except sqlite3.Error as exc:
+                raise HistoryError(_explain(exc)) from None
+
+    def _write(self, sql: str, params: tuple[object, ...]) -> int:
+        with self._lock:
+            try:
+                cursor = self._conn.execute(sql, params)
+            except sqlite3.Error as exc:
+                log.warning("history write failed: %s", exc.__class__.__name__)
+                raise HistoryError(_explain(exc)) from None
+            return int(cursor.lastrowid or 0)
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+        """Newest first. Pass the last row's id as ``before_id`` for the next page."""
+        where, params = self._where(phone_filter)
+        if before_id is not None:
+            where.append("id < ?")
+            params.append(before_id)
+        sql = f"SELECT {_COLUMNS} FROM attempts"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(max(0, limit))
+        return [HistoryRow(*r) for r in self._read(sql, params)]
+
+    def count(self, phone_filter: str = "") -> int:
+        where, params = self._where(phone_filter)
+        sql = "SELECT count(*) FROM attempts" + (" WHERE " + " AND ".join(where) if where else "")
+        return int(self._read(sql, params)[0][0])
+
+    def get(self, row_id: int) -> HistoryRow | None:
+        rows = self._read(f"SELECT {_COLUMNS} FROM attempts WHERE id = ?", [row_id])
+        return HistoryRow(*rows[0]) if rows else None
+
+    def last_sent_to(self, phone_digits: str) -> datetime | None:
+        """When this number was last called successfully (or possibly), for the cooldown question."""
+        rows = self._read(
+            "SELECT time_utc FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown') ORDER BY id DESC LIMIT 1",
+            [phone_digits],
+        )
+        return datetime.fromisoformat(rows[0][0]) if rows else None
+
+    @staticmethod
+    def _where(phone_filter: str) -> tuple[list[str], list[object]]:
+        digits = "".join(ch for ch in phone_filter if ch in "0123456789")
+        if not digits:
+            return [], []
+        return ["phone LIKE ?"], [f"%{digits}%"]
+
+    def _read(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
+        with self._lock:
+            try:
+                return self._conn.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                log.warning("history read failed: %s", exc.__class__.__name__)
+                raise HistoryError(_explain(exc).replace("saved", "read")) from None
+
+
+def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
+    text = str(exc).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text
+
+
+CSV_FIELDS = ("time_utc", "phone", "code_masked", "outcome", "http_status", "message_id", "termii_message",
+              "balance", "currency", "duration_ms", "error", "base_host", "os_user", "app_version")
+
+
+def rows_to_csv(rows: Iterable[HistoryRow]) -> str:
+    """CSV for export. Cells that a spreadsheet would run as a formula are quoted with a leading '."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_FIELDS)
+    for row in rows:
+        cells = []
+        for name in CSV_FIELDS:
+            value = getattr(row, name)
+            text = "" if value is None else str(value)
+            if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+                text = "'" + text
+            cells.append(text)
+        writer.writerow(cells)
+    return out.getvalue()
+
+
+def elapsed_ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)

@@ -1,0 +1,142 @@
+"""The Termii API key: kept in the operating system's keyring, never in a file.
+
+``TERMII_API_KEY`` in the environment takes precedence and is never stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from termii_desk.core.errors import KeyringUnavailableError
+
+SERVICE = "termii-desk"
+USERNAME = "api-key"
+KEY_ENV = "TERMII_API_KEY"
+
+NO_KEYRING_MESSAGE = (
+    "No system keyring is available to keep the API key. On Linux, install and unlock a Secret Service "
+    "(GNOME Keyring or KWallet); or set TERMII_API_KEY for this session. The key is never written to a file."
+)
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    """Where the key comes from, shown without the key itself."""
+
+    source: str  # "environment", "keyring", "session" (memory only) or "none"
+    backend: str  # the keyring backend's name, or "" when none works
+    last4: str  # the key's last four characters, or ""
+    problem: str  # why the keyring cannot be used, or ""
+
+    @property
+    def has_key(self) -> bool:
+        return self.source != "none"
+
+    def describe(self) -> str:
+        if self.source == "environment":
+            return f"Using the key from {KEY_ENV} (ending …{self.last4}); it is not stored."
+        if self.source == "session":
+            return f"Using a key kept in memory for this session only (ending …{self.last4})."
+        if self.source == "keyring":
+            return f"Key ending …{self.last4} is stored in {self.backend}."
+        if self.problem:
+            return self.problem
+        return f"No API key is stored in {self.backend}. Add it in Settings or with `termii-desk key set`."
+
+
+class KeyStore:
+    """get / set / delete / status of the API key.
+
+    ``backend`` is a keyring backend; by default the one ``keyring`` picks for this system. The ``keyring``
+    package is imported on first use, not at start, because its backend discovery is slow.
+    """
+
+    def __init__(self, backend: Any = None, environ: dict[str, str] | None = None) -> None:
+        self._backend = backend
+        self._environ = os.environ if environ is None else environ
+        self._session_key: str | None = None
+
+    def _keyring(self) -> Any:
+        if self._backend is None:
+            import keyring
+
+            self._backend = keyring.get_keyring()
+        backend = self._backend
+        module = type(backend).__module__
+        # Refuse backends that keep secrets in plain files or nowhere: the key must not land on disk.
+        if module.startswith(("keyring.backends.fail", "keyrings.alt", "keyring.backends.null")):
+            raise KeyringUnavailableError(NO_KEYRING_MESSAGE)
+        return backend
+
+    def backend_name(self) -> str:
+        try:
+            backend = self._keyring()
+        except KeyringUnavailableError:
+            return ""
+        return str(getattr(backend, "name", type(backend).__name__))
+
+    def use_for_session(self, key: str) -> None:
+        """Keep a key in memory only, for when no keyring works. Never written anywhere."""
+        self._session_key = key.strip() or None
+
+    def get(self) -> str | None:
+        env_key = self._environ.get(KEY_ENV, "").strip()
+        if env_key:
+            return env_key
+        if self._session_key:
+            return self._session_key
+        return self._call("get_password", SERVICE, USERNAME) or None
+
+    def set(self, key: str) -> None:
+        key = key.strip()
+        if not key:
+            raise ValueError("empty key")
+        self._call("set_password", SERVICE, USERNAME, key)
+
+    def delete(self) -> None:
+        """Remove the stored key; nothing to delete is not an error."""
+        import keyring.errors
+
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            self._call("delete_password", SERVICE, USERNAME)
+        self._session_key = None
+
+    def status(self) -> KeyStatus:
+        env_key = self._environ.get(KEY_ENV, "").strip()
+        if env_key:
+            return KeyStatus("environment", "", env_key[-4:], "")
+        try:
+            backend_name = self.backend_name() or "no keyring"
+            stored = self._call("get_password", SERVICE, USERNAME)
+        except KeyringUnavailableError as exc:
+            if self._session_key:
+                return KeyStatus("session", "", self._session_key[-4:], str(exc))
+            return KeyStatus("none", "", "", str(exc))
+        if stored:
+            return KeyStatus("keyring", backend_name, stored[-4:], "")
+        if self._session_key:
+            return KeyStatus("session", backend_name, self._session_key[-4:], "")
+        return KeyStatus("none", backend_name, "", "")
+
+    def _call(self, method: str, *args: str) -> Any:
+        import keyring.errors
+
+        backend = self._keyring()
+        try:
+            return getattr(backend, method)(*args)
+        except keyring.errors.PasswordDeleteError:
+            raise
+        except keyring.errors.NoKeyringError:
+            raise KeyringUnavailableError(NO_KEYRING_MESSAGE) from None
+        except keyring.errors.KeyringLocked:
+            raise KeyringUnavailableError(
+                "The system keyring is locked. Unlock it (log in to the desktop session) and try again."
+            ) from None
+        except Exception as exc:  # D-Bus and backend errors come in many classes; none may leak the key
+            raise KeyringUnavailableError(
+                f"The system keyring did not answer ({type(exc).__name__}). Check that it is running and "
+                "unlocked, or set TERMII_API_KEY for this session."
+            ) from None

@@ -1,0 +1,177 @@
+"""Validation of what an agent types: the customer's phone number and the code to read out.
+
+Pure functions, no Qt. The code rules live here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from termii_desk.core.errors import InputError
+
+CODE_MIN_LENGTH = 4
+CODE_MAX_LENGTH = 8
+DEFAULT_CODE_LENGTH = 6
+# Longest paste worth parsing: anything longer is not a phone number or a code, and parsing it would
+# only cost time on the GUI thread.
+MAX_INPUT_LENGTH = 64
+
+_ASCII_DIGITS = frozenset("0123456789")
+# What agents paste around a phone number: spaces (incl. no-break), dots, dashes, slashes, brackets.
+_PHONE_PUNCTUATION = frozenset(" \t\u00a0.-/()")
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A validated phone number in the forms the desk needs."""
+
+    digits: str  # what Termii wants: international format, digits only, no '+'
+    display: str  # "+234 803 123 4567"
+    country: str  # "Nigeria" ("" when libphonenumber has no name)
+    region: str  # "NG"
+    carrier: str  # "MTN" ("" when unknown)
+
+    @property
+    def summary(self) -> str:
+        """One line for the agent: ``+234 803 123 4567 · Nigeria · MTN``."""
+        return " · ".join(part for part in (self.display, self.country, self.carrier) if part)
+
+
+@dataclass(frozen=True)
+class Code:
+    """A validated one-time code: 4 to 8 ASCII digits, not starting with 0."""
+
+    digits: str
+
+    @property
+    def number(self) -> int:
+        """The value Termii receives as a JSON number; equal to ``digits`` because there is no leading 0."""
+        return int(self.digits)
+
+    @property
+    def masked(self) -> str:
+        return mask_code(self.digits)
+
+    def __repr__(self) -> str:
+        return f"Code({self.masked!r})"
+
+
+def validate_phone(text: str, default_region: str = "NG") -> PhoneNumber:
+    """Parse what an agent typed or pasted into a phone number Termii accepts.
+
+    Raises ``InputError`` with the specific reason.
+    """
+    import phonenumbers  # deferred: its metadata takes a noticeable time to load
+    from phonenumbers import PhoneNumberFormat, ValidationResult, carrier, geocoder
+
+    stripped = text.strip()
+    if not stripped:
+        raise InputError("Enter the customer's phone number.")
+    if len(stripped) > MAX_INPUT_LENGTH:
+        raise InputError("That is too long to be a phone number.")
+    if any(ch.isalpha() for ch in stripped):
+        raise InputError("A phone number has only digits; remove the letters.")
+    body = stripped
+    plus = body.startswith("+")
+    if plus:
+        body = body[1:].lstrip()
+    bad = [ch for ch in body if ch not in _ASCII_DIGITS and ch not in _PHONE_PUNCTUATION]
+    if bad:
+        if any(ch.isdigit() for ch in bad):
+            raise InputError("Use the digits 0-9 only; the number contains digits of another script.")
+        raise InputError(f"A phone number cannot contain {bad[0]!r}.")
+    digits = "".join(ch for ch in body if ch in _ASCII_DIGITS)
+    if not digits:
+        raise InputError("Enter the customer's phone number.")
+    if not plus and digits.startswith("00"):
+        digits, plus = digits[2:], True
+    if plus:
+        candidate = "+" + digits
+    elif digits.startswith("0") or len(digits) <= 10:
+        candidate = digits  # national form, read in the default country
+    else:
+        # 2348031234567: international without '+', the form Termii itself uses.
+        candidate = "+" + digits
+    region = default_region.upper() or "NG"
+    try:
+        number = phonenumbers.parse(candidate, region)
+    except phonenumbers.NumberParseException as exc:
+        if exc.error_type == phonenumbers.NumberParseException.INVALID_COUNTRY_CODE:
+            raise InputError("Unknown country code; start the number with + and a valid country code.") from None
+        if exc.error_type == phonenumbers.NumberParseException.TOO_SHORT_NSN:
+            raise InputError("The number is too short.") from None
+        if exc.error_type == phonenumbers.NumberParseException.TOO_LONG:
+            raise InputError("The number is too long.") from None
+        raise InputError("This is not a valid phone number.") from None
+    number_region = phonenumbers.region_code_for_number(number)
+    country = geocoder.country_name_for_number(number, "en")
+    where = f"for {country}" if country else "for that country"
+    if number_region in (None, "ZZ") and not phonenumbers.is_valid_number(number):
+        raise InputError(f"Unknown country code +{number.country_code}.")
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    if reason == ValidationResult.INVALID_COUNTRY_CODE:
+        raise InputError(f"Unknown country code +{number.country_code}.")
+    if reason == ValidationResult.TOO_SHORT:
+        raise InputError(f"The number is too short {where}.")
+    if reason in (ValidationResult.TOO_LONG, ValidationResult.INVALID_LENGTH):
+        raise InputError(f"The number is too long {where}." if reason == ValidationResult.TOO_LONG
+                         else f"The number has the wrong length {where}.")
+    if not phonenumbers.is_valid_number(number):
+        raise InputError(f"This is not a valid phone number {where}.")
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return PhoneNumber(
+        digits=e164.lstrip("+"),
+        display=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
+        country=country,
+        region=number_region or "",
+        carrier=carrier.name_for_number(number, "en"),
+    )
+
+
+def validate_code(text: str) -> Code:
+    """Check a one-time code. Never changes it: either the exact digits typed, or an ``InputError``."""
+    if len(text) > MAX_INPUT_LENGTH:
+        raise InputError(f"A code has {CODE_MIN_LENGTH} to {CODE_MAX_LENGTH} digits; that is far too long.")
+    # Only plain spaces between groups ("123 456") and surrounding whitespace are ignored.
+    compact = text.strip().replace(" ", "")
+    if not compact:
+        raise InputError("Enter the code to read out.")
+    if any(ch not in _ASCII_DIGITS for ch in compact):
+        if any(ch.isdigit() for ch in compact):
+            raise InputError("Use the digits 0-9 only; the code contains digits of another script.")
+        raise InputError("A code has digits only.")
+    if len(compact) < CODE_MIN_LENGTH:
+        raise InputError(f"A code has at least {CODE_MIN_LENGTH} digits.")
+    if len(compact) > CODE_MAX_LENGTH:
+        raise InputError(f"A code has at most {CODE_MAX_LENGTH} digits.")
+    if compact.startswith("0"):
+        raise InputError(
+            "A code cannot start with 0: Termii takes the code as a number, so 0123 would arrive as 123."
+        )
+    return Code(compact)
+
+
+def generate_code(length: int = DEFAULT_CODE_LENGTH) -> str:
+    """A cryptographically random code of ``length`` digits that never starts with 0."""
+    if not CODE_MIN_LENGTH <= length <= CODE_MAX_LENGTH:
+        raise ValueError(f"length must be {CODE_MIN_LENGTH} to {CODE_MAX_LENGTH}")
+    first = str(secrets.randbelow(9) + 1)
+    return first + "".join(str(secrets.randbelow(10)) for _ in range(length - 1))
+
+
+def mask_code(code: str) -> str:
+    """``••••56``: the last two digits only, so history can tell attempts apart without storing the code."""
+    if len(code) <= 2:
+        return "•" * len(code)
+    return "•" * (len(code) - 2) + code[-2:]
+
+
+def phone_filter_digits(text: str) -> str:
+    """The digits of a history filter ("+234 803" -> "234803")."""
+    return re.sub(r"\D", "", text.translate(_NON_ASCII_DIGIT_GUARD))
+
+
+# Filters keep ASCII digits only; other scripts' digits are dropped instead of matched loosely.
+_NON_ASCII_DIGIT_GUARD = {ord(ch): None for ch in "٠١٢٣٤٥٦٧٨٩０１２３４５６７８９"}
