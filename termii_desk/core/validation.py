@@ -138,8 +138,9 @@ def validate_code(text: str) -> Code:
     compact = text.strip().replace(" ", "")
     if not compact:
         raise InputError("Enter the code to read out.")
-    if any(ch not in _ASCII_DIGITS for ch in compact):
-        if any(ch.isdigit() for ch in compact):
+    bad = [ch for ch in compact if ch not in _ASCII_DIGITS]
+    if bad:
+        if any(ch.isdigit() for ch in bad):
             raise InputError("Use the digits 0-9 only; the code contains digits of another script.")
         raise InputError("A code has digits only.")
     if len(compact) < CODE_MIN_LENGTH:

@@ -1,0 +1,287 @@
+"""The command line: the same core as the window, for scripts and for agents who prefer a terminal.
+
+Exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
+4 Termii refused the request; 5 not completed (network, timeout, 5xx, unreadable answer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from termii_desk import __version__
+
+if TYPE_CHECKING:
+    from termii_desk.core.desk import Desk
+    from termii_desk.core.history import HistoryRow
+
+EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED = 0, 2, 3, 4, 5
+EXIT_UNEXPECTED = 1
+
+EPILOG = """\
+environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME
+exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
+            4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer)
+"""
+
+
+def _common_options() -> argparse.ArgumentParser:
+    # SUPPRESS defaults let the options stand before or after the subcommand.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object")
+    common.add_argument("--base-url", default=argparse.SUPPRESS, metavar="URL", help="Termii base URL for this run")
+    common.add_argument("--region", default=argparse.SUPPRESS, metavar="CC",
+                        help="country for numbers written without + (e.g. NG)")
+    common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, metavar="SECONDS",
+                        help="how long to wait for Termii's answer")
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = argparse.ArgumentParser(
+        prog="termii-desk",
+        description="Send a one-time code as a Termii voice call, and check the balance. "
+        "Without a command, opens the window.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"termii-desk {__version__}")
+    parser.add_argument("--demo", action="store_true", help="open the window against the built-in simulator")
+    parser.add_argument("--self-test", action="store_true",
+                        help="open the window, send one call to the built-in simulator, exit 0 if all works")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    call = sub.add_parser("call", parents=[common], help="place a voice call and print the outcome")
+    call.add_argument("phone", metavar="PHONE", help="the customer's number, e.g. +2348031234567")
+    call.add_argument("code", metavar="CODE", help="4 to 8 digits, not starting with 0")
+
+    sub.add_parser("balance", parents=[common], help="print the balance")
+
+    history = sub.add_parser("history", parents=[common], help="recent attempts, newest first")
+    history.add_argument("--limit", type=int, default=20, help="how many attempts (default 20)")
+    history.add_argument("--csv", action="store_true", help="print CSV (for a spreadsheet)")
+
+    key = sub.add_parser("key", parents=[common], help="the API key in the system keyring")
+    key.add_argument("action", choices=("set", "clear", "status"),
+                     help="set reads the key from standard input or a hidden prompt")
+
+    simulator = sub.add_parser("simulator", parents=[common], help="run the Termii simulator in the foreground")
+    simulator.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
+    simulator.add_argument("--port", type=int, default=8731)
+    simulator.add_argument("--fault", default=None, metavar="MODE", help="answer every request with this fault")
+    simulator.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait before every answer")
+    simulator.add_argument("--api-key", default=None, help="the key the simulator accepts")
+    return parser
+
+
+class _Output:
+    def __init__(self, as_json: bool) -> None:
+        self.as_json = as_json
+
+    def result(self, human: str, data: dict[str, Any] | list[Any]) -> None:
+        if self.as_json:
+            print(json.dumps(data, ensure_ascii=False))
+        else:
+            print(human)
+
+    def fail(self, message: str, data: dict[str, Any] | None = None) -> None:
+        """One line on stderr; with --json also the object on stdout."""
+        print(f"termii-desk: {message}", file=sys.stderr)
+        if self.as_json:
+            print(json.dumps({**(data or {}), "error": message}, ensure_ascii=False))
+
+    @staticmethod
+    def warn(message: str) -> None:
+        print(f"termii-desk: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = _Output(getattr(args, "json", False))
+    try:
+        if args.command is None:
+            from termii_desk.app import run_window
+
+            return run_window(demo=args.demo, base_url=getattr(args, "base_url", None),
+                              region=getattr(args, "region", None), self_test=args.self_test)
+        if args.command == "simulator":
+            return _simulator(args)
+        return _COMMANDS[args.command](args, out)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from termii_desk.core.errors import DeskError
+
+        if isinstance(exc, DeskError):
+            out.fail(str(exc), {"outcome": exc.outcome.value})
+            return exc.exit_code
+        import logging
+
+        logging.getLogger("termii_desk").exception("unexpected error")
+        out.fail(f"unexpected error ({type(exc).__name__}); details are in the log file.")
+        return EXIT_UNEXPECTED
+
+
+def _desk(args: argparse.Namespace, out: _Output) -> Desk:
+    from termii_desk.core.desk import Desk
+    from termii_desk.core.history import HistoryStore
+    from termii_desk.core.keystore import KeyStore
+    from termii_desk.core.logs import setup_logging
+    from termii_desk.core.paths import AppPaths
+    from termii_desk.core.settings import SettingsStore
+
+    paths = AppPaths.from_environment()
+    problem = setup_logging(paths.log_file)
+    if problem:
+        out.warn(problem)
+    store = SettingsStore(paths.settings_file)
+    settings = store.load()
+    for warning in store.warnings:
+        out.warn(warning)
+    changes: dict[str, Any] = {}
+    if hasattr(args, "base_url"):
+        changes["base_url"] = args.base_url
+    if hasattr(args, "region"):
+        changes["default_region"] = args.region
+    if hasattr(args, "timeout"):
+        changes["read_timeout"] = args.timeout
+        changes["connect_timeout"] = min(args.timeout, settings.connect_timeout)
+    settings = settings.updated(**changes)
+    history = HistoryStore(paths.history_file())
+    if history.notice:
+        out.warn(history.notice)
+    return Desk(settings, KeyStore(), history)
+
+
+def _call(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk.core.errors import InputError, Outcome
+    from termii_desk.core.validation import validate_code, validate_phone
+
+    desk = _desk(args, out)
+    record: dict[str, Any] = {"outcome": Outcome.REJECTED.value, "phone_number": None, "message_id": None,
+                              "balance": None, "http_status": None}
+    try:
+        phone = validate_phone(args.phone, desk.settings.default_region)
+        record["phone_number"] = phone.digits
+        code = validate_code(args.code)
+    except InputError as exc:
+        out.fail(f"input rejected, nothing sent: {exc}", record)
+        return EXIT_INPUT
+    attempt = desk.place_call(phone, code)
+    result = attempt.result
+    record.update(
+        outcome=attempt.outcome.value,
+        message_id=result.message_id if result else None,
+        balance=result.balance.raw if result and result.balance else None,
+        http_status=result.http_status if result else getattr(attempt.error, "http_status", None),
+        termii_message=result.message if result else getattr(attempt.error, "termii_message", None),
+        code=attempt.code_masked,
+        duration_ms=attempt.duration_ms,
+        history_id=attempt.history_id,
+    )
+    if attempt.history_problem:
+        out.warn(attempt.history_problem)
+    if attempt.error is not None:
+        out.fail(f"{attempt.outcome.value}: {attempt.error}", record)
+        return attempt.exit_code
+    balance = f" Balance {result.balance.display(desk.currency or '')}." if result and result.balance else ""
+    out.result(f"sent: {attempt.message}{balance}", {**record, "error": None})
+    return EXIT_OK
+
+
+def _balance(args: argparse.Namespace, out: _Output) -> int:
+    desk = _desk(args, out)
+    result = desk.check_balance()
+    shown = result.balance.display(result.currency or "") if result.balance else "not given"
+    who = f" ({result.user})" if result.user else ""
+    out.result(
+        f"Balance: {shown}{who}",
+        {"balance": result.balance.raw if result.balance else None, "currency": result.currency,
+         "user": result.user},
+    )
+    return EXIT_OK
+
+
+def _history(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk.core.history import rows_to_csv
+
+    desk = _desk(args, out)
+    rows = desk.history.page(max(0, args.limit))
+    if args.csv:
+        sys.stdout.write(rows_to_csv(rows))
+        return EXIT_OK
+    if out.as_json:
+        out.result("", [_history_json(row) for row in rows])
+        return EXIT_OK
+    if not rows:
+        print("No attempts yet.")
+        return EXIT_OK
+    for row in rows:
+        local = row.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        balance = f"{row.balance} {row.currency or ''}".strip() if row.balance else ""
+        detail = row.message_id or (row.error or "")
+        print(f"{local}  +{row.phone:<15} {row.code_masked:<9} {row.outcome:<8} {detail}  {balance}".rstrip())
+    return EXIT_OK
+
+
+def _history_json(row: HistoryRow) -> dict[str, Any]:
+    return {"time": row.time_utc, "phone_number": row.phone, "code": row.code_masked, "outcome": row.outcome,
+            "message_id": row.message_id, "balance": row.balance, "currency": row.currency,
+            "http_status": row.http_status, "termii_message": row.termii_message, "error": row.error}
+
+
+def _key(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk.core.keystore import KeyStore
+
+    store = KeyStore()
+    if args.action == "status":
+        status = store.status()
+        if status.source == "none" and status.problem:
+            out.fail(status.problem, {"source": "none", "backend": ""})
+            return EXIT_CONFIG
+        out.result(status.describe(), {"source": status.source, "backend": status.backend,
+                                       "last4": status.last4})
+        return EXIT_OK
+    if args.action == "clear":
+        store.delete()
+        out.result(f"The API key was removed from {store.backend_name()}.", {"cleared": True})
+        return EXIT_OK
+    key = _read_key()
+    if not key:
+        out.fail("input rejected, nothing stored: the key is empty.")
+        return EXIT_INPUT
+    store.set(key)
+    out.result(f"Key ending …{key[-4:]} stored in {store.backend_name()}.", {"stored": True, "last4": key[-4:]})
+    return EXIT_OK
+
+
+def _read_key() -> str:
+    if sys.stdin is None:
+        return ""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass("Termii API key (input hidden): ").strip()
+    return sys.stdin.readline().strip()
+
+
+def _simulator(args: argparse.Namespace) -> int:
+    from termii_desk.simulator import FAULT_MODES, serve
+
+    if args.fault is not None and args.fault not in FAULT_MODES:
+        print(f"termii-desk: unknown fault {args.fault!r}; choose one of: {', '.join(FAULT_MODES)}",
+              file=sys.stderr)
+        return EXIT_INPUT
+    options: dict[str, Any] = {"fault": args.fault, "delay": args.delay}
+    if args.api_key:
+        options["api_key"] = args.api_key
+    return serve(args.host, args.port, **options)
+
+
+_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key}

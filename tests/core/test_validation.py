@@ -1,0 +1,166 @@
+"""Phone and code validation: what agents paste, what Termii receives, and every refusal's reason."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from termii_desk.core.errors import InputError
+from termii_desk.core.validation import (
+    CODE_MAX_LENGTH,
+    CODE_MIN_LENGTH,
+    generate_code,
+    mask_code,
+    validate_code,
+    validate_phone,
+)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+234 803 123 4567",
+        "2348031234567",
+        "(0803) 123-4567",
+        "0803.123.4567",
+        "0803-123-4567",
+        "00234 803 123 4567",
+        "  +2348031234567  ",
+        "08031234567",
+        "+234\u00a0803\u00a0123\u00a04567",
+    ],
+)
+def test_phone_forms_agents_paste_become_termii_digits(typed: str) -> None:
+    phone = validate_phone(typed, "NG")
+    assert phone.digits == "2348031234567"
+    assert phone.display == "+234 803 123 4567"
+    assert phone.country == "Nigeria"
+    assert phone.carrier == "MTN"
+    assert phone.summary == "+234 803 123 4567 · Nigeria · MTN"
+
+
+def test_default_region_reads_national_numbers() -> None:
+    phone = validate_phone("024 412 3456", "GH")
+    assert phone.digits.startswith("233")
+    assert phone.country == "Ghana"
+
+
+def test_number_without_known_carrier_has_empty_carrier() -> None:
+    phone = validate_phone("+1 202 555 0143")
+    assert phone.digits == "12025550143"
+    assert phone.carrier == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("", "Enter the customer's phone number"),
+        ("   ", "Enter the customer's phone number"),
+        ("0803 CALL ME", "remove the letters"),
+        ("+234 803", "too short for Nigeria"),
+        ("1234", "too short"),
+        ("+2348031234567890123", "too long"),
+        ("+999 1234567", "Unknown country code"),
+        ("+234 ٨٠٣ ١٢٣ ٤٥٦٧", "another script"),
+        ("+234 803 123 4567; DROP TABLE", "letters"),
+        ("+234*803", "cannot contain '*'"),
+        ("+234 111 111 1111", "not a valid phone number"),
+        ("9" * 100, "too long to be a phone number"),
+    ],
+)
+def test_bad_phone_numbers_get_a_specific_reason(typed: str, reason: str) -> None:
+    with pytest.raises(InputError) as caught:
+        validate_phone(typed, "NG")
+    assert reason in str(caught.value)
+
+
+@pytest.mark.parametrize(("typed", "digits"), [("1234", "1234"), ("123 456", "123456"), (" 98765432 ", "98765432")])
+def test_valid_codes_keep_their_digits(typed: str, digits: str) -> None:
+    code = validate_code(typed)
+    assert code.digits == digits
+    assert code.number == int(digits)
+    assert str(code.number) == digits
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("", "Enter the code"),
+        ("123", "at least 4"),
+        ("123456789", "at most 8"),
+        ("0123", "0123 would arrive as 123"),
+        ("١٢٣٤", "another script"),
+        ("１２３４", "another script"),
+        ("12a4", "digits only"),
+        ("12\u200b34", "digits only"),
+        ("12-34", "digits only"),
+        ("12\t34", "digits only"),
+        ("1" * 1000, "far too long"),
+    ],
+)
+def test_bad_codes_get_a_specific_reason(typed: str, reason: str) -> None:
+    with pytest.raises(InputError) as caught:
+        validate_code(typed)
+    assert reason in str(caught.value)
+
+
+def test_code_repr_is_masked() -> None:
+    code = validate_code("482916")
+    assert "482916" not in repr(code)
+    assert code.masked == "••••16"
+
+
+def test_mask_code_keeps_only_last_two() -> None:
+    assert mask_code("123456") == "••••56"
+    assert mask_code("12345678") == "••••••78"
+
+
+@given(st.integers(min_value=CODE_MIN_LENGTH, max_value=CODE_MAX_LENGTH))
+def test_generated_codes_are_valid_and_never_start_with_zero(length: int) -> None:
+    code = generate_code(length)
+    assert len(code) == length
+    assert code[0] != "0"
+    assert validate_code(code).digits == code
+
+
+def test_generated_codes_vary() -> None:
+    assert len({generate_code() for _ in range(50)}) > 40
+
+
+def test_generate_code_refuses_impossible_lengths() -> None:
+    with pytest.raises(ValueError):
+        generate_code(3)
+
+
+@given(st.from_regex(r"[1-9][0-9]{3,7}", fullmatch=True))
+def test_valid_code_round_trips_unchanged(code: str) -> None:
+    assert validate_code(code).digits == code
+    assert str(validate_code(code).number) == code
+
+
+@settings(max_examples=2000)
+@given(st.text(max_size=40))
+def test_no_input_yields_a_code_other_than_what_was_typed(text: str) -> None:
+    try:
+        code = validate_code(text)
+    except InputError:
+        return
+    # The only changes allowed: surrounding whitespace and inner plain spaces.
+    assert code.digits == text.strip().replace(" ", "")
+    assert code.digits.isascii() and code.digits.isdigit()
+    assert str(code.number) == code.digits
+
+
+@settings(max_examples=1000)
+@given(st.text(max_size=40))
+def test_phone_validation_never_crashes_and_yields_ascii_digits(text: str) -> None:
+    try:
+        phone = validate_phone(text, "NG")
+    except InputError as exc:
+        assert str(exc)
+        return
+    assert phone.digits.isascii() and phone.digits.isdigit()
+    typed_digits = "".join(ch for ch in text if ch in "0123456789")
+    # Every digit Termii receives was typed (a national 0 or an international 00 may be replaced by the country code).
+    assert phone.digits.endswith(typed_digits.lstrip("0")[-7:])
