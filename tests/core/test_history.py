@@ -1,0 +1,165 @@
+"""History store: write-before-send rows, masking, paging, filter, purge, migration, damaged files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from termii_desk.core.errors import Outcome
+from termii_desk.core.history import (
+    INTERRUPTED_TEXT,
+    SCHEMA_VERSION,
+    HistoryError,
+    HistoryStore,
+    rows_to_csv,
+)
+from termii_desk.core.validation import validate_code
+
+CODE = validate_code("482916")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> HistoryStore:
+    return HistoryStore(tmp_path / "history.sqlite3")
+
+
+def _add(store: HistoryStore, phone: str = "2348031234567", outcome: Outcome = Outcome.SENT) -> int:
+    row_id = store.start_attempt(phone, CODE, "api.ng.termii.com")
+    store.complete_attempt(row_id, outcome=outcome, duration_ms=120, http_status=200, message_id="m" + str(row_id),
+                           termii_message="Successfully Sent", balance="77.5", currency="NGN")
+    return row_id
+
+
+def test_row_written_before_the_request_reads_as_unknown(store: HistoryStore) -> None:
+    row_id = store.start_attempt("2348031234567", CODE, "api.ng.termii.com")
+    row = store.get(row_id)
+    assert row is not None
+    assert row.outcome == "unknown"
+    assert row.error == INTERRUPTED_TEXT
+    assert not row.completed
+    assert row.app_version and row.base_host == "api.ng.termii.com"
+    assert row.time.tzinfo is not None
+
+
+def test_completed_row_keeps_every_field(store: HistoryStore) -> None:
+    row_id = _add(store)
+    row = store.get(row_id)
+    assert row is not None
+    assert (row.outcome, row.http_status, row.message_id, row.balance, row.currency, row.duration_ms) == (
+        "sent", 200, f"m{row_id}", "77.5", "NGN", 120)
+    assert row.completed
+
+
+def test_code_is_stored_masked_never_whole(store: HistoryStore, tmp_path: Path) -> None:
+    _add(store)
+    store.close()
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.is_file())
+    assert b"482916" not in raw
+    assert "••••16".encode() in raw
+
+
+def test_pages_newest_first_with_keyset_paging(store: HistoryStore) -> None:
+    ids = [_add(store) for _ in range(25)]
+    first = store.page(10)
+    assert [r.id for r in first] == ids[::-1][:10]
+    second = store.page(10, before_id=first[-1].id)
+    assert [r.id for r in second] == ids[::-1][10:20]
+    assert store.count() == 25
+
+
+def test_filter_by_phone_digits(store: HistoryStore) -> None:
+    _add(store, "2348031234567")
+    _add(store, "233244123456")
+    _add(store, "2348031234567")
+    assert store.count("+234 803") == 2
+    assert {r.phone for r in store.page(10, phone_filter="244 12")} == {"233244123456"}
+    assert store.count("") == 3
+
+
+def test_purge_older_than(store: HistoryStore) -> None:
+    old = _add(store)
+    _add(store)
+    ancient = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat(timespec="milliseconds")
+    store._conn.execute("UPDATE attempts SET time_utc = ? WHERE id = ?", (ancient, old))
+    assert store.purge_older_than(30) == 1
+    assert store.get(old) is None and store.count() == 1
+
+
+def test_last_sent_to_for_the_cooldown(store: HistoryStore) -> None:
+    assert store.last_sent_to("2348031234567") is None
+    _add(store, outcome=Outcome.REJECTED)
+    assert store.last_sent_to("2348031234567") is None
+    _add(store, outcome=Outcome.SENT)
+    last = store.last_sent_to("2348031234567")
+    assert last is not None and datetime.now(timezone.utc) - last < timedelta(seconds=5)
+
+
+def test_schema_versioned_and_wal(store: HistoryStore, tmp_path: Path) -> None:
+    store.close()
+    conn = sqlite3.connect(tmp_path / "history.sqlite3")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    conn.close()
+
+
+def test_reopening_keeps_rows(tmp_path: Path) -> None:
+    first = HistoryStore(tmp_path / "h.sqlite3")
+    _add(first)
+    first.close()
+    again = HistoryStore(tmp_path / "h.sqlite3")
+    assert again.count() == 1 and again.notice is None
+
+
+def test_damaged_file_is_moved_aside_and_a_new_history_starts(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    store = HistoryStore(path)
+    assert store.notice is not None and "damaged" in store.notice and "moved aside" in store.notice
+    moved = [p for p in tmp_path.iterdir() if ".damaged-" in p.name]
+    assert len(moved) == 1 and moved[0].read_bytes().startswith(b"this is not a database")
+    _add(store)
+    assert store.count() == 1
+
+
+def test_file_from_a_newer_version_is_left_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE future (x)")
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    store = HistoryStore(path)
+    assert store.notice is not None and "newer Termii Desk" in store.notice and "memory only" in store.notice
+    _add(store)  # still records, in memory
+    assert store.count() == 1
+    store.close()
+    assert path.read_bytes() == before
+
+
+def test_unwritable_folder_falls_back_to_memory(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    store = HistoryStore(blocker / "history.sqlite3")
+    assert store.notice is not None and "memory only" in store.notice
+    _add(store)
+    assert store.count() == 1
+
+
+def test_write_failure_is_a_history_error_with_a_sentence(store: HistoryStore) -> None:
+    store._conn.close()
+    store._conn = sqlite3.connect(":memory:", check_same_thread=False)  # no table: every write fails
+    with pytest.raises(HistoryError, match="History could not be saved"):
+        store.start_attempt("2348031234567", CODE, "host")
+
+
+def test_csv_export_masks_codes_and_defuses_formulas(store: HistoryStore) -> None:
+    row_id = _add(store)
+    store.complete_attempt(row_id, outcome=Outcome.REJECTED, duration_ms=5, termii_message="=HYPERLINK(\"x\")")
+    text = rows_to_csv(store.page(10))
+    assert "482916" not in text and "••••16" in text
+    assert "'=HYPERLINK" in text
+    assert text.splitlines()[0].startswith("time_utc,phone,code_masked,outcome")

@@ -1,0 +1,99 @@
+"""Settings: one declaration each, defaults, checks, garbage files, environment override, no key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from termii_desk.core.errors import ConfigError
+from termii_desk.core.settings import Settings, SettingsStore
+
+
+def test_defaults() -> None:
+    settings = Settings()
+    assert settings.base_url == "https://api.ng.termii.com"
+    assert settings.default_region == "NG"
+    assert settings.cooldown_seconds == 60
+    assert settings.ca_bundle == ""
+
+
+def test_save_and_load_round_trip(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path / "config" / "settings.json")
+    changed = Settings().updated(base_url="https://v3.api.termii.com/api/", default_region="gh", cooldown_seconds=30)
+    store.save(changed)
+    loaded = store.load(environ={})
+    assert loaded == changed
+    assert loaded.base_url == "https://v3.api.termii.com" and loaded.default_region == "GH"
+    assert store.warnings == []
+
+
+def test_settings_file_never_holds_a_key(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path / "settings.json")
+    store.save(Settings())
+    assert "key" not in json.loads((tmp_path / "settings.json").read_text()).keys()
+    assert not any("key" in name for name in Settings.names())
+
+
+@pytest.mark.parametrize(
+    ("content", "warning"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1, 2]", "not valid JSON"),
+        ('{"read_timeout": "soon"}', "Ignored the setting read_timeout"),
+        ('{"read_timeout": -1}', "Ignored the setting read_timeout"),
+        ('{"read_timeout": "NaN"}', "Ignored the setting read_timeout"),
+        ('{"base_url": "http://evil.example"}', "Ignored the setting base_url"),
+        ('{"default_region": "XX"}', "Ignored the setting default_region"),
+        ('{"cooldown_seconds": true}', "Ignored the setting cooldown_seconds"),
+        ('{"ca_bundle": "/no/such/file.pem"}', "Ignored the setting ca_bundle"),
+        ('{"api_key": "sk_live_SECRET"}', "unknown entry"),
+    ],
+)
+def test_garbage_values_fall_back_to_defaults_with_a_warning(tmp_path: Path, content: str, warning: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(content)
+    store = SettingsStore(path)
+    assert store.load(environ={}) == Settings()
+    assert any(warning in w for w in store.warnings), store.warnings
+    assert not any("sk_live_SECRET" in w for w in store.warnings)
+
+
+def test_binary_garbage_file(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_bytes(b"\xff\xfe\x00garbage")
+    store = SettingsStore(path)
+    assert store.load(environ={}) == Settings()
+    assert store.warnings
+
+
+def test_environment_base_url_overrides(tmp_path: Path) -> None:
+    store = SettingsStore(tmp_path / "settings.json")
+    assert store.load(environ={"TERMII_BASE_URL": "http://127.0.0.1:9999/"}).base_url == "http://127.0.0.1:9999"
+    assert store.load(environ={"TERMII_BASE_URL": "http://example.com"}).base_url == Settings().base_url
+    assert any("TERMII_BASE_URL" in w for w in store.warnings)
+
+
+def test_updated_names_the_bad_setting() -> None:
+    with pytest.raises(ConfigError, match="Answer timeout"):
+        Settings().updated(read_timeout=0)
+    with pytest.raises(ConfigError, match="https://"):
+        Settings().updated(base_url="http://api.ng.termii.com")
+
+
+def test_save_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "settings.json"
+    store = SettingsStore(path)
+    store.save(Settings().updated(cooldown_seconds=5))
+    import os
+
+    def full_disk(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(OSError):
+        store.save(Settings().updated(cooldown_seconds=99))
+    monkeypatch.undo()
+    assert store.load(environ={}).cooldown_seconds == 5
+    assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
