@@ -304,7 +304,7 @@ class TermiiClient:
             )
         if isinstance(exc, requests.exceptions.ConnectTimeout):
             return RequestTimeoutError(
-                f"Could not connect to {host} within {self.connect_timeout:g} seconds; check the network "
+                f"Could not connect to {host} within {_seconds(self.connect_timeout)}; check the network "
                 "connection and try again."
             )
         if any(isinstance(c, u3.NewConnectionError | ConnectionRefusedError) for c in causes):
@@ -315,10 +315,10 @@ class TermiiClient:
         if isinstance(exc, requests.exceptions.ReadTimeout):
             if is_call:
                 return RequestTimeoutError(
-                    f"Termii did not answer within {self.read_timeout:g} seconds. {_CHECK_BEFORE_RESENDING}",
+                    f"Termii did not answer within {_seconds(self.read_timeout)}. {_CHECK_BEFORE_RESENDING}",
                     outcome=Outcome.UNKNOWN,
                 )
-            return RequestTimeoutError(f"Termii did not answer within {self.read_timeout:g} seconds; try again.")
+            return RequestTimeoutError(f"Termii did not answer within {_seconds(self.read_timeout)}; try again.")
         if is_call:
             return NetworkError(
                 f"The connection to {host} was cut before Termii answered. {_CHECK_BEFORE_RESENDING}",
@@ -502,6 +502,10 @@ def _seconds_text(seconds: float) -> str:
     if whole < 120:
         return f"{whole} second{'s' if whole != 1 else ''}"
     return f"{round(whole / 60)} minutes"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:g} second{'' if value == 1 else 's'}"
 
 
 def _colon(message: str | None) -> str:

@@ -1,0 +1,115 @@
+"""The desk service: one attempt = one history row, written first and always completed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from termii_desk.core.desk import Desk
+from termii_desk.core.errors import ConfigError, Outcome
+from termii_desk.core.history import HistoryStore
+from termii_desk.core.keystore import KeyStore
+from termii_desk.core.settings import Settings
+from termii_desk.core.validation import validate_code, validate_phone
+from termii_desk.simulator import TermiiSimulator
+from tests.conftest import SIM_KEY
+
+PHONE = validate_phone("+2348031234567")
+CODE = validate_code("482916")
+
+
+def _desk(sim: TermiiSimulator, tmp_path: Path, key: str = SIM_KEY, **changes: object) -> Desk:
+    settings = Settings().updated(base_url=sim.url, read_timeout=1, **changes)
+    return Desk(settings, KeyStore(environ={"TERMII_API_KEY": key}), HistoryStore(tmp_path / "h.sqlite3"))
+
+
+def test_sent_call_is_recorded_with_balance_and_currency(simulator: TermiiSimulator, tmp_path: Path) -> None:
+    desk = _desk(simulator, tmp_path)
+    desk.check_balance()
+    attempt = desk.place_call(PHONE, CODE)
+    assert attempt.outcome == Outcome.SENT and attempt.error is None and attempt.exit_code == 0
+    assert attempt.message.startswith("Call to +234 803 123 4567 placed. Message id ")
+    row = desk.history.get(attempt.history_id or 0)
+    assert row is not None
+    assert (row.outcome, row.phone, row.code_masked, row.http_status) == ("sent", "2348031234567", "••••16", 200)
+    assert row.message_id == attempt.result.message_id if attempt.result else False
+    assert row.balance == "4997.5" and row.currency == "NGN"
+    assert row.error is None and row.completed
+
+
+@pytest.mark.parametrize(
+    ("fault", "outcome", "exit_code"),
+    [("401", Outcome.REJECTED, 4), ("502-html", Outcome.FAILED, 5), ("reset", Outcome.UNKNOWN, 5),
+     ("no-answer", Outcome.UNKNOWN, 5)],
+)
+def test_failed_attempts_complete_their_row(
+    simulator: TermiiSimulator, tmp_path: Path, fault: str, outcome: Outcome, exit_code: int
+) -> None:
+    simulator.set_fault(fault, on="call")
+    desk = _desk(simulator, tmp_path)
+    attempt = desk.place_call(PHONE, CODE)
+    assert attempt.outcome == outcome and attempt.exit_code == exit_code
+    row = desk.history.get(attempt.history_id or 0)
+    assert row is not None and row.completed
+    assert row.outcome == outcome.value and row.error == str(attempt.error)
+    assert len(simulator.calls) == 1
+
+
+def test_unexpected_exception_still_completes_the_row(
+    simulator: TermiiSimulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    desk = _desk(simulator, tmp_path)
+
+    def explode(*args: object) -> None:
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(desk.client(), "send_voice_call", explode)
+    attempt = desk.place_call(PHONE, CODE)
+    assert attempt.outcome == Outcome.UNKNOWN and "may have been placed" in attempt.message
+    row = desk.history.get(attempt.history_id or 0)
+    assert row is not None and row.completed and row.outcome == "unknown"
+
+
+def test_history_failure_does_not_stop_the_call(simulator: TermiiSimulator, tmp_path: Path) -> None:
+    import sqlite3
+
+    desk = _desk(simulator, tmp_path)
+    desk.history._conn.close()
+    desk.history._conn = sqlite3.connect(":memory:", check_same_thread=False)
+    attempt = desk.place_call(PHONE, CODE)
+    assert attempt.outcome == Outcome.SENT
+    assert attempt.history_problem and "History could not be saved" in attempt.history_problem
+    assert len(simulator.calls) == 1
+
+
+def test_no_key_is_a_configuration_error_and_no_row(simulator: TermiiSimulator, tmp_path: Path) -> None:
+    desk = Desk(Settings().updated(base_url=simulator.url), KeyStore(environ={"TERMII_API_KEY": ""},
+                backend=_EmptyBackend()), HistoryStore(tmp_path / "h.sqlite3"))
+    with pytest.raises(ConfigError, match="No Termii API key"):
+        desk.place_call(PHONE, CODE)
+    assert desk.history.count() == 0 and simulator.calls == []
+
+
+def test_cooldown(simulator: TermiiSimulator, tmp_path: Path) -> None:
+    desk = _desk(simulator, tmp_path, cooldown_seconds=60)
+    assert desk.recently_called(PHONE) is None
+    desk.place_call(PHONE, CODE)
+    assert desk.recently_called(PHONE) is not None
+    desk.update_settings(desk.settings.updated(cooldown_seconds=0))
+    assert desk.recently_called(PHONE) is None
+
+
+def test_new_key_builds_a_new_client(simulator: TermiiSimulator, tmp_path: Path) -> None:
+    environ = {"TERMII_API_KEY": "wrong-key"}
+    desk = Desk(Settings().updated(base_url=simulator.url), KeyStore(environ=environ), HistoryStore(None))
+    assert desk.place_call(PHONE, CODE).outcome == Outcome.REJECTED
+    environ["TERMII_API_KEY"] = SIM_KEY
+    assert desk.place_call(PHONE, CODE).outcome == Outcome.SENT
+
+
+class _EmptyBackend:
+    name = "test keyring"
+
+    def get_password(self, service: str, username: str) -> None:
+        return None
