@@ -1,0 +1,187 @@
+"""The command line end to end: real subprocesses against the simulator, checking exit codes, output, history."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from termii_desk import __version__
+from termii_desk.simulator import TermiiSimulator
+from tests.conftest import SIM_KEY
+
+
+def run(*args: str, env: dict[str, str] | None = None, stdin: str | None = None,
+        timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in ("TERMII_API_KEY", "TERMII_BASE_URL")}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "termii_desk", *args], env=full_env, input=stdin,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def sim_env(simulator: TermiiSimulator, desk_home: Path) -> dict[str, str]:
+    return {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": simulator.url, "TERMII_DESK_HOME": str(desk_home),
+            "DBUS_SESSION_BUS_ADDRESS": "disabled:"}
+
+
+def _history_rows(home: Path) -> list[sqlite3.Row]:
+    conn = sqlite3.connect(home / "data" / "history.sqlite3")
+    conn.row_factory = sqlite3.Row
+    rows = conn.execute("SELECT * FROM attempts ORDER BY id").fetchall()
+    conn.close()
+    return rows
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == f"termii-desk {__version__}"
+
+
+def test_call_sends_prints_and_records(simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path) -> None:
+    result = run("call", "+234 803 123 4567", "482916", env=sim_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("sent: Call to +234 803 123 4567 placed. Message id ")
+    assert "Balance 4,997.50" in result.stdout
+    assert len(simulator.calls) == 1 and simulator.calls[0].json["code"] == 482916  # type: ignore[index]
+    [row] = _history_rows(desk_home)
+    assert (row["outcome"], row["phone"], row["code_masked"]) == ("sent", "2348031234567", "••••16")
+
+
+def test_call_json(simulator: TermiiSimulator, sim_env: dict[str, str]) -> None:
+    result = run("call", "08031234567", "482916", "--json", env=sim_env)
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["outcome"] == "sent" and data["phone_number"] == "2348031234567"
+    assert len(data["message_id"]) == 25 and data["balance"] == "4997.5"
+    assert data["http_status"] == 200 and data["error"] is None
+
+
+@pytest.mark.parametrize(
+    ("phone", "code", "words"),
+    [("+234 803", "482916", "too short"), ("+2348031234567", "0123", "0123 would arrive as 123"),
+     ("+2348031234567", "１２３４", "another script")],
+)
+def test_input_rejected_exit_2_nothing_sent(
+    simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path, phone: str, code: str, words: str
+) -> None:
+    result = run("call", phone, code, env=sim_env)
+    assert result.returncode == 2
+    assert words in result.stderr and "nothing sent" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert simulator.calls == []
+    assert not (desk_home / "data" / "history.sqlite3").exists() or _history_rows(desk_home) == []
+
+
+@pytest.mark.parametrize(
+    ("fault", "exit_code", "outcome", "words"),
+    [("401", 4, "rejected", "rejected the API key"), ("422-list", 4, "rejected", "phone_number is invalid"),
+     ("502-html", 5, "failed", "502 Bad Gateway"), ("reset", 5, "unknown", "may have been placed")],
+)
+def test_termii_failures_exit_codes_and_history(
+    simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path, fault: str, exit_code: int,
+    outcome: str, words: str,
+) -> None:
+    simulator.set_fault(fault)
+    result = run("call", "+2348031234567", "482916", "--json", env=sim_env)
+    assert result.returncode == exit_code
+    assert words in result.stderr and "Traceback" not in result.stderr and "<html" not in result.stderr
+    data = json.loads(result.stdout)
+    assert data["outcome"] == outcome and words in data["error"]
+    assert len(simulator.calls) == 1
+    [row] = _history_rows(desk_home)
+    assert row["outcome"] == outcome and row["duration_ms"] is not None
+
+
+def test_no_key_exit_3(simulator: TermiiSimulator, desk_home: Path) -> None:
+    env = {"TERMII_BASE_URL": simulator.url, "TERMII_DESK_HOME": str(desk_home),
+           "DBUS_SESSION_BUS_ADDRESS": "disabled:", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    result = run("call", "+2348031234567", "482916", env=env)
+    assert result.returncode == 3
+    assert "keyring" in result.stderr.lower() and "TERMII_API_KEY" in result.stderr
+    assert simulator.calls == []
+
+
+def test_bad_base_url_exit_3(desk_home: Path) -> None:
+    result = run("balance", "--base-url", "http://api.ng.termii.com", env={"TERMII_API_KEY": SIM_KEY})
+    assert result.returncode == 3 and "https://" in result.stderr
+
+
+def test_network_failure_exit_5(desk_home: Path) -> None:
+    with TermiiSimulator(api_key=SIM_KEY) as sim:
+        url = sim.url
+    result = run("balance", "--base-url", url, env={"TERMII_API_KEY": SIM_KEY})
+    assert result.returncode == 5 and "refused" in result.stderr and SIM_KEY not in result.stderr
+
+
+def test_balance_human_and_json(simulator: TermiiSimulator, sim_env: dict[str, str]) -> None:
+    human = run("balance", env=sim_env)
+    assert human.returncode == 0 and human.stdout.strip() == "Balance: 5,000.00 NGN (Termii Desk Demo)"
+    data = json.loads(run("--json", "balance", env=sim_env).stdout)
+    assert data == {"balance": "5000.0", "currency": "NGN", "user": "Termii Desk Demo"}
+    assert "content-type" not in {k.lower() for k in simulator.balance_requests[0].headers}
+
+
+def test_history_lists_newest_first_json_and_csv(simulator: TermiiSimulator, sim_env: dict[str, str]) -> None:
+    run("call", "+2348031234567", "482916", env=sim_env)
+    run("call", "+233244123456", "5555", env=sim_env)
+    rows = json.loads(run("history", "--json", env=sim_env).stdout)
+    assert [r["phone_number"] for r in rows] == ["233244123456", "2348031234567"]
+    assert rows[0]["code"] == "••55" and rows[1]["code"] == "••••16"
+    assert {"time", "outcome", "message_id", "balance", "http_status", "error"} <= rows[0].keys()
+    csv_text = run("history", "--csv", "--limit", "1", env=sim_env).stdout
+    assert csv_text.count("\n") == 2 and "233244123456" in csv_text and "482916" not in csv_text
+    human = run("history", env=sim_env).stdout
+    assert "+233244123456" in human.splitlines()[0] and "sent" in human
+
+
+def test_unknown_fault_for_simulator_command() -> None:
+    result = run("simulator", "--fault", "nonsense")
+    assert result.returncode == 2 and "unknown fault" in result.stderr
+
+
+def test_simulator_command_serves(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "termii_desk", "simulator", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert f"http://127.0.0.1:{port}" in first
+        result = run("balance", "--base-url", f"http://127.0.0.1:{port}", env={"TERMII_API_KEY": SIM_KEY})
+        assert result.returncode == 0 and "NGN" in result.stdout
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.keyring
+def test_key_set_status_clear_with_a_real_secret_service(
+    secret_service: str, simulator: TermiiSimulator, desk_home: Path
+) -> None:
+    env = {"DBUS_SESSION_BUS_ADDRESS": secret_service, "TERMII_BASE_URL": simulator.url}
+    stored = run("key", "set", env=env, stdin=SIM_KEY + "\n")
+    assert stored.returncode == 0, stored.stderr
+    assert SIM_KEY not in stored.stdout and SIM_KEY[-4:] in stored.stdout
+    status = run("key", "status", env=env)
+    assert status.returncode == 0 and "SecretService" in status.stdout and SIM_KEY not in status.stdout
+    assert run("call", "+2348031234567", "482916", env=env).returncode == 0  # the stored key is used
+    assert run("key", "clear", env=env).returncode == 0
+    assert "No API key is stored" in run("key", "status", env=env).stdout
+    for path in desk_home.rglob("*"):
+        if path.is_file():
+            assert SIM_KEY.encode() not in path.read_bytes(), path
+
+
+def test_key_status_without_keyring_exit_3() -> None:
+    result = run("key", "status", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert result.returncode == 3 and "No system keyring" in result.stderr
