@@ -73,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     simulator = sub.add_parser("simulator", parents=[common], help="run the Termii simulator in the foreground")
     simulator.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     simulator.add_argument("--port", type=int, default=8731)
-    simulator.add_argument("--fault", default=None, metavar="MODE", help="answer every request with this fault")
+    simulator.add_argument("--fault", default=None, metavar="MODE", help="answer every request with this fault (`--fault help` lists them)")
     simulator.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait before every answer")
     simulator.add_argument("--api-key", default=None, help="the key the simulator accepts")
     return parser
@@ -274,6 +274,10 @@ def _read_key() -> str:
 def _simulator(args: argparse.Namespace) -> int:
     from termii_desk.simulator import FAULT_MODES, serve
 
+    if args.fault == "help":
+        for name, description in FAULT_MODES.items():
+            print(f"{name:<20} {description}")
+        return EXIT_OK
     if args.fault is not None and args.fault not in FAULT_MODES:
         print(f"termii-desk: unknown fault {args.fault!r}; choose one of: {', '.join(FAULT_MODES)}",
               file=sys.stderr)
