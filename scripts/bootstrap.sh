@@ -8,7 +8,7 @@ SYSTEM_PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 libx11-6 fonts-dejavu-core
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0
   libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
-  xvfb xauth xdotool imagemagick gnome-keyring dbus-daemon dbus-bin binutils
+  xvfb xauth xdotool imagemagick gnome-keyring dbus-daemon dbus-bin binutils openssl
   python3-venv
 )
 

@@ -164,3 +164,41 @@ def test_phone_validation_never_crashes_and_yields_ascii_digits(text: str) -> No
     typed_digits = "".join(ch for ch in text if ch in "0123456789")
     # Every digit Termii receives was typed (a national 0 or an international 00 may be replaced by the country code).
     assert phone.digits.endswith(typed_digits.lstrip("0")[-7:])
+
+
+HOSTILE = st.sampled_from(
+    list("0123456789 +-().") + ["\u200b", "\u200e", "\u200f", "\u202e", "\ufeff", "\x00", "\x1b", "\n", "\t",
+     "٣", "۴", "５", "𝟓", "①", "😀", "'", '"', ";", "<", ">", "&", "--", "/*", "DROP TABLE", "<script>", "\u00a0"]
+)
+
+
+@settings(max_examples=3000)
+@given(st.lists(HOSTILE, max_size=30).map("".join))
+def test_hostile_code_input_is_refused_or_exact(text: str) -> None:
+    try:
+        code = validate_code(text)
+    except InputError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        return
+    assert code.digits == text.strip().replace(" ", "")
+    assert set(code.digits) <= set("0123456789")
+
+
+@settings(max_examples=3000)
+@given(st.lists(HOSTILE, max_size=30).map("".join))
+def test_hostile_phone_input_is_refused_or_ascii_digits(text: str) -> None:
+    try:
+        phone = validate_phone(text, "NG")
+    except InputError as exc:
+        assert str(exc)
+        return
+    assert set(phone.digits) <= set("0123456789")
+    assert not any(ch in text for ch in "\u200b\u200e\u200f\u202e\ufeff\x00\x1b")
+
+
+def test_megabyte_paste_is_refused_quickly() -> None:
+    paste = "2348031234567" * 80_000
+    with pytest.raises(InputError, match="too long"):
+        validate_phone(paste)
+    with pytest.raises(InputError, match="far too long"):
+        validate_code(paste)
