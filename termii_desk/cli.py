@@ -73,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     simulator = sub.add_parser("simulator", parents=[common], help="run the Termii simulator in the foreground")
     simulator.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     simulator.add_argument("--port", type=int, default=8731)
-    simulator.add_argument("--fault", default=None, metavar="MODE", help="answer every request with this fault (`--fault help` lists them)")
+    simulator.add_argument("--fault", default=None, metavar="MODE",
+                           help="answer every request with this fault (`--fault help` lists them)")
     simulator.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait before every answer")
     simulator.add_argument("--api-key", default=None, help="the key the simulator accepts")
     return parser

@@ -50,7 +50,6 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """
     import shutil
     import subprocess
-    import time
 
     missing = [p for p in ("dbus-daemon", "gnome-keyring-daemon") if shutil.which(p) is None]
     if missing:
