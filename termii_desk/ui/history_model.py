@@ -1,0 +1,354 @@
+"""The call history as a lazy, read-only table model: newest first, fetched a page at a time.
+
+The model never loads the whole history: it asks ``HistoryStore.page`` for one page when the view scrolls
+near the end (``canFetchMore``/``fetchMore``), using the last loaded row id as the key of the next page.
+Opening 100,000 attempts costs the same as opening 10. Reads that fail never raise into Qt: the rows
+already loaded stay, and ``problem`` says what went wrong.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixmap
+
+from termii_desk.core.errors import Outcome
+from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
+from termii_desk.core.validation import phone_filter_digits
+
+PAGE_SIZE = 200
+SENDING_TEXT = "Sending…"
+SENDING_TOOLTIP = "Waiting for Termii to answer."
+OUTCOME_TEXT = {
+    Outcome.SENT.value: "Sent",
+    Outcome.REJECTED.value: "Rejected",
+    Outcome.FAILED.value: "Failed",
+    Outcome.UNKNOWN.value: "Unknown",
+}
+# Colours readable on light and dark palettes; the word next to the dot carries the meaning.
+_DOT_COLOURS = {
+    Outcome.SENT.value: "#2f9e44",
+    Outcome.REJECTED.value: "#e8890c",
+    Outcome.FAILED.value: "#e03131",
+    Outcome.UNKNOWN.value: "#868e96",
+}
+_SENDING_COLOUR = "#1c7ed6"
+_DOT_SIZE = 10
+_CENTS = Decimal("0.01")
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class HistoryModel(QAbstractTableModel):
+    """Read-only rows of ``HistoryStore``, newest first, loaded a page at a time.
+
+    ``Qt.UserRole`` (``ROW_ROLE``) gives the ``HistoryRow`` of any column. ``problem`` is "" while reads work,
+    else the sentence of the last ``HistoryError``.
+
+    Signals:
+        problem_changed(str): ``problem`` changed; "" when reading works again.
+    """
+
+    problem_changed = Signal(str)
+
+    TIME, PHONE, CODE, OUTCOME, MESSAGE_ID, BALANCE = range(6)
+    HEADERS = ("Time", "Phone", "Code", "Outcome", "Message id", "Balance after")
+    ROW_ROLE = Qt.ItemDataRole.UserRole
+
+    _icons: ClassVar[dict[str, QIcon]] = {}  # built on first use: a QPixmap needs the QGuiApplication
+
+    def __init__(self, store: HistoryStore, parent: QObject | None = None, *, page_size: int = PAGE_SIZE) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._page_size = max(1, page_size)
+        self._rows: list[HistoryRow] = []
+        self._row_of_id: dict[int, int] = {}
+        self._more = True
+        self._notifying = False  # inside begin/end of a reset or insert, and while its signal is delivered
+        self._filter = ""
+        self._in_flight: set[int] = set()
+        self.problem = ""
+
+    # -- public API ---------------------------------------------------------------------------------
+
+    @property
+    def filter_digits(self) -> str:
+        """The digits the rows are filtered by ("" for all rows)."""
+        return self._filter
+
+    @property
+    def in_flight(self) -> frozenset[int]:
+        """Ids of attempts still waiting for Termii: shown as "Sending…"."""
+        return frozenset(self._in_flight)
+
+    def set_filter(self, text: str) -> None:
+        """Show only attempts whose number contains the digits of ``text``; reloads from the first page.
+
+        Text that leaves the digits unchanged (a space, a '+') does not reload.
+        """
+        digits = phone_filter_digits(text)
+        if digits == self._filter:
+            return
+        self._filter = digits
+        self._reload(keep_rows_on_error=False)
+
+    def refresh(self) -> None:
+        """Reload from the first page, e.g. after an attempt was written or completed."""
+        self._reload(keep_rows_on_error=True)
+
+    def total(self, *, unfiltered: bool = False) -> int | None:
+        """How many attempts match the filter (or all, with ``unfiltered``); ``None`` when history is unreadable.
+
+        Counts in the store: call it when the filter or the history changes, not per paint.
+        """
+        try:
+            count = self._store.count("" if unfiltered else self._filter)
+        except HistoryError as exc:
+            self._set_problem(str(exc))
+            return None
+        return count
+
+    def row_at(self, row: int) -> HistoryRow:
+        """The attempt shown in ``row``; ``IndexError`` outside the loaded rows."""
+        if row < 0:
+            raise IndexError(row)
+        return self._rows[row]
+
+    def row_of(self, row_id: int) -> int | None:
+        """The model row showing the attempt with id ``row_id``, if it is loaded."""
+        return self._row_of_id.get(row_id)
+
+    def set_in_flight(self, row_id: int, in_flight: bool) -> None:
+        """Mark an attempt as waiting for Termii ("Sending…") or not.
+
+        Clearing the mark re-reads that one attempt, so call it once the attempt is completed in the store:
+        its outcome then shows without reloading the table.
+        """
+        if in_flight:
+            self._in_flight.add(row_id)
+        else:
+            self._in_flight.discard(row_id)
+            self._reread(row_id)
+        row = self._row_of_id.get(row_id)
+        if row is not None:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+
+    # -- Qt model interface -------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return self.HEADERS[section]
+            if role == Qt.ItemDataRole.ToolTipRole and section == self.TIME:
+                return "Local time; hover a time for the exact UTC time."
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self.HEADERS):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(row, column)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self._tooltip(row, column)
+        if role == Qt.ItemDataRole.DecorationRole and column == self.OUTCOME:
+            return self._icon("sending" if row.id in self._in_flight else row.outcome)
+        if role == self.ROW_ROLE:
+            return row
+        return None
+
+    def canFetchMore(self, parent: _Index) -> bool:
+        # No fetching from inside our own change notifications: a slot on modelReset or rowsInserted that
+        # calls fetchMore would insert rows before later slots have even seen the first change.
+        return not parent.isValid() and self._more and not self._notifying
+
+    def fetchMore(self, parent: _Index) -> None:
+        if not self.canFetchMore(parent):
+            return
+        before = self._rows[-1].id if self._rows else None
+        page = self._read_page(before)
+        if page is None:
+            self._more = False  # stop the view asking again and again; refresh() tries anew
+            return
+        self._more = len(page) == self._page_size
+        if not page:
+            return
+        first = len(self._rows)
+        self._notifying = True
+        try:
+            self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+            self._append(page)
+            self.endInsertRows()
+        finally:
+            self._notifying = False
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _reload(self, *, keep_rows_on_error: bool) -> None:
+        page = self._read_page(None)
+        if page is None and keep_rows_on_error:
+            self._more = False  # as in fetchMore: keep what is shown, stop asking until the next reload
+            return
+        self._notifying = True
+        try:
+            self.beginResetModel()
+            self._rows = []
+            self._row_of_id = {}
+            self._append(page or [])
+            self._more = page is not None and len(page) == self._page_size
+            self.endResetModel()
+        finally:
+            self._notifying = False
+
+    def _read_page(self, before_id: int | None) -> list[HistoryRow] | None:
+        try:
+            page = self._store.page(self._page_size, before_id=before_id, phone_filter=self._filter)
+        except HistoryError as exc:
+            self._set_problem(str(exc))
+            return None
+        self._set_problem("")
+        return page
+
+    def _reread(self, row_id: int) -> None:
+        row = self._row_of_id.get(row_id)
+        if row is None:
+            return
+        try:
+            fresh = self._store.get(row_id)
+        except HistoryError as exc:
+            self._set_problem(str(exc))
+            return
+        if fresh is not None:
+            self._rows[row] = fresh
+
+    def _append(self, page: list[HistoryRow]) -> None:
+        start = len(self._rows)
+        self._rows.extend(page)
+        self._row_of_id.update((r.id, start + i) for i, r in enumerate(page))
+
+    def _set_problem(self, text: str) -> None:
+        if text != self.problem:
+            self.problem = text
+            self.problem_changed.emit(text)
+
+    def _display(self, row: HistoryRow, column: int) -> str:
+        if column == self.TIME:
+            return short_local_time(row.time_utc)
+        if column == self.PHONE:
+            return display_phone(row.phone)
+        if column == self.CODE:
+            return row.code_masked
+        if column == self.OUTCOME:
+            return SENDING_TEXT if row.id in self._in_flight else outcome_text(row.outcome)
+        if column == self.MESSAGE_ID:
+            return row.message_id or ""
+        return balance_text(row.balance, row.currency)
+
+    def _tooltip(self, row: HistoryRow, column: int) -> str | None:
+        if column == self.TIME:
+            return f"{row.time_utc} (UTC)"
+        if column == self.PHONE:
+            return "+" + row.phone
+        if column == self.OUTCOME:
+            if row.id in self._in_flight:
+                return SENDING_TOOLTIP
+            return row.error or None
+        return None
+
+    @classmethod
+    def _icon(cls, key: str) -> QIcon | None:
+        icon = cls._icons.get(key)
+        if icon is None:
+            if QGuiApplication.instance() is None:
+                return None  # no pixmaps before the application exists (Qt would abort)
+            sending = key == "sending"
+            colour = _SENDING_COLOUR if sending else _DOT_COLOURS.get(key, _DOT_COLOURS[Outcome.UNKNOWN.value])
+            icon = cls._icons[key] = _dot_icon(colour, hollow=sending)
+        return icon
+
+
+def _dot_icon(colour: str, *, hollow: bool) -> QIcon:
+    """A small coloured dot (a ring while sending), drawn at 1x and 2x for sharp high-DPI screens."""
+    icon = QIcon()
+    for scale in (1, 2):
+        pixmap = QPixmap(_DOT_SIZE * scale, _DOT_SIZE * scale)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fill = QColor(colour)
+        width = 2.0 * scale if hollow else 1.0 * scale
+        painter.setPen(QPen(fill if hollow else fill.darker(130), width))
+        painter.setBrush(Qt.BrushStyle.NoBrush if hollow else fill)
+        inset = width / 2 + 0.5 * scale
+        painter.drawEllipse(inset, inset, pixmap.width() - 2 * inset, pixmap.height() - 2 * inset)
+        painter.end()
+        pixmap.setDevicePixelRatio(scale)
+        icon.addPixmap(pixmap)
+    return icon
+
+
+def outcome_text(outcome: str) -> str:
+    """The word for a stored outcome: "Sent", "Rejected", "Failed", "Unknown"."""
+    return OUTCOME_TEXT.get(outcome, "Unknown")
+
+
+def short_local_time(time_utc: str) -> str:
+    """"28 Nov 14:05:33" in local time; the year is added when it is not this year."""
+    try:
+        local = datetime.fromisoformat(time_utc).astimezone()
+    except ValueError:
+        return time_utc
+    if local.year != datetime.now().year:
+        return f"{local.day} {local:%b %Y %H:%M:%S}"
+    return f"{local.day} {local:%b %H:%M:%S}"
+
+
+@lru_cache(maxsize=4096)
+def display_phone(digits: str) -> str:
+    """"+234 803 123 4567" for "2348031234567"; "+digits" when libphonenumber cannot read it."""
+    import phonenumbers  # deferred, as in core.validation: its metadata is slow to load
+
+    fallback = "+" + digits
+    if not digits.isdigit():
+        return fallback
+    try:
+        number = phonenumbers.parse(fallback, None)
+    except phonenumbers.NumberParseException:
+        return fallback
+    if not phonenumbers.is_possible_number(number):
+        return fallback
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def balance_text(balance: str | None, currency: str | None) -> str:
+    """"4,850.50 NGN": the balance Termii reported after the call, grouped, in cents unless it has finer digits."""
+    if not balance:
+        return ""
+    try:
+        amount = Decimal(balance)
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        shown = balance
+    else:
+        exponent = amount.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= -2:
+            amount = amount.quantize(_CENTS)  # money reads as 4,849.00, like 4,850.50 above it
+        shown = f"{amount:,f}"
+    return f"{shown} {currency}" if currency else shown

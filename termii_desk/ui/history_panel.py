@@ -1,0 +1,374 @@
+"""The history panel: every call attempt in a table, filtered by phone number, with the selected attempt's details.
+
+It reads history only through ``HistoryModel`` (and so ``HistoryStore``); it never writes. The window calls
+``refresh()`` after it writes or completes an attempt and ``set_in_flight()`` while one waits for Termii.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QSizePolicy,
+    QStackedWidget,
+    QStyle,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from termii_desk.core.history import HistoryRow, HistoryStore
+from termii_desk.core.validation import MAX_INPUT_LENGTH
+from termii_desk.ui.history_model import (
+    SENDING_TEXT,
+    SENDING_TOOLTIP,
+    HistoryModel,
+    display_phone,
+    outcome_text,
+    short_local_time,
+)
+
+EMPTY_TEXT = "No calls yet: attempts will appear here."
+NO_SELECTION_TEXT = "Select an attempt to see Termii's answer and how the call went."
+FILTER_DELAY_MS = 150
+_NONE = "—"
+
+# What the widest usual value of each column looks like, to size columns without measuring every row.
+_COLUMN_SAMPLES = {
+    HistoryModel.TIME: ("28 Nov 2024 14:05:33",),
+    HistoryModel.PHONE: ("+234 803 123 4567",),
+    HistoryModel.CODE: ("••••••56",),
+    HistoryModel.OUTCOME: ("Rejected", "Unknown", SENDING_TEXT),
+    HistoryModel.MESSAGE_ID: ("3017544054459493160",),
+}
+
+
+class HistoryPanel(QWidget):
+    """Filter box, history table, row count and details of the selected attempt.
+
+    The panel has no outer margins: the layout it is put in provides them. ``model`` is its ``HistoryModel``.
+
+    Signals:
+        use_number_requested(str): the agent chose "Use this number" on an attempt; carries "+<digits>".
+    """
+
+    use_number_requested = Signal(str)
+
+    def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = HistoryModel(store, self)
+        self._all_total: int | None = None
+        self._match_total: int | None = None
+
+        self.filter_edit = QLineEdit(self)
+        self.filter_edit.setPlaceholderText("Filter by phone number")
+        self.filter_edit.setAccessibleName("Filter history by phone number")
+        self.filter_edit.setToolTip("Type any part of a number; only its digits are matched.")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.filter_edit.setMaxLength(MAX_INPUT_LENGTH)
+
+        self.count_label = QLabel(self)
+        self.count_label.setAccessibleName("Number of attempts")
+        self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+
+        self.problem_label = QLabel(self)
+        self.problem_label.setAccessibleName("History problem")
+        self.problem_label.setWordWrap(True)
+        self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._problem_icon = QLabel(self)
+        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self._problem_icon.setPixmap(icon.pixmap(size, size))
+        self._problem_bar = QWidget(self)
+        problem_row = QHBoxLayout(self._problem_bar)
+        problem_row.setContentsMargins(0, 0, 0, 0)
+        problem_row.addWidget(self._problem_icon, 0, Qt.AlignmentFlag.AlignTop)
+        problem_row.addWidget(self.problem_label, 1)
+        self._problem_bar.hide()
+
+        self.table = QTableView(self)
+        self.table.setAccessibleName("Call history")
+        self.table.setModel(self.model)
+        self._set_up_table()
+
+        self.empty_label = QLabel(EMPTY_TEXT, self)
+        self.empty_label.setAccessibleName("Call history")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        # Framed like the table it stands in for, so nothing moves when the first attempt arrives.
+        self.empty_label.setFrameShape(QFrame.Shape.StyledPanel)
+        self.empty_label.setAutoFillBackground(True)
+        self.empty_label.setBackgroundRole(QPalette.ColorRole.Base)
+        self.empty_label.setMargin(12)
+
+        self._stack = QStackedWidget(self)
+        self._stack.addWidget(self.table)
+        self._stack.addWidget(self.empty_label)
+
+        self.details_label = QLabel(NO_SELECTION_TEXT, self)
+        self.details_label.setAccessibleName("Attempt details")
+        self.details_label.setTextFormat(Qt.TextFormat.RichText)
+        self.details_label.setWordWrap(True)
+        self.details_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.details_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
+        self.details_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+        # Room for the heading, two rows of fields and an error line: the table does not jump on selection.
+        self.details_label.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 4)
+        self._details_frame = QFrame(self)
+        self._details_frame.setFrameShape(QFrame.Shape.StyledPanel)
+        details_box = QVBoxLayout(self._details_frame)
+        details_box.setContentsMargins(8, 6, 8, 6)
+        details_box.addWidget(self.details_label)
+
+        self.copy_message_id_action = QAction("Copy message id", self)
+        self.copy_phone_action = QAction("Copy phone number", self)
+        self.use_number_action = QAction("Use this number", self)
+        self.use_number_action.setToolTip("Put this number in the phone field")
+        self.context_menu = QMenu(self)
+        self.context_menu.addActions([self.copy_message_id_action, self.copy_phone_action])
+        self.context_menu.addSeparator()
+        self.context_menu.addAction(self.use_number_action)
+
+        self._filter_timer = QTimer(self)
+        self._filter_timer.setSingleShot(True)
+        self._filter_timer.setInterval(FILTER_DELAY_MS)
+
+        top = QHBoxLayout()
+        top.addWidget(self.filter_edit, 1)
+        top.addSpacing(12)
+        top.addWidget(self.count_label)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self._problem_bar)
+        layout.addWidget(self._stack, 1)
+        layout.addWidget(self._details_frame)
+        self.setTabOrder(self.filter_edit, self.table)
+        self.setTabOrder(self.table, self.details_label)
+
+        self._connect_signals()
+        self.refresh()
+
+    # -- public API ---------------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Reload from the newest attempt and recount; the selected attempt stays selected if still loaded."""
+        keep = self._selected_row()
+        self.model.refresh()
+        self._all_total = self.model.total(unfiltered=True)
+        self._match_total = self.model.total() if self.model.filter_digits else self._all_total
+        self._after_reload(keep.id if keep else None)
+
+    def focus_filter(self) -> None:
+        """Put the cursor in the filter box with its text selected, ready to type over."""
+        self.filter_edit.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_edit.selectAll()
+
+    def set_in_flight(self, row_id: int, in_flight: bool) -> None:
+        """Show the attempt as "Sending…" while it waits for Termii; clear it once the attempt is completed."""
+        self.model.set_in_flight(row_id, in_flight)
+        selected = self._selected_row()
+        if selected is not None and selected.id == row_id:
+            self._show_details()
+
+    def selected_row(self) -> HistoryRow | None:
+        """The attempt selected in the table, if any."""
+        return self._selected_row()
+
+    # -- slots --------------------------------------------------------------------------------------
+
+    def on_filter_text_changed(self, _text: str) -> None:
+        self._filter_timer.start()  # typing restarts the wait: one query when the agent pauses
+
+    def on_filter_timer_timeout(self) -> None:
+        self._apply_filter()
+
+    def on_filter_return_pressed(self) -> None:
+        self._filter_timer.stop()
+        self._apply_filter()
+
+    def on_selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._show_details()
+
+    def on_model_rows_changed(self) -> None:
+        self._update_empty_state()
+
+    def on_model_problem_changed(self, text: str) -> None:
+        self.problem_label.setText(text)
+        self._problem_bar.setVisible(bool(text))
+        self._update_empty_state()
+
+    def on_table_context_menu_requested(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        self.context_menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def on_copy_message_id_triggered(self) -> None:
+        row = self._selected_row()
+        if row is not None and row.message_id:
+            QGuiApplication.clipboard().setText(row.message_id)
+
+    def on_copy_phone_triggered(self) -> None:
+        row = self._selected_row()
+        if row is not None:
+            QGuiApplication.clipboard().setText("+" + row.phone)
+
+    def on_use_number_triggered(self) -> None:
+        row = self._selected_row()
+        if row is not None:
+            self.use_number_requested.emit("+" + row.phone)
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _connect_signals(self) -> None:
+        self.filter_edit.textChanged.connect(self.on_filter_text_changed)
+        self.filter_edit.returnPressed.connect(self.on_filter_return_pressed)
+        self._filter_timer.timeout.connect(self.on_filter_timer_timeout)
+        self.table.selectionModel().selectionChanged.connect(self.on_selection_changed)
+        self.table.customContextMenuRequested.connect(self.on_table_context_menu_requested)
+        self.model.modelReset.connect(self.on_model_rows_changed)
+        self.model.rowsInserted.connect(self.on_model_rows_changed)
+        self.model.problem_changed.connect(self.on_model_problem_changed)
+        self.copy_message_id_action.triggered.connect(self.on_copy_message_id_triggered)
+        self.copy_phone_action.triggered.connect(self.on_copy_phone_triggered)
+        self.use_number_action.triggered.connect(self.on_use_number_triggered)
+
+    def _set_up_table(self) -> None:
+        table = self.table
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setAlternatingRowColors(True)
+        table.setShowGrid(False)
+        table.setWordWrap(False)
+        table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        table.setCornerButtonEnabled(False)
+        table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between rows
+        table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        vertical = table.verticalHeader()
+        vertical.hide()
+        # Fixed heights: the view never measures rows, which keeps 100,000 rows as quick as 10.
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(table.fontMetrics().height() + 10)
+        header = table.horizontalHeader()
+        header.setHighlightSections(False)
+        header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        header.setStretchLastSection(True)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        cell = table.fontMetrics()
+        heading = header.fontMetrics()
+        icon = table.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize) + 6
+        for column, samples in _COLUMN_SAMPLES.items():
+            width = max(
+                *(cell.horizontalAdvance(sample) for sample in samples),
+                heading.horizontalAdvance(HistoryModel.HEADERS[column]),
+            )
+            if column == HistoryModel.OUTCOME:
+                width += icon
+            table.setColumnWidth(column, width + 28)
+
+    def _apply_filter(self) -> None:
+        keep = self._selected_row()
+        before = self.model.filter_digits
+        self.model.set_filter(self.filter_edit.text())
+        if self.model.filter_digits == before:
+            return
+        self._match_total = self.model.total() if self.model.filter_digits else self._all_total
+        self._after_reload(keep.id if keep else None)
+
+    def _after_reload(self, keep_id: int | None) -> None:
+        row = self.model.row_of(keep_id) if keep_id is not None else None
+        if row is not None:
+            self.table.selectionModel().select(
+                self.model.index(row, 0),
+                QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
+            )
+            self.table.scrollTo(self.model.index(row, 0))
+        self.count_label.setText(self._count_text())
+        self._update_empty_state()
+        self._show_details()
+
+    def _count_text(self) -> str:
+        every = self._all_total
+        if every is None:
+            return ""
+        if not self.model.filter_digits:
+            return f"{every:,} attempt" + ("" if every == 1 else "s")
+        match = self._match_total
+        if match is None:
+            return ""
+        return f"{match:,} of {every:,} " + ("matches" if match == 1 else "match")
+
+    def _update_empty_state(self) -> None:
+        empty = self.model.rowCount() == 0 and not self.model.canFetchMore(QModelIndex())
+        if self.model.problem:
+            self.empty_label.setText("Nothing to show: history could not be read.")
+        elif self.model.filter_digits:
+            self.empty_label.setText(f"No attempts to numbers containing {self.model.filter_digits}.")
+        else:
+            self.empty_label.setText(EMPTY_TEXT)
+        self._stack.setCurrentWidget(self.empty_label if empty else self.table)
+        self._details_frame.setVisible(not empty)
+
+    def _selected_row(self) -> HistoryRow | None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        return self.model.row_at(rows[0].row())
+
+    def _show_details(self) -> None:
+        row = self._selected_row()
+        for action in (self.copy_phone_action, self.use_number_action):
+            action.setEnabled(row is not None)
+        self.copy_message_id_action.setEnabled(row is not None and bool(row.message_id))
+        if row is None:
+            self.details_label.setText(NO_SELECTION_TEXT)
+            return
+        self.details_label.setText(details_html(row, in_flight=row.id in self.model.in_flight))
+
+
+def details_html(row: HistoryRow, *, in_flight: bool = False) -> str:
+    """The selected attempt's details as rich text; every stored value is escaped."""
+
+    def field(label: str, value: object) -> str:
+        text = _NONE if value is None or value == "" else str(value)
+        return f"<b>{escape(label)}:</b>&nbsp;{escape(text, quote=False)}"
+
+    outcome = SENDING_TEXT if in_flight else outcome_text(row.outcome)
+    heading = " · ".join((short_local_time(row.time_utc), display_phone(row.phone), row.code_masked, outcome))
+    error = SENDING_TOOLTIP if in_flight else row.error
+    cells = [
+        [field("Termii", row.termii_message), field("HTTP status", row.http_status),
+         field("Duration", _duration_text(row.duration_ms))],
+        [field("Base host", row.base_host), field("OS user", row.os_user), field("App version", row.app_version)],
+    ]
+    table = "".join(
+        "<tr>" + "".join(f'<td style="padding-right: 24px">{cell}</td>' for cell in cell_row) + "</tr>"
+        for cell_row in cells
+    )
+    html = f'<div><b>{escape(heading, quote=False)}</b></div><table cellspacing="0" cellpadding="0">{table}</table>'
+    if error:
+        html += f"<div>{field('Status' if in_flight else 'Error', error)}</div>"
+    return html
+
+
+def _duration_text(duration_ms: int | None) -> str | None:
+    if duration_ms is None:
+        return None
+    if duration_ms < 1000:
+        return f"{duration_ms} ms"
+    return f"{duration_ms / 1000:.1f} s"

@@ -1,0 +1,261 @@
+"""HistoryModel: a lazy, read-only, newest-first table over a real HistoryStore."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtGui import QIcon
+
+from termii_desk.core.errors import Outcome
+from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
+from termii_desk.core.validation import Code
+from termii_desk.ui.history_model import (
+    PAGE_SIZE,
+    HistoryModel,
+    balance_text,
+    display_phone,
+    short_local_time,
+)
+
+M = HistoryModel
+ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    history = HistoryStore(tmp_path / "history.sqlite3")
+    yield history
+    history.close()
+
+
+def record(
+    store: HistoryStore,
+    phone: str = "2348031234567",
+    code: str = "123456",
+    outcome: Outcome | None = Outcome.SENT,
+    **completion: object,
+) -> int:
+    """One attempt, written the way the desk writes it; ``outcome=None`` leaves it started only."""
+    row_id = store.start_attempt(phone, Code(code), "api.ng.termii.com")
+    if outcome is not None:
+        completion.setdefault("duration_ms", 420)
+        store.complete_attempt(row_id, outcome=outcome, **completion)  # type: ignore[arg-type]
+    return row_id
+
+
+def record_many(store: HistoryStore, count: int) -> list[int]:
+    return [record(store, phone=f"23480{i:08d}", message_id=f"m{i}") for i in range(count)]
+
+
+def cell(model: HistoryModel, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+    return model.data(model.index(row, column), role)
+
+
+def loaded(store: HistoryStore, **kwargs: object) -> HistoryModel:
+    model = HistoryModel(store, **kwargs)  # type: ignore[arg-type]
+    model.refresh()
+    return model
+
+
+@pytest.mark.parametrize(("force_py", "page_size"), [(False, 3), (True, 3), (False, PAGE_SIZE)],
+                         ids=["qt-tester", "py-tester", "qt-tester-one-page"])
+def test_model_passes_the_model_tester_empty_with_rows_and_filtered(qtmodeltester, store, force_py, page_size) -> None:
+    model = HistoryModel(store, page_size=page_size)
+    qtmodeltester.check(model, force_py=force_py)
+    model.refresh()
+    assert model.rowCount() == 0
+
+    for i in range(5):
+        record(store, phone=f"23480312345{i:02d}", message_id=f"id-{i}")
+    newest = record(store, phone="447911123456", outcome=Outcome.FAILED, error="Termii did not answer in time.")
+    model.refresh()
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 6
+    model.set_in_flight(newest, True)
+    model.set_filter("4479")
+    assert [model.row_at(r).id for r in range(model.rowCount())] == [newest]
+    model.set_in_flight(newest, False)
+    model.set_filter("803")
+    assert model.row_at(0).phone == "2348031234504"
+    model.set_filter("")
+    assert model.row_at(0).id == newest
+
+
+def test_rows_are_newest_first(store) -> None:
+    first = record(store, phone="2348031110001")
+    second = record(store, phone="2348031110002")
+    third = record(store, phone="2348031110003")
+
+    model = loaded(store)
+
+    assert [model.row_at(r).id for r in range(model.rowCount())] == [third, second, first]
+    assert cell(model, 0, M.PHONE) == "+234 803 111 0003"
+
+
+def test_pages_are_fetched_lazily_not_all_at_once(store) -> None:
+    ids = record_many(store, 1000)
+    model = loaded(store)
+
+    assert model.rowCount() == PAGE_SIZE
+    assert model.canFetchMore(QModelIndex())
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 2 * PAGE_SIZE
+    while model.canFetchMore(QModelIndex()):
+        model.fetchMore(QModelIndex())
+    assert [model.row_at(r).id for r in range(model.rowCount())] == ids[::-1]
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 1000
+
+
+def test_columns_show_time_phone_masked_code_outcome_message_id_and_balance(store) -> None:
+    record(store, http_status=200, message_id="3017544054459493160", termii_message="Successfully Sent",
+           balance="4850.5", currency="NGN")
+    model = loaded(store)
+    row = model.row_at(0)
+
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
+        "Time", "Phone", "Code", "Outcome", "Message id", "Balance after"]
+    assert cell(model, 0, M.TIME) == short_local_time(row.time_utc)
+    assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}:\d{2}", str(cell(model, 0, M.TIME)))
+    assert cell(model, 0, M.TIME, Qt.ItemDataRole.ToolTipRole) == f"{row.time_utc} (UTC)"
+    assert cell(model, 0, M.PHONE) == "+234 803 123 4567"
+    assert cell(model, 0, M.CODE) == "••••56"
+    assert cell(model, 0, M.OUTCOME) == "Sent"
+    assert cell(model, 0, M.MESSAGE_ID) == "3017544054459493160"
+    assert cell(model, 0, M.BALANCE) == "4,850.50 NGN"
+    assert cell(model, 0, 0, HistoryModel.ROW_ROLE) == row
+    assert isinstance(row, HistoryRow)
+
+
+def test_outcomes_are_words_with_a_dot_and_the_error_as_tooltip(store, qapp) -> None:
+    record(store, outcome=Outcome.SENT)
+    record(store, outcome=Outcome.REJECTED, error="Termii refused the number.")
+    record(store, outcome=Outcome.FAILED, error="Could not reach Termii.")
+    record(store, outcome=None)  # never completed: the desk stopped before Termii answered
+    model = loaded(store)
+
+    assert [cell(model, r, M.OUTCOME) for r in range(4)] == ["Unknown", "Failed", "Rejected", "Sent"]
+    assert cell(model, 2, M.OUTCOME, Qt.ItemDataRole.ToolTipRole) == "Termii refused the number."
+    assert "may have been placed" in str(cell(model, 0, M.OUTCOME, Qt.ItemDataRole.ToolTipRole))
+    assert cell(model, 3, M.OUTCOME, Qt.ItemDataRole.ToolTipRole) is None
+    icons = [cell(model, r, M.OUTCOME, Qt.ItemDataRole.DecorationRole) for r in range(4)]
+    assert all(isinstance(icon, QIcon) and not icon.isNull() for icon in icons)
+    colours = {icon.pixmap(10, 10).toImage().pixelColor(5, 5).name() for icon in icons}
+    assert len(colours) == 4, "each outcome has its own colour"
+    assert cell(model, 0, M.PHONE, Qt.ItemDataRole.DecorationRole) is None
+
+
+def test_the_code_is_shown_masked_and_never_whole(store) -> None:
+    record(store, code="98765432", termii_message="Successfully Sent", message_id="abc")
+    model = loaded(store)
+
+    assert cell(model, 0, M.CODE) == "••••••32"
+    for column in range(model.columnCount()):
+        for role in ROLES:
+            assert "98765432" not in str(cell(model, 0, column, role))
+
+
+def test_in_flight_attempt_shows_sending_until_completed(store) -> None:
+    row_id = record(store, outcome=None)
+    model = loaded(store)
+    model.set_in_flight(row_id, True)
+
+    assert cell(model, 0, M.OUTCOME) == "Sending…"
+    assert cell(model, 0, M.OUTCOME, Qt.ItemDataRole.ToolTipRole) == "Waiting for Termii to answer."
+    model.refresh()
+    assert cell(model, 0, M.OUTCOME) == "Sending…", "the mark survives a reload"
+    assert model.in_flight == {row_id}
+
+    store.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=300, message_id="m-1")
+    model.set_in_flight(row_id, False)
+
+    assert cell(model, 0, M.OUTCOME) == "Sent"
+    assert cell(model, 0, M.MESSAGE_ID) == "m-1", "the completed row is re-read without a reload"
+
+
+def test_filter_keeps_digits_only_and_counts(store, qtbot) -> None:
+    record(store, phone="2348031234567")
+    record(store, phone="2348039990000")
+    record(store, phone="447911123456")
+    model = loaded(store)
+
+    with qtbot.waitSignal(model.modelReset):
+        model.set_filter("+234 (803)")
+
+    assert model.filter_digits == "234803"
+    assert {model.row_at(r).phone for r in range(model.rowCount())} == {"2348031234567", "2348039990000"}
+    assert model.total() == 2
+    assert model.total(unfiltered=True) == 3
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.set_filter("234-803 ")  # same digits: nothing to reload
+    model.set_filter("")
+    assert model.rowCount() == 3
+
+
+def test_read_errors_never_raise_and_set_the_problem(store, qtbot) -> None:
+    record_many(store, 5)
+    model = loaded(store, page_size=2)
+    assert model.problem == ""
+
+    store.close()  # every read now fails inside the store
+    with qtbot.waitSignal(model.problem_changed) as blocker:
+        model.fetchMore(QModelIndex())
+
+    assert blocker.args == [model.problem]
+    assert model.problem.startswith("History could not be read")
+    assert model.rowCount() == 2, "what was loaded stays"
+    assert not model.canFetchMore(QModelIndex()), "no endless retries from the view"
+    model.refresh()
+    assert model.rowCount() == 2
+    assert model.total() is None
+    model.set_filter("803")
+    assert model.rowCount() == 0, "rows of another filter are not shown as matches"
+    assert cell(model, 0, M.TIME) is None
+
+
+def test_problem_clears_when_reading_works_again(store, qtbot, monkeypatch) -> None:
+    record(store)
+    model = HistoryModel(store)
+
+    def broken(*_args: object, **_kwargs: object) -> list[HistoryRow]:
+        raise HistoryError("History is busy in another Termii Desk window.")
+
+    monkeypatch.setattr(store, "page", broken)
+    model.refresh()
+    assert model.problem == "History is busy in another Termii Desk window."
+    monkeypatch.undo()
+    with qtbot.waitSignal(model.problem_changed) as blocker:
+        model.refresh()
+    assert blocker.args == [""]
+    assert model.rowCount() == 1
+
+
+def test_short_local_time_is_local_and_adds_the_year_only_for_other_years(monkeypatch) -> None:
+    monkeypatch.setenv("TZ", "Africa/Lagos")  # UTC+1 all year
+    time.tzset()
+    try:
+        year = datetime.now(timezone.utc).year
+        assert short_local_time(f"{year}-11-28T13:05:33.123+00:00") == "28 Nov 14:05:33"
+        assert short_local_time("2019-03-02T23:30:00.000+00:00") == "3 Mar 2019 00:30:00"
+        assert short_local_time("not a time") == "not a time"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+
+
+def test_phone_and_balance_display_fall_back_to_what_is_stored() -> None:
+    assert display_phone("14155550123") == "+1 415-555-0123"
+    assert display_phone("999123") == "+999123"
+    assert display_phone("12") == "+12"
+    assert balance_text("100000", "NGN") == "100,000.00 NGN"
+    assert balance_text("0.125", "USD") == "0.125 USD"
+    assert balance_text("1E+3", "NGN") == "1,000.00 NGN"
+    assert balance_text("12.50", None) == "12.50"
+    assert balance_text("n/a", "NGN") == "n/a NGN"
+    assert balance_text(None, "NGN") == ""
