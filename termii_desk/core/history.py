@@ -98,6 +98,15 @@ def _os_user() -> str:
         return ""
 
 
+def _explain_read(exc: sqlite3.Error) -> str:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return "History is busy in another Termii Desk window; try again in a moment."
+    if "malformed" in text or "not a database" in text:
+        return "The history file is damaged; restart Termii Desk to move it aside and start a new one."
+    return f"History could not be read ({exc.__class__.__name__}). Calls still work."
+
+
 def _explain(exc: sqlite3.Error) -> str:
     text = str(exc).lower()
     if "full" in text:
@@ -282,7 +291,7 @@ class HistoryStore:
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 log.warning("history read failed: %s", exc.__class__.__name__)
-                raise HistoryError(_explain(exc).replace("saved", "read")) from None
+                raise HistoryError(_explain_read(exc)) from None
 
 
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
