@@ -163,3 +163,12 @@ def test_csv_export_masks_codes_and_defuses_formulas(store: HistoryStore) -> Non
     assert "482916" not in text and "••••16" in text
     assert "'=HYPERLINK" in text
     assert text.splitlines()[0].startswith("time_utc,phone,code_masked,outcome")
+
+
+def test_import_rows_appends_in_one_go(store: HistoryStore) -> None:
+    first = store.get(_add(store))
+    assert first is not None
+    assert store.import_rows([first] * 1000) == 1000
+    assert store.count() == 1001
+    newest = store.page(1)[0]
+    assert newest.id == 1001 and newest.code_masked == "••••16"
