@@ -1,0 +1,277 @@
+"""Composition of the desk window: builds the core objects, injects them into the window, runs the event loop.
+
+Start-up is ordered for speed. Only Qt and the window's own modules load before the window shows; the
+network stack, the keyring, phone metadata and (in demo mode) the simulator are loaded on a worker
+thread by ``CoreLoader.load`` while the window paints, and handed to it with ``MainWindow.attach``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import tempfile
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QMessageLogContext, QObject, Qt, QTimer, QtMsgType, Slot, qInstallMessageHandler
+from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtWidgets import QApplication
+
+from termii_desk import APP_ID, APP_NAME, __version__
+from termii_desk.core.logs import setup_logging
+from termii_desk.core.paths import AppPaths, resources_dir
+from termii_desk.ui.dialogs import ExceptionHook
+from termii_desk.ui.main_window import MainWindow
+from termii_desk.ui.worker import QueryOp, ThreadExecutor
+
+if TYPE_CHECKING:
+    from termii_desk.core.desk import CallAttempt
+    from termii_desk.core.history import HistoryStore
+    from termii_desk.simulator import TermiiSimulator
+    from termii_desk.ui.services import DeskServices
+
+log = logging.getLogger(__name__)
+
+# Demo mode's key: known only to the in-process simulator, which listens on loopback alone.
+DEMO_KEY = "demo-termii-desk-key"
+SELF_TEST_PHONE = "+234 803 123 4567"
+SELF_TEST_SECONDS = 20.0
+# How long the process waits at exit for a request still in flight when the window did not wait itself.
+EXIT_WAIT_SECONDS = 40.0
+
+
+class CoreLoader:
+    """Builds ``DeskServices`` (on a worker thread) and owns what must be closed at exit."""
+
+    def __init__(
+        self,
+        paths: AppPaths,
+        *,
+        demo: bool = False,
+        base_url: str | None = None,
+        region: str | None = None,
+        self_test: bool = False,
+        log_problem: str | None = None,
+    ) -> None:
+        self.paths = paths
+        self.demo = demo or self_test
+        self.base_url = base_url
+        self.region = region
+        self.self_test = self_test
+        self.log_problem = log_problem
+        self.simulator: TermiiSimulator | None = None
+        self.history: HistoryStore | None = None
+        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+
+    def load(self) -> DeskServices:
+        """Everything slow: settings, keyring status, history file, the client's imports, phone metadata."""
+        from termii_desk.core.desk import Desk
+        from termii_desk.core.errors import ConfigError
+        from termii_desk.core.history import HistoryError, HistoryStore
+        from termii_desk.core.keystore import KeyStatus, KeyStore
+        from termii_desk.core.settings import Settings, SettingsStore
+        from termii_desk.core.validation import validate_phone
+        from termii_desk.ui.services import DeskServices
+
+        notices = [self.log_problem] if self.log_problem else []
+        settings_store: SettingsStore | None = None
+        if self.self_test:
+            settings = Settings()  # the user's settings must not make the self-test fail
+        else:
+            settings_store = SettingsStore(self.paths.settings_file)
+            settings = settings_store.load()
+            notices.extend(settings_store.warnings)
+        if self.region:
+            try:
+                settings = settings.updated(default_region=self.region)
+            except ConfigError as exc:
+                notices.append(f"Ignored --region: {exc}")
+        if self.demo:
+            from termii_desk.simulator import TermiiSimulator
+
+            self.simulator = TermiiSimulator(api_key=DEMO_KEY).start()
+            settings = settings.updated(base_url=self.simulator.url)
+            settings_store = None  # demo settings (the simulator's address) are never written
+            keystore = KeyStore(environ={})
+            keystore.use_for_session(DEMO_KEY)
+            key_status = KeyStatus("session", "", DEMO_KEY[-4:], "")
+        else:
+            if self.base_url:
+                try:
+                    settings = settings.updated(base_url=self.base_url)
+                except ConfigError as exc:
+                    notices.append(f"Ignored --base-url: {exc}")
+            keystore = KeyStore()
+            key_status = keystore.status()  # may wait on a keyring prompt: that is why this runs on a worker
+        if self.self_test:
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="termii-desk-self-test-")
+            history_path = AppPaths.from_environment({"TERMII_DESK_HOME": self._temp_dir.name}).history_file(True)
+        else:
+            history_path = self.paths.history_file(demo=self.demo)
+        self.history = HistoryStore(history_path)
+        desk = Desk(settings, keystore, self.history)
+        try:
+            purged = desk.apply_retention()
+            if purged:
+                log.info("history retention: %d old attempt(s) removed", purged)
+        except HistoryError as exc:
+            notices.append(str(exc))
+        validate_phone(SELF_TEST_PHONE)  # loads the phone metadata now, not on the agent's first keystroke
+        return DeskServices(desk=desk, keystore=keystore, history=self.history, key_status=key_status,
+                            settings_store=settings_store, notices=notices, demo=self.demo)
+
+    def close(self) -> None:
+        if self.simulator is not None:
+            self.simulator.stop()
+            self.simulator = None
+        if self.history is not None:
+            self.history.close()
+            self.history = None
+        if self._temp_dir is not None:
+            self._temp_dir.cleanup()
+            self._temp_dir = None
+
+
+class SelfTest(QObject):
+    """``--self-test``: one call through the real window and the embedded simulator, then the history row."""
+
+    def __init__(self, window: MainWindow, loader: CoreLoader, hook: ExceptionHook) -> None:
+        super().__init__(window)
+        self.exit_code = 1
+        self._window = window
+        self._loader = loader
+        self._done = False
+        window.ready.connect(self.on_window_ready)
+        window.call_finished.connect(self.on_call_finished)
+        hook.on_error.append(lambda error: self.fail(f"an unexpected error occurred ({type(error).__name__})."))
+        QTimer.singleShot(int(SELF_TEST_SECONDS * 1000), self.on_timeout)
+
+    @Slot()
+    def on_window_ready(self) -> None:
+        form = self._window.form
+        form.phone.set_text(SELF_TEST_PHONE)
+        form.code.on_generate_clicked()
+        if not form.is_ready():
+            self.fail(f"the form did not accept the test number: {form.phone.problem or form.code.problem}")
+            return
+        form.on_submit()
+
+    @Slot(object)
+    def on_call_finished(self, attempt: CallAttempt | BaseException) -> None:
+        from termii_desk.core.desk import CallAttempt
+
+        if not isinstance(attempt, CallAttempt):
+            self.fail(f"the call was not attempted: {attempt}")
+            return
+        if attempt.outcome.value != "sent":
+            self.fail(f"the call ended as {attempt.outcome.value}: {attempt.message}")
+            return
+        history, simulator = self._loader.history, self._loader.simulator
+        row = history.get(attempt.history_id) if history is not None and attempt.history_id else None
+        if row is None or row.outcome != "sent":
+            self.fail(f"the history row is {row.outcome if row else 'missing'}, not sent.")
+            return
+        received = len(simulator.calls) if simulator is not None else 0
+        if received != 1:
+            self.fail(f"the simulator received {received} calls, not 1.")
+            return
+        self.finish(0, "self-test ok")
+
+    @Slot()
+    def on_timeout(self) -> None:
+        self.fail(f"no outcome within {SELF_TEST_SECONDS:g} seconds.")
+
+    def fail(self, sentence: str) -> None:
+        self.finish(1, f"self-test failed: {sentence}")
+
+    def finish(self, code: int, text: str) -> None:
+        if self._done:
+            return
+        self._done = True
+        self.exit_code = code
+        print(text, file=sys.stdout if code == 0 else sys.stderr, flush=True)
+        QApplication.exit(code)
+
+
+_QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+# Said by platforms without a window manager (offscreen, a bare Xvfb) about things they cannot do: harmless.
+_QT_PLATFORM_NOISE = ("This plugin does not support",)
+
+
+def log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's own warnings go to the log file (redacted like everything else), not to the agent's terminal."""
+    level = logging.DEBUG if message.startswith(_QT_PLATFORM_NOISE) else _QT_LEVELS.get(kind, logging.WARNING)
+    logging.getLogger("qt").log(level, "%s", message)
+
+
+def make_application() -> QApplication:
+    """The one QApplication: name, icon, sharp on fractional high-DPI scales."""
+    app = QApplication.instance()
+    if app is None:
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_ID)  # also the X11 WM_CLASS, matching the .desktop file
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
+    return app
+
+
+def app_icon() -> QIcon:
+    return QIcon(str(resources_dir() / "icon.svg"))
+
+
+def run_window(
+    demo: bool = False, base_url: str | None = None, region: str | None = None, self_test: bool = False
+) -> int:
+    """Open the desk window and run until it closes. Returns the process exit code.
+
+    ``demo`` runs against the in-process simulator with its own history; ``base_url`` and ``region``
+    override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked).
+    """
+    if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    paths = AppPaths.from_environment()
+    log_problem = setup_logging(paths.log_file)
+    log.info("%s %s starting%s", APP_NAME, __version__, " (demo)" if demo or self_test else "")
+    previous_handler = qInstallMessageHandler(log_qt_message)
+    app = make_application()
+    executor = ThreadExecutor()
+    window = MainWindow(executor, demo=demo or self_test)
+    window.setWindowIcon(app.windowIcon())
+    hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None)
+    hook.install()
+    loader = CoreLoader(paths, demo=demo, base_url=base_url, region=region, self_test=self_test,
+                        log_problem=log_problem)
+    check = SelfTest(window, loader, hook) if self_test else None
+
+    def on_startup_failed(error: BaseException) -> None:
+        window.show_startup_failure(error)
+        if check is not None:
+            check.fail(f"the desk could not start: {error}")
+
+    window.show()
+    QueryOp(parent=window, op=loader.load, success=window.attach).failure(on_startup_failed).run_in_background(
+        executor
+    )
+    try:
+        status = app.exec()
+    finally:
+        # The window waited for its requests when it closed; this covers an exit without closing it.
+        executor.wait(5.0 if self_test else EXIT_WAIT_SECONDS)
+        executor.discard_deliveries()
+        loader.close()
+        hook.uninstall()
+        qInstallMessageHandler(previous_handler)
+        if shiboken6.isValid(window):
+            window.deleteLater()
+    log.info("%s closed", APP_NAME)
+    return check.exit_code if check is not None else int(status)

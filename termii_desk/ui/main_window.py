@@ -1,0 +1,378 @@
+"""The desk window: composes the account strip, the send form, the outcome, history, and wires them.
+
+The window is built and shown before the core exists (so it appears at once); ``attach()`` hands it the
+core objects when they are ready. Every core call goes through ``QueryOp`` on the executor: the GUI thread
+never waits on the network, the keyring or a slow disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from termii_desk import APP_NAME
+from termii_desk.core.errors import DeskError, Outcome
+from termii_desk.core.validation import Code, PhoneNumber
+from termii_desk.ui.account_strip import AccountStrip
+from termii_desk.ui.dialogs import CooldownDialog
+from termii_desk.ui.first_run import FirstRunPage
+from termii_desk.ui.notices import NoticeBar
+from termii_desk.ui.outcome_view import OutcomeView
+from termii_desk.ui.send_form import SendForm
+from termii_desk.ui.tones import Tone
+from termii_desk.ui.worker import Executor, QueryOp
+
+if TYPE_CHECKING:
+    from termii_desk.core.desk import CallAttempt
+    from termii_desk.core.keystore import KeyStatus
+    from termii_desk.core.results import BalanceResult
+    from termii_desk.core.settings import Settings
+    from termii_desk.ui.history_panel import HistoryPanel
+    from termii_desk.ui.services import DeskServices
+    from termii_desk.ui.settings_dialog import SettingsDialog
+
+log = logging.getLogger(__name__)
+
+DEMO_MARKER = "DEMO"
+# Closing waits for requests in flight this much longer than their own timeouts allow.
+CLOSE_GRACE_SECONDS = 3.0
+UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
+
+
+class MainWindow(QMainWindow):
+    """Termii Desk's one window.
+
+    Signals:
+        ready(): ``attach()`` finished; the form accepts input (or the first-run page shows).
+        call_finished(object): a send ended: the ``CallAttempt``, or the ``DeskError`` when nothing was
+            attempted (no key, bad base URL, no keyring). Not emitted when the agent declined the cooldown.
+        balance_finished(object): a balance check ended: the ``BalanceResult`` or the error.
+        settings_applied(object): new ``Settings`` are in use.
+    """
+
+    ready = Signal()
+    call_finished = Signal(object)
+    balance_finished = Signal(object)
+    settings_applied = Signal(object)
+
+    def __init__(self, executor: Executor, *, demo: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._executor = executor
+        self._demo = demo
+        self._services: DeskServices | None = None
+        self._balance_busy = False
+        self._closing = False
+        self.history_panel: HistoryPanel | None = None
+        self.settings_dialog: SettingsDialog | None = None
+
+        self.setObjectName("MainWindow")
+        self.setWindowTitle(self._title())
+        self.account = AccountStrip(self, demo=demo)
+        self.notices = NoticeBar(self)
+        self.form = SendForm(self)
+        self.form.setEnabled(False)
+        self.outcome = OutcomeView(self)
+        self.first_run = FirstRunPage(self)
+
+        form_page = QWidget(self)
+        form_layout = QVBoxLayout(form_page)
+        form_layout.setContentsMargins(0, 0, 0, 0)
+        form_layout.setSpacing(10)
+        form_layout.addWidget(self.form)
+        form_layout.addWidget(self.outcome)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(form_page)
+        self.pages.addWidget(self.first_run)
+        self._form_page = form_page
+
+        central = QWidget(self)
+        self._layout = QVBoxLayout(central)
+        self._layout.setContentsMargins(12, 10, 12, 12)
+        self._layout.setSpacing(10)
+        self._layout.addWidget(self.account)
+        self._layout.addWidget(self.notices)
+        self._layout.addWidget(self.pages)
+        self._layout.addStretch(1)  # replaced by the history panel once it exists
+        self.setCentralWidget(central)
+
+        self._make_actions()
+        self._connect_signals()
+        self.resize(900, 720)
+        self.form.phone.edit.setFocus()
+
+    # -- composition ------------------------------------------------------------------------------------
+
+    def _make_actions(self) -> None:
+        def action(text: str, shortcut: str | QKeySequence.StandardKey, name: str) -> QAction:
+            act = QAction(text, self)
+            act.setShortcut(QKeySequence(shortcut))
+            act.setObjectName(name)
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            self.addAction(act)
+            return act
+
+        self.settings_action = action("&Settings…", "Ctrl+,", "settings_action")
+        self.refresh_action = action("&Refresh balance", "Ctrl+R", "refresh_action")
+        self.filter_action = action("&Filter history", "Ctrl+F", "filter_action")
+        self.clear_action = action("&Clear form", "Esc", "clear_action")
+        self.quit_action = action("&Quit", "Ctrl+Q", "quit_action")
+        self.refresh_action.setEnabled(False)
+        menu = self.menuBar().addMenu("&Desk")
+        menu.addActions([self.settings_action, self.refresh_action])
+        menu.addSeparator()
+        menu.addActions([self.filter_action, self.clear_action])
+        menu.addSeparator()
+        menu.addAction(self.quit_action)
+
+    def _connect_signals(self) -> None:
+        self.form.send_requested.connect(self.on_send_requested)
+        self.account.refresh_requested.connect(self.on_refresh_requested)
+        self.first_run.settings_requested.connect(self.on_settings_requested)
+        self.settings_action.triggered.connect(self.on_settings_requested)
+        self.refresh_action.triggered.connect(self.on_refresh_requested)
+        self.filter_action.triggered.connect(self.on_filter_requested)
+        self.clear_action.triggered.connect(self.on_clear_requested)
+        self.quit_action.triggered.connect(self.close)
+
+    def attach(self, services: DeskServices) -> None:
+        """Take the core objects: build the history panel, show notices, check the balance when a key exists."""
+        from termii_desk.ui.history_panel import HistoryPanel  # after the first paint: it loads core.history
+
+        self._services = services
+        self.history_panel = HistoryPanel(services.history, self)
+        self._layout.takeAt(self._layout.count() - 1)  # the placeholder stretch
+        self._layout.addWidget(self.history_panel, 1)
+        self.history_panel.show()  # a child added to a visible window is otherwise shown one event later
+        self.history_panel.use_number_requested.connect(self.on_use_number_requested)
+
+        for sentence in services.notices:
+            self.notices.add(sentence)
+        if services.history.notice:
+            self.notices.add(services.history.notice)
+        self._apply_settings(services.settings)
+        self.form.setEnabled(True)
+        self.show_key_status(services.key_status)
+        self.form.phone.edit.setFocus()
+        self.ready.emit()
+
+    # -- state ------------------------------------------------------------------------------------------
+
+    @property
+    def services(self) -> DeskServices | None:
+        return self._services
+
+    @property
+    def demo(self) -> bool:
+        return self._demo
+
+    def show_key_status(self, status: KeyStatus) -> None:
+        """Form when a key exists, first-run page when not; the balance is checked when there is a key."""
+        if self._services is not None:
+            self._services.key_status = status
+        if status.has_key:
+            self.pages.setCurrentWidget(self._form_page)
+            self.refresh_action.setEnabled(True)
+            self.on_refresh_requested()
+            self.form.phone.edit.setFocus()
+        else:
+            self.first_run.set_problem(status.problem)
+            self.pages.setCurrentWidget(self.first_run)
+            self.account.show_no_account("No API key yet")
+            self.refresh_action.setEnabled(False)
+            self.first_run.settings_button.setFocus()
+
+    def show_startup_failure(self, error: BaseException) -> None:
+        """The core could not be built (e.g. the simulator could not start): say so, keep the window."""
+        log.error("start-up failed", exc_info=error)
+        sentence = str(error) if isinstance(error, DeskError) else f"Termii Desk could not start: {error}"
+        self.account.show_no_account("Not ready")
+        self.outcome.show_message("Termii Desk could not start", sentence, Tone.BAD)
+
+    def _title(self, account: str | None = None) -> str:
+        if self._demo:
+            return f"{APP_NAME} — {DEMO_MARKER}"
+        return f"{APP_NAME} — {account}" if account else APP_NAME
+
+    def _apply_settings(self, settings: Settings) -> None:
+        self.form.phone.set_default_region(settings.default_region)
+
+    # -- sending --------------------------------------------------------------------------------------
+
+    @Slot(object, object)
+    def on_send_requested(self, phone: PhoneNumber, code: Code) -> None:
+        """The form asked to send (it is busy now): check the cooldown, then place the call on a worker."""
+        services = self._services
+        if services is None or self._closing:
+            self.form.set_busy(False)
+            return
+        desk = services.desk
+        QueryOp(parent=self, op=lambda: desk.recently_called(phone),
+                success=lambda last: self.on_cooldown_checked(phone, code, last)).failure(
+            self.on_call_failed
+        ).run_in_background(self._executor)
+
+    def on_cooldown_checked(self, phone: PhoneNumber, code: Code, last: datetime | None) -> None:
+        if last is not None and not CooldownDialog.ask(self, phone.display, last):
+            self.form.set_busy(False)
+            self.outcome.show_message("Not sent", f"{phone.display} was not called again.", Tone.NEUTRAL)
+            return
+        assert self._services is not None
+        desk = self._services.desk
+        self.outcome.show_sending(phone.display)
+        QueryOp(parent=self, op=lambda: desk.place_call(phone, code), success=self.on_call_finished).failure(
+            self.on_call_failed
+        ).run_in_background(self._executor)
+
+    def on_call_finished(self, attempt: CallAttempt) -> None:
+        self.form.set_busy(False)
+        balance_text = None
+        result = attempt.result
+        if attempt.outcome is Outcome.SENT and result is not None:
+            if result.balance is not None:
+                assert self._services is not None
+                currency = self._services.desk.currency
+                balance_text = result.balance.display(currency or "")
+                self.account.show_balance(result.balance, currency, result.user,
+                                          threshold=self._services.settings.low_balance_threshold,
+                                          when=datetime.now())
+            if result.user:
+                self.setWindowTitle(self._title(result.user))
+            self.form.clear_code()
+            self.form.focus_phone(select_all=True)
+        self.outcome.show_attempt(attempt, balance_text)
+        if self.history_panel is not None:
+            self.history_panel.refresh()
+        self.call_finished.emit(attempt)
+
+    def on_call_failed(self, error: BaseException) -> None:
+        """Nothing was attempted (``ConfigError``), or something unexpected broke before the call."""
+        self.form.set_busy(False)
+        if not isinstance(error, DeskError):
+            log.error("unexpected error while sending", exc_info=error)
+        self.outcome.show_failure(str(error) if isinstance(error, DeskError) else UNEXPECTED)
+        if self.history_panel is not None:
+            self.history_panel.refresh()
+        self.call_finished.emit(error)
+
+    # -- balance --------------------------------------------------------------------------------------
+
+    @Slot()
+    def on_refresh_requested(self) -> None:
+        services = self._services
+        if services is None or self._balance_busy or self._closing or not services.key_status.has_key:
+            return
+        self._balance_busy = True
+        self.account.set_loading(True)
+        desk = services.desk
+        QueryOp(parent=self, op=desk.check_balance, success=self.on_balance_loaded).failure(
+            self.on_balance_failed
+        ).run_in_background(self._executor)
+
+    def on_balance_loaded(self, result: BalanceResult) -> None:
+        self._balance_busy = False
+        assert self._services is not None
+        self.account.show_balance(result.balance, result.currency, result.user,
+                                  threshold=self._services.settings.low_balance_threshold, when=datetime.now())
+        if result.user:
+            self.setWindowTitle(self._title(result.user))
+        self.balance_finished.emit(result)
+
+    def on_balance_failed(self, error: BaseException) -> None:
+        self._balance_busy = False
+        if not isinstance(error, DeskError):
+            log.error("unexpected error while checking the balance", exc_info=error)
+        self.account.show_problem(str(error) if isinstance(error, DeskError) else UNEXPECTED)
+        self.balance_finished.emit(error)
+
+    # -- settings -------------------------------------------------------------------------------------
+
+    @Slot()
+    def on_settings_requested(self) -> None:
+        if self._services is None:
+            return
+        if self.settings_dialog is not None and self.settings_dialog.isVisible():
+            self.settings_dialog.raise_()
+            self.settings_dialog.activateWindow()
+            return
+        from termii_desk.ui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self._services, self._executor, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(self.on_settings_saved)
+        dialog.destroyed.connect(self._forget_settings_dialog)
+        self.settings_dialog = dialog
+        dialog.open()
+
+    def _forget_settings_dialog(self) -> None:
+        self.settings_dialog = None
+
+    def on_settings_saved(self, settings: Settings, key_changed: bool) -> None:
+        from termii_desk.ui.services import save_settings
+
+        services = self._services
+        assert services is not None
+        self._apply_settings(settings)
+        QueryOp(parent=self, op=lambda: save_settings(services, settings),
+                success=lambda _none: self.on_settings_stored(settings, key_changed)).failure(
+            lambda error: self.on_settings_store_failed(error, settings, key_changed)
+        ).run_in_background(self._executor)
+
+    def on_settings_stored(self, settings: Settings, key_changed: bool) -> None:
+        self.settings_applied.emit(settings)
+        self._after_settings(key_changed)
+
+    def on_settings_store_failed(self, error: BaseException, settings: Settings, key_changed: bool) -> None:
+        log.error("settings could not be saved", exc_info=error)
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        self.notices.add(f"The settings could not be saved ({reason}); they apply until you close the window.")
+        self.settings_applied.emit(settings)
+        self._after_settings(key_changed)
+
+    def _after_settings(self, key_changed: bool) -> None:
+        services = self._services
+        assert services is not None
+        if key_changed:
+            services.desk.forget_client()
+            keystore = services.keystore
+            QueryOp(parent=self, op=keystore.status, success=self.show_key_status).failure(
+                self.on_balance_failed
+            ).run_in_background(self._executor)
+        else:
+            self.on_refresh_requested()
+
+    # -- small actions --------------------------------------------------------------------------------
+
+    @Slot()
+    def on_filter_requested(self) -> None:
+        if self.history_panel is not None:
+            self.history_panel.focus_filter()
+
+    @Slot()
+    def on_clear_requested(self) -> None:
+        if self.pages.currentWidget() is self._form_page and not self.form.busy:
+            self.form.clear()
+            self.outcome.clear()
+
+    @Slot(str)
+    def on_use_number_requested(self, number: str) -> None:
+        self.form.use_number(number)
+
+    # -- closing --------------------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Let requests in flight finish (bounded by their own timeouts), so history rows are completed."""
+        self._closing = True
+        if self._executor.pending():
+            self.hide()
+            settings = self._services.settings if self._services else None
+            limit = (settings.connect_timeout + settings.read_timeout if settings else 35.0) + CLOSE_GRACE_SECONDS
+            log.info("closing: waiting up to %.0f s for %d request(s) in flight", limit, self._executor.pending())
+            if not self._executor.wait(limit):
+                log.warning("closing while a request is still running after %.0f s", limit)
+        self._executor.discard_deliveries()
+        super().closeEvent(event)

@@ -1,0 +1,67 @@
+"""Notices shown once at the top of the window: ignored settings, a history file moved aside, no log file.
+
+Each notice is a sentence from core; the agent dismisses it with its close button.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+
+from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+
+
+class _Notice(QFrame):
+    """One sentence with a close button."""
+
+    dismissed = Signal()
+
+    def __init__(self, text: str, tone: Tone, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = ToneLabel(MARKS[tone] + text, self, tone=tone)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setAccessibleName("Notice")
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.setToolTip("Dismiss")
+        close.setAccessibleName("Dismiss notice")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
+        close.clicked.connect(self.dismissed)
+
+
+class NoticeBar(QWidget):
+    """A stack of dismissable notices; hidden when empty."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(4)
+        self._notices: list[_Notice] = []
+        self.hide()
+
+    def texts(self) -> list[str]:
+        return [notice.label.text() for notice in self._notices]
+
+    def add(self, text: str, tone: Tone = Tone.WARNING) -> None:
+        if any(existing.endswith(text) for existing in self.texts()):
+            return
+        notice = _Notice(text, tone, self)
+        notice.dismissed.connect(lambda: self._dismiss(notice))
+        self._layout.addWidget(notice)
+        self._notices.append(notice)
+        notice.show()
+        self.show()
+
+    def _dismiss(self, notice: _Notice) -> None:
+        self._notices.remove(notice)
+        notice.hide()
+        self._layout.removeWidget(notice)
+        notice.deleteLater()
+        if not self.texts():
+            self.hide()

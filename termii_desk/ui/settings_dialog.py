@@ -1,0 +1,390 @@
+"""The Settings dialog: the API key (kept in the keyring), "Test key", and every setting with its check.
+
+The settings rows are built from the ``Settings`` declarations (label, type, default), so a new setting
+appears here without new code; only a few get a tailored editor. Keyring and network work runs through
+the worker layer; when no keyring works, the dialog says what to do and offers a session-only key.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import fields
+from functools import lru_cache
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from termii_desk.core.client import normalise_base_url
+from termii_desk.core.errors import ConfigError, DeskError, KeyringUnavailableError
+from termii_desk.core.keystore import KeyStatus
+from termii_desk.core.results import BalanceResult
+from termii_desk.core.settings import Settings
+from termii_desk.ui.services import DeskServices, check_key, store_key
+from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+from termii_desk.ui.worker import Executor, QueryOp
+
+log = logging.getLogger(__name__)
+
+# Editor ranges per setting: (minimum, maximum, decimals or None for whole numbers, suffix)
+# (the labels carry the units)
+_RANGES: dict[str, tuple[float, float, int | None, str]] = {
+    "connect_timeout": (0.5, 120.0, 1, ""),
+    "read_timeout": (1.0, 600.0, 1, ""),
+    "cooldown_seconds": (0, 86_400, None, ""),
+    "low_balance_threshold": (0.0, 1_000_000_000.0, 2, ""),
+    "history_retention_days": (0, 36_500, None, ""),
+}
+SESSION_ONLY_TEXT = "Use this key for this session only (kept in memory, never written anywhere)"
+
+
+@lru_cache(maxsize=1)
+def region_choices() -> tuple[tuple[str, str], ...]:
+    """(code, "Nigeria (NG)") for every region libphonenumber knows, sorted by name."""
+    import phonenumbers
+    from phonenumbers import geocoder
+
+    choices = []
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        name = geocoder.country_name_for_number(example, "en") if example else ""
+        choices.append((region, f"{name} ({region})" if name else region))
+    return tuple(sorted(choices, key=lambda choice: choice[1].lower()))
+
+
+class SettingsDialog(QDialog):
+    """API key, base URL, default country, timeouts, cooldown, low-balance threshold and the rest.
+
+    Signals:
+        saved(object, bool): the new ``Settings`` and whether the key changed; emitted once, on Save.
+    """
+
+    saved = Signal(object, bool)
+
+    def __init__(self, services: DeskServices, executor: Executor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Termii Desk Settings")
+        self.setModal(True)
+        self._services = services
+        self._executor = executor
+        self._editors: dict[str, QWidget] = {}
+        self._working = False
+
+        self.key_edit = QLineEdit(self)
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.key_edit.setPlaceholderText("Paste a new key to replace the current one")
+        self.key_edit.setAccessibleName("Termii API key")
+        self.key_edit.setClearButtonEnabled(True)
+        self.show_key_button = QToolButton(self)
+        self.show_key_button.setText("Show")
+        self.show_key_button.setCheckable(True)
+        self.show_key_button.setAccessibleName("Show the API key")
+        self.show_key_button.setToolTip("Show or hide the key you typed")
+        self.key_status_label = QLabel("", self)
+        self.key_status_label.setWordWrap(True)
+        self.key_status_label.setAccessibleName("Key status")
+        self.keyring_problem = ToneLabel("", self, tone=Tone.WARNING)
+        self.keyring_problem.setAccessibleName("Keyring problem")
+        self.keyring_problem.hide()
+        self.session_only = QCheckBox(SESSION_ONLY_TEXT, self)
+        self.session_only.setAccessibleName("Use the key for this session only")
+        self.session_only.hide()
+        self.test_button = QPushButton("&Test key", self)
+        self.test_button.setAccessibleName("Test the key against the balance endpoint")
+        self.test_button.setToolTip("Check the key (typed, or stored) with a balance request")
+        self.test_result = ToneLabel("", self)
+        self.test_result.setAccessibleName("Key test result")
+
+        key_row = QHBoxLayout()
+        key_row.addWidget(self.key_edit, 1)
+        key_row.addWidget(self.show_key_button)
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        test_row.addWidget(self.test_result, 1)
+        # One column for everything about the key, so the wrapped sentences get the full width.
+        key_column = QVBoxLayout()
+        key_column.setSpacing(6)
+        key_column.addLayout(key_row)
+        key_column.addWidget(self.key_status_label)
+        key_column.addWidget(self.keyring_problem)
+        key_column.addWidget(self.session_only)
+        key_column.addLayout(test_row)
+
+        self.account_group = QGroupBox("Termii account", self)
+        account_form = QFormLayout(self.account_group)
+        account_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        key_label = QLabel("API &key", self)
+        key_label.setBuddy(self.key_edit)
+        account_form.addRow(key_label, key_column)
+        self.base_url_status = ToneLabel("", self)
+        self.base_url_status.setAccessibleName("Base URL check")
+        self._add_setting_rows(account_form, ("base_url",))
+        account_form.addRow("", self.base_url_status)
+
+        self.calls_group = QGroupBox("Calls and history", self)
+        calls_form = QFormLayout(self.calls_group)
+        calls_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        calls_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        self._add_setting_rows(calls_form, tuple(n for n in Settings.names() if n != "base_url"))
+
+        self.error_label = ToneLabel("", self, tone=Tone.BAD)
+        self.error_label.setAccessibleName("Settings problem")
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+
+        layout = self._layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(self.account_group)
+        layout.addWidget(self.calls_group)
+        if services.demo or services.settings_store is None:
+            note = ToneLabel("Demo mode: the simulator's key is used, and changes here last until you close the "
+                             "window.", self, tone=Tone.WARNING)
+            layout.addWidget(note)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+        self._load(services.settings, services.key_status)
+        self._connect_signals()
+        self.resize(max(640, self.sizeHint().width()), self.sizeHint().height())
+        self._fit_height()
+
+    # -- building -------------------------------------------------------------------------------------
+
+    def _add_setting_rows(self, form: QFormLayout, names: tuple[str, ...]) -> None:
+        specs = {spec.name: spec for spec in fields(Settings)}
+        for name in names:
+            editor = self._make_editor(name, specs[name].default)
+            editor.setAccessibleName(Settings.label(name))
+            editor.setObjectName(name)
+            label = QLabel(Settings.label(name), self)
+            label.setBuddy(editor)
+            label.setWordWrap(False)
+            form.addRow(label, editor)
+            self._editors[name] = editor
+
+    def _make_editor(self, name: str, default: Any) -> QWidget:
+        if name == "default_region":
+            combo = QComboBox(self)
+            for code, text in region_choices():
+                combo.addItem(text, code)
+            combo.setMaxVisibleItems(20)
+            return combo
+        if isinstance(default, float):
+            low, high, decimals, suffix = _RANGES.get(name, (0.0, 1e9, 2, ""))
+            spin = QDoubleSpinBox(self)
+            spin.setRange(low, high)
+            spin.setDecimals(decimals or 2)
+            spin.setSuffix(suffix)
+            spin.setGroupSeparatorShown(True)
+            return spin
+        if isinstance(default, int):
+            low, high, _decimals, suffix = _RANGES.get(name, (0, 1_000_000, None, ""))
+            int_spin = QSpinBox(self)
+            int_spin.setRange(int(low), int(high))
+            int_spin.setSuffix(suffix)
+            return int_spin
+        line = QLineEdit(self)
+        if name == "base_url":
+            line.setPlaceholderText("https://api.ng.termii.com")
+        if name == "ca_bundle":
+            line.setPlaceholderText("Only if a proxy inspects TLS: a PEM file")
+        return line
+
+    def _load(self, settings: Settings, status: KeyStatus) -> None:
+        for name, editor in self._editors.items():
+            self._set_value(editor, getattr(settings, name))
+        self.show_key_status(status)
+        self.on_base_url_changed(settings.base_url)
+        if self._services.demo:
+            for widget in (self.key_edit, self.show_key_button, self.session_only):
+                widget.setEnabled(False)
+            self.key_edit.setPlaceholderText("Demo mode uses the simulator's key")
+
+    @staticmethod
+    def _set_value(editor: QWidget, value: Any) -> None:
+        if isinstance(editor, QComboBox):
+            index = editor.findData(value)
+            editor.setCurrentIndex(max(0, index))
+        elif isinstance(editor, QDoubleSpinBox | QSpinBox):
+            editor.setValue(value)
+        elif isinstance(editor, QLineEdit):
+            editor.setText(str(value))
+
+    @staticmethod
+    def _value(editor: QWidget) -> Any:
+        if isinstance(editor, QComboBox):
+            return editor.currentData()
+        if isinstance(editor, QDoubleSpinBox | QSpinBox):
+            return editor.value()
+        assert isinstance(editor, QLineEdit)
+        return editor.text()
+
+    def _connect_signals(self) -> None:
+        self.show_key_button.toggled.connect(self.on_show_key_toggled)
+        self.test_button.clicked.connect(self.on_test_clicked)
+        base_url = self._editors["base_url"]
+        assert isinstance(base_url, QLineEdit)
+        base_url.textChanged.connect(self.on_base_url_changed)
+        self.buttons.accepted.connect(self.on_save_clicked)
+        self.buttons.rejected.connect(self.reject)
+
+    # -- reading the form -------------------------------------------------------------------------------
+
+    def editor(self, name: str) -> QWidget:
+        return self._editors[name]
+
+    def candidate_settings(self) -> Settings:
+        """The settings as typed; raises ``ConfigError`` naming the first bad value."""
+        values = {name: self._value(editor) for name, editor in self._editors.items()}
+        return self._services.settings.updated(**values)
+
+    def show_key_status(self, status: KeyStatus) -> None:
+        if status.has_key:
+            text = status.describe()
+        elif status.problem:
+            text = ""  # the keyring problem line says it all
+        else:
+            text = f"No key is stored yet ({status.backend or 'system keyring'}). Paste it above and press Save."
+        self.key_status_label.setText(text)
+        self.key_status_label.setVisible(bool(self.key_status_label.text()))
+        if status.problem and not status.has_key:
+            self.show_keyring_problem(status.problem)
+
+    def show_keyring_problem(self, sentence: str) -> None:
+        """No keyring works: say why, and offer to keep the key in memory for this session."""
+        self.keyring_problem.setText(MARKS[Tone.WARNING] + sentence)
+        self.keyring_problem.show()
+        self.session_only.show()
+        self._fit_height()
+
+    # -- slots --------------------------------------------------------------------------------------------
+
+    @Slot(bool)
+    def on_show_key_toggled(self, shown: bool) -> None:
+        self.key_edit.setEchoMode(QLineEdit.EchoMode.Normal if shown else QLineEdit.EchoMode.Password)
+        self.show_key_button.setText("Hide" if shown else "Show")
+
+    @Slot(str)
+    def on_base_url_changed(self, text: str) -> None:
+        try:
+            normalised = normalise_base_url(text)
+        except ConfigError as exc:
+            self.base_url_status.show_text(MARKS[Tone.BAD] + str(exc), Tone.BAD)
+            return
+        shown = normalised if normalised != text.strip() else ""
+        self.base_url_status.show_text(f"{MARKS[Tone.GOOD]}Will use {shown}" if shown else MARKS[Tone.GOOD] + "OK",
+                                       Tone.GOOD)
+
+    @Slot()
+    def on_test_clicked(self) -> None:
+        try:
+            settings = self.candidate_settings()
+        except ConfigError as exc:
+            self.test_result.show_text(MARKS[Tone.BAD] + str(exc), Tone.BAD)
+            return
+        key, keystore = self.key_edit.text(), self._services.keystore
+        self.test_button.setEnabled(False)
+        self.test_result.show_text("Asking Termii for the balance…", Tone.NEUTRAL)
+        QueryOp(parent=self, op=lambda: check_key(settings, key, keystore), success=self.on_key_tested).failure(
+            self.on_key_test_failed
+        ).run_in_background(self._executor)
+
+    def on_key_tested(self, result: BalanceResult) -> None:
+        self.test_button.setEnabled(True)
+        balance = result.balance.display(result.currency or "") if result.balance else "not given"
+        account = f" for {result.user}" if result.user else ""
+        self.test_result.show_text(f"{MARKS[Tone.GOOD]}The key works{account}. Balance: {balance}.", Tone.GOOD)
+        self._fit_height()
+
+    def on_key_test_failed(self, error: BaseException) -> None:
+        self.test_button.setEnabled(True)
+        self.test_result.show_text(MARKS[Tone.BAD] + _sentence(error), Tone.BAD)
+        self._fit_height()
+
+    @Slot()
+    def on_save_clicked(self) -> None:
+        if self._working:
+            return
+        try:
+            settings = self.candidate_settings()
+        except ConfigError as exc:
+            self._show_error(str(exc))
+            return
+        key = self.key_edit.text().strip()
+        if not key or self._services.demo:
+            self._finish(settings, key_changed=False)
+        elif self.session_only.isChecked():
+            self._services.keystore.use_for_session(key)
+            self._finish(settings, key_changed=True)
+        else:
+            self._set_working(True)
+            keystore = self._services.keystore
+            QueryOp(parent=self, op=lambda: store_key(keystore, key),
+                    success=lambda status: self.on_key_stored(settings, status)).failure(
+                self.on_key_store_failed
+            ).run_in_background(self._executor)
+
+    def on_key_stored(self, settings: Settings, status: KeyStatus) -> None:
+        self._set_working(False)
+        self.show_key_status(status)
+        self._finish(settings, key_changed=True)
+
+    def on_key_store_failed(self, error: BaseException) -> None:
+        self._set_working(False)
+        if isinstance(error, KeyringUnavailableError):
+            self.show_keyring_problem(str(error))
+            self._show_error("The key was not saved. Tick “use this key for this session only” to use it until you "
+                             "close the window, or fix the keyring and save again.")
+        else:
+            self._show_error(_sentence(error))
+
+    # -- helpers --------------------------------------------------------------------------------------------
+
+    def _fit_height(self) -> None:
+        """Grow to fit wrapped sentences: a dialog's size hint ignores their height at its width."""
+        layout = self._layout
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else -1
+        if needed > self.height():
+            self.resize(self.width(), needed)
+
+    def _finish(self, settings: Settings, *, key_changed: bool) -> None:
+        self.error_label.hide()
+        self.saved.emit(settings, key_changed)
+        self.accept()
+
+    def _show_error(self, sentence: str) -> None:
+        self.error_label.setText(MARKS[Tone.BAD] + sentence)
+        self.error_label.show()
+        self._fit_height()
+
+    def _set_working(self, working: bool) -> None:
+        self._working = working
+        self.save_button.setEnabled(not working)
+        self.save_button.setText("Saving…" if working else "Save")
+
+
+def _sentence(error: BaseException) -> str:
+    if isinstance(error, DeskError):
+        return str(error)
+    log.error("unexpected error in the settings dialog", exc_info=error)
+    return "Something unexpected went wrong; the details are in the log file."

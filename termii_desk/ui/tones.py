@@ -1,0 +1,91 @@
+"""Status colours that follow the system palette: readable on light and dark themes alike.
+
+Qt's palette has no role for "error" or "success", so these are picked per palette: darker shades on a
+light window, lighter ones on a dark window. Widgets re-pick them when the palette changes.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QLabel, QWidget
+
+
+class Tone(Enum):
+    """What a line of status text means, which decides its colour and the mark before it."""
+
+    PLAIN = "plain"  # ordinary text: the palette's text colour
+    NEUTRAL = "neutral"  # hints: the palette's placeholder colour
+    GOOD = "good"
+    WARNING = "warning"
+    BAD = "bad"
+
+
+# (on a light window, on a dark window)
+_SHADES = {
+    Tone.GOOD: ("#1b7a36", "#69db7c"),
+    Tone.WARNING: ("#a15c00", "#ffc56b"),
+    Tone.BAD: ("#b3261e", "#ff8a80"),
+}
+
+_RECOLOUR_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange, QEvent.Type.ParentChange)
+
+MARKS = {Tone.PLAIN: "", Tone.NEUTRAL: "", Tone.GOOD: "✓ ", Tone.WARNING: "⚠ ", Tone.BAD: "✕ "}
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def tone_color(palette: QPalette, tone: Tone) -> QColor:
+    if tone is Tone.PLAIN:
+        return palette.color(QPalette.ColorRole.WindowText)
+    if tone is Tone.NEUTRAL:
+        return palette.color(QPalette.ColorRole.PlaceholderText)
+    light, dark = _SHADES[tone]
+    return QColor(dark if is_dark(palette) else light)
+
+
+class ToneLabel(QLabel):
+    """A word-wrapped label whose text colour follows its tone and the current palette."""
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, tone: Tone = Tone.NEUTRAL) -> None:
+        super().__init__(text, parent)
+        self._tone = tone
+        self._applying = False
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._apply_tone()
+
+    @property
+    def tone(self) -> Tone:
+        return self._tone
+
+    def set_tone(self, tone: Tone) -> None:
+        if tone is not self._tone:
+            self._tone = tone
+            self._apply_tone()
+
+    def show_text(self, text: str, tone: Tone) -> None:
+        self.set_tone(tone)
+        self.setText(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in _RECOLOUR_EVENTS and not self._applying:
+            self._apply_tone()
+        super().changeEvent(event)
+
+    def _apply_tone(self) -> None:
+        self._applying = True
+        try:
+            palette = self.palette()
+            palette.setColor(QPalette.ColorRole.WindowText, tone_color(self._base_palette(), self._tone))
+            self.setPalette(palette)
+        finally:
+            self._applying = False
+
+    def _base_palette(self) -> QPalette:
+        parent = self.parentWidget()
+        return parent.palette() if parent is not None else self.palette()

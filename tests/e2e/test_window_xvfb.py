@@ -1,0 +1,121 @@
+"""End to end: ``termii-desk`` as its own process on a virtual X display, driven by keystrokes like an agent.
+
+Xvfb provides the display, xdotool types, the simulator (in this test process) plays Termii. The test then
+reads what the simulator received and the history file the app wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from termii_desk.simulator import TermiiSimulator
+from tests.conftest import SIM_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+MISSING = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(bool(MISSING), reason=f"needs {' and '.join(MISSING)} (not installed)"),
+]
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what} after {timeout:g} s")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    """A fresh Xvfb on a display number it picks itself (``-displayfd``), so parallel runs never clash."""
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end, "r") as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            pytest.fail("Xvfb did not start")
+        yield f":{number}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def xdotool(display: str, *args: str, timeout: float = 30.0) -> str:
+    done = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
+                          text=True, timeout=timeout, check=True)
+    return done.stdout.strip()
+
+
+def history_rows(history_file: Path) -> list[tuple[str, str, str]]:
+    if not history_file.exists():
+        return []
+    with sqlite3.connect(history_file) as conn:
+        try:
+            return conn.execute("SELECT phone, code_masked, outcome FROM attempts ORDER BY id").fetchall()
+        except sqlite3.OperationalError:  # the app has not created the table yet
+            return []
+
+
+def test_agent_sends_a_code_with_the_keyboard(
+    display: str, simulator: TermiiSimulator, tmp_path: Path, screenshot_dir: Path
+) -> None:
+    home = tmp_path / "desk-home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TERMII_", "QT_"))}
+    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url,
+               TERMII_DESK_HOME=str(home), PYTHONPATH=str(ROOT))
+    output = tmp_path / "app-output.txt"
+    with output.open("w") as out:
+        app = subprocess.Popen([sys.executable, "-m", "termii_desk"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                               cwd=tmp_path)
+    try:
+        window = xdotool(display, "search", "--sync", "--name", "Termii Desk").split()[0]
+        # The window is usable once the core is attached: it then asks for the balance.
+        wait_for(lambda: len(simulator.balance_requests) == 1, "the start-up balance request")
+        xdotool(display, "windowfocus", "--sync", window)
+        xdotool(display, "type", "--delay", "40", "0803 123 4567")
+        xdotool(display, "key", "Tab")
+        xdotool(display, "type", "--delay", "40", "482913")
+        xdotool(display, "key", "Return")
+
+        wait_for(lambda: len(simulator.calls) == 1, "the call to reach the simulator")
+        body = simulator.calls[0].json
+        assert isinstance(body, dict)
+        assert body["phone_number"] == "2348031234567" and body["code"] == 482913 and body["api_key"] == SIM_KEY
+
+        history_file = home / "data" / "history.sqlite3"
+        wait_for(lambda: [r[2] for r in history_rows(history_file)] == ["sent"], "the history row to be sent")
+        time.sleep(0.3)  # let the window repaint the outcome before the picture (not an assertion)
+        subprocess.run(["import", "-window", "root", str(screenshot_dir / "e2e-xvfb.png")],
+                       env={**os.environ, "DISPLAY": display}, timeout=30, check=False)
+
+        xdotool(display, "key", "ctrl+q")
+        assert app.wait(timeout=30) == 0, output.read_text()
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+
+    assert len(simulator.calls) == 1
+    assert history_rows(home / "data" / "history.sqlite3") == [("2348031234567", "••••13", "sent")]
+    assert "Traceback" not in output.read_text()

@@ -1,0 +1,168 @@
+"""Fixtures for the window's tests: in-memory keyrings, core services against the simulator, a window.
+
+Nothing here is autouse: the history model and panel tests in this folder build their own objects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring.errors
+import pytest
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+from termii_desk.core.client import make_session
+from termii_desk.core.desk import Desk
+from termii_desk.core.history import HistoryStore
+from termii_desk.core.keystore import KeyStore
+from termii_desk.core.settings import Settings, SettingsStore
+from termii_desk.ui.main_window import MainWindow
+from termii_desk.ui.services import DeskServices
+from termii_desk.ui.worker import Executor, ThreadExecutor
+from tests.conftest import SIM_KEY
+
+# The offscreen platform has no window manager: it says so when a window asks for one of its services.
+OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)$"
+
+
+class MemoryKeyring:
+    """A keyring backend that keeps passwords in a dict (what a working Secret Service does, minus D-Bus)."""
+
+    name = "Test keyring"
+    priority = 1
+
+    def __init__(self) -> None:
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.passwords.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError("no such password")
+
+
+class BrokenKeyring:
+    """A backend like keyring's when no Secret Service runs: every call raises ``NoKeyringError``."""
+
+    name = "Broken keyring"
+    priority = 1
+
+    def get_password(self, service: str, username: str) -> str | None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> Iterator[HistoryStore]:
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def make_services(tmp_path: Path, history: HistoryStore) -> Iterator[Callable[..., DeskServices]]:
+    """``make_services(base_url, key=..., backend=..., **settings)``: core objects as app.py builds them.
+
+    The key is stored in an in-memory keyring (``key=None``: no key). Settings are saved under tmp_path.
+    """
+    sessions: list[Any] = []
+
+    def build(
+        base_url: str, *, key: str | None = SIM_KEY, backend: Any = None, demo: bool = False, **changes: Any
+    ) -> DeskServices:
+        keystore = KeyStore(backend=backend if backend is not None else MemoryKeyring(), environ={})
+        if key:
+            keystore.set(key)
+        changes.setdefault("read_timeout", 5.0)
+        changes.setdefault("connect_timeout", 2.0)
+        settings = Settings().updated(base_url=base_url, **changes)
+        session = make_session()
+        sessions.append(session)
+        desk = Desk(settings, keystore, history, session=session)
+        store = SettingsStore(tmp_path / "settings.json")
+        return DeskServices(desk=desk, keystore=keystore, history=history, key_status=keystore.status(),
+                            settings_store=None if demo else store, demo=demo)
+
+    yield build
+    for session in sessions:
+        session.close()
+
+
+@pytest.fixture
+def open_window(qtbot: Any) -> Callable[..., MainWindow]:
+    """``open_window(services, executor=None, demo=False)``: a shown window with the services attached.
+
+    With real threads (the default executor) and a key, it returns after the start-up balance check.
+    """
+
+    def build(services: DeskServices | None, executor: Executor | None = None, *, demo: bool = False,
+              size: tuple[int, int] = (900, 720)) -> MainWindow:
+        threaded = executor is None or isinstance(executor, ThreadExecutor)
+        window = MainWindow(executor if executor is not None else ThreadExecutor(), demo=demo)
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+        if services is None:
+            return window
+        if threaded and services.key_status.has_key:
+            # The window checks the balance as soon as it has a key; let that finish first.
+            with qtbot.waitSignal(window.balance_finished, timeout=10_000):
+                window.attach(services)
+        else:
+            window.attach(services)
+        return window
+
+    return build
+
+
+def dark_palette() -> QPalette:
+    """A dark palette like the ones desktop themes set (Fusion's roles, dark window and base)."""
+    palette = QPalette()
+    colours = {
+        QPalette.ColorRole.Window: "#202124",
+        QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#17181a",
+        QPalette.ColorRole.AlternateBase: "#26272b",
+        QPalette.ColorRole.Text: "#e8eaed",
+        QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Button: "#2d2e31",
+        QPalette.ColorRole.ButtonText: "#e8eaed",
+        QPalette.ColorRole.BrightText: "#ffffff",
+        QPalette.ColorRole.Highlight: "#3d7bd9",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2d2e31",
+        QPalette.ColorRole.ToolTipText: "#e8eaed",
+        QPalette.ColorRole.Link: "#8ab4f8",
+        QPalette.ColorRole.Light: "#3c3d41",
+        QPalette.ColorRole.Midlight: "#333438",
+        QPalette.ColorRole.Mid: "#2a2b2e",
+        QPalette.ColorRole.Dark: "#141517",
+        QPalette.ColorRole.Shadow: "#000000",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.WindowText, QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6f7378"))
+    return palette
+
+
+@pytest.fixture
+def dark_app(qapp: QApplication) -> Iterator[QApplication]:
+    """The application with a dark palette for the test, restored afterwards."""
+    previous = qapp.palette()
+    qapp.setPalette(dark_palette())
+    yield qapp
+    qapp.setPalette(previous)

@@ -1,0 +1,106 @@
+"""app.py: composition (CoreLoader), what loads before the window shows, and ``--self-test``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from termii_desk.app import DEMO_KEY, CoreLoader, app_icon
+from termii_desk.core.paths import AppPaths
+from tests.conftest import SIM_KEY
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _env(home: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TERMII_")}
+    env.update(QT_QPA_PLATFORM="offscreen", TERMII_DESK_HOME=str(home), PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def test_demo_loader_uses_the_simulator_its_key_and_a_separate_history(desk_home: Path) -> None:
+    loader = CoreLoader(AppPaths.from_environment(), demo=True)
+    try:
+        services = loader.load()
+        assert loader.simulator is not None
+        assert services.demo and services.settings_store is None
+        assert services.settings.base_url == loader.simulator.url
+        assert services.keystore.get() == DEMO_KEY and services.key_status.has_key
+        assert services.history.path == desk_home / "data" / "demo-history.sqlite3"
+        assert services.desk.check_balance().user == loader.simulator.user
+    finally:
+        loader.close()
+    assert loader.simulator is None
+
+
+def test_loader_reads_settings_warnings_key_from_environment_and_overrides(
+    desk_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = AppPaths.from_environment()
+    paths.settings_file.parent.mkdir(parents=True)
+    paths.settings_file.write_text(json.dumps({"cooldown_seconds": -5}), encoding="utf-8")
+    monkeypatch.setenv("TERMII_API_KEY", SIM_KEY)
+    loader = CoreLoader(paths, base_url="http://127.0.0.1:9", region="gh")
+    try:
+        services = loader.load()
+        assert any("cooldown_seconds" in notice for notice in services.notices)
+        assert services.key_status.source == "environment"
+        assert services.settings.base_url == "http://127.0.0.1:9" and services.settings.default_region == "GH"
+        assert services.history.path == paths.history_file(demo=False)
+        assert services.settings_store is not None
+    finally:
+        loader.close()
+
+
+def test_bad_overrides_become_notices_not_crashes(desk_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERMII_API_KEY", SIM_KEY)
+    loader = CoreLoader(AppPaths.from_environment(), base_url="http://example.com", region="XX")
+    try:
+        notices = loader.load().notices
+    finally:
+        loader.close()
+    assert any(n.startswith("Ignored --base-url") for n in notices)
+    assert any(n.startswith("Ignored --region") for n in notices)
+
+
+def test_the_icon_loads() -> None:
+    assert not app_icon().isNull()
+    assert (ROOT / "resources" / "termii-desk.desktop").read_text(encoding="utf-8").count("Icon=termii-desk") == 1
+
+
+def test_window_shows_before_network_keyring_and_phone_metadata_load(tmp_path: Path) -> None:
+    probe = (
+        "import sys\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from termii_desk.app import make_application\n"
+        "from termii_desk.ui.main_window import MainWindow\n"
+        "from termii_desk.ui.worker import ThreadExecutor\n"
+        "app = make_application()\n"
+        "window = MainWindow(ThreadExecutor())\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        "heavy = sorted(m for m in ('requests', 'keyring', 'phonenumbers', 'termii_desk.simulator', 'urllib3')\n"
+        "               if m in sys.modules)\n"
+        "print(','.join(heavy) or 'none')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], env=_env(tmp_path), capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "none"
+
+
+def test_self_test_sends_one_call_through_the_window(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    done = subprocess.run(
+        [sys.executable, "-c", "from termii_desk.app import run_window; raise SystemExit(run_window(self_test=True))"],
+        env=_env(home), capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "self-test ok"
+    assert not (home / "data" / "demo-history.sqlite3").exists()  # the self-test keeps no history of its own
+    assert "Traceback" not in done.stderr

@@ -1,0 +1,97 @@
+"""CooldownDialog (the question before calling a number again) and ExceptionHook (log, short dialog, go on)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from termii_desk.core.logs import register_secret, setup_logging
+from termii_desk.ui.dialogs import CooldownDialog, ExceptionHook
+from tests.ui.conftest import OFFSCREEN_NOISE
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+
+def _answer_when_shown(choose: str) -> None:
+    def click() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, CooldownDialog):
+            QTimer.singleShot(10, click)
+            return
+        getattr(dialog, choose).click()
+
+    QTimer.singleShot(0, click)
+
+
+@pytest.mark.parametrize(("choose", "expected"), [("call_button", True), ("cancel_button", False)])
+def test_ask_returns_the_agents_choice(qtbot: Any, choose: str, expected: bool) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    _answer_when_shown(choose)
+    last = datetime.now(timezone.utc) - timedelta(seconds=20)
+    assert CooldownDialog.ask(parent, "+234 803 123 4567", last) is expected
+
+
+def test_cooldown_dialog_says_when_and_defaults_to_not_sending(qtbot: Any) -> None:
+    last = datetime.now(timezone.utc) - timedelta(seconds=125)
+    dialog = CooldownDialog(None, "+234 803 123 4567", last)
+    qtbot.addWidget(dialog)
+    assert dialog.text() == "+234 803 123 4567 was called 2 minutes ago."
+    assert dialog.defaultButton() is dialog.cancel_button and dialog.escapeButton() is dialog.cancel_button
+
+
+@pytest.fixture
+def log_file(tmp_path: Path) -> Iterator[Path]:
+    path = tmp_path / "logs" / "termii-desk.log"
+    assert setup_logging(path) is None
+    yield path
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_termii_desk", False):
+            root.removeHandler(handler)
+            handler.close()
+
+
+def test_exception_hook_logs_redacted_shows_one_dialog_and_keeps_going(qtbot: Any, log_file: Path) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    hook = ExceptionHook(lambda: parent)
+    seen: list[BaseException] = []
+    hook.on_error.append(seen.append)
+    register_secret("sk_live_HOOKCANARY77")
+    for _ in range(2):
+        try:
+            raise RuntimeError("failed with sk_live_HOOKCANARY77")
+        except RuntimeError as exc:
+            hook(type(exc), exc, exc.__traceback__)
+    assert hook.count == 2 and len(seen) == 2
+    dialog = hook.dialog
+    assert isinstance(dialog, QMessageBox) and dialog.isVisible()
+    assert "keeps running" in dialog.text() and "HOOKCANARY" not in dialog.text() + dialog.informativeText()
+    assert len([w for w in parent.findChildren(QMessageBox) if w.isVisible()]) == 1
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    text = log_file.read_text(encoding="utf-8")
+    assert "RuntimeError" in text and "Traceback" in text and "sk_live_HOOKCANARY77" not in text
+    dialog.accept()
+    assert hook.dialog is None
+
+
+def test_exception_hook_install_and_uninstall(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    previous = sys.excepthook
+    hook = ExceptionHook()
+    hook.install()
+    try:
+        assert sys.excepthook is hook
+    finally:
+        hook.uninstall()
+    assert sys.excepthook is previous

@@ -1,0 +1,461 @@
+"""MainWindow: every state and transition, with real worker threads against the simulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from termii_desk.core.desk import CallAttempt
+from termii_desk.core.errors import ConfigError, InputError, Outcome
+from termii_desk.core.history import HistoryStore
+from termii_desk.core.keystore import NO_KEYRING_MESSAGE
+from termii_desk.core.validation import Code, validate_phone
+from termii_desk.simulator import TermiiSimulator
+from termii_desk.ui.dialogs import CooldownDialog
+from termii_desk.ui.main_window import MainWindow
+from termii_desk.ui.services import DeskServices
+from termii_desk.ui.tones import is_dark
+from termii_desk.ui.worker import InlineExecutor
+from tests.conftest import SIM_KEY
+from tests.ui.conftest import OFFSCREEN_NOISE, BrokenKeyring
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+PHONE = "0803 123 4567"
+PHONE_DIGITS = "2348031234567"
+CODE = "482913"
+WAIT_MS = 15_000
+
+OpenWindow = Callable[..., MainWindow]
+MakeServices = Callable[..., DeskServices]
+
+
+def fill(window: MainWindow, phone: str = PHONE, code: str = CODE) -> None:
+    window.form.phone.set_text(phone)
+    window.form.code.set_text(code)
+
+
+def send(qtbot: Any, window: MainWindow) -> CallAttempt | BaseException:
+    """Press Enter in the code field, the way an agent sends, and wait for the outcome."""
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS) as blocker:
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    result: CallAttempt | BaseException = blocker.args[0]
+    return result
+
+
+def core_reason(check: Callable[[], object]) -> str:
+    with pytest.raises(InputError) as caught:
+        check()
+    return str(caught.value)
+
+
+def shot(window: Any, screenshot_dir: Path, name: str) -> None:
+    QApplication.processEvents()  # pending layout requests: the picture shows what the agent would see
+    assert window.grab().save(str(screenshot_dir / f"{name}.png"))
+
+
+# -- start-up states -------------------------------------------------------------------------------------
+
+
+def test_first_run_without_key_invites_to_settings(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, screenshot_dir: Path
+) -> None:
+    window = open_window(make_services(simulator.url, key=None))
+    assert window.pages.currentWidget() is window.first_run
+    text = window.first_run.text()
+    assert "add your Termii API key" in text and "termii-desk --demo" in text
+    assert not window.first_run.problem.isVisibleTo(window)
+    assert simulator.received == []  # no key: no balance request
+    shot(window, screenshot_dir, "first-run")
+    qtbot.mouseClick(window.first_run.settings_button, Qt.MouseButton.LeftButton)
+    assert window.settings_dialog is not None and window.settings_dialog.isVisible()
+    window.settings_dialog.reject()
+
+
+def test_keyring_unavailable_explains_on_first_run_and_in_settings(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url, key=None, backend=BrokenKeyring()))
+    assert window.pages.currentWidget() is window.first_run
+    assert window.first_run.problem.isVisibleTo(window)
+    assert NO_KEYRING_MESSAGE in window.first_run.problem.text()
+    window.settings_action.trigger()
+    dialog = window.settings_dialog
+    assert dialog is not None
+    assert NO_KEYRING_MESSAGE in dialog.keyring_problem.text() and dialog.keyring_problem.isVisibleTo(dialog)
+    assert dialog.session_only.isVisibleTo(dialog)
+    dialog.reject()
+
+
+def test_session_only_key_from_settings_unlocks_the_form(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    services = make_services(simulator.url, key=None, backend=BrokenKeyring())
+    window = open_window(services)
+    window.settings_action.trigger()
+    dialog = window.settings_dialog
+    assert dialog is not None
+    dialog.key_edit.setText(SIM_KEY)
+    dialog.session_only.setChecked(True)
+    with qtbot.waitSignal(window.balance_finished, timeout=WAIT_MS) as blocker:
+        dialog.on_save_clicked()
+    assert blocker.args[0].user == simulator.user
+    assert window.pages.currentWidget() is not window.first_run
+    assert services.keystore.status().source == "session"
+    assert "5,000.00 NGN" in window.account.balance_text
+
+
+def test_demo_marker_in_title_and_account_strip(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url, demo=True), demo=True)
+    assert window.windowTitle() == "Termii Desk — DEMO"
+    assert window.account.demo_badge.isVisibleTo(window) and "DEMO" in window.account.demo_badge.text()
+
+
+def test_real_account_has_no_demo_marker_and_shows_the_account_name(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    assert "DEMO" not in window.windowTitle() and simulator.user in window.windowTitle()
+    assert not window.account.demo_badge.isVisibleTo(window)
+
+
+def test_balance_is_fetched_at_start_and_warns_below_the_threshold(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    services = make_services(simulator.url, low_balance_threshold=10_000.0)
+    window = open_window(services)
+    assert len(simulator.balance_requests) == 1
+    assert window.account.account_label.text() == simulator.user
+    assert "5,000.00 NGN" in window.account.balance_text and window.account.is_low
+    assert window.account.updated_label.text().startswith("Updated ")
+    services.desk.update_settings(services.settings.updated(low_balance_threshold=100.0))
+    with qtbot.waitSignal(window.balance_finished, timeout=WAIT_MS):
+        qtbot.mouseClick(window.account.refresh_button, Qt.MouseButton.LeftButton)
+    assert len(simulator.balance_requests) == 2 and not window.account.is_low
+
+
+def test_balance_failure_is_shown_in_the_strip(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    simulator.set_fault("401", on="balance")
+    window = open_window(make_services(simulator.url))
+    assert "API key" in window.account.updated_label.text()
+    assert window.account.refresh_button.isEnabled()
+
+
+def test_startup_notices_are_shown_once(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    services = make_services(simulator.url)
+    services.notices.append("Ignored the setting cooldown_seconds (must not be negative); using the default.")
+    services.notices.append(services.notices[0])
+    window = open_window(services)
+    assert window.notices.isVisibleTo(window)
+    assert len(window.notices.texts()) == 1 and "cooldown_seconds" in window.notices.texts()[0]
+
+
+# -- the form --------------------------------------------------------------------------------------------
+
+
+def test_invalid_input_shows_reasons_and_keeps_send_disabled(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, screenshot_dir: Path
+) -> None:
+    window = open_window(make_services(simulator.url))
+    fill(window, "0803 12", "0123")
+    assert not window.form.send_button.isEnabled()
+    window.form.phone.reveal_problem()  # what a pause or leaving the field does
+    window.form.code.reveal_problem()
+    assert window.form.phone.status.text().endswith(core_reason(lambda: validate_phone("0803 12")))
+    assert "cannot start with 0" in window.form.code.status.text()
+    qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    assert simulator.calls == []
+    shot(window, screenshot_dir, "invalid-input")
+
+
+def test_phone_focused_at_start_and_tab_order_is_phone_code_send(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    window.activateWindow()
+    assert window.form.phone.edit.hasFocus() or window.focusWidget() is window.form.phone.edit
+    assert window.form.phone.edit.nextInFocusChain() is not None
+    fill(window)
+    chain = [window.form.phone.edit]
+    widget = window.form.phone.edit
+    for _ in range(2):
+        widget = _next_tab_stop(widget)
+        chain.append(widget)
+    assert chain[1] is window.form.code.edit and chain[2] is window.form.send_button
+
+
+def _next_tab_stop(widget: Any) -> Any:
+    nxt = widget.nextInFocusChain()
+    while not (nxt.focusPolicy() & Qt.FocusPolicy.TabFocus and nxt.isEnabled() and nxt.isVisible()):
+        nxt = nxt.nextInFocusChain()
+    return nxt
+
+
+# -- sending ---------------------------------------------------------------------------------------------
+
+
+def test_success_shows_message_id_and_balance_clears_code_keeps_phone(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    history: HistoryStore, screenshot_dir: Path
+) -> None:
+    window = open_window(make_services(simulator.url))
+    fill(window)
+    assert window.form.send_button.isEnabled()
+    attempt = send(qtbot, window)
+    assert isinstance(attempt, CallAttempt) and attempt.outcome is Outcome.SENT
+    assert len(simulator.calls) == 1
+    body = simulator.calls[0].json
+    assert isinstance(body, dict)
+    assert body["phone_number"] == PHONE_DIGITS and body["code"] == int(CODE) and body["api_key"] == SIM_KEY
+    assert attempt.result is not None and attempt.result.message_id
+    assert attempt.result.message_id in window.outcome.text
+    assert "4,997.50 NGN" in window.outcome.text and "4,997.50 NGN" in window.account.balance_text
+    row = history.get(attempt.history_id or 0)
+    assert row is not None and row.outcome == "sent" and row.phone == PHONE_DIGITS and row.completed
+    assert window.form.code.text() == "" and window.form.phone.text() == PHONE
+    assert not window.form.busy and not window.form.send_button.isEnabled()  # code empty now
+    assert window.history_panel is not None and window.history_panel.model.rowCount() == 1
+    shot(window, screenshot_dir, "success")
+
+
+def test_sending_state_disables_send_and_shows_busy(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, screenshot_dir: Path
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault("slow", on="call", delay=1.5)
+    fill(window)
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
+        assert window.form.busy and not window.form.send_button.isEnabled()
+        assert window.form.busy_bar.isVisibleTo(window)
+        assert window.outcome.text.startswith("Calling +234 803 123 4567")
+        # The window stays usable while the call is in flight.
+        window.form.phone.set_text("+233 24 123 4567")
+        assert "Ghana" in window.form.phone.status.text()
+        shot(window, screenshot_dir, "sending")
+    assert not window.form.busy_bar.isVisibleTo(window)
+    assert len(simulator.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("fault", "expected"),
+    [("401", "API key"), ("502-html", "502")],
+)
+def test_errors_show_the_core_sentence_inline(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    history: HistoryStore, screenshot_dir: Path, fault: str, expected: str
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault(fault, on="call")
+    fill(window)
+    attempt = send(qtbot, window)
+    assert isinstance(attempt, CallAttempt) and attempt.outcome is not Outcome.SENT
+    shown = window.outcome.text
+    assert attempt.message in shown and expected in shown
+    assert "<" not in shown and "nginx" not in shown.lower()
+    assert window.form.code.text() == CODE  # kept for a retry
+    row = history.get(attempt.history_id or 0)
+    assert row is not None and row.completed and row.outcome == attempt.outcome.value
+    shot(window, screenshot_dir, f"error-{fault}")
+
+
+def test_unknown_outcome_says_the_call_may_have_been_placed(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: HistoryStore
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault("reset", on="call")
+    fill(window)
+    attempt = send(qtbot, window)
+    assert isinstance(attempt, CallAttempt) and attempt.outcome is Outcome.UNKNOWN
+    assert "may have been placed" in window.outcome.headline.text()
+    row = history.get(attempt.history_id or 0)
+    assert row is not None and row.outcome == "unknown" and row.completed
+
+
+def test_nothing_attempted_shows_the_config_sentence(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    services = make_services(simulator.url)
+    window = open_window(services)
+    services.keystore.delete()  # the key was removed from the keyring behind the desk's back
+    fill(window)
+    error = send(qtbot, window)
+    assert isinstance(error, ConfigError)
+    assert str(error) in window.outcome.text and simulator.calls == []
+    assert not window.form.busy
+
+
+def test_double_enter_and_double_click_send_once(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault("slow", on="call", delay=0.5)
+    fill(window)
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+        qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_Return)
+        qtbot.mouseDClick(window.form.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window._executor.pending() == 0, timeout=WAIT_MS)
+    assert len(simulator.calls) == 1
+
+
+def test_cooldown_asks_before_calling_the_same_number_again(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(make_services(simulator.url))
+    asked: list[tuple[str, datetime]] = []
+    answer = {"value": False}
+
+    def ask(_cls: Any, _parent: Any, phone_display: str, last: datetime) -> bool:
+        asked.append((phone_display, last))
+        return answer["value"]
+
+    monkeypatch.setattr(CooldownDialog, "ask", classmethod(ask))
+    fill(window)
+    send(qtbot, window)
+    assert asked == []  # first call: nothing to ask
+    window.form.code.set_text("771234")
+    qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(asked) == 1 and not window.form.busy, timeout=WAIT_MS)
+    assert asked[0][0] == "+234 803 123 4567"
+    assert len(simulator.calls) == 1 and "not called again" in window.outcome.text
+    answer["value"] = True
+    send(qtbot, window)
+    assert len(asked) == 2 and len(simulator.calls) == 2
+
+
+def test_cooldown_off_never_asks(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = open_window(make_services(simulator.url, cooldown_seconds=0))
+    monkeypatch.setattr(CooldownDialog, "ask", classmethod(lambda *_args: pytest.fail("asked")))
+    fill(window)
+    send(qtbot, window)
+    window.form.code.set_text("771234")
+    send(qtbot, window)
+    assert len(simulator.calls) == 2
+
+
+def test_closing_during_a_call_waits_and_completes_the_row(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: HistoryStore
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault("slow", on="call", delay=1.0)
+    fill(window)
+    qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
+    assert window.close()
+    rows = history.page(10)
+    assert len(rows) == 1 and rows[0].completed and rows[0].outcome == "sent"
+    assert window._executor.pending() == 0
+
+
+def test_closing_while_termii_never_answers_ends_unknown_not_sending(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: HistoryStore
+) -> None:
+    window = open_window(make_services(simulator.url, read_timeout=1.0))
+    simulator.set_fault("no-answer", on="call")
+    fill(window)
+    qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
+    assert window.close()
+    rows = history.page(10)
+    assert len(rows) == 1 and rows[0].completed and rows[0].outcome == "unknown"
+
+
+# -- keyboard and history --------------------------------------------------------------------------------
+
+
+def test_shortcuts(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url), InlineExecutor())
+    shortcuts = {a.objectName(): a.shortcut().toString() for a in window.actions()}
+    assert shortcuts["settings_action"] == "Ctrl+,"
+    assert shortcuts["refresh_action"] == "Ctrl+R"
+    assert shortcuts["filter_action"] == "Ctrl+F"
+    assert shortcuts["clear_action"] == "Esc"
+    window.refresh_action.trigger()
+    assert len(simulator.balance_requests) == 2
+    fill(window)
+    window.clear_action.trigger()
+    assert window.form.phone.text() == "" and window.form.code.text() == ""
+    window.filter_action.trigger()
+    assert window.history_panel is not None
+    assert window.history_panel.filter_edit.hasFocus() or window.focusWidget() is window.history_panel.filter_edit
+    window.settings_action.trigger()
+    assert window.settings_dialog is not None
+    window.settings_dialog.reject()
+
+
+def test_every_field_and_button_has_an_accessible_name(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    for widget in (window.form.phone.edit, window.form.code.edit, window.form.send_button,
+                   window.form.code.generate_button, window.account.refresh_button):
+        assert widget.accessibleName()
+
+
+def test_use_this_number_from_history_fills_the_phone(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    assert window.history_panel is not None
+    window.history_panel.use_number_requested.emit("+234 803 123 4567")
+    assert window.form.phone.value is not None and window.form.phone.value.digits == PHONE_DIGITS
+    assert window.form.code.edit.hasFocus() or window.focusWidget() is window.form.code.edit
+
+
+def test_long_history(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: HistoryStore,
+    screenshot_dir: Path
+) -> None:
+    outcomes = [Outcome.SENT, Outcome.SENT, Outcome.REJECTED, Outcome.SENT, Outcome.FAILED, Outcome.UNKNOWN]
+    for n in range(500):
+        outcome = outcomes[n % len(outcomes)]
+        row = history.start_attempt(f"23480312{n:05d}", Code(f"{482000 + n}"), "api.ng.termii.com")
+        history.complete_attempt(
+            row, outcome=outcome, duration_ms=400 + n, http_status=200 if outcome is Outcome.SENT else 401,
+            message_id=f"30176945847370{n:011d}" if outcome is Outcome.SENT else None,
+            balance=str(Decimal("5000") - Decimal("2.5") * n) if outcome is Outcome.SENT else None, currency="NGN",
+            error=None if outcome is Outcome.SENT else "Termii refused the request.",
+        )
+    window = open_window(make_services(simulator.url))
+    assert window.history_panel is not None and window.history_panel.model.rowCount() >= 100
+    shot(window, screenshot_dir, "long-history")
+
+
+def test_dark_palette_keeps_status_colours_readable(
+    qtbot: Any, dark_app: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    screenshot_dir: Path
+) -> None:
+    window = open_window(make_services(simulator.url))
+    fill(window, code="0123")
+    window.form.code.reveal_problem()
+    assert is_dark(window.palette())
+    for label in (window.form.phone.status, window.form.code.status, window.account.balance_label):
+        text = label.palette().color(QPalette.ColorRole.WindowText)
+        assert text.lightness() > 140, label.text()  # light text on the dark window
+    window.form.code.set_text(CODE)
+    send(qtbot, window)
+    assert window.outcome.headline.palette().color(QPalette.ColorRole.WindowText).lightness() > 140
+    shot(window, screenshot_dir, "dark-palette")

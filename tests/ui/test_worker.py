@@ -1,0 +1,94 @@
+"""QueryOp and the executors: op off the GUI thread, results back on it, nothing after the parent is gone."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QWidget
+
+from termii_desk.ui.worker import InlineExecutor, QueryOp, ThreadExecutor
+from tests.ui.conftest import OFFSCREEN_NOISE
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+
+def test_op_runs_on_a_worker_and_success_on_the_gui_thread(qtbot: Any) -> None:
+    executor = ThreadExecutor()
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    gui = threading.get_ident()
+    seen: dict[str, Any] = {}
+
+    def op() -> int:
+        seen["op_thread"] = threading.get_ident()
+        return 42
+
+    def success(value: int) -> None:
+        seen["value"], seen["success_thread"] = value, threading.get_ident()
+
+    with qtbot.waitSignal(executor.idle, timeout=5_000):
+        QueryOp(parent=parent, op=op, success=success).run_in_background(executor)
+        assert executor.pending() == 1
+    assert seen == {"op_thread": seen["op_thread"], "value": 42, "success_thread": gui}
+    assert seen["op_thread"] != gui and executor.pending() == 0
+
+
+def test_failure_gets_the_exception_on_the_gui_thread(qtbot: Any) -> None:
+    executor = ThreadExecutor()
+    failures: list[tuple[BaseException, int]] = []
+
+    def op() -> None:
+        raise ValueError("boom")
+
+    with qtbot.waitSignal(executor.idle, timeout=5_000):
+        QueryOp(parent=None, op=op, success=lambda _v: pytest.fail("success called")).failure(
+            lambda exc: failures.append((exc, threading.get_ident()))
+        ).run_in_background(executor)
+    assert len(failures) == 1 and str(failures[0][0]) == "boom" and failures[0][1] == threading.get_ident()
+
+
+def test_nothing_is_delivered_to_a_deleted_parent(qtbot: Any) -> None:
+    executor = ThreadExecutor()
+    parent = QWidget()
+    gate = threading.Event()
+    called: list[object] = []
+    QueryOp(parent=parent, op=gate.wait, success=called.append).failure(called.append).run_in_background(executor)
+    parent.deleteLater()
+    qtbot.waitUntil(lambda: not _alive(parent), timeout=5_000)
+    with qtbot.waitSignal(executor.idle, timeout=5_000):
+        gate.set()
+    assert called == []
+
+
+def _alive(widget: QWidget) -> bool:
+    import shiboken6
+
+    return shiboken6.isValid(widget)
+
+
+def test_wait_blocks_until_ops_return_and_discard_drops_results(qtbot: Any) -> None:
+    executor = ThreadExecutor()
+    delivered: list[object] = []
+    QueryOp(parent=None, op=lambda: "done", success=delivered.append).run_in_background(executor)
+    assert executor.wait(5.0)
+    executor.discard_deliveries()
+    qtbot.wait(10)  # let the queued result arrive, if it were going to be delivered
+    assert delivered == [] and executor.pending() == 0
+
+
+def test_inline_executor_delivers_before_returning() -> None:
+    executor = InlineExecutor()
+    out: list[object] = []
+    QueryOp(parent=None, op=lambda: 7, success=out.append).run_in_background(executor)
+    QueryOp(parent=None, op=lambda: 1 / 0, success=out.append).failure(out.append).run_in_background(executor)
+    assert out[0] == 7 and isinstance(out[1], ZeroDivisionError)
+
+
+def test_without_a_failure_handler_the_error_goes_to_the_excepthook(monkeypatch: pytest.MonkeyPatch) -> None:
+    hooked: list[BaseException] = []
+    monkeypatch.setattr(sys, "excepthook", lambda _kind, error, _tb: hooked.append(error))
+    QueryOp(parent=None, op=lambda: 1 / 0, success=lambda _v: None).run_in_background(InlineExecutor())
+    assert len(hooked) == 1 and isinstance(hooked[0], ZeroDivisionError)
