@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -124,14 +125,25 @@ class Desk:
             return last
         return None
 
+    def close(self) -> None:
+        """Close the HTTP connections; the next request opens new ones."""
+        with self._lock:
+            if self._session is not None:
+                self._session.close()
+            self._client = None
+
     def apply_retention(self) -> int:
         days = self.settings.history_retention_days
         return self.history.purge_older_than(days) if days > 0 else 0
 
-    def place_call(self, phone: PhoneNumber, code: Code) -> CallAttempt:
+    def place_call(
+        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None
+    ) -> CallAttempt:
         """Place one voice call and record it. Never raises for anything the agent can act on.
 
-        Raises ``ConfigError`` only when nothing was attempted (no key, bad base URL, no keyring).
+        ``on_recorded(row_id)`` is called once the history row exists, before the request goes out (the
+        window uses it to show the attempt as in flight). Raises ``ConfigError`` only when nothing was
+        attempted (no key, bad base URL, no keyring).
         """
         register_secret(code.digits)
         client = self.client()
@@ -141,6 +153,8 @@ class Desk:
             row_id = self.history.start_attempt(phone.digits, code, client.host)
         except HistoryError as exc:
             history_problem = str(exc)
+        if row_id is not None and on_recorded is not None:
+            on_recorded(row_id)
         started = time.monotonic()
         result: VoiceCallResult | None = None
         error: DeskError | None = None

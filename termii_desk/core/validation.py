@@ -64,7 +64,9 @@ def validate_phone(text: str, default_region: str = "NG") -> PhoneNumber:
     Raises ``InputError`` with the specific reason.
     """
     import phonenumbers  # deferred: its metadata takes a noticeable time to load
-    from phonenumbers import PhoneNumberFormat, ValidationResult, carrier, geocoder
+    from phonenumbers import PhoneNumberFormat, ValidationResult, carrier
+
+    from termii_desk.core.countries import REGION_NAMES
 
     stripped = text.strip()
     if not stripped:
@@ -106,7 +108,7 @@ def validate_phone(text: str, default_region: str = "NG") -> PhoneNumber:
             raise InputError("The number is too long.") from None
         raise InputError("This is not a valid phone number.") from None
     number_region = phonenumbers.region_code_for_number(number)
-    country = geocoder.country_name_for_number(number, "en")
+    country = REGION_NAMES.get(number_region or "", "")
     where = f"for {country}" if country else "for that country"
     if number_region in (None, "ZZ") and not phonenumbers.is_valid_number(number):
         raise InputError(f"Unknown country code +{number.country_code}.")

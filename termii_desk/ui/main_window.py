@@ -53,12 +53,15 @@ class MainWindow(QMainWindow):
             attempted (no key, bad base URL, no keyring). Not emitted when the agent declined the cooldown.
         balance_finished(object): a balance check ended: the ``BalanceResult`` or the error.
         settings_applied(object): new ``Settings`` are in use.
+        attempt_recorded(int): a call's history row exists and its request is about to go out (emitted
+            from the worker thread; delivered queued to the GUI thread).
     """
 
     ready = Signal()
     call_finished = Signal(object)
     balance_finished = Signal(object)
     settings_applied = Signal(object)
+    attempt_recorded = Signal(int)
 
     def __init__(self, executor: Executor, *, demo: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -149,6 +152,7 @@ class MainWindow(QMainWindow):
         self._layout.addWidget(self.history_panel, 1)
         self.history_panel.show()  # a child added to a visible window is otherwise shown one event later
         self.history_panel.use_number_requested.connect(self.on_use_number_requested)
+        self.attempt_recorded.connect(self.on_attempt_recorded)
 
         for sentence in services.notices:
             self.notices.add(sentence)
@@ -224,7 +228,9 @@ class MainWindow(QMainWindow):
         assert self._services is not None
         desk = self._services.desk
         self.outcome.show_sending(phone.display)
-        QueryOp(parent=self, op=lambda: desk.place_call(phone, code), success=self.on_call_finished).failure(
+        recorded = self.attempt_recorded.emit
+        QueryOp(parent=self, op=lambda: desk.place_call(phone, code, on_recorded=recorded),
+                success=self.on_call_finished).failure(
             self.on_call_failed
         ).run_in_background(self._executor)
 
@@ -246,8 +252,17 @@ class MainWindow(QMainWindow):
             self.form.focus_phone(select_all=True)
         self.outcome.show_attempt(attempt, balance_text)
         if self.history_panel is not None:
+            if attempt.history_id is not None:
+                self.history_panel.set_in_flight(attempt.history_id, False)
             self.history_panel.refresh()
         self.call_finished.emit(attempt)
+
+    @Slot(int)
+    def on_attempt_recorded(self, row_id: int) -> None:
+        """The attempt is in history: show it at the top as "Sending…" while Termii answers."""
+        if self.history_panel is not None:
+            self.history_panel.set_in_flight(row_id, True)
+            self.history_panel.refresh()
 
     def on_call_failed(self, error: BaseException) -> None:
         """Nothing was attempted (``ConfigError``), or something unexpected broke before the call."""
@@ -375,4 +390,6 @@ class MainWindow(QMainWindow):
             if not self._executor.wait(limit):
                 log.warning("closing while a request is still running after %.0f s", limit)
         self._executor.discard_deliveries()
+        if self._services is not None:
+            self._services.desk.close()
         super().closeEvent(event)

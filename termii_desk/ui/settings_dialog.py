@@ -58,12 +58,12 @@ SESSION_ONLY_TEXT = "Use this key for this session only (kept in memory, never w
 def region_choices() -> tuple[tuple[str, str], ...]:
     """(code, "Nigeria (NG)") for every region libphonenumber knows, sorted by name."""
     import phonenumbers
-    from phonenumbers import geocoder
+
+    from termii_desk.core.countries import REGION_NAMES
 
     choices = []
     for region in phonenumbers.SUPPORTED_REGIONS:
-        example = phonenumbers.example_number(region)
-        name = geocoder.country_name_for_number(example, "en") if example else ""
+        name = REGION_NAMES.get(region, "")
         choices.append((region, f"{name} ({region})" if name else region))
     return tuple(sorted(choices, key=lambda choice: choice[1].lower()))
 

@@ -206,3 +206,26 @@ def test_megabyte_paste_is_refused_quickly() -> None:
         validate_phone(paste)
     with pytest.raises(InputError, match="far too long"):
         validate_code(paste)
+
+
+def test_country_names_match_libphonenumber() -> None:
+    """countries.py is generated from phonenumbers' own names; this fails when phonenumbers changes them."""
+    import phonenumbers
+    from phonenumbers import geocoder
+
+    from termii_desk.core.countries import REGION_NAMES
+
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        example = phonenumbers.example_number(region)
+        if example is None or len(phonenumbers.region_codes_for_country_code(example.country_code)) != 1:
+            continue
+        assert REGION_NAMES.get(region, "") == geocoder.country_name_for_number(example, "en"), region
+
+
+def test_validation_does_not_load_the_geocoder() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from termii_desk.core.validation import validate_phone; validate_phone('+2348031234567');"
+            "print('phonenumbers.geodata' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
