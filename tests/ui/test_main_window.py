@@ -252,6 +252,22 @@ def test_sending_state_disables_send_and_shows_busy(
     assert len(simulator.calls) == 1
 
 
+def test_history_shows_the_attempt_as_sending_while_termii_answers(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault("slow", on="call", delay=1.5)
+    fill(window)
+    panel = window.history_panel
+    assert panel is not None
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=WAIT_MS)
+        assert panel.model.data(panel.model.index(0, panel.model.OUTCOME)) == "Sending…"
+    assert panel.model.data(panel.model.index(0, panel.model.OUTCOME)) == "Sent"
+    assert panel.model.rowCount() == 1
+
+
 @pytest.mark.parametrize(
     ("fault", "expected"),
     [("401", "API key"), ("502-html", "502")],
