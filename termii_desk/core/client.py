@@ -191,7 +191,7 @@ class TermiiClient:
             code_field = payload.get("code")
             if isinstance(code_field, int) and 400 <= code_field < 500:
                 raise RequestRejectedError(
-                    self._sentence_rejected(code_field, _termii_message(payload)),
+                    self._sentence_rejected(code_field, _termii_message(payload), True),
                     http_status=status,
                     termii_message=_termii_message(payload),
                 )
@@ -267,7 +267,8 @@ class TermiiClient:
                     raise BadResponseError(
                         f"Termii's answer was larger than {MAX_BODY_BYTES // 1_000_000} MB, so the desk "
                         "stopped reading it."
-                        + (f" {_CHECK_BEFORE_RESENDING}" if is_call and response.ok else ""),
+                        + (f" {_CHECK_BEFORE_RESENDING}" if is_call and response.ok
+                           else " Check the base URL in Settings."),
                         http_status=response.status_code,
                         outcome=Outcome.UNKNOWN if is_call and response.ok else Outcome.FAILED,
                     )
@@ -361,7 +362,7 @@ class TermiiClient:
                 termii_message=message,
             )
         if 400 <= status < 500:
-            raise RequestRejectedError(self._sentence_rejected(status, message), http_status=status,
+            raise RequestRejectedError(self._sentence_rejected(status, message, is_call), http_status=status,
                                        termii_message=message)
         if status >= 500:
             unknown = is_call and status == 504  # a gateway timeout: Termii may have got the request
@@ -375,13 +376,14 @@ class TermiiClient:
         if not (200 <= status < 300):
             raise BadResponseError(f"Termii answered with an unexpected HTTP status {status}.", http_status=status)
         if not isinstance(payload, dict):
-            what = "an empty answer" if not data.strip() else (
-                "an answer that is not JSON" if payload is _NOT_JSON else "JSON that is not an object"
-            )
-            if message and payload is _NOT_JSON:
-                what += f" ({message})"
+            if not data.strip():
+                what = f"an empty answer (HTTP {status})"
+            elif payload is _NOT_JSON:
+                what = f"an answer that is not JSON (HTTP {status}{_colon(_quoted_text(message))})"
+            else:
+                what = f"JSON that is not an object (HTTP {status})"
             raise BadResponseError(
-                f"Termii sent {what} (HTTP {status})."
+                f"Termii sent {what}."
                 + (f" {_CHECK_BEFORE_RESENDING}" if is_call else " Try again, and check the base URL in Settings."),
                 http_status=status,
                 outcome=Outcome.UNKNOWN if is_call else Outcome.FAILED,
@@ -389,8 +391,9 @@ class TermiiClient:
         return payload
 
     @staticmethod
-    def _sentence_rejected(status: int, message: str | None) -> str:
-        return f"Termii refused the request (HTTP {status}{_colon(message)}). Nothing was sent."
+    def _sentence_rejected(status: int, message: str | None, is_call: bool) -> str:
+        sentence = f"Termii refused the request (HTTP {status}{_colon(message)})."
+        return sentence + (" The call was not placed." if is_call else "")
 
 
 _NOT_JSON = object()
@@ -510,6 +513,13 @@ def _seconds(value: float) -> str:
 
 def _colon(message: str | None) -> str:
     return f": {message}" if message else ""
+
+
+def _quoted_text(message: str | None) -> str | None:
+    """Termii's own words in quotes; the desk's summaries of a page ("an error page titled …") as they are."""
+    if not message or message.startswith(("an error page", "an HTML")):
+        return message
+    return f"“{message}”"
 
 
 def _quoted(message: str | None) -> str:
