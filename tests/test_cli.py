@@ -185,3 +185,28 @@ def test_key_set_status_clear_with_a_real_secret_service(
 def test_key_status_without_keyring_exit_3() -> None:
     result = run("key", "status", env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
     assert result.returncode == 3 and "No system keyring" in result.stderr
+
+
+@pytest.mark.parametrize("home_kind", ["a file", "a missing parent"])
+def test_unusable_home_folder_still_sends_and_says_why(
+    simulator: TermiiSimulator, tmp_path: Path, home_kind: str
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a folder")
+    home = blocker if home_kind == "a file" else blocker / "below" / "home"
+    env = {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": simulator.url, "TERMII_DESK_HOME": str(home)}
+    result = run("call", "+2348031234567", "482916", env=env)
+    assert result.returncode == 0 and result.stdout.startswith("sent:")
+    assert "logging is off" in result.stderr and "kept in memory only" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(simulator.calls) == 1
+
+
+def test_garbage_environment_and_settings_are_ignored_with_a_word(simulator: TermiiSimulator, desk_home: Path) -> None:
+    (desk_home / "config").mkdir(parents=True)
+    (desk_home / "config" / "settings.json").write_text('{"read_timeout": "soon", "base_url": 7}')
+    env = {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": "garbage://x", "TERMII_DESK_HOME": str(desk_home)}
+    result = run("balance", "--base-url", simulator.url, env=env)
+    assert result.returncode == 0
+    assert "Ignored TERMII_BASE_URL" in result.stderr
+    assert "Ignored the setting read_timeout" in result.stderr and "Ignored the setting base_url" in result.stderr

@@ -153,7 +153,8 @@ class ValidatedField(QWidget, Generic[V]):
         self.submitted.emit()
 
     def _describe(self, value: V) -> str:
-        raise NotImplementedError
+        """The line shown under a valid value; subclasses say more."""
+        return str(value)
 
 
 class PhoneField(ValidatedField[PhoneNumber]):
