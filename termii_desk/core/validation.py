@@ -121,6 +121,12 @@ def validate_phone(text: str, default_region: str = "NG") -> PhoneNumber:
         raise InputError(f"The number is too long {where}." if reason == ValidationResult.TOO_LONG
                          else f"The number has the wrong length {where}.")
     if not phonenumbers.is_valid_number(number):
+        # Half-typed numbers are often "possible" (local-only, or a shorter number type): compare with a
+        # typical number of that country to say "too short" rather than "not valid" while the agent types.
+        example = phonenumbers.example_number(number_region) if number_region else None
+        typical = len(str(example.national_number)) if example else 0
+        if len(str(number.national_number)) < typical:
+            raise InputError(f"The number is too short {where}.")
         raise InputError(f"This is not a valid phone number {where}.")
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return PhoneNumber(
