@@ -66,6 +66,8 @@ def test_number_without_known_carrier_has_empty_carrier() -> None:
         ("+234 803 123 4567; DROP TABLE", "letters"),
         ("+234*803", "cannot contain '*'"),
         ("+234 111 111 1111", "not a valid phone number"),
+        ("0803 12", "too short for Nigeria"),
+        ("080312345", "too short for Nigeria"),
         ("9" * 100, "too long to be a phone number"),
     ],
 )
