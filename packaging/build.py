@@ -2,7 +2,8 @@
 
 Steps: a clean build virtualenv in build/pkg-venv (made again only when its requirements change); the
 project installed into it non-editable, with PyInstaller; icons rendered from resources/icon.svg into
-build/icons; the one-folder bundle dist/termii-desk/ and its archive dist/termii-desk-VERSION-linux-x86_64.tar.gz.
+build/icons; the one-folder bundle dist/termii-desk/, its ICU data trimmed to root and English (packaging/icu.py,
+Linux), and its archive dist/termii-desk-VERSION-linux-x86_64.tar.gz.
 Then the sizes, and one start-time measurement of the bundle against the virtualenv, also written to
 bench/results/packaged.json (packaged-onefile.json for --onefile). Nothing from the Python that runs this
 script goes into the bundle.
@@ -22,6 +23,8 @@ import tarfile
 import time
 from pathlib import Path
 from typing import Any
+
+from icu import trim_icu_data  # packaging/icu.py, next to this script
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD = ROOT / "build"
@@ -161,8 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.onefile:
         executable, archive = output, None
         print("note: the one-file build unpacks itself into a temporary folder on every start, so it opens "
-              "slower than the one-folder bundle dist/termii-desk/.")
+              "slower than the one-folder bundle dist/termii-desk/. It keeps ICU's full data (not trimmed).")
     else:
+        if sys.platform.startswith("linux"):
+            trim_icu_data(output, BUILD / "icu")
         executable, archive = output / EXE_NAME, make_archive(output, version)
 
     bundle_mb, archive_mb = size_mb(output), size_mb(archive) if archive else None

@@ -9,6 +9,7 @@ SYSTEM_PACKAGES=(
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0
   libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
   xvfb xauth xdotool imagemagick gnome-keyring dbus-daemon dbus-bin binutils openssl
+  icu-devtools gcc  # packaging/icu.py: icupkg, genccode and gcc rebuild ICU's data for root and English
   python3-venv
 )
 

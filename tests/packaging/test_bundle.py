@@ -96,3 +96,37 @@ def test_bundle_holds_what_the_window_needs_and_nothing_it_does_not(exe: Path) -
     unwanted = ("libgtk", "libQt6Quick", "libQt6Qml", "libQt6Network", "libQt6Pdf", "libqgtk3", "libqtiff")
     assert not [name for name in names if name.startswith(unwanted)]
     assert not list(internal.rglob("*.qm")), "Qt translations are left out"
+
+
+# Runs in a separate Python with the bundle's ICU folder and version: ICU's init (converter aliases), an English
+# collator and a time-zone name must come out of the trimmed data. Prints the zone's name.
+ICU_PROBE = """
+import ctypes, sys
+folder, version = sys.argv[1:]
+uc, i18n = ctypes.CDLL(f"{folder}/libicuuc.so.{version}"), ctypes.CDLL(f"{folder}/libicui18n.so.{version}")
+status, name = ctypes.c_int(0), ctypes.create_string_buffer(128)
+getattr(uc, f"u_init_{version}")(ctypes.byref(status))
+ucol_open, ucal_open = getattr(i18n, f"ucol_open_{version}"), getattr(i18n, f"ucal_open_{version}")
+ucol_open.restype = ucal_open.restype = ctypes.c_void_p
+assert ucol_open(b"en_GB", ctypes.byref(status)) and status.value <= 0, status.value
+calendar = ucal_open("Africa/Lagos".encode("utf-16-le") + bytes(2), -1, b"en_GB", 0, ctypes.byref(status))
+length = getattr(i18n, f"ucal_getTimeZoneDisplayName_{version}")(
+    ctypes.c_void_p(calendar), 0, b"en_GB", name, 64, ctypes.byref(status))  # 0: UCAL_STANDARD
+assert status.value <= 0, status.value
+print(name.raw[:2 * length].decode("utf-16-le"))
+"""
+
+
+def test_icu_data_is_trimmed_and_still_serves_english(exe: Path, desk_home: Path) -> None:
+    missing = [tool for tool in ("nm", "readelf", "icupkg", "genccode", "gcc") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"build.py keeps ICU's full data without {', '.join(missing)} (icu-devtools, gcc, binutils)")
+    data, = (p for p in (exe.parent / "_internal").rglob("libicudata.so.*") if not p.is_symlink())
+    assert data.stat().st_size < 8_000_000, "packaging/icu.py keeps only root and English (about 3.6 MiB)"
+    probe = run([sys.executable, "-c", ICU_PROBE, data.parent, data.name.rsplit(".", 1)[1]], clean_env())
+    assert probe.returncode == 0
+    assert probe.stdout.strip() == "West Africa Standard Time"
+    done = run([exe, "--self-test"], clean_env(QT_QPA_PLATFORM="offscreen", TERMII_DESK_HOME=str(desk_home)))
+    assert done.returncode == 0
+    assert "self-test ok" in done.stdout
+    assert "ICU" not in done.stderr and "libicu" not in done.stderr
