@@ -101,15 +101,9 @@ def _wait_for_bus_name(address: str, name: str, timeout: float = 10.0) -> None:
 def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 that no trust store knows, and its key: (cert.pem, key.pem)."""
     import shutil
-    import subprocess
+
+    from tests.fault_matrix import make_certificate
 
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )
-    return cert, key
+    return make_certificate(tmp_path_factory.mktemp("tls"))

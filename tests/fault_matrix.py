@@ -73,6 +73,19 @@ MATRIX = [
 ]
 
 
+def make_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that no trust store knows, and its key: (cert.pem, key.pem)."""
+    import subprocess
+
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )
+    return cert, key
+
+
 @contextlib.contextmanager
 def serving(fault: Fault, key: str, cert: tuple[Path, Path] | None = None) -> Iterator[tuple[str, TermiiSimulator]]:
     """The base URL to use for ``fault`` and the simulator behind it (which sees what arrives)."""

@@ -17,7 +17,7 @@ from termii_desk.core.history import HistoryStore
 from termii_desk.core.keystore import KeyStore
 from termii_desk.core.settings import Settings
 from termii_desk.core.validation import validate_code, validate_phone
-from tests.fault_matrix import MATRIX, TIMEOUT, serving
+from tests.fault_matrix import MATRIX, TIMEOUT, make_certificate, serving
 
 DOC = Path(__file__).resolve().parent.parent / "RELIABILITY.md"
 KEY = "report-key"
@@ -91,7 +91,7 @@ def _cell(text: str) -> str:
 
 def rows() -> list[str]:
     cert_dir = Path(tempfile.mkdtemp())
-    cert = _certificate(cert_dir)
+    cert = make_certificate(cert_dir)
     lines = []
     for fault in MATRIX:
         with serving(fault, KEY, cert) as (url, sim):
@@ -110,18 +110,6 @@ def rows() -> list[str]:
             lines.append(f"| {_cell(fault.name)} | {attempt.outcome.value} | {len(sim.calls)} | {_cell(call_text)} | "
                          f"{_cell(balance_text)} |")
     return lines
-
-
-def _certificate(folder: Path) -> tuple[Path, Path]:
-    import subprocess
-
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True, timeout=60,
-    )
-    return cert, key
 
 
 def render() -> str:

@@ -5,29 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring.errors
 import pytest
-from keyring.backend import KeyringBackend
 
 from termii_desk.core.errors import KeyringUnavailableError
 from termii_desk.core.keystore import SERVICE, USERNAME, KeyStore
+from tests.fakes import BrokenKeyring as NoBackend
 
 KEY = "sk_live_KEYSTORETEST9876"
-
-
-class NoBackend(KeyringBackend):
-    """Behaves like keyring's fail backend on a machine with no keyring: even get_password raises."""
-
-    priority = 1  # type: ignore[assignment]
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise keyring.errors.NoKeyringError("No recommended backend was available.")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise keyring.errors.NoKeyringError("No recommended backend was available.")
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise keyring.errors.NoKeyringError("No recommended backend was available.")
 
 
 class BrokenBackend(NoBackend):

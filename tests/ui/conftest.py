@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring.errors
 import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
@@ -23,45 +22,12 @@ from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import Executor, ThreadExecutor
 from tests.conftest import SIM_KEY
+from tests.fakes import BrokenKeyring, MemoryKeyring
+
+__all__ = ["OFFSCREEN_NOISE", "BrokenKeyring", "MemoryKeyring"]
 
 # The offscreen platform has no window manager: it says so when a window asks for one of its services.
 OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)$"
-
-
-class MemoryKeyring:
-    """A keyring backend that keeps passwords in a dict (what a working Secret Service does, minus D-Bus)."""
-
-    name = "Test keyring"
-    priority = 1
-
-    def __init__(self) -> None:
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError("no such password")
-
-
-class BrokenKeyring:
-    """A backend like keyring's when no Secret Service runs: every call raises ``NoKeyringError``."""
-
-    name = "Broken keyring"
-    priority = 1
-
-    def get_password(self, service: str, username: str) -> str | None:
-        raise keyring.errors.NoKeyringError("No recommended backend was available.")
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        raise keyring.errors.NoKeyringError("No recommended backend was available.")
-
-    def delete_password(self, service: str, username: str) -> None:
-        raise keyring.errors.NoKeyringError("No recommended backend was available.")
 
 
 @pytest.fixture
