@@ -32,7 +32,8 @@ Deliver = Callable[[Any, "BaseException | None"], None]
 
 
 class Executor(QObject):
-    """Where ops run. Subclasses implement ``submit``; results are always delivered on the GUI thread.
+    """Where ops run; results are always delivered on the GUI thread. This base runs each op inline, on the
+    calling thread (see ``InlineExecutor``); ``ThreadExecutor`` runs them on a thread pool.
 
     Signals:
         idle(): the last pending op has been delivered; nothing is running.
@@ -41,7 +42,12 @@ class Executor(QObject):
     idle = Signal()
 
     def submit(self, op: Callable[[], Any], deliver: Deliver) -> None:
-        raise NotImplementedError
+        try:
+            result, error = op(), None
+        except Exception as exc:
+            result, error = None, exc
+        deliver(result, error)
+        self.idle.emit()
 
     def pending(self) -> int:
         """How many ops were submitted and not yet delivered."""
@@ -56,15 +62,7 @@ class Executor(QObject):
 
 
 class InlineExecutor(Executor):
-    """Runs each op immediately on the calling thread and delivers before ``submit`` returns."""
-
-    def submit(self, op: Callable[[], Any], deliver: Deliver) -> None:
-        try:
-            result, error = op(), None
-        except Exception as exc:
-            result, error = None, exc
-        deliver(result, error)
-        self.idle.emit()
+    """Runs each op immediately on the calling thread and delivers before ``submit`` returns (for tests)."""
 
 
 class ThreadExecutor(Executor):
