@@ -7,7 +7,6 @@ Exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -86,6 +85,8 @@ class _Output:
 
     def result(self, human: str, data: dict[str, Any] | list[Any]) -> None:
         if self.as_json:
+            import json  # not at import: the window, which imports this module first, never needs it
+
             print(json.dumps(data, ensure_ascii=False))
         else:
             print(human)
@@ -94,6 +95,8 @@ class _Output:
         """One line on stderr; with --json also the object on stdout."""
         print(f"termii-desk: {message}", file=sys.stderr)
         if self.as_json:
+            import json
+
             print(json.dumps({**(data or {}), "error": message}, ensure_ascii=False))
 
     @staticmethod
@@ -161,12 +164,17 @@ def _desk(args: argparse.Namespace, out: _Output) -> Desk:
 
 
 def _call(args: argparse.Namespace, out: _Output) -> int:
-    from termii_desk.core.errors import InputError, Outcome
+    from termii_desk.core.errors import DeskError, InputError, Outcome
     from termii_desk.core.validation import validate_code, validate_phone
 
-    desk = _desk(args, out)
     record: dict[str, Any] = {"outcome": Outcome.REJECTED.value, "phone_number": None, "message_id": None,
                               "balance": None, "http_status": None}
+    try:
+        desk = _desk(args, out)
+    except DeskError as exc:  # a bad --base-url or --region: nothing attempted
+        record["outcome"] = exc.outcome.value
+        out.fail(str(exc), record)
+        return exc.exit_code
     try:
         phone = validate_phone(args.phone, desk.settings.default_region)
         record["phone_number"] = phone.digits
@@ -174,7 +182,12 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     except InputError as exc:
         out.fail(f"input rejected, nothing sent: {exc}", record)
         return EXIT_INPUT
-    attempt = desk.place_call(phone, code)
+    try:
+        attempt = desk.place_call(phone, code)
+    except DeskError as exc:  # nothing attempted: no key, no keyring, a bad base URL
+        record["outcome"] = exc.outcome.value
+        out.fail(str(exc), record)
+        return exc.exit_code
     result = attempt.result
     record.update(
         outcome=attempt.outcome.value,
@@ -273,8 +286,13 @@ def _read_key() -> str:
 
 
 def _simulator(args: argparse.Namespace) -> int:
+    from termii_desk.core.client import is_loopback_host
     from termii_desk.simulator import FAULT_MODES, serve
 
+    if not is_loopback_host(args.host):
+        print(f"termii-desk: the simulator listens on this computer only (127.0.0.1, ::1); not {args.host!r}.",
+              file=sys.stderr)
+        return EXIT_INPUT
     if args.fault == "help":
         for name, description in FAULT_MODES.items():
             print(f"{name:<20} {description}")

@@ -81,7 +81,7 @@ def test_input_rejected_exit_2_nothing_sent(
 @pytest.mark.parametrize(
     ("fault", "exit_code", "outcome", "words"),
     [("401", 4, "rejected", "rejected the API key"), ("422-list", 4, "rejected", "phone_number is invalid"),
-     ("502-html", 5, "failed", "502 Bad Gateway"), ("reset", 5, "unknown", "may have been placed")],
+     ("502-html", 5, "unknown", "502 Bad Gateway"), ("503-empty", 5, "failed", "HTTP 503"), ("reset", 5, "unknown", "may have been placed")],
 )
 def test_termii_failures_exit_codes_and_history(
     simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path, fault: str, exit_code: int,
@@ -210,3 +210,22 @@ def test_garbage_environment_and_settings_are_ignored_with_a_word(simulator: Ter
     assert result.returncode == 0
     assert "Ignored TERMII_BASE_URL" in result.stderr
     assert "Ignored the setting read_timeout" in result.stderr and "Ignored the setting base_url" in result.stderr
+
+
+def test_call_json_on_a_configuration_error_has_every_field(desk_home: Path) -> None:
+    result = run("call", "+2348031234567", "482916", "--json", "--base-url", "http://api.ng.termii.com",
+                 env={"TERMII_API_KEY": SIM_KEY})
+    assert result.returncode == 3
+    data = json.loads(result.stdout)
+    assert {"outcome", "phone_number", "message_id", "balance", "http_status", "error"} <= data.keys()
+    assert "https://" in data["error"] and data["outcome"] == "failed"
+    no_key = run("call", "+2348031234567", "482916", "--json",
+                 env={"PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"})
+    assert no_key.returncode == 3
+    data = json.loads(no_key.stdout)
+    assert data["phone_number"] == "2348031234567" and "keyring" in data["error"].lower()
+
+
+def test_simulator_refuses_to_listen_beyond_this_computer() -> None:
+    result = run("simulator", "--host", "0.0.0.0")
+    assert result.returncode == 2 and "this computer only" in result.stderr

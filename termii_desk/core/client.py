@@ -53,7 +53,7 @@ _CHECK_BEFORE_RESENDING = (
 def is_loopback_host(host: str) -> bool:
     """127.0.0.0/8, ::1 and localhost: the only hosts plain http:// may be used with."""
     host = host.strip("[]").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
+    if host == "localhost":  # not *.localhost: resolvers may send those to DNS, off this computer
         return True
     try:
         return ipaddress.ip_address(host).is_loopback
@@ -83,6 +83,8 @@ def normalise_base_url(text: str) -> str:
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https") or not host or " " in host:
         raise ConfigError(f"The base URL {text.strip()!r} is not a valid web address.")
+    if not _valid_host(host):
+        raise ConfigError(f"The base URL {text.strip()!r} does not name a valid host.")
     if parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError("The base URL must be just the address, such as https://api.ng.termii.com.")
     if scheme == "http" and not is_loopback_host(host):
@@ -97,6 +99,23 @@ def normalise_base_url(text: str) -> str:
     if port is not None:
         netloc += f":{port}"
     return urlunsplit((scheme, netloc, path, "", ""))
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.split(".")
+    return len(ascii_host) <= 253 and all(
+        0 < len(label) <= 63 and re.fullmatch(r"[A-Za-z0-9-]+", label) and not label.startswith("-")
+        for label in labels
+    )
 
 
 def redact(text: str, *secrets: str | None) -> str:
@@ -189,11 +208,14 @@ class TermiiClient:
         payload = self._check(status, headers, data, is_call=True)
         if not (str(payload.get("code", "")).lower() == "ok" or _text(payload.get("message_id"))):
             code_field = payload.get("code")
+            words = _termii_message(payload)
             if isinstance(code_field, int) and 400 <= code_field < 500:
-                raise RequestRejectedError(
-                    self._sentence_rejected(code_field, _termii_message(payload), True),
+                # An error inside a 200: Termii's own code says it refused; the HTTP status stays 200.
+                error = KeyRejectedError if code_field in (401, 403) else RequestRejectedError
+                raise error(
+                    f"Termii refused the request (error code {code_field}{_colon(words)}). The call was not placed.",
                     http_status=status,
-                    termii_message=_termii_message(payload),
+                    termii_message=words,
                 )
             raise BadResponseError(
                 "Termii answered without confirming the call"
@@ -249,19 +271,35 @@ class TermiiClient:
             )
         except requests.RequestException as exc:
             raise self._transport_error(exc, is_call=is_call) from None
+        except ValueError:  # urllib3's LocationValueError and friends: an address it cannot use
+            raise ConfigError(f"The base URL {self.base_url} cannot be used; check it in Settings.") from None
         try:
-            data = self._read_capped(response, is_call=is_call)
+            data = self._read_capped(response, is_call=is_call, deadline=started + self._total_seconds)
         finally:
             response.close()
+        # Whatever Termii (or a proxy) echoes back, the key goes no further than this line.
+        data = data.replace(self._api_key.encode(), b"[redacted]")
         log.info("%s %s -> HTTP %s in %.0f ms", method, path, response.status_code,
                  (time.monotonic() - started) * 1000)
         return response.status_code, response.headers, data
 
-    def _read_capped(self, response: requests.Response, *, is_call: bool) -> bytes:
+    @property
+    def _total_seconds(self) -> float:
+        """The longest a whole request may take: a body trickled byte by byte never resets this clock."""
+        return self.connect_timeout + self.read_timeout
+
+    def _read_capped(self, response: requests.Response, *, is_call: bool, deadline: float) -> bytes:
         chunks: list[bytes] = []
         size = 0
         try:
             for chunk in _iter_body(response):
+                if time.monotonic() > deadline:
+                    raise RequestTimeoutError(
+                        f"Termii's answer did not finish within {_seconds(self._total_seconds)}."
+                        + (f" {_CHECK_BEFORE_RESENDING}" if is_call else " Try again."),
+                        http_status=response.status_code,
+                        outcome=Outcome.UNKNOWN if is_call else Outcome.FAILED,
+                    )
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
                     raise BadResponseError(
@@ -289,12 +327,20 @@ class TermiiClient:
 
         causes = list(_causes(exc))
         host = self.host
-        if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in causes):
+        if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes) or (
+            isinstance(exc, requests.exceptions.SSLError) and "certificate verify failed" in str(exc)
+        ):
             return NetworkError(
                 f"The connection to {host} is not trusted: its certificate could not be verified. If your "
                 "network inspects secure traffic, set the CA bundle in Settings (or install your company's "
                 "certificate in the system store).",
             )
+        if isinstance(exc, requests.exceptions.SSLError) or any(isinstance(c, ssl.SSLError) for c in causes):
+            if is_call:
+                return NetworkError(
+                    f"The secure connection to {host} failed. {_CHECK_BEFORE_RESENDING}", outcome=Outcome.UNKNOWN
+                )
+            return NetworkError(f"The secure connection to {host} failed; try again.")
         if isinstance(exc, requests.exceptions.ProxyError):
             return NetworkError(f"Could not reach {host} through the proxy; check HTTPS_PROXY and the network.")
         if any(isinstance(c, u3.NameResolutionError) for c in causes) or any(
@@ -341,10 +387,17 @@ class TermiiClient:
                 "Check the base URL in Settings.",
                 http_status=status,
             )
-        if status in (401, 403):
+        if status == 401 or (status == 403 and not message):
             raise KeyRejectedError(
                 f"Termii rejected the API key (HTTP {status}{_colon(message)}). Check the key and the base URL "
                 "in Settings.",
+                http_status=status,
+                termii_message=message,
+            )
+        if status == 403:
+            raise KeyRejectedError(
+                f"Termii does not allow this for the account (HTTP 403: {message}). Check the account on the "
+                "Termii dashboard, or the key and base URL in Settings.",
                 http_status=status,
                 termii_message=message,
             )
@@ -365,7 +418,9 @@ class TermiiClient:
             raise RequestRejectedError(self._sentence_rejected(status, message, is_call), http_status=status,
                                        termii_message=message)
         if status >= 500:
-            unknown = is_call and status == 504  # a gateway timeout: Termii may have got the request
+            # Only 503 (not accepting work) says the call was not taken; after a 500, 502 or 504 the request may
+            # have reached Termii's dispatcher before it failed.
+            unknown = is_call and status != 503
             raise ServerError(
                 f"Termii's server had a problem (HTTP {status}{_colon(message)})."
                 + (f" {_CHECK_BEFORE_RESENDING}" if unknown else " Try again in a few minutes."),

@@ -153,13 +153,13 @@ class Desk:
             row_id = self.history.start_attempt(phone.digits, code, client.host)
         except HistoryError as exc:
             history_problem = str(exc)
-        if row_id is not None and on_recorded is not None:
-            on_recorded(row_id)
         started = time.monotonic()
         result: VoiceCallResult | None = None
         error: DeskError | None = None
         outcome = Outcome.UNKNOWN
         try:
+            if row_id is not None and on_recorded is not None:
+                on_recorded(row_id)
             result = client.send_voice_call(phone, code)
             outcome = Outcome.SENT
         except TermiiError as exc:

@@ -119,8 +119,10 @@ def _explain(exc: sqlite3.Error) -> str:
 
 
 class HistoryStore:
-    """One SQLite file (or memory). Safe to use from the GUI thread and one worker at a time.
+    """One SQLite file (or memory). Safe to use from the GUI thread and worker threads.
 
+    Writes and reads use separate connections: with WAL, a read never waits for a write (this process's or
+    another window's), so the GUI thread never sits in SQLite's busy timeout.
     ``notice`` holds a sentence for the agent when the file had to be moved aside or could not be used.
     """
 
@@ -129,6 +131,18 @@ class HistoryStore:
         self.notice: str | None = None
         self._lock = threading.Lock()
         self._conn = self._open(path)
+        self._reader, self._read_lock = self._open_reader()
+
+    def _open_reader(self) -> tuple[sqlite3.Connection, threading.Lock]:
+        file = self._conn.execute("PRAGMA database_list").fetchone()[2]
+        if not file:  # in memory: one connection is the only way to see the same data
+            return self._conn, self._lock
+        try:
+            reader = sqlite3.connect(file, check_same_thread=False, timeout=1.0, isolation_level=None)
+            reader.execute("PRAGMA query_only = 1")
+        except sqlite3.Error:
+            return self._conn, self._lock
+        return reader, threading.Lock()
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -142,14 +156,22 @@ class HistoryStore:
             if isinstance(exc, sqlite3.OperationalError) and "newer" in str(exc):
                 self.notice = str(exc)
             elif _is_corruption(exc):
-                moved = self._move_aside(path)
-                self.notice = (
-                    f"The history file was damaged; it was moved aside to {moved.name} and a new history started."
-                )
                 try:
-                    return self._connect(str(path))
-                except sqlite3.Error as again:
-                    self.notice += " " + _explain(again)
+                    moved = self._move_aside(path)
+                except OSError as move_error:
+                    self.notice = (
+                        f"The history file is damaged and could not be moved aside "
+                        f"({move_error.strerror or move_error.__class__.__name__})."
+                    )
+                else:
+                    self.notice = (
+                        f"The history file was damaged; it was moved aside to {moved.name} and a new history "
+                        "started."
+                    )
+                    try:
+                        return self._connect(str(path))
+                    except sqlite3.Error as again:
+                        self.notice += " " + _explain(again)
             else:
                 self.notice = _explain(exc).replace("could not be saved", "cannot be opened")
         except OSError as exc:
@@ -196,6 +218,8 @@ class HistoryStore:
 
     def close(self) -> None:
         with self._lock:
+            if self._reader is not self._conn:
+                self._reader.close()
             self._conn.close()
 
     # -- writing ------------------------------------------------------------------------------------
@@ -222,10 +246,13 @@ class HistoryStore:
         currency: str | None = None,
         error: str | None = None,
     ) -> None:
+        # Repeatable, and it carries what Termii answered: worth a second and third try when another window
+        # holds the write lock past the busy timeout.
         self._write(
             "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?, termii_message = ?,"
             " balance = ?, currency = ?, error = ? WHERE id = ?",
             (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error, row_id),
+            tries=3,
         )
 
     def import_rows(self, rows: Iterable[HistoryRow]) -> int:
@@ -252,14 +279,17 @@ class HistoryStore:
             except sqlite3.Error as exc:
                 raise HistoryError(_explain(exc)) from None
 
-    def _write(self, sql: str, params: tuple[object, ...]) -> int:
-        with self._lock:
-            try:
-                cursor = self._conn.execute(sql, params)
-            except sqlite3.Error as exc:
-                log.warning("history write failed: %s", exc.__class__.__name__)
-                raise HistoryError(_explain(exc)) from None
-            return int(cursor.lastrowid or 0)
+    def _write(self, sql: str, params: tuple[object, ...], tries: int = 1) -> int:
+        for attempt in range(1, tries + 1):
+            with self._lock:
+                try:
+                    return int(self._conn.execute(sql, params).lastrowid or 0)
+                except sqlite3.Error as exc:
+                    busy = "locked" in str(exc) or "busy" in str(exc)
+                    log.warning("history write failed: %s", exc.__class__.__name__)
+                    if not busy or attempt == tries:
+                        raise HistoryError(_explain(exc)) from None
+        raise AssertionError("unreachable")
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -301,9 +331,9 @@ class HistoryStore:
         return ["phone LIKE ?"], [f"%{digits}%"]
 
     def _read(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
-        with self._lock:
+        with self._read_lock:
             try:
-                return self._conn.execute(sql, params).fetchall()
+                return self._reader.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
                 log.warning("history read failed: %s", exc.__class__.__name__)
                 raise HistoryError(_explain_read(exc)) from None

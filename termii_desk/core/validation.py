@@ -6,7 +6,6 @@ Pure functions, no Qt. The code rules live here and nowhere else.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 
 from termii_desk.core.errors import InputError
@@ -166,6 +165,8 @@ def generate_code(length: int = DEFAULT_CODE_LENGTH) -> str:
     """A cryptographically random code of ``length`` digits that never starts with 0."""
     if not CODE_MIN_LENGTH <= length <= CODE_MAX_LENGTH:
         raise ValueError(f"length must be {CODE_MIN_LENGTH} to {CODE_MAX_LENGTH}")
+    import secrets  # not at import: it loads hashlib and OpenSSL (~4 ms), before the window's first paint
+
     first = str(secrets.randbelow(9) + 1)
     return first + "".join(str(secrets.randbelow(10)) for _ in range(length - 1))
 

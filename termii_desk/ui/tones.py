@@ -56,6 +56,8 @@ class ToneLabel(QLabel):
         self._tone = tone
         self._applying = False
         self.setWordWrap(True)
+        # Plain text: these labels show Termii's words and balances, which must never be read as markup.
+        self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._apply_tone()
 

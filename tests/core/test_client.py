@@ -128,10 +128,10 @@ STATUS_CASES = [
     (404, {"code": 404, "message": "ApplicationSenderId not found for applicationId: 66189 and senderName: RALD"},
      None, RequestRejectedError, Outcome.REJECTED, "ApplicationSenderId not found"),
     (429, {"message": "Too Many Requests"}, None, RateLimitedError, Outcome.REJECTED, "Wait a minute"),
-    (500, {"message": "Internal Server Error"}, None, ServerError, Outcome.FAILED, "Try again in a few minutes"),
+    (500, {"message": "Internal Server Error"}, None, ServerError, Outcome.UNKNOWN, "HTTP 500: Internal Server Error"),
     (502, "<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1><hr>nginx</body></html>",
-     "text/html", ServerError, Outcome.FAILED, "error page titled “502 Bad Gateway”"),
-    (503, "", "text/plain", ServerError, Outcome.FAILED, "HTTP 503"),
+     "text/html", ServerError, Outcome.UNKNOWN, "error page titled “502 Bad Gateway”"),
+    (503, "", "text/plain", ServerError, Outcome.FAILED, "HTTP 503). Try again in a few minutes"),
     (504, "<html><title>Gateway Time-out</title></html>", "text/html", ServerError, Outcome.UNKNOWN,
      "may have been placed"),
     (200, "", "application/json", BadResponseError, Outcome.UNKNOWN, "an empty answer"),
@@ -289,3 +289,78 @@ def test_redact_removes_query_keys_and_known_secrets() -> None:
     cleaned = redact(text, KEY)
     assert KEY not in cleaned
     assert "api_key=[redacted]&a=1" in cleaned
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"code": 401, "message": f"api key {KEY} is not active"},
+        {"status": f"received {KEY}"},
+        {"code": "ok", "message_id": "1", "message": f"Sent with {KEY}", "user": KEY},
+    ],
+)
+@responses.activate
+def test_key_in_a_200_body_is_redacted_everywhere(client: TermiiClient, body: dict[str, object]) -> None:
+    responses.post(CALL_URL, json=body)
+    try:
+        result = _call(client)
+    except TermiiError as exc:
+        assert KEY not in str(exc) and KEY not in (exc.termii_message or "")
+    else:
+        assert KEY not in repr(result)
+
+
+@responses.activate
+def test_error_code_inside_a_200_is_a_refusal_with_the_right_words(client: TermiiClient) -> None:
+    responses.post(CALL_URL, json={"code": 401, "message": "Your account is not active"})
+    with pytest.raises(KeyRejectedError) as caught:
+        _call(client)
+    assert "error code 401" in str(caught.value) and "HTTP 401" not in str(caught.value)
+    assert caught.value.http_status == 200 and caught.value.outcome == Outcome.REJECTED
+
+
+@responses.activate
+def test_403_route_message_does_not_blame_the_key(client: TermiiClient) -> None:
+    responses.post(CALL_URL, status=403, json={"message": "You are not set up on this route"})
+    with pytest.raises(KeyRejectedError) as caught:
+        _call(client)
+    assert "does not allow this for the account" in str(caught.value)
+    assert "rejected the API key" not in str(caught.value)
+
+
+@responses.activate
+def test_tls_failure_that_is_not_about_the_certificate_is_unknown_for_a_call(client: TermiiClient) -> None:
+    import ssl
+
+    responses.post(CALL_URL, body=requests.exceptions.SSLError(ssl.SSLError(1, "bad record mac")))
+    with pytest.raises(NetworkError) as caught:
+        _call(client)
+    assert caught.value.outcome == Outcome.UNKNOWN and "may have been placed" in str(caught.value)
+    assert "not trusted" not in str(caught.value)
+
+
+def test_trickled_body_is_cut_at_the_overall_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import termii_desk.core.client as client_module
+
+    client = TermiiClient(BASE, KEY, session=requests.Session(), connect_timeout=0.1, read_timeout=0.1)
+
+    def trickle(response: object) -> object:
+        for _ in range(100):
+            time.sleep(0.01)
+            yield b" "
+
+    monkeypatch.setattr(client_module, "_iter_body", trickle)
+    with responses.RequestsMock() as mocked:
+        mocked.post(CALL_URL, body=b"")
+        with pytest.raises(RequestTimeoutError, match="did not finish within 0.2 seconds") as caught:
+            _call(client)
+    assert caught.value.outcome == Outcome.UNKNOWN
+
+
+@pytest.mark.parametrize("url", ["https://api..termii.com", "https://" + "a" * 64 + ".com", "https://-bad.com",
+                                 "http://evil.localhost:8000"])
+def test_malformed_or_disguised_hosts_are_refused(url: str) -> None:
+    with pytest.raises(ConfigError):
+        normalise_base_url(url)

@@ -40,7 +40,7 @@ def test_sent_call_is_recorded_with_balance_and_currency(simulator: TermiiSimula
 
 @pytest.mark.parametrize(
     ("fault", "outcome", "exit_code"),
-    [("401", Outcome.REJECTED, 4), ("502-html", Outcome.FAILED, 5), ("reset", Outcome.UNKNOWN, 5),
+    [("401", Outcome.REJECTED, 4), ("503-empty", Outcome.FAILED, 5), ("reset", Outcome.UNKNOWN, 5),
      ("no-answer", Outcome.UNKNOWN, 5)],
 )
 def test_failed_attempts_complete_their_row(

@@ -172,3 +172,41 @@ def test_import_rows_appends_in_one_go(store: HistoryStore) -> None:
     assert store.count() == 1001
     newest = store.page(1)[0]
     assert newest.id == 1001 and newest.code_masked == "••••16"
+
+
+def test_reads_do_not_wait_behind_a_write_stuck_on_another_windows_lock(
+    store: HistoryStore, tmp_path: Path
+) -> None:
+    import threading
+
+    _add(store)
+    other = sqlite3.connect(tmp_path / "history.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another window holds the write lock
+    writer = threading.Thread(target=lambda: _add(store, "233244123456"))  # our worker: waits on busy timeout
+    writer.start()
+    try:
+        while not store._lock.locked():
+            pass
+        assert store.count() == 1  # the GUI thread's read is answered now...
+        assert writer.is_alive()  # ...while our own write is still waiting for the other window
+    finally:
+        other.execute("COMMIT")
+        other.close()
+        writer.join()
+    assert store.count() == 2
+
+
+def test_damaged_file_that_cannot_be_moved_falls_back_to_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "history.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+
+    def locked(self: Path, target: Path) -> Path:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "replace", locked)
+    store = HistoryStore(path)
+    assert store.notice is not None and "could not be moved aside" in store.notice and "memory only" in store.notice
+    _add(store)
+    assert store.count() == 1
