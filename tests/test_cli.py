@@ -81,7 +81,8 @@ def test_input_rejected_exit_2_nothing_sent(
 @pytest.mark.parametrize(
     ("fault", "exit_code", "outcome", "words"),
     [("401", 4, "rejected", "rejected the API key"), ("422-list", 4, "rejected", "phone_number is invalid"),
-     ("502-html", 5, "unknown", "502 Bad Gateway"), ("503-empty", 5, "failed", "HTTP 503"), ("reset", 5, "unknown", "may have been placed")],
+     ("502-html", 5, "unknown", "502 Bad Gateway"), ("503-empty", 5, "failed", "HTTP 503"),
+     ("reset", 5, "unknown", "may have been placed")],
 )
 def test_termii_failures_exit_codes_and_history(
     simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path, fault: str, exit_code: int,

@@ -354,7 +354,7 @@ def test_trickled_body_is_cut_at_the_overall_deadline(monkeypatch: pytest.Monkey
     monkeypatch.setattr(client_module, "_iter_body", trickle)
     with responses.RequestsMock() as mocked:
         mocked.post(CALL_URL, body=b"")
-        with pytest.raises(RequestTimeoutError, match="did not finish within 0.2 seconds") as caught:
+        with pytest.raises(RequestTimeoutError, match=r"did not finish within 0\.2 seconds") as caught:
             _call(client)
     assert caught.value.outcome == Outcome.UNKNOWN
 
