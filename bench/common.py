@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import platform
+import shutil
 import statistics
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +28,12 @@ class Figure:
 
     def row(self) -> str:
         verdict = {True: "pass", False: "FAIL", None: "-"}[self.passed]
-        shown = f"{self.value:.3f}{self.unit}" if self.unit == "x" else f"{self.value:.1f} {self.unit}"
+        if self.value != self.value:  # NaN: nothing measured
+            shown = "not measured"
+        elif self.unit == "x":
+            shown = f"{self.value:.3f}{self.unit}"
+        else:
+            shown = f"{self.value:.1f} {self.unit}"
         return f"| {self.name} | {shown} | {self.target} | {verdict} | {self.detail} |"
 
 
@@ -38,8 +47,10 @@ def interleaved(a: Callable[[], float], b: Callable[[], float], runs: int) -> tu
 
 
 def spread(values: list[float]) -> str:
-    ms = [v * 1000 for v in values]
-    return f"median {statistics.median(ms):.1f} ms (min {min(ms):.1f}, max {max(ms):.1f})"
+    """Median, min and max of durations in seconds: in ms, or in µs when the median is under a millisecond."""
+    scale, unit = (1e6, "µs") if statistics.median(values) < 1e-3 else (1e3, "ms")
+    shown = [v * scale for v in values]
+    return f"median {statistics.median(shown):.1f} {unit} (min {min(shown):.1f}, max {max(shown):.1f})"
 
 
 def ratio(a: list[float], b: list[float]) -> float:
@@ -47,8 +58,6 @@ def ratio(a: list[float], b: list[float]) -> float:
 
 
 def machine() -> str:
-    import os
-
     return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
 
 
@@ -58,7 +67,7 @@ def write_results(figures: list[Figure], name: str = "latest") -> Path:
     path.write_text(json.dumps({
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
-        "figures": [asdict(f) for f in figures],
+        "figures": [{**asdict(f), "value": None if f.value != f.value else f.value} for f in figures],
     }, indent=2))
     return path
 
@@ -66,3 +75,33 @@ def write_results(figures: list[Figure], name: str = "latest") -> Path:
 def table(figures: list[Figure]) -> str:
     lines = ["| figure | measured | target | verdict | detail |", "|---|---|---|---|---|"]
     return "\n".join(lines + [f.row() for f in figures])
+
+
+@contextlib.contextmanager
+def virtual_display() -> Iterator[dict[str, str]]:
+    """A private Xvfb on a display it picks itself (``-displayfd``); yields the environment to reach it.
+
+    Without Xvfb, yields ``QT_QPA_PLATFORM=offscreen`` instead (``display_name`` says which was used).
+    """
+    if shutil.which("Xvfb") is None:
+        yield {"QT_QPA_PLATFORM": "offscreen"}
+        return
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    os.close(write_end)
+    try:
+        with os.fdopen(read_end) as pipe:
+            number = pipe.readline().strip()
+        if not number:
+            raise RuntimeError("Xvfb did not start")
+        yield {"DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def display_name(env: dict[str, str]) -> str:
+    return f"Xvfb {env['DISPLAY']}" if "DISPLAY" in env else "QT_QPA_PLATFORM=offscreen"

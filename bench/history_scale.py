@@ -41,7 +41,7 @@ def run(rows: int = 100_000) -> list[Figure]:
             big.page(200, phone_filter="0803 123 4567")
             filter_times.append(time.perf_counter() - started)
         median_ms = statistics.median(filter_times) * 1000
-        figures.append(Figure(f"filter by phone over {rows:,} rows (count + first page)", median_ms, "ms",
+        figures.append(Figure(f"3. filter by phone over {rows:,} rows (count + first page)", median_ms, "ms",
                               "<= 50 ms", median_ms <= 50, spread(filter_times)))
 
         def insert(store: HistoryStore) -> float:
@@ -53,7 +53,7 @@ def run(rows: int = 100_000) -> list[Figure]:
         interleaved(lambda: insert(big), lambda: insert(empty), 20)
         a, b = interleaved(lambda: insert(big), lambda: insert(empty), 200)
         value = ratio(a, b)
-        figures.append(Figure(f"insert a row with {rows:,} rows / with 0", value, "x", "<= ~1.0x (noise)",
+        figures.append(Figure(f"3. insert a row with {rows:,} rows / with 0", value, "x", "<= ~1.0x (noise)",
                               value <= 1.15, f"{spread(a)} vs {spread(b)}"))
         big.close()
         empty.close()

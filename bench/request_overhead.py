@@ -38,5 +38,5 @@ def run(calls: int = 200) -> list[Figure]:
         bare.close()
         client.close()
     value = ratio(a, b)
-    return [Figure("request round trip, desk / bare requests", value, "x", "<= 1.10x", value <= 1.10,
+    return [Figure("4. request round trip, desk / bare requests", value, "x", "<= 1.10x", value <= 1.10,
                    f"desk {spread(a)}; bare {spread(b)}; {calls} calls each, interleaved")]

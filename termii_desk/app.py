@@ -1,31 +1,35 @@
 """Composition of the desk window: builds the core objects, injects them into the window, runs the event loop.
 
 Start-up is ordered for speed. Only Qt and the window's own modules load before the window shows; the
-network stack, the keyring, phone metadata and (in demo mode) the simulator are loaded on a worker
-thread by ``CoreLoader.load`` while the window paints, and handed to it with ``MainWindow.attach``.
+log file, the network stack, the keyring, phone metadata and (in demo mode) the simulator are loaded on a
+worker thread by ``CoreLoader.load``, started once the window has painted (a worker started earlier would
+compete with the first paint for the interpreter), and handed to it with ``MainWindow.attach``.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
-import tempfile
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QMessageLogContext, QObject, Qt, QTimer, QtMsgType, Slot, qInstallMessageHandler
+from PySide6.QtCore import QEvent, QMessageLogContext, QObject, Qt, QTimer, QtMsgType, Slot, qInstallMessageHandler
 from PySide6.QtGui import QGuiApplication, QIcon
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
-from termii_desk.core.logs import setup_logging
 from termii_desk.core.paths import AppPaths, resources_dir
 from termii_desk.ui.dialogs import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
 
 if TYPE_CHECKING:
+    import tempfile
+    from pathlib import Path
+
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
     from termii_desk.simulator import TermiiSimulator
@@ -39,6 +43,8 @@ SELF_TEST_PHONE = "+234 803 123 4567"
 SELF_TEST_SECONDS = 20.0
 # How long the process waits at exit for a request still in flight when the window did not wait itself.
 EXIT_WAIT_SECONDS = 40.0
+# The core is loaded after the window's first paint, or after this long if the window is never painted.
+LOAD_FALLBACK_MS = 1000
 
 
 class CoreLoader:
@@ -53,8 +59,10 @@ class CoreLoader:
         region: str | None = None,
         self_test: bool = False,
         log_problem: str | None = None,
+        log_file: Path | None = None,
     ) -> None:
         self.paths = paths
+        self.log_file = log_file
         self.demo = demo or self_test
         self.base_url = base_url
         self.region = region
@@ -65,15 +73,33 @@ class CoreLoader:
         self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
 
     def load(self) -> DeskServices:
-        """Everything slow: settings, keyring status, history file, the client's imports, phone metadata."""
+        """Everything slow: log file, settings, keyring status, history file, the client's imports, phone metadata.
+
+        The garbage collector is off meanwhile: these imports allocate enough to trigger a full collection, which
+        holds the interpreter (and so the GUI thread) for ~15 ms. Afterwards everything start-up built is frozen
+        out of later collections, which then scan only what the session adds.
+        """
+        gc.disable()
+        try:
+            return self._load()
+        finally:
+            gc.freeze()
+            gc.enable()
+
+    def _load(self) -> DeskServices:
         from termii_desk.core.desk import Desk
         from termii_desk.core.errors import ConfigError
         from termii_desk.core.history import HistoryError, HistoryStore
         from termii_desk.core.keystore import KeyStatus, KeyStore
         from termii_desk.core.settings import Settings, SettingsStore
-        from termii_desk.core.validation import validate_phone
+        from termii_desk.core.validation import generate_code, validate_phone
         from termii_desk.ui.services import DeskServices
 
+        if self.log_file is not None:
+            from termii_desk.core.logs import setup_logging  # logging.handlers alone costs ~10 ms of start-up
+
+            self.log_problem = setup_logging(self.log_file) or self.log_problem
+            log.info("%s %s starting%s", APP_NAME, __version__, " (demo)" if self.demo else "")
         notices = [self.log_problem] if self.log_problem else []
         settings_store: SettingsStore | None = None
         if self.self_test:
@@ -105,6 +131,8 @@ class CoreLoader:
             keystore = KeyStore()
             key_status = keystore.status()  # may wait on a keyring prompt: that is why this runs on a worker
         if self.self_test:
+            import tempfile
+
             self._temp_dir = tempfile.TemporaryDirectory(prefix="termii-desk-self-test-")
             history_path = AppPaths.from_environment({"TERMII_DESK_HOME": self._temp_dir.name}).history_file(True)
         else:
@@ -118,6 +146,9 @@ class CoreLoader:
         except HistoryError as exc:
             notices.append(str(exc))
         validate_phone(SELF_TEST_PHONE)  # loads the phone metadata now, not on the agent's first keystroke
+        generate_code()  # and the random source behind Generate (hashlib, OpenSSL)
+        # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach().
+        import termii_desk.ui.history_panel  # noqa: F401
         return DeskServices(desk=desk, keystore=keystore, history=self.history, key_status=key_status,
                             settings_store=settings_store, notices=notices, demo=self.demo)
 
@@ -240,8 +271,6 @@ def run_window(
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     paths = AppPaths.from_environment()
-    log_problem = setup_logging(paths.log_file)
-    log.info("%s %s starting%s", APP_NAME, __version__, " (demo)" if demo or self_test else "")
     previous_handler = qInstallMessageHandler(log_qt_message)
     app = make_application()
     executor = ThreadExecutor()
@@ -250,7 +279,7 @@ def run_window(
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None)
     hook.install()
     loader = CoreLoader(paths, demo=demo, base_url=base_url, region=region, self_test=self_test,
-                        log_problem=log_problem)
+                        log_file=paths.log_file)
     check = SelfTest(window, loader, hook) if self_test else None
 
     def on_startup_failed(error: BaseException) -> None:
@@ -258,10 +287,17 @@ def run_window(
         if check is not None:
             check.fail(f"the desk could not start: {error}")
 
+    probe = os.environ.get(BENCH_PROBE_ENV)
+    if probe:
+        install_bench_probe(window, probe)
+
+    def load_core() -> None:
+        QueryOp(parent=window, op=loader.load, success=window.attach).failure(on_startup_failed).run_in_background(
+            executor
+        )
+
+    after_first_paint(window, load_core)
     window.show()
-    QueryOp(parent=window, op=loader.load, success=window.attach).failure(on_startup_failed).run_in_background(
-        executor
-    )
     try:
         status = app.exec()
     finally:
@@ -275,3 +311,68 @@ def run_window(
             window.deleteLater()
     log.info("%s closed", APP_NAME)
     return check.exit_code if check is not None else int(status)
+
+
+class _FirstPaint(QObject):
+    """Calls ``callback`` once: just after ``widget``'s first paint, or after ``fallback_ms`` without one."""
+
+    def __init__(self, widget: QObject, callback: Callable[[], None], fallback_ms: int) -> None:
+        super().__init__(widget)
+        self._callback: Callable[[], None] | None = callback
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self.fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._callback is not None and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self.fire)  # once this paint has been drawn and shown
+        return False
+
+    def fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self.parent().removeEventFilter(self)
+            callback()
+
+
+def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms: int = LOAD_FALLBACK_MS) -> None:
+    """Run ``callback`` on the GUI thread once ``widget`` has been painted for the first time."""
+    _FirstPaint(widget, callback, fallback_ms)
+
+
+# -- benchmark probe ------------------------------------------------------------------------------------
+# bench/startup.py starts the desk with TERMII_DESK_BENCH_PROBE set. ``painted``: on the window's first
+# paint, ``ready``: on the first paint after ``MainWindow.ready`` (history shown, form enabled), the desk
+# prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
+# prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
+
+BENCH_PROBE_ENV = "TERMII_DESK_BENCH_PROBE"
+
+
+def install_bench_probe(window: MainWindow, mode: str) -> None:
+    def report() -> None:
+        print(bench_probe_line(mode), flush=True)
+        QApplication.quit()
+
+    def on_ready() -> None:
+        after_first_paint(window, report)
+        window.update()
+
+    if mode == "ready":
+        window.ready.connect(on_ready)
+    else:
+        after_first_paint(window, report)
+
+
+def bench_probe_line(mode: str) -> str:
+    import time
+
+    memory = {"VmHWM": "0", "VmRSS": "0"}
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                name, _, value = line.partition(":")
+                if name in memory:
+                    memory[name] = value.split()[0]
+    except OSError:
+        pass
+    return f"termii-desk-probe {mode} {time.time():.6f} {memory['VmHWM']} {memory['VmRSS']}"

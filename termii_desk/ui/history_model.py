@@ -4,14 +4,22 @@ The model never loads the whole history: it asks ``HistoryStore.page`` for one p
 near the end (``canFetchMore``/``fetchMore``), using the last loaded row id as the key of the next page.
 Opening 100,000 attempts costs the same as opening 10. Reads that fail never raise into Qt: the rows
 already loaded stay, and ``problem`` says what went wrong.
+
+Given an ``Executor``, reads whose cost grows with the history run on it instead of the GUI thread: a phone
+filter is a ``LIKE '%digits%'`` that no index serves, so its count and pages scan the table (~30 ms at
+100,000 rows). Unfiltered pages (keyed by id) and counts take about a millisecond and stay synchronous, as
+does everything without an executor; while a read is on the executor, the next ones queue behind it there,
+so the GUI thread never waits for the store's lock.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixmap
@@ -19,6 +27,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixma
 from termii_desk.core.errors import Outcome
 from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
 from termii_desk.core.validation import phone_filter_digits
+from termii_desk.ui.worker import Executor, QueryOp
 
 PAGE_SIZE = 200
 SENDING_TEXT = "Sending…"
@@ -41,19 +50,32 @@ _DOT_SIZE = 10
 _CENTS = Decimal("0.01")
 
 _Index = QModelIndex | QPersistentModelIndex
+# data() runs about a thousand times per paint of the table (each visible cell, once per role the delegate
+# asks), so it compares plain ints and returns cached strings.
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value
+_DECORATION = Qt.ItemDataRole.DecorationRole.value
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
+_ROW = Qt.ItemDataRole.UserRole.value
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+_T = TypeVar("_T")
+# What a reload reads: the first page, how many attempts match the filter, how many there are in all.
+_FirstPage = tuple[list[HistoryRow], int, int]
 
 
 class HistoryModel(QAbstractTableModel):
     """Read-only rows of ``HistoryStore``, newest first, loaded a page at a time.
 
     ``Qt.UserRole`` (``ROW_ROLE``) gives the ``HistoryRow`` of any column. ``problem`` is "" while reads work,
-    else the sentence of the last ``HistoryError``.
+    else the sentence of the last ``HistoryError``. With an ``executor``, filtered reads run on it (see the
+    module docstring): ``set_filter`` then returns before the rows change, and ``reloaded`` says when they did.
 
     Signals:
         problem_changed(str): ``problem`` changed; "" when reading works again.
+        reloaded(): a reload (``refresh``, ``set_filter``) finished, or failed: rows and totals are current.
     """
 
     problem_changed = Signal(str)
+    reloaded = Signal()
 
     TIME, PHONE, CODE, OUTCOME, MESSAGE_ID, BALANCE = range(6)
     HEADERS = ("Time", "Phone", "Code", "Outcome", "Message id", "Balance after")
@@ -61,16 +83,31 @@ class HistoryModel(QAbstractTableModel):
 
     _icons: ClassVar[dict[str, QIcon]] = {}  # built on first use: a QPixmap needs the QGuiApplication
 
-    def __init__(self, store: HistoryStore, parent: QObject | None = None, *, page_size: int = PAGE_SIZE) -> None:
+    def __init__(
+        self,
+        store: HistoryStore,
+        parent: QObject | None = None,
+        *,
+        page_size: int = PAGE_SIZE,
+        executor: Executor | None = None,
+    ) -> None:
         super().__init__(parent)
         self._store = store
         self._page_size = max(1, page_size)
+        self._executor = executor
         self._rows: list[HistoryRow] = []
         self._row_of_id: dict[int, int] = {}
+        # Display texts of loaded rows by id, made when first painted; a reload keeps those of unchanged rows.
+        self._texts: dict[int, tuple[HistoryRow, tuple[str, ...]]] = {}
         self._more = True
         self._notifying = False  # inside begin/end of a reset or insert, and while its signal is delivered
         self._filter = ""
         self._in_flight: set[int] = set()
+        self._totals: tuple[int, int] | None = None  # (matching the filter, all), as of the last reload
+        self._generation = 0  # counts reloads asked for: a read started before the latest one is dropped
+        self._reload_pending = False
+        self._fetching = False
+        self._reads_on_executor = 0
         self.problem = ""
 
     # -- public API ---------------------------------------------------------------------------------
@@ -85,10 +122,16 @@ class HistoryModel(QAbstractTableModel):
         """Ids of attempts still waiting for Termii: shown as "Sending…"."""
         return frozenset(self._in_flight)
 
+    @property
+    def loading(self) -> bool:
+        """A read is running on the executor; the rows shown are those of the last finished one."""
+        return self._reads_on_executor > 0
+
     def set_filter(self, text: str) -> None:
         """Show only attempts whose number contains the digits of ``text``; reloads from the first page.
 
-        Text that leaves the digits unchanged (a space, a '+') does not reload.
+        Text that leaves the digits unchanged (a space, a '+') does not reload. With an executor, the rows change
+        (and ``reloaded`` is emitted) when the read is done; ``filter_digits`` changes at once.
         """
         digits = phone_filter_digits(text)
         if digits == self._filter:
@@ -101,16 +144,13 @@ class HistoryModel(QAbstractTableModel):
         self._reload(keep_rows_on_error=True)
 
     def total(self, *, unfiltered: bool = False) -> int | None:
-        """How many attempts match the filter (or all, with ``unfiltered``); ``None`` when history is unreadable.
+        """How many attempts match the filter (or all, with ``unfiltered``), counted by the last reload.
 
-        Counts in the store: call it when the filter or the history changes, not per paint.
+        ``None`` when that reload could not read history. Costs nothing: the counts are read with the first page.
         """
-        try:
-            count = self._store.count("" if unfiltered else self._filter)
-        except HistoryError as exc:
-            self._set_problem(str(exc))
+        if self._totals is None:
             return None
-        return count
+        return self._totals[1 if unfiltered else 0]
 
     def row_at(self, row: int) -> HistoryRow:
         """The attempt shown in ``row``; ``IndexError`` outside the loaded rows."""
@@ -148,7 +188,7 @@ class HistoryModel(QAbstractTableModel):
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return _FLAGS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation == Qt.Orientation.Horizontal and 0 <= section < len(self.HEADERS):
@@ -159,30 +199,120 @@ class HistoryModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self.HEADERS):
+        if role != _DISPLAY and role != _DECORATION and role != _TOOLTIP and role != _ROW:
+            return None  # font, alignment, colours, check state: the view's defaults
+        position, column = index.row(), index.column()
+        if not 0 <= position < len(self._rows) or not 0 <= column < len(self.HEADERS):
+            return None  # also an invalid index: its row and column are -1
+        row = self._rows[position]
+        if role == _DISPLAY:
+            if column == self.OUTCOME:
+                return SENDING_TEXT if row.id in self._in_flight else outcome_text(row.outcome)
+            cached = self._texts.get(row.id)
+            if cached is None or cached[0] is not row:
+                cached = self._texts[row.id] = (row, self._display_texts(row))
+            return cached[1][column]
+        if role == _DECORATION:
+            if column == self.OUTCOME:
+                return self._icon("sending" if row.id in self._in_flight else row.outcome)
             return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, column)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == _TOOLTIP:
             return self._tooltip(row, column)
-        if role == Qt.ItemDataRole.DecorationRole and column == self.OUTCOME:
-            return self._icon("sending" if row.id in self._in_flight else row.outcome)
-        if role == self.ROW_ROLE:
-            return row
-        return None
+        return row
 
     def canFetchMore(self, parent: _Index) -> bool:
         # No fetching from inside our own change notifications: a slot on modelReset or rowsInserted that
-        # calls fetchMore would insert rows before later slots have even seen the first change.
-        return not parent.isValid() and self._more and not self._notifying
+        # calls fetchMore would insert rows before later slots have even seen the first change. Nor while a
+        # page or a reload is being read: the next page follows the rows it will bring.
+        return (not parent.isValid() and self._more and not self._notifying and not self._fetching
+                and not self._reload_pending)
 
     def fetchMore(self, parent: _Index) -> None:
         if not self.canFetchMore(parent):
             return
         before = self._rows[-1].id if self._rows else None
-        page = self._read_page(before)
+        generation, digits, size = self._generation, self._filter, self._page_size
+        self._fetching = True
+        self._read(lambda: self._store.page(size, before_id=before, phone_filter=digits),
+                   lambda page, error: self._on_page_read(generation, page, error), slow=bool(digits))
+
+    # -- internals ----------------------------------------------------------------------------------
+
+    def _reload(self, *, keep_rows_on_error: bool) -> None:
+        self._generation += 1
+        self._reload_pending = True
+        generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
+
+        def read() -> _FirstPage:
+            page = store.page(size, phone_filter=digits)
+            every = store.count()
+            return page, store.count(digits) if digits else every, every
+
+        self._read(read, lambda first, error: self._on_reloaded(generation, keep_rows_on_error, first, error),
+                   slow=bool(digits))
+
+    def _read(self, op: Callable[[], _T], done: Callable[[_T | None, HistoryError | None], None], *,
+              slow: bool) -> None:
+        """Run a store read: here when it is quick, on the executor when ``slow`` or when a read is already there.
+
+        ``done(result, None)`` or ``done(None, error)`` is called on the GUI thread, here or later.
+        """
+        if self._executor is None or not (slow or self._reads_on_executor):
+            try:
+                result = op()
+            except HistoryError as exc:
+                done(None, exc)
+                return
+            done(result, None)
+            return
+
+        def finished(result: _T | None, error: BaseException | None) -> None:
+            self._reads_on_executor -= 1
+            if error is not None and not isinstance(error, HistoryError):
+                sys.excepthook(type(error), error, error.__traceback__)  # a bug, not unreadable history
+                error = HistoryError(f"History could not be read ({type(error).__name__}).")
+            done(result, error)
+
+        self._reads_on_executor += 1
+        QueryOp(parent=self, op=op, success=lambda result: finished(result, None)).failure(
+            lambda error: finished(None, error)
+        ).run_in_background(self._executor)
+
+    def _on_reloaded(self, generation: int, keep_rows_on_error: bool, first: _FirstPage | None,
+                     error: HistoryError | None) -> None:
+        if generation != self._generation:
+            return  # a later reload is on its way
+        self._reload_pending = False
+        self._set_problem(str(error) if error is not None else "")
+        if first is None:
+            self._totals = None
+            if keep_rows_on_error:
+                self._more = False  # as in fetchMore: keep what is shown, stop asking until the next reload
+                self.reloaded.emit()
+                return
+            page: list[HistoryRow] = []
+        else:
+            page, matching, every = first
+            self._totals = (matching, every)
+        self._notifying = True
+        try:
+            self.beginResetModel()
+            self._rows = []
+            self._row_of_id = {}
+            kept = self._texts
+            self._texts = {r.id: (r, kept[r.id][1]) for r in page if r.id in kept and kept[r.id][0] == r}
+            self._append(page)
+            self._more = first is not None and len(page) == self._page_size
+            self.endResetModel()
+        finally:
+            self._notifying = False
+        self.reloaded.emit()
+
+    def _on_page_read(self, generation: int, page: list[HistoryRow] | None, error: HistoryError | None) -> None:
+        self._fetching = False
+        if generation != self._generation:
+            return  # the rows it follows were replaced by a reload
+        self._set_problem(str(error) if error is not None else "")
         if page is None:
             self._more = False  # stop the view asking again and again; refresh() tries anew
             return
@@ -198,44 +328,21 @@ class HistoryModel(QAbstractTableModel):
         finally:
             self._notifying = False
 
-    # -- internals ----------------------------------------------------------------------------------
-
-    def _reload(self, *, keep_rows_on_error: bool) -> None:
-        page = self._read_page(None)
-        if page is None and keep_rows_on_error:
-            self._more = False  # as in fetchMore: keep what is shown, stop asking until the next reload
-            return
-        self._notifying = True
-        try:
-            self.beginResetModel()
-            self._rows = []
-            self._row_of_id = {}
-            self._append(page or [])
-            self._more = page is not None and len(page) == self._page_size
-            self.endResetModel()
-        finally:
-            self._notifying = False
-
-    def _read_page(self, before_id: int | None) -> list[HistoryRow] | None:
-        try:
-            page = self._store.page(self._page_size, before_id=before_id, phone_filter=self._filter)
-        except HistoryError as exc:
-            self._set_problem(str(exc))
-            return None
-        self._set_problem("")
-        return page
-
     def _reread(self, row_id: int) -> None:
+        if row_id not in self._row_of_id:
+            return
+        self._read(lambda: self._store.get(row_id), lambda fresh, error: self._on_reread(row_id, fresh, error),
+                   slow=False)
+
+    def _on_reread(self, row_id: int, fresh: HistoryRow | None, error: HistoryError | None) -> None:
+        if error is not None:
+            self._set_problem(str(error))
+            return
         row = self._row_of_id.get(row_id)
-        if row is None:
-            return
-        try:
-            fresh = self._store.get(row_id)
-        except HistoryError as exc:
-            self._set_problem(str(exc))
-            return
-        if fresh is not None:
+        if fresh is not None and row is not None:
             self._rows[row] = fresh
+            self._texts.pop(row_id, None)
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
     def _append(self, page: list[HistoryRow]) -> None:
         start = len(self._rows)
@@ -247,18 +354,11 @@ class HistoryModel(QAbstractTableModel):
             self.problem = text
             self.problem_changed.emit(text)
 
-    def _display(self, row: HistoryRow, column: int) -> str:
-        if column == self.TIME:
-            return short_local_time(row.time_utc)
-        if column == self.PHONE:
-            return display_phone(row.phone)
-        if column == self.CODE:
-            return row.code_masked
-        if column == self.OUTCOME:
-            return SENDING_TEXT if row.id in self._in_flight else outcome_text(row.outcome)
-        if column == self.MESSAGE_ID:
-            return row.message_id or ""
-        return balance_text(row.balance, row.currency)
+    @staticmethod
+    def _display_texts(row: HistoryRow) -> tuple[str, ...]:
+        """The row's text in each column; the outcome's is made per call (it changes while sending)."""
+        return (short_local_time(row.time_utc), display_phone(row.phone), row.code_masked, "",
+                row.message_id or "", balance_text(row.balance, row.currency))
 
     def _tooltip(self, row: HistoryRow, column: int) -> str | None:
         if column == self.TIME:

@@ -2,6 +2,8 @@
 
 It reads history only through ``HistoryModel`` (and so ``HistoryStore``); it never writes. The window calls
 ``refresh()`` after it writes or completes an attempt and ``set_in_flight()`` while one waits for Termii.
+Given the window's executor, the model runs filtered reads on it: the count and the selection follow when
+the rows arrive (``HistoryModel.reloaded``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from termii_desk.ui.history_model import (
     outcome_text,
     short_local_time,
 )
+from termii_desk.ui.worker import Executor
 
 EMPTY_TEXT = "No calls yet: attempts will appear here."
 NO_SELECTION_TEXT = "Select an attempt to see Termii's answer and how the call went."
@@ -55,7 +58,8 @@ _COLUMN_SAMPLES = {
 class HistoryPanel(QWidget):
     """Filter box, history table, row count and details of the selected attempt.
 
-    The panel has no outer margins: the layout it is put in provides them. ``model`` is its ``HistoryModel``.
+    The panel has no outer margins: the layout it is put in provides them. ``model`` is its ``HistoryModel``;
+    ``executor`` (optional) is where it reads filtered history.
 
     Signals:
         use_number_requested(str): the agent chose "Use this number" on an attempt; carries "+<digits>".
@@ -63,11 +67,10 @@ class HistoryPanel(QWidget):
 
     use_number_requested = Signal(str)
 
-    def __init__(self, store: HistoryStore, parent: QWidget | None = None) -> None:
+    def __init__(self, store: HistoryStore, parent: QWidget | None = None, *, executor: Executor | None = None) -> None:
         super().__init__(parent)
-        self.model = HistoryModel(store, self)
-        self._all_total: int | None = None
-        self._match_total: int | None = None
+        self.model = HistoryModel(store, self, executor=executor)
+        self._keep_id: int | None = None  # the attempt to select again once the reload asked for is done
 
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter by phone number")
@@ -164,11 +167,8 @@ class HistoryPanel(QWidget):
 
     def refresh(self) -> None:
         """Reload from the newest attempt and recount; the selected attempt stays selected if still loaded."""
-        keep = self._selected_row()
+        self._remember_selection()
         self.model.refresh()
-        self._all_total = self.model.total(unfiltered=True)
-        self._match_total = self.model.total() if self.model.filter_digits else self._all_total
-        self._after_reload(keep.id if keep else None)
 
     def focus_filter(self) -> None:
         """Put the cursor in the filter box with its text selected, ready to type over."""
@@ -203,6 +203,9 @@ class HistoryPanel(QWidget):
 
     def on_model_rows_changed(self) -> None:
         self._update_empty_state()
+
+    def on_model_reloaded(self) -> None:
+        self._after_reload(self._keep_id)
 
     def on_model_problem_changed(self, text: str) -> None:
         self.problem_label.setText(text)
@@ -242,6 +245,7 @@ class HistoryPanel(QWidget):
         self.model.modelReset.connect(self.on_model_rows_changed)
         self.model.rowsInserted.connect(self.on_model_rows_changed)
         self.model.problem_changed.connect(self.on_model_problem_changed)
+        self.model.reloaded.connect(self.on_model_reloaded)
         self.copy_message_id_action.triggered.connect(self.on_copy_message_id_triggered)
         self.copy_phone_action.triggered.connect(self.on_copy_phone_triggered)
         self.use_number_action.triggered.connect(self.on_use_number_triggered)
@@ -282,13 +286,12 @@ class HistoryPanel(QWidget):
             table.setColumnWidth(column, width + 28)
 
     def _apply_filter(self) -> None:
-        keep = self._selected_row()
-        before = self.model.filter_digits
-        self.model.set_filter(self.filter_edit.text())
-        if self.model.filter_digits == before:
-            return
-        self._match_total = self.model.total() if self.model.filter_digits else self._all_total
-        self._after_reload(keep.id if keep else None)
+        self._remember_selection()
+        self.model.set_filter(self.filter_edit.text())  # reloads (now, or on the executor) when the digits differ
+
+    def _remember_selection(self) -> None:
+        selected = self._selected_row()
+        self._keep_id = selected.id if selected is not None else None
 
     def _after_reload(self, keep_id: int | None) -> None:
         row = self.model.row_of(keep_id) if keep_id is not None else None
@@ -303,12 +306,12 @@ class HistoryPanel(QWidget):
         self._show_details()
 
     def _count_text(self) -> str:
-        every = self._all_total
+        every = self.model.total(unfiltered=True)
         if every is None:
             return ""
         if not self.model.filter_digits:
             return f"{every:,} attempt" + ("" if every == 1 else "s")
-        match = self._match_total
+        match = self.model.total()
         if match is None:
             return ""
         return f"{match:,} of {every:,} " + ("matches" if match == 1 else "match")

@@ -147,7 +147,7 @@ class MainWindow(QMainWindow):
         from termii_desk.ui.history_panel import HistoryPanel  # after the first paint: it loads core.history
 
         self._services = services
-        self.history_panel = HistoryPanel(services.history, self)
+        self.history_panel = HistoryPanel(services.history, self, executor=self._executor)
         self._layout.takeAt(self._layout.count() - 1)  # the placeholder stretch
         self._layout.addWidget(self.history_panel, 1)
         self.history_panel.show()  # a child added to a visible window is otherwise shown one event later

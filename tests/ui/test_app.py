@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -104,3 +105,81 @@ def test_self_test_sends_one_call_through_the_window(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1] == "self-test ok"
     assert not (home / "data" / "demo-history.sqlite3").exists()  # the self-test keeps no history of its own
     assert "Traceback" not in done.stderr
+
+
+def test_after_first_paint_runs_once_after_the_window_is_painted(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from termii_desk.app import after_first_paint
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    calls: list[bool] = []
+    after_first_paint(widget, lambda: calls.append(widget.isVisible()), fallback_ms=60_000)
+    assert calls == []
+    widget.show()
+    qtbot.waitUntil(lambda: calls == [True])
+    widget.repaint()
+    qtbot.wait(50)
+    assert calls == [True], "once only"
+
+
+def test_after_first_paint_falls_back_to_a_timer_when_never_painted(qtbot: Any) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from termii_desk.app import after_first_paint
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    calls: list[int] = []
+    after_first_paint(widget, lambda: calls.append(1), fallback_ms=20)
+    qtbot.waitUntil(lambda: calls == [1])
+
+
+def test_loader_sets_up_the_log_file_and_leaves_the_collector_on(
+    desk_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+
+    monkeypatch.setenv("TERMII_API_KEY", SIM_KEY)
+    paths = AppPaths.from_environment()
+    loader = CoreLoader(paths, log_file=paths.log_file)
+    try:
+        loader.load()
+        assert gc.isenabled()
+        import logging
+
+        for handler in logging.getLogger().handlers:
+            handler.flush()
+        assert "starting" in paths.log_file.read_text(encoding="utf-8")
+    finally:
+        loader.close()
+
+
+def test_loader_leaves_the_collector_on_when_it_fails(desk_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    loader = CoreLoader(AppPaths.from_environment())
+
+    def broken() -> None:
+        raise RuntimeError("no")
+
+    monkeypatch.setattr(loader, "_load", broken)
+    with pytest.raises(RuntimeError):
+        loader.load()
+    assert gc.isenabled()
+
+
+def test_benchmark_probe_prints_one_line_on_first_paint_and_quits(tmp_path: Path) -> None:
+    """bench/startup.py times the desk by this line: mode, time.time(), VmHWM and VmRSS in kB."""
+    done = subprocess.run(
+        [sys.executable, "-m", "termii_desk"],
+        env=_env(tmp_path, TERMII_DESK_BENCH_PROBE="painted", TERMII_API_KEY=SIM_KEY,
+                 TERMII_BASE_URL="http://127.0.0.1:9"),
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith("termii-desk-probe")]
+    assert len(lines) == 1
+    _, mode, when, hwm, rss = lines[0].split()
+    assert mode == "painted" and float(when) > 0 and int(hwm) >= int(rss) > 0

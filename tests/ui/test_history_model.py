@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +22,7 @@ from termii_desk.ui.history_model import (
     display_phone,
     short_local_time,
 )
+from termii_desk.ui.worker import Deliver, Executor
 
 M = HistoryModel
 ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
@@ -259,3 +260,161 @@ def test_phone_and_balance_display_fall_back_to_what_is_stored() -> None:
     assert balance_text("12.50", None) == "12.50"
     assert balance_text("n/a", "NGN") == "n/a NGN"
     assert balance_text(None, "NGN") == ""
+
+
+# -- with an executor: filtered reads off the GUI thread -------------------------------------------------
+
+
+class HeldExecutor(Executor):
+    """Keeps every op until the test runs it, in the order the test chooses (a thread pool, made predictable)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[Callable[[], object], Deliver]] = []
+
+    def submit(self, op: Callable[[], object], deliver: Deliver) -> None:
+        self.held.append((op, deliver))
+
+    def pending(self) -> int:
+        return len(self.held)
+
+    def run(self, index: int = 0) -> None:
+        op, deliver = self.held.pop(index)
+        try:
+            result, error = op(), None
+        except Exception as exc:
+            result, error = None, exc
+        deliver(result, error)
+
+    def run_all(self) -> None:
+        while self.held:
+            self.run()
+
+
+def test_unfiltered_reads_stay_on_the_gui_thread_with_an_executor(store) -> None:
+    record_many(store, 5)
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor, page_size=2)
+
+    assert model.rowCount() == 2 and not model.loading, "an unfiltered page is keyed by id: quick"
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 4
+    assert executor.pending() == 0
+    assert model.total() == model.total(unfiltered=True) == 5
+
+
+def test_filter_is_read_on_the_executor_then_rows_and_totals_change(store, qtbot) -> None:
+    record(store, phone="2348031234567")
+    record(store, phone="2348039990000")
+    record(store, phone="447911123456")
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor)
+
+    with qtbot.assertNotEmitted(model.modelReset):
+        model.set_filter("+234 803")
+    assert model.filter_digits == "234803"
+    assert model.loading and executor.pending() == 1
+    assert model.rowCount() == 3 and model.total() == 3, "what was shown stays until the read is done"
+    assert not model.canFetchMore(QModelIndex()), "no next page of rows that are about to be replaced"
+
+    with qtbot.waitSignal(model.reloaded):
+        executor.run_all()
+    assert not model.loading
+    assert {model.row_at(r).phone for r in range(model.rowCount())} == {"2348031234567", "2348039990000"}
+    assert (model.total(), model.total(unfiltered=True)) == (2, 3)
+
+
+def test_a_filter_read_overtaken_by_a_later_one_is_dropped(store, qtbot) -> None:
+    record(store, phone="2348031234567")
+    record(store, phone="447911123456")
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor)
+
+    model.set_filter("803")
+    model.set_filter("4479")
+    assert executor.pending() == 2
+    with qtbot.waitSignal(model.reloaded):
+        executor.run(1)  # the later read answers first
+    with qtbot.assertNotEmitted(model.reloaded), qtbot.assertNotEmitted(model.modelReset):
+        executor.run(0)
+    assert [model.row_at(r).phone for r in range(model.rowCount())] == ["447911123456"]
+    assert model.total() == 1
+
+
+def test_reads_queue_behind_a_read_on_the_executor(store, qtbot) -> None:
+    """While a filter is being read there, even a quick read waits on the executor: never on the store's lock."""
+    record_many(store, 3)
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor)
+    model.set_filter("0000000")
+    model.set_filter("")
+
+    assert executor.pending() == 2 and model.rowCount() == 3
+    executor.run_all()
+    assert model.filter_digits == "" and model.rowCount() == 3 and not model.loading
+
+
+def test_filtered_pages_are_fetched_on_the_executor(store, qtbot) -> None:
+    ids = [record(store, phone=f"2348031{i:06d}") for i in range(5)]
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor, page_size=2)
+    model.set_filter("8031")
+    executor.run_all()
+    assert model.rowCount() == 2 and model.canFetchMore(QModelIndex())
+
+    model.fetchMore(QModelIndex())
+    assert model.rowCount() == 2 and executor.pending() == 1
+    assert not model.canFetchMore(QModelIndex()), "one page at a time"
+    with qtbot.waitSignal(model.rowsInserted):
+        executor.run_all()
+    assert [model.row_at(r).id for r in range(model.rowCount())] == ids[::-1][:4]
+
+
+def test_read_errors_on_the_executor_set_the_problem(store, qtbot, monkeypatch) -> None:
+    record(store)
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor)
+
+    def broken(*_args: object, **_kwargs: object) -> list[HistoryRow]:
+        raise HistoryError("History is busy in another Termii Desk window.")
+
+    monkeypatch.setattr(store, "page", broken)
+    model.set_filter("803")
+    with qtbot.waitSignal(model.problem_changed):
+        executor.run_all()
+    assert model.problem == "History is busy in another Termii Desk window."
+    assert model.rowCount() == 0 and model.total() is None
+
+
+def test_display_texts_follow_a_completed_attempt(store) -> None:
+    row_id = record(store, outcome=None)
+    model = loaded(store)
+    model.set_in_flight(row_id, True)
+    assert cell(model, 0, M.OUTCOME) == "Sending…" and cell(model, 0, M.MESSAGE_ID) == ""
+
+    store.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=300, message_id="m-9", balance="12",
+                           currency="NGN")
+    model.set_in_flight(row_id, False)
+    assert [cell(model, 0, c) for c in (M.OUTCOME, M.MESSAGE_ID, M.BALANCE)] == ["Sent", "m-9", "12.00 NGN"]
+
+
+def test_roles_the_model_does_not_set_are_left_to_the_view(store) -> None:
+    record(store)
+    model = loaded(store)
+    for role in (Qt.ItemDataRole.FontRole, Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.ForegroundRole,
+                 Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.CheckStateRole):
+        assert cell(model, 0, M.PHONE, role) is None
+    assert cell(model, 0, M.TIME, Qt.ItemDataRole.DecorationRole) is None
+    assert model.data(QModelIndex(), Qt.ItemDataRole.DisplayRole) is None
+    assert model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsSelectable
+
+
+def test_a_reload_shows_what_changed_in_a_row_already_shown(store) -> None:
+    """Another window may complete an attempt this one shows: the next reload shows the new values."""
+    row_id = record(store, outcome=None)
+    model = loaded(store)
+    assert cell(model, 0, M.MESSAGE_ID) == "" and cell(model, 0, M.OUTCOME) == "Unknown"
+
+    store.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=300, message_id="m-10")
+    model.refresh()
+    assert cell(model, 0, M.MESSAGE_ID) == "m-10" and cell(model, 0, M.OUTCOME) == "Sent"

@@ -331,3 +331,24 @@ def test_unreadable_history_from_the_start_does_not_raise(qtbot, window, store) 
     assert panel.empty_label.text() == "Nothing to show: history could not be read."
     assert panel.count_label.text() == ""
     assert not panel.model.canFetchMore(QModelIndex())
+
+
+def test_with_an_executor_the_filter_reads_there_and_the_count_follows(qtbot, window, store) -> None:
+    from tests.ui.test_history_model import HeldExecutor
+
+    ids = record_mixed(store)
+    executor = HeldExecutor()
+    panel = show(qtbot, window, HistoryPanel(store, executor=executor))
+    assert panel.count_label.text() == "6 attempts", "the first page is read at once: it is quick"
+    select(panel, panel.model.row_of(ids["sent"]))
+
+    panel.filter_edit.setText("803 123")
+    panel.on_filter_return_pressed()
+    assert panel.model.rowCount() == 6 and panel.count_label.text() == "6 attempts", "nothing changes until the read"
+    assert executor.pending() == 1
+
+    with qtbot.waitSignal(panel.model.reloaded):
+        executor.run_all()
+    assert set(texts(panel, HistoryModel.PHONE)) == {"+234 803 123 4567"}
+    assert panel.count_label.text() == "2 of 6 match"
+    assert panel.selected_row() is not None and panel.selected_row().id == ids["sent"], "the selection is kept"

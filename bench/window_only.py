@@ -1,0 +1,29 @@
+"""A floor for start-to-window: the desk's ``MainWindow`` alone, with nothing else of the desk.
+
+No command line, no logging, no core loader, no worker: only the window's own modules and widgets, shown and
+timed on its first paint like bench/empty_window.py. The desk cannot open faster than this without a window
+that is cheaper to build; bench/startup.py reports it next to the empty window.
+"""
+
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from bench.empty_window import Probe
+from termii_desk.ui.main_window import MainWindow
+from termii_desk.ui.worker import InlineExecutor
+
+
+def main() -> int:
+    app = QApplication(sys.argv[:1])
+    window = MainWindow(InlineExecutor())
+    probe = Probe(window)
+    window.installEventFilter(probe)
+    window.show()
+    QTimer.singleShot(10_000, app.quit)  # never hang a benchmark run
+    return app.exec()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
