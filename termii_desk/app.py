@@ -91,7 +91,7 @@ class CoreLoader:
         from termii_desk.core.errors import ConfigError
         from termii_desk.core.history import HistoryError, HistoryStore
         from termii_desk.core.keystore import KeyStatus, KeyStore
-        from termii_desk.core.settings import Settings, SettingsStore
+        from termii_desk.core.settings import BASE_URL_ENV, Settings, SettingsStore
         from termii_desk.core.validation import generate_code, validate_phone
         from termii_desk.ui.services import DeskServices
 
@@ -128,6 +128,14 @@ class CoreLoader:
                     settings = settings.updated(base_url=self.base_url)
                 except ConfigError as exc:
                     notices.append(f"Ignored --base-url: {exc}")
+            overrides = [name for name, given in (("--base-url", self.base_url), ("--region", self.region),
+                                                  (BASE_URL_ENV, os.environ.get(BASE_URL_ENV, "").strip())) if given]
+            if overrides and settings_store is not None:
+                # Saving would write this run's override into the settings file as if the agent had chosen it.
+                settings_store = None
+                verb = "applies" if len(overrides) == 1 else "apply"
+                notices.append(f"{' and '.join(overrides)} {verb} to this run only, so changes in Settings last "
+                               "until you close the window.")
             keystore = KeyStore()
             key_status = keystore.status()  # may wait on a keyring prompt: that is why this runs on a worker
         if self.self_test:

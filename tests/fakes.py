@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import keyring.errors
+
+from termii_desk.ui.worker import Deliver, Executor
 
 
 class MemoryKeyring:
@@ -39,3 +43,29 @@ class BrokenKeyring:
 
     def delete_password(self, service: str, username: str) -> None:
         raise keyring.errors.NoKeyringError("No recommended backend was available.")
+
+
+class HeldExecutor(Executor):
+    """Keeps every op until the test runs it, in the order the test chooses (a thread pool, made predictable)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[tuple[Callable[[], object], Deliver]] = []
+
+    def submit(self, op: Callable[[], object], deliver: Deliver) -> None:
+        self.held.append((op, deliver))
+
+    def pending(self) -> int:
+        return len(self.held)
+
+    def run(self, index: int = 0) -> None:
+        op, deliver = self.held.pop(index)
+        try:
+            result, error = op(), None
+        except Exception as exc:
+            result, error = None, exc
+        deliver(result, error)
+
+    def run_all(self) -> None:
+        while self.held:
+            self.run()

@@ -8,8 +8,9 @@ never waits on the network, the keyring or a slow disk.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -69,6 +70,8 @@ class MainWindow(QMainWindow):
         self._demo = demo
         self._services: DeskServices | None = None
         self._balance_busy = False
+        # Bumped when the key or settings change: a balance answer from before belongs to the old account.
+        self._balance_generation = 0
         self._closing = False
         self.history_panel: HistoryPanel | None = None
         self.settings_dialog: SettingsDialog | None = None
@@ -284,9 +287,18 @@ class MainWindow(QMainWindow):
         self._balance_busy = True
         self.account.set_loading(True)
         desk = services.desk
-        QueryOp(parent=self, op=desk.check_balance, success=self.on_balance_loaded).failure(
-            self.on_balance_failed
+        generation = self._balance_generation
+        QueryOp(parent=self, op=desk.check_balance,
+                success=lambda result: self._balance_answered(generation, result, self.on_balance_loaded)).failure(
+            lambda error: self._balance_answered(generation, error, self.on_balance_failed)
         ).run_in_background(self._executor)
+
+    def _balance_answered(self, generation: int, value: Any, handler: Callable[[Any], None]) -> None:
+        if generation != self._balance_generation:
+            self._balance_busy = False
+            self.on_refresh_requested()  # the answer was for the old key or settings: ask again
+            return
+        handler(value)
 
     def on_balance_loaded(self, result: BalanceResult) -> None:
         self._balance_busy = False
@@ -351,6 +363,7 @@ class MainWindow(QMainWindow):
     def _after_settings(self, key_changed: bool) -> None:
         services = self._services
         assert services is not None
+        self._balance_generation += 1
         if key_changed:
             services.desk.forget_client()
             keystore = services.keystore

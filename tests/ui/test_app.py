@@ -53,7 +53,20 @@ def test_loader_reads_settings_warnings_key_from_environment_and_overrides(
         assert services.key_status.source == "environment"
         assert services.settings.base_url == "http://127.0.0.1:9" and services.settings.default_region == "GH"
         assert services.history.path == paths.history_file(demo=False)
+        # This run's overrides must not be saved as if chosen in Settings: changes last for the session.
+        assert services.settings_store is None
+        assert any("--base-url and --region apply to this run only" in notice for notice in services.notices)
+    finally:
+        loader.close()
+
+
+def test_without_overrides_settings_are_saved(desk_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERMII_API_KEY", SIM_KEY)
+    loader = CoreLoader(AppPaths.from_environment())
+    try:
+        services = loader.load()
         assert services.settings_store is not None
+        assert not any("apply to this run" in notice for notice in services.notices)
     finally:
         loader.close()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from termii_desk.ui.history_model import (
     display_phone,
     short_local_time,
 )
-from termii_desk.ui.worker import Deliver, Executor
+from tests.fakes import HeldExecutor
 
 M = HistoryModel
 ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
@@ -263,32 +263,6 @@ def test_phone_and_balance_display_fall_back_to_what_is_stored() -> None:
 
 
 # -- with an executor: filtered reads off the GUI thread -------------------------------------------------
-
-
-class HeldExecutor(Executor):
-    """Keeps every op until the test runs it, in the order the test chooses (a thread pool, made predictable)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.held: list[tuple[Callable[[], object], Deliver]] = []
-
-    def submit(self, op: Callable[[], object], deliver: Deliver) -> None:
-        self.held.append((op, deliver))
-
-    def pending(self) -> int:
-        return len(self.held)
-
-    def run(self, index: int = 0) -> None:
-        op, deliver = self.held.pop(index)
-        try:
-            result, error = op(), None
-        except Exception as exc:
-            result, error = None, exc
-        deliver(result, error)
-
-    def run_all(self) -> None:
-        while self.held:
-            self.run()
 
 
 def test_unfiltered_reads_stay_on_the_gui_thread_with_an_executor(store) -> None:

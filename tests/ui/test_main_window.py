@@ -475,3 +475,23 @@ def test_dark_palette_keeps_status_colours_readable(
     send(qtbot, window)
     assert window.outcome.headline.palette().color(QPalette.ColorRole.WindowText).lightness() > 140
     shot(window, screenshot_dir, "dark-palette")
+
+
+def test_balance_answer_for_the_old_key_is_dropped_and_asked_again(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    from tests.fakes import HeldExecutor
+
+    executor = HeldExecutor()
+    services = make_services(simulator.url)
+    window = open_window(services, executor)
+    executor.run_all()  # the start-up balance check
+    simulator.reset_log()
+    window.on_refresh_requested()  # in flight with the old key...
+    window._after_settings(key_changed=False)  # ...when the settings change
+    with qtbot.assertNotEmitted(window.balance_finished):
+        executor.run()  # the old answer arrives: dropped, and a new request is made
+    assert executor.pending() == 1 and len(simulator.balance_requests) == 1
+    with qtbot.waitSignal(window.balance_finished, timeout=WAIT_MS):
+        executor.run()
+    assert len(simulator.balance_requests) == 2
