@@ -15,9 +15,11 @@ from PySide6.QtWidgets import QApplication
 
 from termii_desk.core.client import make_session
 from termii_desk.core.desk import Desk
+from termii_desk.core.errors import Outcome
 from termii_desk.core.history import HistoryStore
 from termii_desk.core.keystore import KeyStore
 from termii_desk.core.settings import Settings, SettingsStore
+from termii_desk.core.validation import Code
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import Executor, ThreadExecutor
@@ -35,6 +37,27 @@ def history(tmp_path: Path) -> Iterator[HistoryStore]:
     store = HistoryStore(tmp_path / "history.sqlite3")
     yield store
     store.close()
+
+
+@pytest.fixture
+def store(history: HistoryStore) -> HistoryStore:
+    """The history store, under the name the history model and panel tests use."""
+    return history
+
+
+def record(
+    store: HistoryStore,
+    phone: str = "2348031234567",
+    code: str = "123456",
+    outcome: Outcome | None = Outcome.SENT,
+    **completion: object,
+) -> int:
+    """One attempt, written the way the desk writes it; ``outcome=None`` leaves it started only."""
+    row_id = store.start_attempt(phone, Code(code), "api.ng.termii.com")
+    if outcome is not None:
+        completion.setdefault("duration_ms", 420)
+        store.complete_attempt(row_id, outcome=outcome, **completion)  # type: ignore[arg-type]
+    return row_id
 
 
 @pytest.fixture

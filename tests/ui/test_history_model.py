@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QModelIndex, Qt
@@ -14,7 +12,6 @@ from PySide6.QtGui import QIcon
 
 from termii_desk.core.errors import Outcome
 from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
-from termii_desk.core.validation import Code
 from termii_desk.ui.history_model import (
     PAGE_SIZE,
     HistoryModel,
@@ -23,31 +20,10 @@ from termii_desk.ui.history_model import (
     short_local_time,
 )
 from tests.fakes import HeldExecutor
+from tests.ui.conftest import record
 
 M = HistoryModel
 ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole)
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    history = HistoryStore(tmp_path / "history.sqlite3")
-    yield history
-    history.close()
-
-
-def record(
-    store: HistoryStore,
-    phone: str = "2348031234567",
-    code: str = "123456",
-    outcome: Outcome | None = Outcome.SENT,
-    **completion: object,
-) -> int:
-    """One attempt, written the way the desk writes it; ``outcome=None`` leaves it started only."""
-    row_id = store.start_attempt(phone, Code(code), "api.ng.termii.com")
-    if outcome is not None:
-        completion.setdefault("duration_ms", 420)
-        store.complete_attempt(row_id, outcome=outcome, **completion)  # type: ignore[arg-type]
-    return row_id
 
 
 def record_many(store: HistoryStore, count: int) -> list[int]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,9 +10,9 @@ from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from termii_desk.core.errors import Outcome
 from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
-from termii_desk.core.validation import Code
 from termii_desk.ui.history_model import PAGE_SIZE, HistoryModel
 from termii_desk.ui.history_panel import EMPTY_TEXT, FILTER_DELAY_MS, NO_SELECTION_TEXT, HistoryPanel
+from tests.ui.conftest import record
 
 SIZE = (900, 400)
 # The offscreen platform has no window manager: it warns that it cannot pass on size hints, raise a window
@@ -21,28 +20,6 @@ SIZE = (900, 400)
 pytestmark = pytest.mark.qt_log_ignore(
     r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)$"
 )
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    history = HistoryStore(tmp_path / "history.sqlite3")
-    yield history
-    history.close()
-
-
-def record(
-    store: HistoryStore,
-    phone: str = "2348031234567",
-    code: str = "123456",
-    outcome: Outcome | None = Outcome.SENT,
-    **completion: object,
-) -> int:
-    """One attempt, written the way the desk writes it; ``outcome=None`` leaves it started only."""
-    row_id = store.start_attempt(phone, Code(code), "api.ng.termii.com")
-    if outcome is not None:
-        completion.setdefault("duration_ms", 420)
-        store.complete_attempt(row_id, outcome=outcome, **completion)  # type: ignore[arg-type]
-    return row_id
 
 
 def record_mixed(store: HistoryStore) -> dict[str, int]:
