@@ -110,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = _Output(getattr(args, "json", False))
     try:
         if args.command is None:
+            if _no_display() and not args.self_test:
+                out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
+                         "desktop session, or use the command line: termii-desk --help.")
+                return EXIT_CONFIG
             from termii_desk.app import run_window
 
             return run_window(demo=args.demo, base_url=getattr(args, "base_url", None),
@@ -130,6 +134,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("termii_desk").exception("unexpected error")
         out.fail(f"unexpected error ({type(exc).__name__}); details are in the log file.")
         return EXIT_UNEXPECTED
+
+
+def _no_display() -> bool:
+    """On Linux without X11 or Wayland, Qt would abort with a plugin error: say it in a sentence instead."""
+    import os
+
+    return (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
+            and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
 
 
 def _desk(args: argparse.Namespace, out: _Output) -> Desk:

@@ -230,3 +230,10 @@ def test_call_json_on_a_configuration_error_has_every_field(desk_home: Path) -> 
 def test_simulator_refuses_to_listen_beyond_this_computer() -> None:
     result = run("simulator", "--host", "0.0.0.0")
     assert result.returncode == 2 and "this computer only" in result.stderr
+
+
+def test_window_without_a_display_says_so() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run([sys.executable, "-m", "termii_desk", "--demo"], env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 3 and "no display" in result.stderr and "Traceback" not in result.stderr
