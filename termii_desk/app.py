@@ -45,6 +45,10 @@ SELF_TEST_SECONDS = 20.0
 EXIT_WAIT_SECONDS = 40.0
 # The core is loaded after the window's first paint, or after this long if the window is never painted.
 LOAD_FALLBACK_MS = 1000
+# How long a thread holds the interpreter while another waits for it (Python's default: 5 ms, one heartbeat).
+GIL_SWITCH_SECONDS = 0.001
+# attach() runs this long after the history panel was built, so that the GUI thread gets a turn in between.
+ATTACH_DELAY_MS = 2
 
 
 class CoreLoader:
@@ -278,6 +282,10 @@ def run_window(
     """
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    # Workers (the core loader, requests) run Python too: a GUI thread that wants the interpreter back waits
+    # up to this long for a running worker to yield it, per Python call Qt makes (a table's paint makes hundreds).
+    previous_interval = sys.getswitchinterval()
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     paths = AppPaths.from_environment()
     previous_handler = qInstallMessageHandler(log_qt_message)
     app = make_application()
@@ -299,8 +307,13 @@ def run_window(
     if probe:
         install_bench_probe(window, probe)
 
+    def on_core_loaded(services: DeskServices) -> None:
+        # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
+        window.prepare_history(services.history)
+        QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
+
     def load_core() -> None:
-        QueryOp(parent=window, op=loader.load, success=window.attach).failure(on_startup_failed).run_in_background(
+        QueryOp(parent=window, op=loader.load, success=on_core_loaded).failure(on_startup_failed).run_in_background(
             executor
         )
 
@@ -315,6 +328,7 @@ def run_window(
         loader.close()
         hook.uninstall()
         qInstallMessageHandler(previous_handler)
+        sys.setswitchinterval(previous_interval)
         if shiboken6.isValid(window):
             window.deleteLater()
     log.info("%s closed", APP_NAME)
@@ -349,7 +363,7 @@ def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms
 
 # -- benchmark probe ------------------------------------------------------------------------------------
 # bench/startup.py starts the desk with TERMII_DESK_BENCH_PROBE set. ``painted``: on the window's first
-# paint, ``ready``: on the first paint after ``MainWindow.ready`` (history shown, form enabled), the desk
+# paint, ``ready``: on the history panel's first paint (after ``MainWindow.ready``: form enabled), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
 # prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
 
@@ -362,7 +376,9 @@ def install_bench_probe(window: MainWindow, mode: str) -> None:
         QApplication.quit()
 
     def on_ready() -> None:
-        after_first_paint(window, report)
+        # The history panel is shown a few event-loop turns after ready: its first paint is the one that counts.
+        panel = window.history_panel
+        after_first_paint(panel if panel is not None else window, report)
         window.update()
 
     if mode == "ready":

@@ -177,6 +177,15 @@ class HistoryModel(QAbstractTableModel):
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
+    def prepare_texts(self, rows: int) -> None:
+        """Make the display texts (and icons) of the first ``rows`` loaded rows now, not during a paint."""
+        for position in range(min(rows, len(self._rows))):
+            row = self._rows[position]
+            cached = self._texts.get(row.id)
+            if cached is None or cached[0] is not row:
+                self._texts[row.id] = (row, self._display_texts(row))
+            self._icon("sending" if row.id in self._in_flight else row.outcome)
+
     # -- Qt model interface -------------------------------------------------------------------------
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008 (Qt's own signature)

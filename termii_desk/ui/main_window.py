@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
@@ -30,6 +30,7 @@ from termii_desk.ui.worker import Executor, QueryOp
 
 if TYPE_CHECKING:
     from termii_desk.core.desk import CallAttempt
+    from termii_desk.core.history import HistoryStore
     from termii_desk.core.keystore import KeyStatus
     from termii_desk.core.results import BalanceResult
     from termii_desk.core.settings import Settings
@@ -42,6 +43,8 @@ log = logging.getLogger(__name__)
 DEMO_MARKER = "DEMO"
 # Closing waits for requests in flight this much longer than their own timeouts allow.
 CLOSE_GRACE_SECONDS = 3.0
+# Between the steps that bring the history panel in after attach(), each its own event-loop turn.
+HISTORY_STEP_MS = 2
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 
 
@@ -74,6 +77,9 @@ class MainWindow(QMainWindow):
         self._balance_generation = 0
         self._closing = False
         self.history_panel: HistoryPanel | None = None
+        self._history_panel_placed = False
+        self._history_store: HistoryStore | None = None
+        self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
         self.settings_dialog: SettingsDialog | None = None
 
         self.setObjectName("MainWindow")
@@ -145,16 +151,29 @@ class MainWindow(QMainWindow):
         self.clear_action.triggered.connect(self.on_clear_requested)
         self.quit_action.triggered.connect(self.close)
 
-    def attach(self, services: DeskServices) -> None:
-        """Take the core objects: build the history panel, show notices, check the balance when a key exists."""
+    def prepare_history(self, store: HistoryStore) -> None:
+        """Build the history panel, hidden, for ``store``; ``attach()`` does it when this was not called first.
+
+        The panel is built, laid out, warmed up and shown in separate event-loop turns: together (with the
+        window's relayout and the first paint of its table, ~10 ms of Qt first-use cost) they would be one long
+        stall of the GUI thread. Calling this a turn before ``attach()`` takes the building out of its turn.
+        """
         from termii_desk.ui.history_panel import HistoryPanel  # after the first paint: it loads core.history
 
-        self._services = services
-        self.history_panel = HistoryPanel(services.history, self, executor=self._executor)
-        self._layout.takeAt(self._layout.count() - 1)  # the placeholder stretch
-        self._layout.addWidget(self.history_panel, 1)
-        self.history_panel.show()  # a child added to a visible window is otherwise shown one event later
+        if self._history_store is store:
+            return
+        if self.history_panel is not None:  # prepared for another store: replace it
+            self._history_panel_placed = False
+            self.history_panel.deleteLater()
+        self._history_store = store
+        self.history_panel = HistoryPanel(store, self, executor=self._executor)
+        self.history_panel.hide()
         self.history_panel.use_number_requested.connect(self.on_use_number_requested)
+
+    def attach(self, services: DeskServices) -> None:
+        """Take the core objects: history panel, notices, and a balance check (once the panel shows) given a key."""
+        self._services = services
+        self.prepare_history(services.history)
         self.attempt_recorded.connect(self.on_attempt_recorded)
 
         for sentence in services.notices:
@@ -165,13 +184,55 @@ class MainWindow(QMainWindow):
         self.form.setEnabled(True)
         self.show_key_status(services.key_status)
         self.form.phone.edit.setFocus()
+        self._next_turn(self._lay_out_history_panel)
         self.ready.emit()
+
+    def _next_turn(self, step: Callable[[], None]) -> None:
+        # Not 0 ms: zero timers run before timers already due (a repaint, the heartbeat of a benchmark).
+        QTimer.singleShot(HISTORY_STEP_MS, self, step)
+
+    def _lay_out_history_panel(self) -> None:
+        """A turn after ``attach()``: size and lay out the hidden panel, as it will be in the window."""
+        panel = self.history_panel
+        if panel is None or self._history_panel_placed:
+            return
+        panel.lay_out_hidden(self._layout.contentsRect().width())
+        self._next_turn(self._warm_up_history_panel)
+
+    def _warm_up_history_panel(self) -> None:
+        """Another turn: pay the table's first-paint cost off-screen, on one row's strip."""
+        panel = self.history_panel
+        if panel is None or self._history_panel_placed:
+            return
+        panel.warm_up()
+        self._next_turn(self._place_history_panel)
+
+    def _place_history_panel(self) -> None:
+        """Put the history panel in the window (in place of the stretch) and show it; once, and at once on demand."""
+        panel = self.history_panel
+        if panel is None or self._history_panel_placed:
+            return
+        self._history_panel_placed = True
+        self._layout.takeAt(self._layout.count() - 1)  # the placeholder stretch
+        self._layout.addWidget(panel, 1)
+        panel.show()  # a child added to a visible window is otherwise shown one event later
+        if self._balance_after_panel:
+            self._next_turn(self._start_deferred_balance_check)  # after the paint this show asks for
+
+    def _start_deferred_balance_check(self) -> None:
+        if self._balance_after_panel:
+            self.on_refresh_requested()
 
     # -- state ------------------------------------------------------------------------------------------
 
     @property
     def services(self) -> DeskServices | None:
         return self._services
+
+    @property
+    def balance_check_pending(self) -> bool:
+        """``attach()`` asked for a balance check that starts once the history panel has been shown."""
+        return self._balance_after_panel
 
     @property
     def demo(self) -> bool:
@@ -184,7 +245,11 @@ class MainWindow(QMainWindow):
         if status.has_key:
             self.pages.setCurrentWidget(self._form_page)
             self.refresh_action.setEnabled(True)
-            self.on_refresh_requested()
+            if self.history_panel is not None and not self._history_panel_placed:
+                # Once the panel is shown: the check's worker would slow the panel's first paint (the GIL).
+                self._balance_after_panel = True
+            else:
+                self.on_refresh_requested()
             self.form.phone.edit.setFocus()
         else:
             self.first_run.set_problem(status.problem)
@@ -254,10 +319,12 @@ class MainWindow(QMainWindow):
             self.form.clear_code()
             self.form.focus_phone(select_all=True)
         self.outcome.show_attempt(attempt, balance_text)
-        if self.history_panel is not None:
+        panel = self.history_panel
+        if panel is not None:
             if attempt.history_id is not None:
-                self.history_panel.set_in_flight(attempt.history_id, False)
-            self.history_panel.refresh()
+                panel.set_in_flight(attempt.history_id, False)  # re-reads that one attempt: its outcome shows
+            if attempt.history_id is None or panel.model.row_of(attempt.history_id) is None:
+                panel.refresh()  # not among the rows shown: reload (a whole page and the counts)
         self.call_finished.emit(attempt)
 
     @Slot(int)
@@ -285,6 +352,7 @@ class MainWindow(QMainWindow):
         if services is None or self._balance_busy or self._closing or not services.key_status.has_key:
             return
         self._balance_busy = True
+        self._balance_after_panel = False
         self.account.set_loading(True)
         desk = services.desk
         generation = self._balance_generation
@@ -378,6 +446,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_filter_requested(self) -> None:
         if self.history_panel is not None:
+            self._place_history_panel()
             self.history_panel.focus_filter()
 
     @Slot()

@@ -107,11 +107,18 @@ def open_window(qtbot: Any) -> Callable[..., MainWindow]:
         if services is None:
             return window
         if threaded and services.key_status.has_key:
-            # The window checks the balance as soon as it has a key; let that finish first.
+            # The window checks the balance once it has a key and its history panel is shown; let that finish.
             with qtbot.waitSignal(window.balance_finished, timeout=10_000):
                 window.attach(services)
         else:
             window.attach(services)
+            if services.key_status.has_key:
+                # A few event-loop turns later (the history panel's first paint comes first), the check starts.
+                assert window.balance_check_pending
+                qtbot.waitUntil(lambda: not window.balance_check_pending, timeout=10_000)
+        panel = window.history_panel
+        assert panel is not None  # from attach() on; shown a few event-loop turns later
+        qtbot.waitUntil(lambda: panel.isVisibleTo(window), timeout=10_000)
         return window
 
     return build
