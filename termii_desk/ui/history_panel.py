@@ -52,7 +52,7 @@ _COLUMN_SAMPLES = {
     HistoryModel.PHONE: ("+234 803 123 4567",),
     HistoryModel.CODE: ("••••••56",),
     HistoryModel.OUTCOME: ("Rejected", "Unknown", SENDING_TEXT),
-    HistoryModel.MESSAGE_ID: ("3017544054459493160",),
+    HistoryModel.MESSAGE_ID: ("3017694584737030299856628",),  # real ids are ~25 digits
 }
 
 
