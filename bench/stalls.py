@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Figure, display_name
+from tests.secret_service import PROGRAMS, running_secret_service
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "bench-keyring-key-7f3a"
@@ -124,32 +125,11 @@ def secret_service(folder: Path) -> Iterator[dict[str, str]]:
 
     Without dbus-daemon or gnome-keyring-daemon, yields ``TERMII_API_KEY`` instead (the (d) figure says so).
     """
-    if shutil.which("dbus-daemon") is None or shutil.which("gnome-keyring-daemon") is None:
+    if any(shutil.which(program) is None for program in PROGRAMS):
         yield {"TERMII_API_KEY": KEY}
         return
-    home = folder / "keyring-home"
-    home.mkdir()
-    env = {"HOME": str(home), "XDG_RUNTIME_DIR": str(home), "XDG_DATA_HOME": str(home / "data"),
-           "XDG_CONFIG_HOME": str(home / "config")}
-    daemon = subprocess.run(["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-                            env={**os.environ, **env}, capture_output=True, text=True, check=True, timeout=20)
-    address, pid = daemon.stdout.split()[:2]
-    env["DBUS_SESSION_BUS_ADDRESS"] = address
-    keyring_daemon = subprocess.Popen(
-        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, **env},
-        text=True,
-    )
-    try:
-        assert keyring_daemon.stdin is not None
-        keyring_daemon.stdin.write("bench-password\n")
-        keyring_daemon.stdin.close()
-        wait_for_bus_name(address, "org.freedesktop.secrets")
+    with running_secret_service(folder / "keyring-home") as env:
         yield env
-    finally:
-        keyring_daemon.terminate()
-        keyring_daemon.wait(timeout=10)
-        os.kill(int(pid), 15)
 
 
 @contextmanager
@@ -162,20 +142,6 @@ def own_secret_service(folder: Path) -> Iterator[dict[str, str]]:
     else:
         with secret_service(folder) as env:
             yield env
-
-
-def wait_for_bus_name(address: str, name: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        names = subprocess.run(
-            ["dbus-send", f"--bus={address}", "--print-reply", "--dest=org.freedesktop.DBus",
-             "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"],
-            capture_output=True, text=True, check=False,
-        ).stdout
-        if f'"{name}"' in names:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{name} did not appear on the benchmark's D-Bus session")
 
 
 # -- the harness process -----------------------------------------------------------------------------------

@@ -49,52 +49,18 @@ def secret_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     Skipped where the programs are missing, except in CI, where a missing keyring must fail loudly.
     """
     import shutil
-    import subprocess
 
-    missing = [p for p in ("dbus-daemon", "gnome-keyring-daemon") if shutil.which(p) is None]
+    from tests.secret_service import PROGRAMS
+
+    missing = [p for p in PROGRAMS if shutil.which(p) is None]
     if missing:
         if os.environ.get("CI"):
             pytest.fail(f"CI must provide a Secret Service; missing: {', '.join(missing)}")
         pytest.skip(f"no Secret Service here (missing {', '.join(missing)})")
-    home = tmp_path_factory.mktemp("keyring-home")
-    env = {**os.environ, "HOME": str(home), "XDG_RUNTIME_DIR": str(home), "XDG_DATA_HOME": str(home / "data")}
-    daemon = subprocess.run(
-        ["dbus-daemon", "--session", "--fork", "--print-address=1", "--print-pid=1"],
-        env=env, capture_output=True, text=True, check=True, timeout=20,
-    )
-    address, pid = daemon.stdout.split()[:2]
-    env["DBUS_SESSION_BUS_ADDRESS"] = address
-    keyring_daemon = subprocess.Popen(
-        ["gnome-keyring-daemon", "--foreground", "--unlock", "--components=secrets"],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, text=True,
-    )
-    try:
-        assert keyring_daemon.stdin is not None
-        keyring_daemon.stdin.write("test-password\n")
-        keyring_daemon.stdin.close()
-        _wait_for_bus_name(address, "org.freedesktop.secrets")
-        yield address
-    finally:
-        keyring_daemon.terminate()
-        keyring_daemon.wait(timeout=10)
-        os.kill(int(pid), 15)
+    from tests.secret_service import running_secret_service
 
-
-def _wait_for_bus_name(address: str, name: str, timeout: float = 10.0) -> None:
-    import subprocess
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        names = subprocess.run(
-            ["dbus-send", f"--bus={address}", "--print-reply", "--dest=org.freedesktop.DBus",
-             "/org/freedesktop/DBus", "org.freedesktop.DBus.ListNames"],
-            capture_output=True, text=True, check=False,
-        ).stdout
-        if f'"{name}"' in names:
-            return
-        time.sleep(0.1)
-    raise RuntimeError(f"{name} did not appear on the test D-Bus session")
+    with running_secret_service(tmp_path_factory.mktemp("keyring-home")) as env:
+        yield env["DBUS_SESSION_BUS_ADDRESS"]
 
 
 @pytest.fixture(scope="session")
