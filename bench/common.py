@@ -8,7 +8,6 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -86,21 +85,10 @@ def virtual_display() -> Iterator[dict[str, str]]:
     if shutil.which("Xvfb") is None:
         yield {"QT_QPA_PLATFORM": "offscreen"}
         return
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end) as pipe:
-            number = pipe.readline().strip()
-        if not number:
-            raise RuntimeError("Xvfb did not start")
-        yield {"DISPLAY": f":{number}", "QT_QPA_PLATFORM": "xcb"}
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    from tests.xvfb import running_xvfb
+
+    with running_xvfb("1280x1024x24") as display:
+        yield {"DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
 
 
 def display_name(env: dict[str, str]) -> str:

@@ -19,6 +19,7 @@ import pytest
 
 from termii_desk.simulator import TermiiSimulator
 from tests.conftest import SIM_KEY
+from tests.xvfb import running_xvfb
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
@@ -40,25 +41,8 @@ def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) ->
 @pytest.fixture
 def display() -> Iterator[str]:
     """A fresh Xvfb on a display number it picks itself (``-displayfd``), so parallel runs never clash."""
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x900x24", "-nolisten", "tcp"],
-        pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_end)
-    try:
-        with os.fdopen(read_end, "r") as pipe:
-            number = pipe.readline().strip()
-        if not number:
-            pytest.fail("Xvfb did not start")
-        yield f":{number}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with running_xvfb() as number:
+        yield number
 
 
 def xdotool(display: str, *args: str, timeout: float = 30.0) -> str:
