@@ -5,23 +5,11 @@ probe (``termii-desk-probe painted TIME VmHWM VmRSS``) once its first paint is d
 """
 
 import sys
-import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow, QWidget
 
-
-def probe_line() -> str:
-    memory = {"VmHWM": "0", "VmRSS": "0"}
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                name, _, value = line.partition(":")
-                if name in memory:
-                    memory[name] = value.split()[0]
-    except OSError:
-        pass
-    return f"termii-desk-probe painted {time.time():.6f} {memory['VmHWM']} {memory['VmRSS']}"
+from termii_desk.bench_probe import bench_probe_line  # standard library only: the baseline stays empty
 
 
 class Probe(QObject):
@@ -34,8 +22,17 @@ class Probe(QObject):
         return False
 
     def report(self) -> None:
-        print(probe_line(), flush=True)
+        print(bench_probe_line("painted"), flush=True)
         QApplication.quit()
+
+
+def show_and_probe(app: QApplication, window: QWidget) -> int:
+    """Show ``window``, print the probe line on its first paint, quit; the event loop's exit code."""
+    probe = Probe(window)
+    window.installEventFilter(probe)
+    window.show()
+    QTimer.singleShot(10_000, app.quit)  # never hang a benchmark run
+    return app.exec()
 
 
 def main() -> int:
@@ -43,11 +40,7 @@ def main() -> int:
     window = QMainWindow()
     window.setWindowTitle("Empty window")
     window.resize(900, 720)
-    probe = Probe(window)
-    window.installEventFilter(probe)
-    window.show()
-    QTimer.singleShot(10_000, app.quit)  # never hang a benchmark run
-    return app.exec()
+    return show_and_probe(app, window)
 
 
 if __name__ == "__main__":

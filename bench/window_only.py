@@ -7,22 +7,16 @@ that is cheaper to build; bench/startup.py reports it next to the empty window.
 
 import sys
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from bench.empty_window import Probe
+from bench.empty_window import show_and_probe
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import InlineExecutor
 
 
 def main() -> int:
     app = QApplication(sys.argv[:1])
-    window = MainWindow(InlineExecutor())
-    probe = Probe(window)
-    window.installEventFilter(probe)
-    window.show()
-    QTimer.singleShot(10_000, app.quit)  # never hang a benchmark run
-    return app.exec()
+    return show_and_probe(app, MainWindow(InlineExecutor()))
 
 
 if __name__ == "__main__":

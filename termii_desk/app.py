@@ -372,6 +372,8 @@ BENCH_PROBE_ENV = "TERMII_DESK_BENCH_PROBE"
 
 def install_bench_probe(window: MainWindow, mode: str) -> None:
     def report() -> None:
+        from termii_desk.bench_probe import bench_probe_line
+
         print(bench_probe_line(mode), flush=True)
         QApplication.quit()
 
@@ -385,18 +387,3 @@ def install_bench_probe(window: MainWindow, mode: str) -> None:
         window.ready.connect(on_ready)
     else:
         after_first_paint(window, report)
-
-
-def bench_probe_line(mode: str) -> str:
-    import time
-
-    memory = {"VmHWM": "0", "VmRSS": "0"}
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                name, _, value = line.partition(":")
-                if name in memory:
-                    memory[name] = value.split()[0]
-    except OSError:
-        pass
-    return f"termii-desk-probe {mode} {time.time():.6f} {memory['VmHWM']} {memory['VmRSS']}"
