@@ -1,9 +1,11 @@
 """Composition of the desk window: builds the core objects, injects them into the window, runs the event loop.
 
-Start-up is ordered for speed. Only Qt and the window's own modules load before the window shows; the
-log file, the network stack, the keyring, phone metadata and (in demo mode) the simulator are loaded on a
-worker thread by ``CoreLoader.load``, started once the window has painted (a worker started earlier would
-compete with the first paint for the interpreter), and handed to it with ``MainWindow.attach``.
+Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's frame load before
+the window shows: its first frame is ``SkeletonView``, shapes where the widgets will be. (2) Once that is
+painted, ``MainWindow.build_content()`` makes the widgets (the form stays disabled). (3) Once those are
+painted, the log file, the network stack, the keyring, phone metadata and (in demo mode) the simulator are
+loaded on a worker thread by ``CoreLoader.load`` (a worker started earlier would compete with the paints for
+the interpreter) and handed to the window with ``MainWindow.attach``, which enables the form.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QMessageLogContext, QObject, Qt, QTimer, QtMsgType, Slot, qInstallMessageHandler
-from PySide6.QtGui import QGuiApplication, QIcon
+from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QTimer, QtMsgType, Slot, qInstallMessageHandler
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
@@ -255,10 +257,12 @@ def log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) 
 
 
 def make_application() -> QApplication:
-    """The one QApplication: name, icon, sharp on fractional high-DPI scales."""
+    """The one QApplication: name and icon.
+
+    Fractional high-DPI scales stay sharp without asking: PassThrough is Qt 6's default rounding policy.
+    """
     app = QApplication.instance()
     if app is None:
-        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
         app = QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setApplicationName(APP_ID)  # also the X11 WM_CLASS, matching the .desktop file
@@ -290,7 +294,7 @@ def run_window(
     previous_handler = qInstallMessageHandler(log_qt_message)
     app = make_application()
     executor = ThreadExecutor()
-    window = MainWindow(executor, demo=demo or self_test)
+    window = MainWindow(executor, demo=demo or self_test, skeleton=True)
     window.setWindowIcon(app.windowIcon())
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None)
     hook.install()
@@ -303,10 +307,6 @@ def run_window(
         if check is not None:
             check.fail(f"the desk could not start: {error}")
 
-    probe = os.environ.get(BENCH_PROBE_ENV)
-    if probe:
-        install_bench_probe(window, probe)
-
     def on_core_loaded(services: DeskServices) -> None:
         # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
         window.prepare_history(services.history)
@@ -317,7 +317,14 @@ def run_window(
             executor
         )
 
-    after_first_paint(window, load_core)
+    def build_content() -> None:
+        window.build_content()
+        after_first_paint(window.centralWidget() or window, load_core)
+
+    after_first_paint(window, build_content)
+    probe = os.environ.get(BENCH_PROBE_ENV)
+    if probe:  # after build_content's hook: the probe's fires first, so a first paint is timed without the build
+        install_bench_probe(window, probe)
     window.show()
     try:
         status = app.exec()
@@ -363,7 +370,8 @@ def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms
 
 # -- benchmark probe ------------------------------------------------------------------------------------
 # bench/startup.py starts the desk with TERMII_DESK_BENCH_PROBE set. ``painted``: on the window's first
-# paint, ``ready``: on the history panel's first paint (after ``MainWindow.ready``: form enabled), the desk
+# paint (the skeleton), ``content``: on the first paint of the widgets that replace it (the form, disabled until
+# ready), ``ready``: on the history panel's first paint (after ``MainWindow.ready``: form enabled), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
 # prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
 
@@ -385,5 +393,7 @@ def install_bench_probe(window: MainWindow, mode: str) -> None:
 
     if mode == "ready":
         window.ready.connect(on_ready)
+    elif mode == "content":
+        window.content_built.connect(lambda: after_first_paint(window.centralWidget() or window, report))
     else:
         after_first_paint(window, report)

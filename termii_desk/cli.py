@@ -6,14 +6,15 @@ Exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from termii_desk import __version__
 
 if TYPE_CHECKING:
+    import argparse
+
     from termii_desk.core.desk import Desk
     from termii_desk.core.history import HistoryRow
 
@@ -28,6 +29,8 @@ exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad
 
 
 def _common_options() -> argparse.ArgumentParser:
+    import argparse  # not at import: opening the window without options never builds the parser
+
     # SUPPRESS defaults let the options stand before or after the subcommand.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help="print one JSON object")
@@ -40,6 +43,8 @@ def _common_options() -> argparse.ArgumentParser:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
     common = _common_options()
     parser = argparse.ArgumentParser(
         prog="termii-desk",
@@ -105,22 +110,25 @@ class _Output:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    if not arguments:
+        # The usual start, from a desktop launcher: the window, without building the parser first (argparse
+        # looks up its translations on every message it prepares, a few ms of the time to the first paint).
+        return _guarded(_Output(False), _window)
+    args = build_parser().parse_args(arguments)
     out = _Output(getattr(args, "json", False))
-    try:
-        if args.command is None:
-            if _no_display() and not args.self_test:
-                out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
-                         "desktop session, or use the command line: termii-desk --help.")
-                return EXIT_CONFIG
-            from termii_desk.app import run_window
+    if args.command is None:
+        return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
+                                                 region=getattr(args, "region", None), self_test=args.self_test))
+    if args.command == "simulator":
+        return _guarded(out, lambda _out: _simulator(args))
+    return _guarded(out, lambda out: _COMMANDS[args.command](args, out))
 
-            return run_window(demo=args.demo, base_url=getattr(args, "base_url", None),
-                              region=getattr(args, "region", None), self_test=args.self_test)
-        if args.command == "simulator":
-            return _simulator(args)
-        return _COMMANDS[args.command](args, out)
+
+def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
+    """Runs ``command``; what it raises becomes a sentence and an exit code, never a traceback."""
+    try:
+        return command(out)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:
@@ -134,6 +142,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("termii_desk").exception("unexpected error")
         out.fail(f"unexpected error ({type(exc).__name__}); details are in the log file.")
         return EXIT_UNEXPECTED
+
+
+def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
+            self_test: bool = False) -> int:
+    if _no_display() and not self_test:
+        out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
+                 "desktop session, or use the command line: termii-desk --help.")
+        return EXIT_CONFIG
+    from termii_desk.app import run_window
+
+    return run_window(demo=demo, base_url=base_url, region=region, self_test=self_test)
 
 
 def _no_display() -> bool:

@@ -232,8 +232,10 @@ def test_simulator_refuses_to_listen_beyond_this_computer() -> None:
     assert result.returncode == 2 and "this computer only" in result.stderr
 
 
-def test_window_without_a_display_says_so() -> None:
+@pytest.mark.parametrize("args", [["--demo"], []], ids=["demo", "no-arguments"])
+def test_window_without_a_display_says_so(args: list[str]) -> None:
+    # Without arguments the window opens without building the parser: the same check must still run.
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    result = subprocess.run([sys.executable, "-m", "termii_desk", "--demo"], env=env, capture_output=True,
+    result = subprocess.run([sys.executable, "-m", "termii_desk", *args], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 3 and "no display" in result.stderr and "Traceback" not in result.stderr

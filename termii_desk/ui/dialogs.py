@@ -7,18 +7,23 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 from collections.abc import Callable
-from datetime import datetime, timezone
-from types import TracebackType
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+if TYPE_CHECKING:
+    from datetime import datetime
+    from types import TracebackType
+
+# ExceptionHook is installed before the window's first paint: what it needs only to report an error (traceback,
+# PySide6.QtCore.Qt, whose enums take ~20 ms to create) and what only the cooldown dialog needs are imported on use.
 log = logging.getLogger(__name__)
 
 
 def _ago(when: datetime, now: datetime | None = None) -> str:
+    from datetime import datetime, timezone
+
     seconds = max(0, int(((now or datetime.now(timezone.utc)) - when).total_seconds()))
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''} ago"
@@ -75,6 +80,10 @@ class ExceptionHook:
     def __call__(
         self, kind: type[BaseException], error: BaseException, tb: TracebackType | None
     ) -> None:
+        import traceback
+
+        from PySide6.QtCore import Qt
+
         if issubclass(kind, KeyboardInterrupt):
             QApplication.quit()
             return

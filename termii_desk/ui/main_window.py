@@ -1,40 +1,43 @@
 """The desk window: composes the account strip, the send form, the outcome, history, and wires them.
 
 The window is built and shown before the core exists (so it appears at once); ``attach()`` hands it the
-core objects when they are ready. Every core call goes through ``QueryOp`` on the executor: the GUI thread
-never waits on the network, the keyring or a slow disk.
+core objects when they are ready. At start it is even built in two steps: ``MainWindow(skeleton=True)`` is
+only the frame, painting an outline of its parts (ui/skeleton.py), and ``build_content()`` (called once that
+has been painted) makes the widgets, so only this module loads before the first paint. Every core call goes
+through ``QueryOp`` on the executor: the GUI thread never waits on the network, the keyring or a slow disk.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtWidgets import QMainWindow, QWidget
 
 from termii_desk import APP_NAME
 from termii_desk.core.errors import DeskError, Outcome
-from termii_desk.core.validation import Code, PhoneNumber
-from termii_desk.ui.account_strip import AccountStrip
-from termii_desk.ui.dialogs import CooldownDialog
-from termii_desk.ui.first_run import FirstRunPage
-from termii_desk.ui.notices import NoticeBar
-from termii_desk.ui.outcome_view import OutcomeView
-from termii_desk.ui.send_form import SendForm
-from termii_desk.ui.tones import Tone
 from termii_desk.ui.worker import Executor, QueryOp
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+    from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
+
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
     from termii_desk.core.keystore import KeyStatus
     from termii_desk.core.results import BalanceResult
     from termii_desk.core.settings import Settings
+    from termii_desk.core.validation import Code, PhoneNumber
+    from termii_desk.ui.account_strip import AccountStrip
+    from termii_desk.ui.first_run import FirstRunPage
     from termii_desk.ui.history_panel import HistoryPanel
+    from termii_desk.ui.notices import NoticeBar
+    from termii_desk.ui.outcome_view import OutcomeView
+    from termii_desk.ui.send_form import SendForm
     from termii_desk.ui.services import DeskServices
     from termii_desk.ui.settings_dialog import SettingsDialog
 
@@ -48,10 +51,17 @@ HISTORY_STEP_MS = 2
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 
 
+def _now() -> datetime:
+    from datetime import datetime
+
+    return datetime.now()
+
+
 class MainWindow(QMainWindow):
     """Termii Desk's one window.
 
     Signals:
+        content_built(): ``build_content()`` made the widgets (shown with the window's next paint).
         ready(): ``attach()`` finished; the form accepts input (or the first-run page shows).
         call_finished(object): a send ended: the ``CallAttempt``, or the ``DeskError`` when nothing was
             attempted (no key, bad base URL, no keyring). Not emitted when the agent declined the cooldown.
@@ -61,13 +71,16 @@ class MainWindow(QMainWindow):
             from the worker thread; delivered queued to the GUI thread).
     """
 
+    content_built = Signal()
     ready = Signal()
     call_finished = Signal(object)
     balance_finished = Signal(object)
     settings_applied = Signal(object)
     attempt_recorded = Signal(int)
 
-    def __init__(self, executor: Executor, *, demo: bool = False, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, executor: Executor, *, demo: bool = False, skeleton: bool = False, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._executor = executor
         self._demo = demo
@@ -81,10 +94,42 @@ class MainWindow(QMainWindow):
         self._history_store: HistoryStore | None = None
         self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
         self.settings_dialog: SettingsDialog | None = None
+        # The widgets, made by build_content().
+        self.account: AccountStrip
+        self.notices: NoticeBar
+        self.form: SendForm
+        self.outcome: OutcomeView
+        self.first_run: FirstRunPage
+        self.pages: QStackedWidget
+        self._form_page: QWidget
+        self._layout: QVBoxLayout
+        self._built = False
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
-        self.account = AccountStrip(self, demo=demo)
+        self.resize(900, 720)
+        if not skeleton:
+            self.build_content()  # else paintEvent() draws the skeleton until build_content() is called
+
+    @property
+    def built(self) -> bool:
+        """``build_content()`` has run: the form, strip, outcome and actions exist."""
+        return self._built
+
+    def build_content(self) -> None:
+        """Make the widgets (in place of the skeleton, when there is one); once."""
+        if self._built:
+            return
+        from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
+
+        from termii_desk.ui.account_strip import AccountStrip
+        from termii_desk.ui.first_run import FirstRunPage
+        from termii_desk.ui.notices import NoticeBar
+        from termii_desk.ui.outcome_view import OutcomeView
+        from termii_desk.ui.send_form import SendForm
+
+        self._built = True
+        self.account = AccountStrip(self, demo=self._demo)
         self.notices = NoticeBar(self)
         self.form = SendForm(self)
         self.form.setEnabled(False)
@@ -114,17 +159,25 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._connect_signals()
-        self.resize(900, 720)
         self.form.phone.edit.setFocus()
+        self.content_built.emit()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        if not self._built:
+            from termii_desk.ui.skeleton import paint_skeleton
+
+            paint_skeleton(self)
+        super().paintEvent(event)
 
     # -- composition ------------------------------------------------------------------------------------
 
     def _make_actions(self) -> None:
+        from PySide6.QtGui import QAction, QKeySequence
+
         def action(text: str, shortcut: str | QKeySequence.StandardKey, name: str) -> QAction:
             act = QAction(text, self)
             act.setShortcut(QKeySequence(shortcut))
-            act.setObjectName(name)
-            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            act.setObjectName(name)  # a window shortcut: QAction's default context
             self.addAction(act)
             return act
 
@@ -172,6 +225,7 @@ class MainWindow(QMainWindow):
 
     def attach(self, services: DeskServices) -> None:
         """Take the core objects: history panel, notices, and a balance check (once the panel shows) given a key."""
+        self.build_content()
         self._services = services
         self.prepare_history(services.history)
         self.attempt_recorded.connect(self.on_attempt_recorded)
@@ -260,7 +314,10 @@ class MainWindow(QMainWindow):
 
     def show_startup_failure(self, error: BaseException) -> None:
         """The core could not be built (e.g. the simulator could not start): say so, keep the window."""
+        from termii_desk.ui.tones import Tone
+
         log.error("start-up failed", exc_info=error)
+        self.build_content()
         sentence = str(error) if isinstance(error, DeskError) else f"Termii Desk could not start: {error}"
         self.account.show_no_account("Not ready")
         self.outcome.show_message("Termii Desk could not start", sentence, Tone.BAD)
@@ -289,6 +346,9 @@ class MainWindow(QMainWindow):
         ).run_in_background(self._executor)
 
     def on_cooldown_checked(self, phone: PhoneNumber, code: Code, last: datetime | None) -> None:
+        from termii_desk.ui.dialogs import CooldownDialog
+        from termii_desk.ui.tones import Tone
+
         if last is not None and not CooldownDialog.ask(self, phone.display, last):
             self.form.set_busy(False)
             self.outcome.show_message("Not sent", f"{phone.display} was not called again.", Tone.NEUTRAL)
@@ -313,7 +373,7 @@ class MainWindow(QMainWindow):
                 balance_text = result.balance.display(currency or "")
                 self.account.show_balance(result.balance, currency, result.user,
                                           threshold=self._services.settings.low_balance_threshold,
-                                          when=datetime.now())
+                                          when=_now())
             if result.user:
                 self.setWindowTitle(self._title(result.user))
             self.form.clear_code()
@@ -372,7 +432,7 @@ class MainWindow(QMainWindow):
         self._balance_busy = False
         assert self._services is not None
         self.account.show_balance(result.balance, result.currency, result.user,
-                                  threshold=self._services.settings.low_balance_threshold, when=datetime.now())
+                                  threshold=self._services.settings.low_balance_threshold, when=_now())
         if result.user:
             self.setWindowTitle(self._title(result.user))
         self.balance_finished.emit(result)
@@ -394,6 +454,8 @@ class MainWindow(QMainWindow):
             self.settings_dialog.raise_()
             self.settings_dialog.activateWindow()
             return
+        from PySide6.QtCore import Qt
+
         from termii_desk.ui.settings_dialog import SettingsDialog
 
         dialog = SettingsDialog(self._services, self._executor, self)
