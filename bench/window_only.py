@@ -1,8 +1,9 @@
-"""A floor for start-to-window: the desk's ``MainWindow`` alone, with nothing else of the desk.
+"""The desk's full ``MainWindow`` alone, built before it is shown, with nothing else of the desk.
 
 No command line, no logging, no core loader, no worker: only the window's own modules and widgets, shown and
-timed on its first paint like bench/empty_window.py. The desk cannot open faster than this without a window
-that is cheaper to build; bench/startup.py reports it next to the empty window.
+timed on its first paint like bench/empty_window.py. This is what a first paint with every widget in it costs
+(the floor for that), and why the desk's first frame is an outline instead (ui/skeleton.py); bench/startup.py
+reports it next to the empty window.
 """
 
 import sys

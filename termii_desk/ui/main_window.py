@@ -2,8 +2,8 @@
 
 The window is built and shown before the core exists (so it appears at once); ``attach()`` hands it the
 core objects when they are ready. At start it is even built in two steps: ``MainWindow(skeleton=True)`` is
-only the frame, painting an outline of its parts (ui/skeleton.py), and ``build_content()`` (called once that
-has been painted) makes the widgets, so only this module loads before the first paint. Every core call goes
+only the frame, with an outline of its parts painted on it (ui/skeleton.py), and ``build_content()`` (called
+once that has been painted) makes the widgets, so only this module loads before the first paint. Every core call goes
 through ``QueryOp`` on the executor: the GUI thread never waits on the network, the keyring or a slow disk.
 """
 
@@ -23,7 +23,7 @@ from termii_desk.ui.worker import Executor, QueryOp
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QPaintEvent
+    from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
     from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
 
     from termii_desk.core.desk import CallAttempt
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from termii_desk.ui.send_form import SendForm
     from termii_desk.ui.services import DeskServices
     from termii_desk.ui.settings_dialog import SettingsDialog
+    from termii_desk.ui.skeleton import SkeletonPainter
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +105,17 @@ class MainWindow(QMainWindow):
         self._form_page: QWidget
         self._layout: QVBoxLayout
         self._built = False
+        self._skeleton: SkeletonPainter | None = None
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
         self.resize(900, 720)
-        if not skeleton:
-            self.build_content()  # else paintEvent() draws the skeleton until build_content() is called
+        if skeleton:
+            from termii_desk.ui.skeleton import SkeletonPainter
+
+            self._skeleton = SkeletonPainter(self)  # the outline, until build_content()
+        else:
+            self.build_content()
 
     @property
     def built(self) -> bool:
@@ -129,6 +135,9 @@ class MainWindow(QMainWindow):
         from termii_desk.ui.send_form import SendForm
 
         self._built = True
+        if self._skeleton is not None:
+            self._skeleton.remove()
+            self._skeleton = None
         self.account = AccountStrip(self, demo=self._demo)
         self.notices = NoticeBar(self)
         self.form = SendForm(self)
@@ -161,13 +170,6 @@ class MainWindow(QMainWindow):
         self._connect_signals()
         self.form.phone.edit.setFocus()
         self.content_built.emit()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        if not self._built:
-            from termii_desk.ui.skeleton import paint_skeleton
-
-            paint_skeleton(self)
-        super().paintEvent(event)
 
     # -- composition ------------------------------------------------------------------------------------
 

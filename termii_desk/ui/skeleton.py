@@ -1,16 +1,18 @@
 """The window's first frame: the outline of the account strip, the form and the history, drawn in faint lines.
 
 Building the real widgets (their modules, fonts, styles and texts) takes longer than showing an empty window,
-so at start the window paints this outline itself, and ``MainWindow.build_content()`` makes the widgets right
-after that first paint (the form is disabled until the core has loaded anyway). What the outline may use is
-narrow, each measured: no child widget (the first one starts the accessibility bridge's D-Bus connection, ~7 ms),
-no font or text, and no call that could take a colour or brush (``setPen``, ``setBrush``, ``fillRect``): picking
-among those overloads creates every enum of ``PySide6.QtCore.Qt``, ~25 ms. So: the painter's default pen (the
-palette's text colour), faint.
+so at start ``SkeletonPainter`` paints this outline on the window, and ``MainWindow.build_content()`` makes the
+widgets right after that first paint (the form is disabled until the core has loaded anyway) and removes the
+painter, so later paints of the window run no Python. What the outline may use is narrow, each measured: no
+child widget (the first one starts the accessibility bridge's D-Bus connection, ~7 ms), no font or text, and
+no call that could take a colour or brush (``setPen``, ``setBrush``, ``fillRect``): picking among those
+overloads creates every enum of ``PySide6.QtCore.Qt``, ~25 ms. So: the painter's default pen (the palette's
+text colour), faint.
 """
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
@@ -38,11 +40,24 @@ def skeleton_rects(width: int, height: int) -> list[tuple[int, int, int, int]]:
     return rects
 
 
-def paint_skeleton(widget: QWidget) -> None:
-    """Draw the outline on ``widget``; call from its ``paintEvent``."""
-    painter = QPainter(widget)
-    painter.setOpacity(OPACITY)
-    for x, y, w, h in skeleton_rects(widget.width(), widget.height()):
-        if w > 0 and h > 0:
-            painter.drawRect(x, y, w - 1, h - 1)
-    painter.end()
+class SkeletonPainter(QObject):
+    """Paints the outline on ``window`` at each of its paint events, until ``remove()``."""
+
+    def __init__(self, window: QWidget) -> None:
+        super().__init__(window)
+        self._window = window
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self._window and event.type() == QEvent.Type.Paint:
+            painter = QPainter(self._window)  # allowed: this is the window's paint event, before its own handler
+            painter.setOpacity(OPACITY)
+            for x, y, w, h in skeleton_rects(self._window.width(), self._window.height()):
+                if w > 0 and h > 0:
+                    painter.drawRect(x, y, w - 1, h - 1)
+            painter.end()
+        return False
+
+    def remove(self) -> None:
+        self._window.removeEventFilter(self)
+        self.deleteLater()

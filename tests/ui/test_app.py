@@ -218,7 +218,8 @@ def first_paint():
     after_first_paint(window.centralWidget(), content_paint)
 
 def content_paint():
-    print("built", window.built, "form-enabled", window.form.isEnabled(), "has-central", window.centralWidget() is not None)
+    central = window.centralWidget() is not None
+    print("built", window.built, "form-enabled", window.form.isEnabled(), "has-central", central)
     app.quit()
 
 after_first_paint(window, first_paint)
