@@ -495,3 +495,28 @@ def test_balance_answer_for_the_old_key_is_dropped_and_asked_again(
     with qtbot.waitSignal(window.balance_finished, timeout=WAIT_MS):
         executor.run()
     assert len(simulator.balance_requests) == 2
+
+
+def test_skeleton_window_paints_an_outline_until_its_widgets_are_built(qtbot: Any, screenshot_dir: Path) -> None:
+    """The first frame at start (app.py): the outline of the strip, the form and the history, then the widgets."""
+    from termii_desk.ui.skeleton import skeleton_rects
+
+    window = MainWindow(InlineExecutor(), skeleton=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert not window.built and window.centralWidget() is None
+    image = window.grab().toImage()
+    image.save(str(screenshot_dir / "startup-outline.png"))
+    x, y, w, h = skeleton_rects(window.width(), window.height())[-1]  # outcome and history: the lowest box
+    bottom_edge, inside = image.pixelColor(x + w // 2, y + h - 1), image.pixelColor(x + w // 2, y + h - 4)
+    assert bottom_edge != inside  # the outline is drawn
+
+    built: list[bool] = []
+    window.content_built.connect(lambda: built.append(True))
+    window.build_content()
+    window.build_content()  # once
+    assert built == [True] and window.built and not window.form.isEnabled()
+    qtbot.wait(20)
+    image = window.grab().toImage()
+    assert image.pixelColor(x + w // 2, y + h - 1) == image.pixelColor(x + w // 2, y + h - 4)  # outline gone
