@@ -1,10 +1,11 @@
 """Start-to-window: the desk against an empty ``QMainWindow``; 100,000 history rows against 0; memory.
 
-Every run is a fresh process: ``python -m termii_desk`` with a key (``TERMII_API_KEY``), ``TERMII_BASE_URL``
-pointing at an in-process simulator and a ``TERMII_DESK_HOME`` holding the history, against
-``bench/empty_window.py``. Both print one line on their first paint (the desk's ``TERMII_DESK_BENCH_PROBE``,
-see app.py) with ``time.time()`` and their VmHWM/VmRSS, then quit. The time counted is from just before the
-process is spawned to that line. Runs are interleaved, so both sides see the same machine drift.
+Every run is a fresh process: the virtualenv's ``termii-desk`` command (as an agent starts it) with a key
+(``TERMII_API_KEY``), ``TERMII_BASE_URL`` pointing at an in-process simulator and a ``TERMII_DESK_HOME``
+holding the history, against ``bench/empty_window.py``. Both print one line on their first paint (the desk's
+``TERMII_DESK_BENCH_PROBE``, see app.py) with ``time.time()`` and their VmHWM/VmRSS, then quit. The time
+counted is from just before the process is spawned to that line. Runs are interleaved, so both sides see the
+same machine drift.
 
 Both sides get the same environment: the same private display (Xvfb, or offscreen without it) and a
 bytecode cache in a temporary folder (``PYTHONPYCACHEPREFIX``, written by the warm-up runs), as an installed
@@ -32,6 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 # What packaging/build.py leaves behind: the one-folder bundle and the virtualenv it was built from.
 BUNDLE = ROOT / "dist" / "termii-desk" / "termii-desk"
 INSTALLED = ROOT / "build" / "pkg-venv" / "bin" / "termii-desk"
+# The command an agent runs (pip's entry-point script, same interpreter); `python -m termii_desk` without it.
+_SCRIPT = Path(sys.executable).with_name("termii-desk")
+DESK_COMMAND = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "termii_desk"]
 KEY = "bench-start-key"
 PROBE_PREFIX = "termii-desk-probe"
 
@@ -91,7 +95,7 @@ def _run(runs: int, display: dict[str, str]) -> list[Figure]:
 
         def desk(rows: int, probe: str) -> Callable[[], Start]:
             env = desk_env(rows, probe)
-            return lambda: start_once([sys.executable, "-m", "termii_desk"], env)
+            return lambda: start_once(DESK_COMMAND, env)
 
         empty_env = child_env(display, pycache)
 

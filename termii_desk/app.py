@@ -19,12 +19,10 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QTimer, QtMsgType, Slot, qInstallMessageHandler
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
-from termii_desk.core.paths import AppPaths, resources_dir
-from termii_desk.ui.dialogs import ExceptionHook
+from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
 
@@ -32,8 +30,12 @@ if TYPE_CHECKING:
     import tempfile
     from pathlib import Path
 
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QWidget
+
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
+    from termii_desk.core.paths import AppPaths
     from termii_desk.simulator import TermiiSimulator
     from termii_desk.ui.services import DeskServices
 
@@ -58,7 +60,7 @@ class CoreLoader:
 
     def __init__(
         self,
-        paths: AppPaths,
+        paths: AppPaths | None = None,
         *,
         demo: bool = False,
         base_url: str | None = None,
@@ -66,9 +68,13 @@ class CoreLoader:
         self_test: bool = False,
         log_problem: str | None = None,
         log_file: Path | None = None,
+        default_log_file: bool = False,
     ) -> None:
-        self.paths = paths
+        """``paths`` default to ``AppPaths.from_environment()``, and ``default_log_file`` logs to theirs: both
+        resolved in ``load()``, on the worker (core.paths imports dataclasses and pathlib, ~5 ms of start-up)."""
+        self._paths = paths
         self.log_file = log_file
+        self._default_log_file = default_log_file
         self.demo = demo or self_test
         self.base_url = base_url
         self.region = region
@@ -92,6 +98,14 @@ class CoreLoader:
             gc.freeze()
             gc.enable()
 
+    @property
+    def paths(self) -> AppPaths:
+        if self._paths is None:
+            from termii_desk.core.paths import AppPaths
+
+            self._paths = AppPaths.from_environment()
+        return self._paths
+
     def _load(self) -> DeskServices:
         from termii_desk.core.desk import Desk
         from termii_desk.core.errors import ConfigError
@@ -101,6 +115,8 @@ class CoreLoader:
         from termii_desk.core.validation import generate_code, validate_phone
         from termii_desk.ui.services import DeskServices
 
+        if self.log_file is None and self._default_log_file:
+            self.log_file = self.paths.log_file
         if self.log_file is not None:
             from termii_desk.core.logs import setup_logging  # logging.handlers alone costs ~10 ms of start-up
 
@@ -148,6 +164,8 @@ class CoreLoader:
             import tempfile
 
             self._temp_dir = tempfile.TemporaryDirectory(prefix="termii-desk-self-test-")
+            from termii_desk.core.paths import AppPaths
+
             history_path = AppPaths.from_environment({"TERMII_DESK_HOME": self._temp_dir.name}).history_file(True)
         else:
             history_path = self.paths.history_file(demo=self.demo)
@@ -257,7 +275,7 @@ def log_qt_message(kind: QtMsgType, _context: QMessageLogContext, message: str) 
 
 
 def make_application() -> QApplication:
-    """The one QApplication: name and icon.
+    """The one QApplication and its name (``set_app_icon`` gives it its icon).
 
     Fractional high-DPI scales stay sharp without asking: PassThrough is Qt 6's default rounding policy.
     """
@@ -268,12 +286,24 @@ def make_application() -> QApplication:
     app.setApplicationName(APP_ID)  # also the X11 WM_CLASS, matching the .desktop file
     app.setApplicationVersion(__version__)
     app.setDesktopFileName(APP_ID)
-    app.setWindowIcon(app_icon())
     return app
 
 
 def app_icon() -> QIcon:
+    from PySide6.QtGui import QIcon
+
+    from termii_desk.core.paths import resources_dir
+
     return QIcon(str(resources_dir() / "icon.svg"))
+
+
+def set_app_icon(app: QApplication, *windows: QWidget) -> None:
+    """The icon of the application and of ``windows`` already made. run_window() sets it after the first paint:
+    an SVG icon (its Qt plugin, the file, the sizes X11 asks for) is not needed to show the window."""
+    icon = app_icon()
+    app.setWindowIcon(icon)
+    for window in windows:
+        window.setWindowIcon(icon)
 
 
 def run_window(
@@ -290,16 +320,13 @@ def run_window(
     # up to this long for a running worker to yield it, per Python call Qt makes (a table's paint makes hundreds).
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
-    paths = AppPaths.from_environment()
     previous_handler = qInstallMessageHandler(log_qt_message)
     app = make_application()
     executor = ThreadExecutor()
     window = MainWindow(executor, demo=demo or self_test, skeleton=True)
-    window.setWindowIcon(app.windowIcon())
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None)
     hook.install()
-    loader = CoreLoader(paths, demo=demo, base_url=base_url, region=region, self_test=self_test,
-                        log_file=paths.log_file)
+    loader = CoreLoader(demo=demo, base_url=base_url, region=region, self_test=self_test, default_log_file=True)
     check = SelfTest(window, loader, hook) if self_test else None
 
     def on_startup_failed(error: BaseException) -> None:
@@ -318,6 +345,7 @@ def run_window(
         )
 
     def build_content() -> None:
+        set_app_icon(app, window)
         window.build_content()
         after_first_paint(window.centralWidget() or window, load_core)
 

@@ -82,8 +82,15 @@ def test_bad_overrides_become_notices_not_crashes(desk_home: Path, monkeypatch: 
     assert any(n.startswith("Ignored --region") for n in notices)
 
 
-def test_the_icon_loads() -> None:
+def test_the_icon_loads(qapp: Any) -> None:
+    from PySide6.QtWidgets import QWidget
+
+    from termii_desk.app import set_app_icon
+
     assert not app_icon().isNull()
+    window = QWidget()
+    set_app_icon(qapp, window)
+    assert not qapp.windowIcon().isNull() and not window.windowIcon().isNull()
     assert (ROOT / "resources" / "termii-desk.desktop").read_text(encoding="utf-8").count("Icon=termii-desk") == 1
 
 
@@ -214,6 +221,8 @@ def first_paint():
     print("qt-namespace", "Qt" in QtCore.__dict__)
     print("children", len(window.findChildren(QWidget)))
     print("ui-modules", ",".join(sorted(m for m in sys.modules if m.startswith("termii_desk.ui."))))
+    print("core-modules", ",".join(sorted(m for m in sys.modules if m.startswith("termii_desk.core."))))
+    print("icon-set", not app.windowIcon().isNull())
     window.build_content()
     after_first_paint(window.centralWidget(), content_paint)
 
@@ -230,7 +239,8 @@ app.exec()
 
 def test_first_frame_is_a_skeleton_then_the_widgets_replace_it(tmp_path: Path) -> None:
     """What the first paint costs is measured (issue 6): nothing before it makes a child widget (that starts the
-    accessibility bridge's D-Bus connection), creates the enums of ``Qt`` or loads the form's modules."""
+    accessibility bridge's D-Bus connection), creates the enums of ``Qt``, loads the form's or the core's
+    modules or the icon."""
     done = subprocess.run([sys.executable, "-c", SKELETON_PROBE], env=_env(tmp_path), capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
@@ -238,7 +248,9 @@ def test_first_frame_is_a_skeleton_then_the_widgets_replace_it(tmp_path: Path) -
     assert lines["qt-namespace"] == "False"
     assert lines["children"] == "0"
     assert set(lines["ui-modules"].split(",")) <= {"termii_desk.ui.main_window", "termii_desk.ui.worker",
-                                                  "termii_desk.ui.dialogs", "termii_desk.ui.skeleton"}
+                                                  "termii_desk.ui.error_hook", "termii_desk.ui.skeleton"}
+    assert set(lines["core-modules"].split(",")) <= {"termii_desk.core.errors"}  # paths, settings: on the worker
+    assert lines["icon-set"] == "False"  # set_app_icon() comes after the first paint too
     assert lines["built"] == "True form-enabled False has-central True"
 
 

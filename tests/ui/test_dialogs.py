@@ -13,7 +13,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from termii_desk.core.logs import register_secret, setup_logging
-from termii_desk.ui.dialogs import CooldownDialog, ExceptionHook
+from termii_desk.ui.dialogs import CooldownDialog
+from termii_desk.ui.error_hook import ExceptionHook
 from tests.ui.conftest import OFFSCREEN_NOISE
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)

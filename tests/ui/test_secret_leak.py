@@ -24,7 +24,7 @@ from termii_desk.core.logs import setup_logging
 from termii_desk.core.paths import AppPaths
 from termii_desk.core.settings import SettingsStore
 from termii_desk.simulator import FAULT_MODES, TermiiSimulator
-from termii_desk.ui.dialogs import ExceptionHook
+from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import ThreadExecutor
