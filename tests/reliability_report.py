@@ -75,7 +75,8 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
   and every committed row is there (`tests/core/test_history_safety.py`).
 - Two processes writing history at once: no row lost (WAL, busy timeout) (same file).
 - A full disk (SQLite's own "database or disk is full"): the call still goes out and the agent is told
-  history could not be saved (same file).
+  history could not be saved (same file); calling that number again within the cooldown still asks first,
+  as it does when history cannot be read (`tests/core/test_desk.py`).
 - A damaged history file is moved aside and a new one started; a file from a newer schema is left
   untouched and this session's attempts are kept in memory; an unwritable folder falls back to memory,
   with a sentence each time (`tests/core/test_history.py`).

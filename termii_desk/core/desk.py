@@ -73,6 +73,9 @@ class Desk:
         self._client_key: str | None = None
         self._lock = threading.Lock()
         self.currency: str | None = None  # Termii's call answer has no currency: remembered from the balance
+        # When each number was last called (sent or possibly sent) in this session, for the cooldown question
+        # when history cannot answer it: its row could not be written, or history cannot be read.
+        self._called: dict[str, datetime] = {}
 
     def update_settings(self, settings: Settings) -> None:
         with self._lock:
@@ -114,13 +117,19 @@ class Desk:
         return result
 
     def recently_called(self, phone: PhoneNumber) -> datetime | None:
-        """When this number was called within the cooldown, or None. Never raises."""
+        """When this number was called within the cooldown, or None. Never raises.
+
+        History answers, and this session's own calls too: a call whose row could not be written (a full disk)
+        or a history that cannot be read must not let the same number be called again without the question.
+        """
         if self.settings.cooldown_seconds <= 0:
             return None
         try:
-            last = self.history.last_sent_to(phone.digits)
+            recorded = self.history.last_sent_to(phone.digits)
         except HistoryError:
-            return None
+            recorded = None
+        times = [when for when in (recorded, self._called.get(phone.digits)) if when is not None]
+        last = max(times) if times else None
         if last and datetime.now(timezone.utc) - last < timedelta(seconds=self.settings.cooldown_seconds):
             return last
         return None
@@ -149,6 +158,7 @@ class Desk:
         client = self.client()
         history_problem: str | None = None
         row_id: int | None = None
+        called_at = datetime.now(timezone.utc)
         try:
             row_id = self.history.start_attempt(phone.digits, code, client.host)
         except HistoryError as exc:
@@ -173,6 +183,8 @@ class Desk:
             )
         finally:
             duration_ms = int((time.monotonic() - started) * 1000)
+            if outcome in (Outcome.SENT, Outcome.UNKNOWN):  # what history's cooldown counts too
+                self._called[phone.digits] = called_at
             if row_id is not None:
                 history_problem = self._complete(row_id, outcome, duration_ms, result, error) or history_problem
         log.info("call to …%s: %s in %d ms", phone.digits[-4:], outcome.value, duration_ms)

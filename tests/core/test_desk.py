@@ -100,6 +100,37 @@ def test_cooldown(simulator: TermiiSimulator, tmp_path: Path) -> None:
     assert desk.recently_called(PHONE) is None
 
 
+def test_cooldown_counts_a_call_whose_history_row_could_not_be_written(
+    simulator: TermiiSimulator, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    desk = _desk(simulator, tmp_path, cooldown_seconds=60)
+    desk.history._conn.close()
+    desk.history._conn = sqlite3.connect(":memory:", check_same_thread=False)  # writes fail: no table
+    attempt = desk.place_call(PHONE, CODE)
+    assert attempt.outcome == Outcome.SENT and attempt.history_id is None
+    assert desk.history.last_sent_to(PHONE.digits) is None  # history cannot tell
+    assert desk.recently_called(PHONE) is not None  # the desk still asks before calling again
+
+
+def test_cooldown_when_history_cannot_be_read_counts_only_calls_that_may_have_gone_out(
+    simulator: TermiiSimulator, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    desk = _desk(simulator, tmp_path, cooldown_seconds=60)
+    refused = _desk(simulator, tmp_path / "other", key="wrong-key", cooldown_seconds=60)
+    for each in (desk, refused):
+        each.history._reader.close()
+        each.history._reader = sqlite3.connect(":memory:", check_same_thread=False)  # reads fail: no table
+    assert desk.place_call(PHONE, CODE).outcome == Outcome.SENT
+    assert refused.place_call(PHONE, CODE).outcome == Outcome.REJECTED
+    assert desk.recently_called(PHONE) is not None
+    assert refused.recently_called(PHONE) is None  # a refused call reached no one
+    assert desk.recently_called(validate_phone("+2348031234568")) is None
+
+
 def test_new_key_builds_a_new_client(simulator: TermiiSimulator, tmp_path: Path) -> None:
     environ = {"TERMII_API_KEY": "wrong-key"}
     desk = Desk(Settings().updated(base_url=simulator.url), KeyStore(environ=environ), HistoryStore(None))
