@@ -1,11 +1,12 @@
 """Composition of the desk window: builds the core objects, injects them into the window, runs the event loop.
 
 Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's frame load before
-the window shows: its first frame is ``SkeletonView``, shapes where the widgets will be. (2) Once that is
-painted, ``MainWindow.build_content()`` makes the widgets (the form stays disabled). (3) Once those are
-painted, the log file, the network stack, the keyring, phone metadata and (in demo mode) the simulator are
-loaded on a worker thread by ``CoreLoader.load`` (a worker started earlier would compete with the paints for
-the interpreter) and handed to the window with ``MainWindow.attach``, which enables the form.
+the window shows: its first frame is an outline of where the widgets will be (ui/skeleton.py). (2) Once that
+is painted, the icon is set and ``MainWindow.build_content()`` makes the widgets (the form stays disabled).
+(3) Once those are painted, the log file, the network stack, the keyring, phone metadata and (in demo mode)
+the simulator are loaded on a worker thread by ``CoreLoader.load`` (a worker started earlier would compete
+with the paints for the interpreter) and handed to the window with ``MainWindow.attach``, which enables the
+form.
 """
 
 from __future__ import annotations
@@ -163,9 +164,9 @@ class CoreLoader:
         if self.self_test:
             import tempfile
 
-            self._temp_dir = tempfile.TemporaryDirectory(prefix="termii-desk-self-test-")
             from termii_desk.core.paths import AppPaths
 
+            self._temp_dir = tempfile.TemporaryDirectory(prefix="termii-desk-self-test-")
             history_path = AppPaths.from_environment({"TERMII_DESK_HOME": self._temp_dir.name}).history_file(True)
         else:
             history_path = self.paths.history_file(demo=self.demo)

@@ -3,8 +3,9 @@
 The window is built and shown before the core exists (so it appears at once); ``attach()`` hands it the
 core objects when they are ready. At start it is even built in two steps: ``MainWindow(skeleton=True)`` is
 only the frame, with an outline of its parts painted on it (ui/skeleton.py), and ``build_content()`` (called
-once that has been painted) makes the widgets, so only this module loads before the first paint. Every core call goes
-through ``QueryOp`` on the executor: the GUI thread never waits on the network, the keyring or a slow disk.
+once that has been painted) makes the widgets, so only this module loads before the first paint. Every core
+call goes through ``QueryOp`` on the executor: the GUI thread never waits on the network, the keyring or a
+slow disk.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 
 
 def _now() -> datetime:
-    from datetime import datetime
+    from datetime import datetime  # not at import: this module loads before the first paint
+
 
     return datetime.now()
 
