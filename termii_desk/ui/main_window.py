@@ -56,7 +56,6 @@ UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 def _now() -> datetime:
     from datetime import datetime  # not at import: this module loads before the first paint
 
-
     return datetime.now()
 
 
