@@ -389,10 +389,12 @@ def drive_the_desk(simulator: subprocess.Popen[str]) -> list[dict[str, Any]]:
     attach, build_content = MainWindow.attach, MainWindow.build_content
 
     def timed_build_content(window: MainWindow) -> None:
+        if window.built:  # attach() calls it again: nothing to build, nothing to time
+            return
         started = time.perf_counter()
         build_content(window)
         driver.built = time.perf_counter()
-        driver.build_ms = max(driver.build_ms, (driver.built - started) * 1000)
+        driver.build_ms = (driver.built - started) * 1000
 
     def timed_attach(window: MainWindow, services: Any) -> None:
         driver.attached = time.perf_counter()

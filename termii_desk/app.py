@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from PySide6.QtGui import QIcon
-    from PySide6.QtWidgets import QWidget
 
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
@@ -298,13 +297,11 @@ def app_icon() -> QIcon:
     return QIcon(str(resources_dir() / "icon.svg"))
 
 
-def set_app_icon(app: QApplication, *windows: QWidget) -> None:
-    """The icon of the application and of ``windows`` already made. run_window() sets it after the first paint:
-    an SVG icon (its Qt plugin, the file, the sizes X11 asks for) is not needed to show the window."""
-    icon = app_icon()
-    app.setWindowIcon(icon)
-    for window in windows:
-        window.setWindowIcon(icon)
+def set_app_icon(app: QApplication) -> None:
+    """The application's icon, which every window without its own shows, those already open too. run_window()
+    sets it after the first paint: an SVG icon (its Qt plugin, the file, the sizes X11 asks for) is not needed to
+    show the window."""
+    app.setWindowIcon(app_icon())
 
 
 def run_window(
@@ -346,7 +343,7 @@ def run_window(
         )
 
     def build_content() -> None:
-        set_app_icon(app, window)
+        set_app_icon(app)
         window.build_content()
         after_first_paint(window.centralWidget() or window, load_core)
 

@@ -370,8 +370,8 @@ def test_no_answer_lets_go_when_the_client_leaves(sim: TermiiSimulator) -> None:
     wait_until(lambda: not _connection_threads(), timeout=2)
 
 
-def test_stop_is_prompt_while_a_request_is_held() -> None:
-    sim = TermiiSimulator(fault="no-answer").start()
+def _call_in_background(sim: TermiiSimulator) -> tuple[threading.Thread, list[Exception]]:
+    """A voice call posted from another thread, once the simulator has it: the thread and its errors."""
     errors: list[Exception] = []
 
     def call() -> None:
@@ -383,6 +383,12 @@ def test_stop_is_prompt_while_a_request_is_held() -> None:
     client = threading.Thread(target=call)
     client.start()
     wait_until(lambda: sim.calls)
+    return client, errors
+
+
+def test_stop_is_prompt_while_a_request_is_held() -> None:
+    sim = TermiiSimulator(fault="no-answer").start()
+    client, errors = _call_in_background(sim)
     url = sim.url
     started = time.monotonic()
     sim.stop()
@@ -399,17 +405,7 @@ def test_stop_is_prompt_while_slow_and_idle_connections_are_open(sim: TermiiSimu
     with requests.Session() as idle:
         assert idle.get(sim.url + BALANCE_PATH, params={"api_key": KEY}, timeout=5).status_code == 200
         sim.set_fault("slow", on="call", delay=30)
-        errors: list[Exception] = []
-
-        def call() -> None:
-            try:
-                post_call(sim, timeout=(2, 30))
-            except requests.RequestException as exc:
-                errors.append(exc)
-
-        client = threading.Thread(target=call)
-        client.start()
-        wait_until(lambda: sim.calls)
+        client, errors = _call_in_background(sim)
         started = time.monotonic()
         sim.stop()
         assert time.monotonic() - started < 2

@@ -89,7 +89,7 @@ def test_the_icon_loads(qapp: Any) -> None:
 
     assert not app_icon().isNull()
     window = QWidget()
-    set_app_icon(qapp, window)
+    set_app_icon(qapp)
     assert not qapp.windowIcon().isNull() and not window.windowIcon().isNull()
     assert (ROOT / "resources" / "termii-desk.desktop").read_text(encoding="utf-8").count("Icon=termii-desk") == 1
 
