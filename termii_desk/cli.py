@@ -15,6 +15,7 @@ from termii_desk import __version__
 if TYPE_CHECKING:
     import argparse
 
+    from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import Desk
     from termii_desk.core.history import HistoryRow
 
@@ -119,7 +120,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = _Output(getattr(args, "json", False))
     if args.command is None:
         return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
-                                                 region=getattr(args, "region", None), self_test=args.self_test))
+                                                 region=getattr(args, "region", None),
+                                                 timeout=getattr(args, "timeout", None), self_test=args.self_test))
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
     return _guarded(out, lambda out: _COMMANDS[args.command](args, out))
@@ -145,14 +147,14 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
-            self_test: bool = False) -> int:
+            timeout: float | None = None, self_test: bool = False) -> int:
     if _no_display() and not self_test:
         out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
                  "desktop session, or use the command line: termii-desk --help.")
         return EXIT_CONFIG
     from termii_desk.app import run_window
 
-    return run_window(demo=demo, base_url=base_url, region=region, self_test=self_test)
+    return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test)
 
 
 def _no_display() -> bool:
@@ -163,35 +165,28 @@ def _no_display() -> bool:
             and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
 
 
-def _desk(args: argparse.Namespace, out: _Output) -> Desk:
-    from termii_desk.core.desk import Desk
-    from termii_desk.core.history import HistoryStore
-    from termii_desk.core.keystore import KeyStore
+def _services(args: argparse.Namespace, out: _Output) -> DeskServices:
+    """The desk from the core's one bootstrap, with this run's options; its notices become warning lines."""
+    from termii_desk.core.bootstrap import RunOptions, build_desk
     from termii_desk.core.logs import setup_logging
     from termii_desk.core.paths import AppPaths
-    from termii_desk.core.settings import SettingsStore
 
     paths = AppPaths.from_environment()
     problem = setup_logging(paths.log_file)
     if problem:
         out.warn(problem)
-    store = SettingsStore(paths.settings_file)
-    settings = store.load()
-    for warning in store.warnings:
-        out.warn(warning)
-    changes: dict[str, Any] = {}
-    if hasattr(args, "base_url"):
-        changes["base_url"] = args.base_url
-    if hasattr(args, "region"):
-        changes["default_region"] = args.region
-    if hasattr(args, "timeout"):
-        changes["read_timeout"] = args.timeout
-        changes["connect_timeout"] = min(args.timeout, settings.connect_timeout)
-    settings = settings.updated(**changes)
-    history = HistoryStore(paths.history_file())
-    if history.notice:
-        out.warn(history.notice)
-    return Desk(settings, KeyStore(), history)
+    options = RunOptions(base_url=getattr(args, "base_url", None), region=getattr(args, "region", None),
+                         timeout=getattr(args, "timeout", None))
+    services = build_desk(paths, options, strict=True)
+    for notice in services.notices:
+        out.warn(notice)
+    if services.history.notice:
+        out.warn(services.history.notice)
+    return services
+
+
+def _desk(args: argparse.Namespace, out: _Output) -> Desk:
+    return _services(args, out).desk
 
 
 def _call(args: argparse.Namespace, out: _Output) -> int:
