@@ -131,7 +131,8 @@ def test_retention_zero_keeps_everything(paths: AppPaths) -> None:
 
 
 def test_demo_uses_its_account_a_separate_history_and_never_saves(paths: AppPaths) -> None:
-    services = build_desk(paths, RunOptions(base_url="http://127.0.0.1:9"), demo=DemoAccount("http://127.0.0.1:7", "k-demo"),
+    demo = DemoAccount("http://127.0.0.1:7", "k-demo")
+    services = build_desk(paths, RunOptions(base_url="http://127.0.0.1:9"), demo=demo,
                           environ={"TERMII_API_KEY": "real-key", "TERMII_BASE_URL": "http://127.0.0.1:8"})
     try:
         assert services.demo and services.settings_store is None
