@@ -1,7 +1,8 @@
 """The command line: the same core as the window, for scripts and for agents who prefer a terminal.
 
 Exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
-4 Termii refused the request; 5 not completed (network, timeout, 5xx, unreadable answer).
+4 Termii refused the request; 5 not completed (network, timeout, 5xx, unreadable answer); 6 not sent: the
+number was called within the cooldown (``--force`` calls it anyway).
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ if TYPE_CHECKING:
     from termii_desk.core.desk import Desk
     from termii_desk.core.history import HistoryRow
 
-EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED = 0, 2, 3, 4, 5
+EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED, EXIT_COOLDOWN = 0, 2, 3, 4, 5, 6
 EXIT_UNEXPECTED = 1
 
 EPILOG = """\
 environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME
 exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
-            4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer)
+            4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer);
+            6 not sent: the number was called within the cooldown (call --force calls it anyway)
 """
 
 
@@ -64,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     call = sub.add_parser("call", parents=[common], help="place a voice call and print the outcome")
     call.add_argument("phone", metavar="PHONE", help="the customer's number, e.g. +2348031234567")
     call.add_argument("code", metavar="CODE", help="4 to 8 digits, not starting with 0")
+    call.add_argument("--force", action="store_true",
+                      help="call even if this number was called within the cooldown (exit 6 otherwise)")
 
     sub.add_parser("balance", parents=[common], help="print the balance")
 
@@ -208,6 +212,18 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     except InputError as exc:
         out.fail(f"input rejected, nothing sent: {exc}", record)
         return EXIT_INPUT
+    try:
+        desk.client()  # configuration problems (no key, no keyring) come before the cooldown
+    except DeskError as exc:
+        record["outcome"] = exc.outcome.value
+        out.fail(str(exc), record)
+        return exc.exit_code
+    recent = None if args.force else desk.recent_call(phone)
+    if recent is not None:
+        record.update(outcome="cooldown", last_called=recent.when.isoformat(timespec="seconds"),
+                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds)
+        out.fail(f"not sent: {recent.sentence(phone.display)} Use --force to call again.", record)
+        return EXIT_COOLDOWN
     try:
         attempt = desk.place_call(phone, code)
     except DeskError as exc:  # nothing attempted: no key, no keyring, a bad base URL

@@ -377,11 +377,17 @@ class HistoryStore:
 
     def last_sent_to(self, phone_digits: str) -> datetime | None:
         """When this number was last called successfully (or possibly), for the cooldown question."""
+        last = self.last_call_to(phone_digits)
+        return last[0] if last else None
+
+    def last_call_to(self, phone_digits: str) -> tuple[datetime, str] | None:
+        """When this number was last called (sent, or possibly: ``unknown``) and that attempt's outcome."""
         rows = self._read(
-            "SELECT time_utc FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown') ORDER BY id DESC LIMIT 1",
+            "SELECT time_utc, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 1",
             [phone_digits],
         )
-        return datetime.fromisoformat(rows[0][0]) if rows else None
+        return (datetime.fromisoformat(rows[0][0]), str(rows[0][1])) if rows else None
 
     @staticmethod
     def _where(digits: str) -> tuple[list[str], list[object]]:
