@@ -21,12 +21,12 @@ from termii_desk.ui.worker import Executor, QueryOp
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.keystore import KeyStatus
     from termii_desk.core.results import Balance, BalanceResult
     from termii_desk.core.settings import Settings
     from termii_desk.core.validation import Code, PhoneNumber
-    from termii_desk.ui.services import DeskServices
 
 log = logging.getLogger(__name__)
 
@@ -249,7 +249,7 @@ class DeskController(QObject):
     @Slot(object, bool)
     def on_settings_saved(self, settings: Settings, key_changed: bool) -> None:
         """The Settings dialog saved: apply at once, store on a worker, then re-check key and balance."""
-        from termii_desk.ui.services import save_settings
+        from termii_desk.core.bootstrap import save_settings
 
         services = self._services
         if services is None:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
     from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
 
+    from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
     from termii_desk.core.keystore import KeyStatus
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from termii_desk.ui.notices import NoticeBar
     from termii_desk.ui.outcome_view import OutcomeView
     from termii_desk.ui.send_form import SendForm
-    from termii_desk.ui.services import DeskServices
     from termii_desk.ui.settings_dialog import SettingsDialog
     from termii_desk.ui.skeleton import SkeletonPainter
     from termii_desk.ui.worker import Executor

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from PySide6.QtCore import QObject
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt
 from termii_desk.core.errors import ConfigError, Outcome
 from termii_desk.core.history import HistoryStore
 from termii_desk.core.validation import validate_code, validate_phone
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.controller import BalanceReading, DeskController
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import InlineExecutor, ThreadExecutor
 from tests.fakes import HeldExecutor
 
