@@ -247,6 +247,8 @@ def test_history_shows_rows_no_version_would_write_cleanly(sim_env: dict[str, st
 
     path = desk_home / "data" / "history.sqlite3"
     HistoryStore(path).close()
+    (desk_home / "config").mkdir(parents=True)
+    (desk_home / "config" / "settings.json").write_text('{"history_retention_days": 0}')  # keep year-1 rows
     added = insert_hostile_rows(path)
     human = run("history", "--limit", "100", env=sim_env)
     assert human.returncode == 0, human.stderr
