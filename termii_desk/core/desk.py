@@ -38,13 +38,14 @@ class CallAttempt:
     history_id: int | None
     history_problem: str | None
     duration_ms: int
+    called_at: datetime | None = None  # when the request went out (UTC)
 
     @property
     def message(self) -> str:
         if self.error is not None:
             return str(self.error)
         assert self.result is not None
-        parts = [f"Call to {self.phone.display} placed."]
+        parts = [f"Termii accepted the call to {self.phone.display}."]
         if self.result.message_id:
             parts.append(f"Message id {self.result.message_id}.")
         return " ".join(parts)
@@ -215,7 +216,8 @@ class Desk:
             if row_id is not None:
                 history_problem = self._complete(row_id, outcome, duration_ms, result, error) or history_problem
         log.info("call to …%s: %s in %d ms", phone.digits[-4:], outcome.value, duration_ms)
-        return CallAttempt(outcome, phone, code.masked, result, error, row_id, history_problem, duration_ms)
+        return CallAttempt(outcome, phone, code.masked, result, error, row_id, history_problem, duration_ms,
+                           called_at)
 
     def _complete(
         self, row_id: int, outcome: Outcome, duration_ms: int, result: VoiceCallResult | None, error: DeskError | None

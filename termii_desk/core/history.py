@@ -319,6 +319,19 @@ class HistoryStore:
             tries=3,
         )
 
+    def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
+        """Complete an attempt still waiting for its answer as unknown, with ``error`` as the reason (the agent
+        stopped waiting). An attempt already completed keeps its outcome. True when the row was changed."""
+        with self._lock:
+            try:
+                cursor = self._conn.execute(
+                    "UPDATE attempts SET outcome = ?, duration_ms = ?, error = ? WHERE id = ? AND duration_ms IS NULL",
+                    (Outcome.UNKNOWN.value, duration_ms, error, row_id),
+                )
+            except sqlite3.Error as exc:
+                raise HistoryError(_explain(exc)) from None
+            return cursor.rowcount == 1
+
     def import_rows(self, rows: Iterable[HistoryRow]) -> int:
         """Append finished rows in one transaction (ids are assigned anew). For imports, tests and benchmarks."""
         names = [f.name for f in fields(HistoryRow) if f.name != "id"]

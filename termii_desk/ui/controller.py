@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
+# How long Send waits after Termii limited requests without saying for how long (its sentence: "a minute").
+RATE_LIMIT_WAIT_SECONDS = 60.0
 
 
 def _now() -> datetime:
@@ -65,6 +67,7 @@ class DeskController(QObject):
         send_failed(str): nothing was attempted (no key, bad base URL, no keyring) or something unexpected
             broke before the call; the sentence says what.
         send_ended(): the form may accept the next send (after a call, a failure or a declined question).
+        rate_limited(float): Termii limited requests: wait this many seconds before the next send.
         history_changed(): history has rows the panel has not read (after a failure before the call).
         balance_loading(): a balance check started.
         balance_known(object): a ``BalanceReading`` to show (from a balance check or a call's answer).
@@ -85,6 +88,7 @@ class DeskController(QObject):
     call_finished = Signal(object)
     send_failed = Signal(str)
     send_ended = Signal()
+    rate_limited = Signal(float)
     history_changed = Signal()
     balance_loading = Signal()
     balance_known = Signal(object)
@@ -107,7 +111,8 @@ class DeskController(QObject):
         self._balance_generation = 0
         self._closing = False
         self._calls_in_flight = 0
-        self._recorded.connect(self.attempt_started)
+        self._rows_in_flight: dict[int, float] = {}  # history row id -> time.monotonic() when it was recorded
+        self._recorded.connect(self._on_recorded)
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -182,8 +187,20 @@ class DeskController(QObject):
             self._call_failed
         ).run_in_background(self._executor)
 
+    def _on_recorded(self, row_id: int) -> None:
+        import time
+
+        self._rows_in_flight[row_id] = time.monotonic()
+        self.attempt_started.emit(row_id)
+
     def _call_answered(self, attempt: CallAttempt) -> None:
+        from termii_desk.core.errors import RateLimitedError
+
         self._calls_in_flight -= 1
+        if attempt.history_id is not None:
+            self._rows_in_flight.pop(attempt.history_id, None)
+        if isinstance(attempt.error, RateLimitedError):
+            self.rate_limited.emit(attempt.error.retry_after or RATE_LIMIT_WAIT_SECONDS)
         result = attempt.result
         if attempt.outcome is Outcome.SENT and result is not None:
             if result.balance is not None:
@@ -291,6 +308,30 @@ class DeskController(QObject):
     def on_closing(self) -> None:
         """The window is closing: start nothing new."""
         self._closing = True
+
+    def abandon_calls(self) -> int:
+        """The agent closes without waiting: every call in flight is recorded as unknown, with that reason (an
+        answer that arrives before the process ends still completes its row truthfully). Returns how many."""
+        import time
+
+        from termii_desk.core.history import HistoryError
+        from termii_desk.core.words import CLOSED_BEFORE_ANSWER
+
+        self._closing = True
+        services = self._services
+        abandoned = 0
+        for row_id, recorded in list(self._rows_in_flight.items()):
+            if services is None:
+                break
+            try:
+                if services.history.abandon_attempt(row_id, duration_ms=int((time.monotonic() - recorded) * 1000),
+                                                    error=CLOSED_BEFORE_ANSWER):
+                    abandoned += 1
+            except HistoryError as exc:
+                log.error("could not record the abandoned call: %s", exc)
+        self._rows_in_flight.clear()
+        log.info("closing without waiting for %d call(s) in flight", self._calls_in_flight)
+        return abandoned
 
     def close(self) -> None:
         """Close the desk's connections (after the window waited for what was in flight)."""

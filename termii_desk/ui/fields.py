@@ -1,8 +1,10 @@
 """The two input fields of the form, each with a live line under it that says what the desk understood.
 
 The line never nags: a valid value is confirmed at once, but a problem is only shown after the agent
-pauses typing, leaves the field, or presses Enter; once a problem is shown it follows the text without
-waiting, and the line keeps its height so nothing below it jumps.
+pauses typing, leaves the field, or presses Enter (typing over a selected number never flashes an error);
+once a problem is shown it follows the text without waiting, and the line keeps its height so nothing below
+it jumps. Esc empties the focused field only (Ctrl+Z brings its text back). Each line's text is what screen
+readers read for it: no fixed accessible name hides it.
 """
 
 from __future__ import annotations
@@ -10,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
-from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtGui import QFocusEvent
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from termii_desk.core.errors import InputError
 from termii_desk.core.validation import (
@@ -32,7 +34,39 @@ REVEAL_DELAY_MS = 900
 V = TypeVar("V", PhoneNumber, Code)
 
 
-class _LineEdit(QLineEdit):
+def name_clear_button(edit: QLineEdit, name: str) -> None:
+    """Give a line edit's built-in clear button (``setClearButtonEnabled``) an accessible name and tooltip."""
+    for button in edit.findChildren(QToolButton):
+        button.setAccessibleName(name)
+        button.setToolTip(name)
+
+
+def clear_undoably(edit: QLineEdit) -> bool:
+    """Empty ``edit`` the way typing would, so its own Ctrl+Z brings the text back. True when it held text."""
+    if not edit.text():
+        return False
+    edit.selectAll()
+    edit.del_()
+    return True
+
+
+class EscClearsLineEdit(QLineEdit):
+    """A line edit where Esc empties this field only (and Esc in an empty field goes on to the window)."""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+            completer = self.completer()
+            if completer is not None and completer.popup() is not None and completer.popup().isVisible():
+                completer.popup().hide()  # an open completion list closes first
+                event.accept()
+                return
+            if clear_undoably(self):
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+
+class _LineEdit(EscClearsLineEdit):
     """A line edit that reports losing focus (``editingFinished`` is not sent for invalid or empty text)."""
 
     focus_lost = Signal()
@@ -60,6 +94,7 @@ class ValidatedField(QWidget, Generic[V]):
         self._value: V | None = None
         self._problem: str = ""
         self._showing_problem: bool = False
+        self._last_text: str = ""
 
         self.edit: _LineEdit = _LineEdit(self)
         self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
@@ -116,6 +151,7 @@ class ValidatedField(QWidget, Generic[V]):
     @Slot(str)
     def on_text_changed(self, text: str) -> None:
         was_valid = self._value is not None
+        previous, self._last_text = self._last_text, text
         try:
             self._value = self._validate(text)
             self._problem = ""
@@ -130,8 +166,10 @@ class ValidatedField(QWidget, Generic[V]):
             self._reveal_timer.stop()
             self._showing_problem = False
             self.status.show_text(self._hint, Tone.NEUTRAL)
-        elif self._showing_problem or was_valid:
-            # Already talking about this text, or the agent just typed past a valid value: say so now.
+        elif self._showing_problem or (was_valid and text.startswith(previous)):
+            # Already talking about this text, or the agent typed past a valid value (an extra digit): say so
+            # now. Not when a valid value was replaced: typing over a selected number has typed one digit of
+            # the next, which is no mistake yet.
             self.reveal_problem()
         else:
             self.status.show_text(self._hint, Tone.NEUTRAL)
@@ -166,7 +204,7 @@ class PhoneField(ValidatedField[PhoneNumber]):
         self.edit.setPlaceholderText("0803 123 4567 or +234 803 123 4567")
         self.edit.setAccessibleName("Customer's phone number")
         self.edit.setAccessibleDescription("The number Termii will call. The line below says how it was read.")
-        self.status.setAccessibleName("Phone number check")
+        name_clear_button(self.edit, "Clear the phone number")
 
     @property
     def default_region(self) -> str:
@@ -204,7 +242,7 @@ class CodeField(ValidatedField[Code]):
         self.edit.setMaxLength(max(CODE_MAX_LENGTH * 3, MAX_INPUT_LENGTH + 1))
         self.edit.setAccessibleName("One-time code")
         self.edit.setAccessibleDescription("The digits Termii reads out on the call.")
-        self.status.setAccessibleName("Code check")
+        name_clear_button(self.edit, "Clear the code")
         self.generate_button = QPushButton("&Generate", self)
         self.generate_button.setAccessibleName("Generate a random code")
         self.generate_button.setToolTip("Fill in 6 random digits (Alt+G)")
