@@ -90,6 +90,27 @@ class Settings:
         return replace(self, **clean)
 
 
+def check_setting(name: str, value: Any) -> Any:
+    """``value`` as setting ``name`` holds it. Raises ``ValueError``, ``TypeError`` or ``ConfigError`` saying why."""
+    return _coerce(name, value)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Atomic write: a crash or a full disk leaves the previous file intact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _coerce(name: str, value: Any) -> Any:
     spec = next((f for f in fields(Settings) if f.name == name), None)
     if spec is None:
@@ -157,15 +178,4 @@ class SettingsStore:
 
     def save(self, settings: Settings) -> None:
         """Atomic write: a crash or a full disk leaves the previous file intact."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(asdict(settings), indent=2, sort_keys=True) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomic(self.path, asdict(settings))
