@@ -279,11 +279,22 @@ def _history(args: argparse.Namespace, out: _Output) -> int:
         print("No attempts yet.")
         return EXIT_OK
     for row in rows:
-        local = row.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        balance = f"{row.balance} {row.currency or ''}".strip() if row.balance else ""
-        detail = row.message_id or (row.error or "")
-        print(f"{local}  +{row.phone:<15} {row.code_masked:<9} {row.outcome:<8} {detail}  {balance}".rstrip())
+        print(_history_line(row))
     return EXIT_OK
+
+
+def _history_line(row: HistoryRow) -> str:
+    """One attempt on one line; every stored value cleaned of control characters and capped."""
+    from termii_desk.core.formatting import display_text, format_balance
+
+    try:
+        local = row.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, TypeError, OverflowError):
+        local = display_text(row.time_utc, 32)
+    phone, code, outcome = (display_text(value, 32) for value in (row.phone, row.code_masked, row.outcome))
+    detail = display_text(row.message_id or row.error, 300)
+    balance = format_balance(row.balance, row.currency)
+    return f"{local}  +{phone:<15} {code:<9} {outcome:<8} {detail}  {balance}".rstrip()
 
 
 def _history_json(row: HistoryRow) -> dict[str, Any]:
