@@ -266,9 +266,34 @@ def _init_keystore(
         keystore = KeyStore(backend=backend, environ={}, username="demo")
         keystore.use_for_session(demo.key)
         return keystore, KeyStatus("session", "", demo.key[-4:], "")
-    legacy = USERNAME if profile.name == DEFAULT_PROFILE else None  # the key stored before profiles
-    keystore = KeyStore(backend=backend, environ=env, username=profile.keyring_username, legacy_username=legacy)
+    keystore = _keystore(profile, env, backend)
     return keystore, keystore.status()  # may wait on a keyring prompt
+
+
+def open_profiles(paths: AppPaths) -> ProfileStore:
+    """The profiles and shared settings (a file from before profiles becomes the profile ``default``)."""
+    return ProfileStore(paths.settings_file).load()
+
+
+def profile_keystore(
+    profiles: ProfileStore,
+    requested: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    keyring_backend: Any = None,
+) -> tuple[Profile, KeyStore]:
+    """The selected profile (``requested``, else ``TERMII_DESK_PROFILE``, else the default) and its key store.
+
+    Raises ``ProfileError`` for a profile that does not exist.
+    """
+    env = dict(os.environ if environ is None else environ)
+    profile = profiles.select(requested, env)
+    return profile, _keystore(profile, env, keyring_backend)
+
+
+def _keystore(profile: Profile, env: Mapping[str, str], backend: Any) -> KeyStore:
+    legacy = USERNAME if profile.name == DEFAULT_PROFILE else None  # the key stored before profiles
+    return KeyStore(backend=backend, environ=env, username=profile.keyring_username, legacy_username=legacy)
 
 
 def _apply_retention(desk: Desk, notices: list[str]) -> None:

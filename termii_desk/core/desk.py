@@ -82,8 +82,12 @@ class Desk:
         history: HistoryStore,
         *,
         session: requests.Session | None = None,
+        profile: str = "default",
     ) -> None:
+        """``profile`` names the account in history rows; the key and base URL come from ``keystore`` and
+        ``settings``, which the bootstrap builds for that one profile."""
         self.settings = settings
+        self.profile = profile
         self.keystore = keystore
         self.history = history
         self._session = session
@@ -187,7 +191,7 @@ class Desk:
         row_id: int | None = None
         called_at = datetime.now(timezone.utc)
         try:
-            row_id = self.history.start_attempt(phone.digits, code, client.host)
+            row_id = self.history.start_attempt(phone.digits, code, client.host, self.profile)
         except HistoryError as exc:
             history_problem = str(exc)
         started = time.monotonic()

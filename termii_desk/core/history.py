@@ -25,7 +25,7 @@ from termii_desk.core.validation import Code
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INTERRUPTED_TEXT = (
     "The desk stopped before Termii answered; the call may have been placed. Check before sending again."
 )
@@ -71,6 +71,13 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             INSERT INTO {PHONE_INDEX}(rowid, phone) VALUES (new.id, new.phone);
         END""",
     ),
+    # Profiles and the audit: which account placed the call, and from which computer. Rows from before
+    # belong to the profile ``default`` (the settings and key from before profiles became it).
+    3: (
+        "ALTER TABLE attempts ADD COLUMN profile TEXT NOT NULL DEFAULT 'default'",
+        "ALTER TABLE attempts ADD COLUMN machine TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX attempts_profile ON attempts (profile, id)",
+    ),
 }
 # Migrations SQLite may not be able to run: without FTS5's trigram tokenizer (SQLite < 3.34, or built without
 # FTS5) step 2 is recorded as done without its index, and the filter scans the table as before.
@@ -98,6 +105,8 @@ class HistoryRow:
     currency: str | None
     duration_ms: int | None
     error: str | None
+    profile: str = "default"
+    machine: str = ""
 
     @property
     def time(self) -> datetime:
@@ -146,6 +155,13 @@ def _os_user() -> str:
         return getpass.getuser()
     except Exception:  # no login name (containers, services)
         return ""
+
+
+def _machine() -> str:
+    """This computer's name, as the network knows it (``platform.node()``); "" when it has none."""
+    import platform
+
+    return platform.node()[:255]
 
 
 def _explain_read(exc: sqlite3.Error) -> str:
@@ -288,13 +304,16 @@ class HistoryStore:
 
     # -- writing ------------------------------------------------------------------------------------
 
-    def start_attempt(self, phone_digits: str, code: Code, base_host: str) -> int:
-        """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``."""
+    def start_attempt(self, phone_digits: str, code: Code, base_host: str, profile: str = "default") -> int:
+        """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``.
+
+        The row names who placed it for an audit: the OS user, this computer, the app version and the profile.
+        """
         return self._write(
-            "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error,"
+            " profile, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
-             INTERRUPTED_TEXT),
+             INTERRUPTED_TEXT, profile, _machine()),
         )
 
     def complete_attempt(
@@ -357,10 +376,13 @@ class HistoryStore:
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+    ) -> list[HistoryRow]:
         """Newest first. Pass the last row's id as ``before_id`` for the next page.
 
         ``phone_filter``: only numbers containing its digits (its other characters are ignored).
+        ``profile``: only that profile's rows (None: every profile's).
         """
         digits = _digits(phone_filter)
         limit = max(0, limit)
@@ -371,10 +393,14 @@ class HistoryStore:
             if before_id is not None:
                 sql += " AND rowid < ?"
                 params.append(before_id)
+            if profile is not None:
+                sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql}) AND profile = ?"
+                       " ORDER BY id DESC LIMIT ?")
+                return [_row(r) for r in self._read(sql, [*params, profile, limit])]
             sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql} ORDER BY rowid DESC LIMIT ?)"
                    " ORDER BY id DESC")
             return [_row(r) for r in self._read(sql, [*params, limit])]
-        where, params = self._where(digits)
+        where, params = self._where(digits, profile)
         if before_id is not None:
             where.append("id < ?")
             params.append(before_id)
@@ -385,12 +411,16 @@ class HistoryStore:
         params.append(limit)
         return [_row(r) for r in self._read(sql, params)]
 
-    def count(self, phone_filter: str = "") -> int:
+    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
         digits = _digits(phone_filter)
         if self._indexed(digits):
             sql = f"SELECT count(*) FROM {PHONE_INDEX} WHERE {PHONE_INDEX} MATCH ?"
+            if profile is not None:
+                sql = (f"SELECT count(*) FROM attempts WHERE id IN (SELECT rowid FROM {PHONE_INDEX} WHERE"
+                       f" {PHONE_INDEX} MATCH ?) AND profile = ?")
+                return int(self._read(sql, [_phrase(digits), profile])[0][0])
             return int(self._read(sql, [_phrase(digits)])[0][0])
-        where, params = self._where(digits)
+        where, params = self._where(digits, profile)
         sql = "SELECT count(*) FROM attempts" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._read(sql, params)[0][0])
 
@@ -418,11 +448,29 @@ class HistoryStore:
         return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
                     None)
 
+    def profiles(self) -> list[str]:
+        """Every profile that has rows, by name."""
+        return [str(name) for (name,) in self._read("SELECT DISTINCT profile FROM attempts ORDER BY profile", [])]
+
+    def recent_numbers(self, profile: str | None, limit: int = 50) -> list[str]:
+        """The numbers this profile called most recently (digits, newest first, each once): for completions."""
+        where, params = ("WHERE profile = ?", [profile]) if profile is not None else ("", [])
+        rows = self._read(
+            f"SELECT phone FROM attempts {where} GROUP BY phone ORDER BY max(id) DESC LIMIT ?", [*params, limit]
+        )
+        return [str(phone) for (phone,) in rows if isinstance(phone, str) and phone.isdigit()]
+
     @staticmethod
-    def _where(digits: str) -> tuple[list[str], list[object]]:
-        if not digits:
-            return [], []
-        return ["phone LIKE ?"], [f"%{digits}%"]
+    def _where(digits: str, profile: str | None = None) -> tuple[list[str], list[object]]:
+        where: list[str] = []
+        params: list[object] = []
+        if digits:
+            where.append("phone LIKE ?")
+            params.append(f"%{digits}%")
+        if profile is not None:
+            where.append("profile = ?")
+            params.append(profile)
+        return where, params
 
     def _read(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
         with self._read_lock:
@@ -461,8 +509,9 @@ def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
     return "not a database" in text or "malformed" in text or "corrupt" in text
 
 
-CSV_FIELDS = ("time_utc", "phone", "code_masked", "outcome", "http_status", "message_id", "termii_message",
-              "balance", "currency", "duration_ms", "error", "base_host", "os_user", "app_version")
+CSV_FIELDS = ("time_utc", "profile", "phone", "code_masked", "outcome", "http_status", "message_id",
+              "termii_message", "balance", "currency", "duration_ms", "error", "base_host", "os_user", "machine",
+              "app_version")
 
 
 def rows_to_csv(rows: Iterable[HistoryRow]) -> str:

@@ -15,10 +15,11 @@ doing anything; its key moves to that profile's keyring entry on first use (``Ke
 from __future__ import annotations
 
 import colorsys
+import contextlib
 import json
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -222,7 +223,8 @@ class ProfileStore:
     # -- what a profile uses -------------------------------------------------------------------------------
 
     def names(self) -> tuple[str, ...]:
-        return tuple(self.profiles)
+        """Every profile's name, alphabetically (the order of the list and of the window's switcher)."""
+        return tuple(sorted(self.profiles, key=str.lower))
 
     def get(self, name: str) -> Profile:
         """The profile called ``name`` (exactly, or differing only in case); ``ProfileError`` if none."""
@@ -261,33 +263,37 @@ class ProfileStore:
         profile = self.get(name)
         defaults = Settings()
         overrides: dict[str, Any] = {}
+        shared: dict[str, Any] = {}
         for spec in fields(Settings):
             key, value = spec.name, getattr(settings, spec.name)
             if key in OWN:
                 continue
             if key in DESK_WIDE:
-                self.shared[key] = value
+                shared[key] = value
             elif value != self.shared.get(key, getattr(defaults, key)):
                 overrides[key] = value
-        self.profiles[profile.name] = replace(profile, base_url=settings.base_url, region=settings.default_region,
-                                              overrides=overrides)
-        self.save()
+        with self._change():
+            self.profiles[profile.name] = replace(profile, base_url=settings.base_url,
+                                                  region=settings.default_region, overrides=overrides)
+            self.shared.update(shared)
 
     def add(self, name: str, base_url: str, region: str | None = None) -> Profile:
         """A new profile; raises ``InputError`` for a bad name or value, ``ProfileError`` when it exists."""
         name = check_name(name)
         if any(key.lower() == name.lower() for key in self.profiles):
             raise ProfileError(f"A profile {name!r} exists already; remove it first to set it up anew.")
-        try:
-            url = check_setting("base_url", base_url)
-            country = check_setting("default_region", region) if region else "NG"
-        except (ValueError, TypeError, ConfigError) as exc:
-            raise InputError(str(exc)) from None
+        values: dict[str, Any] = {}
+        for key, value in (("base_url", base_url), ("default_region", region or "NG")):
+            try:
+                values[key] = check_setting(key, value)
+            except (ValueError, TypeError, ConfigError) as exc:
+                raise InputError(f"{Settings.label(key)}: {exc}") from None
+        url, country = values["base_url"], values["default_region"]
         used = {p.colour for p in self.profiles.values()}
         colour = next(colour_for(i) for i in range(len(used) + 1) if colour_for(i) not in used)
         profile = Profile(name, url, country, colour)
-        self.profiles[name] = profile
-        self.save()
+        with self._change():
+            self.profiles[name] = profile
         return profile
 
     def remove(self, name: str) -> Profile:
@@ -298,19 +304,30 @@ class ProfileStore:
             hint = (f" Make another one the default first (`termii-desk profile default {others[0]}`)."
                     if others else " It is the only one.")
             raise ProfileError(f"{profile.name!r} is the default profile.{hint}")
-        del self.profiles[profile.name]
-        self.save()
+        with self._change():
+            del self.profiles[profile.name]
         return profile
 
     def set_default(self, name: str) -> Profile:
         profile = self.get(name)
-        self.default_name = profile.name
-        self.save()
+        with self._change():
+            self.default_name = profile.name
         return profile
 
     def mark_retention_asked(self) -> None:
-        self.retention_asked = True
-        self.save()
+        with self._change():
+            self.retention_asked = True
+
+    @contextlib.contextmanager
+    def _change(self) -> Iterator[None]:
+        """Make a change and write it; when it cannot be written, the change is undone (and ``ProfileError``)."""
+        before = (dict(self.profiles), dict(self.shared), self.default_name, self.retention_asked)
+        try:
+            yield
+            self.save()
+        except BaseException:
+            self.profiles, self.shared, self.default_name, self.retention_asked = before
+            raise
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FILE_FORMAT, "default_profile": self.default_name, "retention_asked": self.retention_asked,
@@ -318,10 +335,15 @@ class ProfileStore:
                 "profiles": {name: profile.to_json() for name, profile in self.profiles.items()}}
 
     def save(self) -> None:
+        """Write the file; ``ProfileError`` (a sentence) when it cannot be."""
         if self.read_only:
             raise ProfileError("The settings file could not be read (or was written by a newer Termii Desk), so "
                                "it is left untouched; the change applies until you close Termii Desk.")
-        write_json_atomic(self.path, self.to_json())
+        try:
+            write_json_atomic(self.path, self.to_json())
+        except OSError as exc:
+            raise ProfileError(f"The settings file could not be written ({exc.strerror or type(exc).__name__})."
+                               ) from None
 
     def _save_migration(self) -> None:
         """Write the file from before profiles in the new format, keeping the old one next to it."""
@@ -330,7 +352,7 @@ class ProfileStore:
             if not backup.exists():
                 backup.write_bytes(self.path.read_bytes())
             self.save()
-        except OSError as exc:
+        except (OSError, ProfileError) as exc:
             # Still usable: the migration is redone on the next start.
             log.warning("settings not migrated to profiles yet: %s", exc.__class__.__name__)
         else:
