@@ -15,13 +15,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt
 from termii_desk.core.errors import Outcome
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.fields import CHECKING_TEXT
 from termii_desk.ui.main_window import SEND_DEFERRED_HEADLINE, MainWindow
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import ThreadExecutor
 from tests.ui.conftest import OFFSCREEN_NOISE
 
