@@ -124,12 +124,14 @@ class CoreLoader:
             log.info("%s %s starting%s", APP_NAME, __version__, " (demo)" if self.demo else "")
         notices = [self.log_problem] if self.log_problem else []
         settings_store: SettingsStore | None = None
+        base_url_problem: str | None = None
         if self.self_test:
             settings = Settings()  # the user's settings must not make the self-test fail
         else:
             settings_store = SettingsStore(self.paths.settings_file)
             settings = settings_store.load()
             notices.extend(settings_store.warnings)
+            base_url_problem = settings_store.base_url_problem
         if self.region:
             try:
                 settings = settings.updated(default_region=self.region)
@@ -146,10 +148,9 @@ class CoreLoader:
             key_status = KeyStatus("session", "", DEMO_KEY[-4:], "")
         else:
             if self.base_url:
-                try:
-                    settings = settings.updated(base_url=self.base_url)
-                except ConfigError as exc:
-                    notices.append(f"Ignored --base-url: {exc}")
+                settings, base_url_problem = settings.with_base_url(self.base_url, "--base-url")
+            if base_url_problem:  # the window keeps its form disabled until the base URL is fixed
+                notices.append(f"{base_url_problem} Correct the base URL in Settings.")
             overrides = [name for name, given in (("--base-url", self.base_url), ("--region", self.region),
                                                   (BASE_URL_ENV, os.environ.get(BASE_URL_ENV, "").strip())) if given]
             if overrides and settings_store is not None:

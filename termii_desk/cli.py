@@ -163,8 +163,11 @@ def _no_display() -> bool:
             and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
 
 
-def _desk(args: argparse.Namespace, out: _Output) -> Desk:
+def _desk(args: argparse.Namespace, out: _Output, *, contacts_termii: bool = True) -> Desk:
+    """The desk for this run. A base URL that cannot be used stops a command that would contact Termii
+    (``ConfigError``, exit 3) before anything is sent; the others go on with a warning."""
     from termii_desk.core.desk import Desk
+    from termii_desk.core.errors import ConfigError
     from termii_desk.core.history import HistoryStore
     from termii_desk.core.keystore import KeyStore
     from termii_desk.core.logs import setup_logging
@@ -179,9 +182,14 @@ def _desk(args: argparse.Namespace, out: _Output) -> Desk:
     settings = store.load()
     for warning in store.warnings:
         out.warn(warning)
-    changes: dict[str, Any] = {}
+    problem = store.base_url_problem
     if hasattr(args, "base_url"):
-        changes["base_url"] = args.base_url
+        settings, problem = settings.with_base_url(args.base_url, "--base-url")
+    if problem and contacts_termii:
+        raise ConfigError(problem)
+    if problem:
+        out.warn(problem)
+    changes: dict[str, Any] = {}
     if hasattr(args, "region"):
         changes["default_region"] = args.region
     if hasattr(args, "timeout"):
@@ -256,7 +264,7 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
 def _history(args: argparse.Namespace, out: _Output) -> int:
     from termii_desk.core.history import rows_to_csv
 
-    desk = _desk(args, out)
+    desk = _desk(args, out, contacts_termii=False)
     rows = desk.history.page(max(0, args.limit))
     if args.csv:
         sys.stdout.write(rows_to_csv(rows))

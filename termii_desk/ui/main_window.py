@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         # Bumped when the key or settings change: a balance answer from before belongs to the old account.
         self._balance_generation = 0
         self._closing = False
+        self._base_url_blocked = False  # the form is disabled because the base URL cannot be used
         self.history_panel: HistoryPanel | None = None
         self._history_panel_placed = False
         self._history_store: HistoryStore | None = None
@@ -238,7 +239,6 @@ class MainWindow(QMainWindow):
         if services.history.notice:
             self.notices.add(services.history.notice)
         self._apply_settings(services.settings)
-        self.form.setEnabled(True)
         self.show_key_status(services.key_status)
         self.form.phone.edit.setFocus()
         self._next_turn(self._lay_out_history_panel)
@@ -332,6 +332,18 @@ class MainWindow(QMainWindow):
 
     def _apply_settings(self, settings: Settings) -> None:
         self.form.phone.set_default_region(settings.default_region)
+        # A base URL that cannot be used (a refused TERMII_BASE_URL or --base-url) keeps the form disabled and
+        # asks nothing of Termii (no balance check either) until it is fixed in Settings.
+        from termii_desk.ui.tones import Tone
+
+        problem = settings.base_url_problem
+        self.form.setEnabled(problem is None)
+        if problem:
+            self.outcome.show_message("Nothing can be sent", f"{problem} Correct the base URL in Settings.", Tone.BAD)
+            self.account.show_no_account("Not connected")
+        elif self._base_url_blocked:
+            self.outcome.clear()
+        self._base_url_blocked = problem is not None
 
     # -- sending --------------------------------------------------------------------------------------
 
@@ -412,6 +424,9 @@ class MainWindow(QMainWindow):
     @Slot()
     def on_refresh_requested(self) -> None:
         services = self._services
+        if services is not None and services.settings.base_url_problem:
+            self._balance_after_panel = False  # nothing is asked of Termii until the base URL is fixed
+            return
         if services is None or self._balance_busy or self._closing or not services.key_status.has_key:
             return
         self._balance_busy = True
