@@ -25,8 +25,9 @@ EXIT_UNEXPECTED = 1
 
 EPILOG = """\
 environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME
-exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
-            4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer);
+exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration, nothing sent (no key, a base URL that
+            cannot be used, no keyring); 4 Termii refused the request (4xx); 5 not completed (network,
+            timeout, 5xx, unreadable answer);
             6 not sent: the number was called within the cooldown (call --force calls it anyway)
 """
 

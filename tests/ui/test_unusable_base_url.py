@@ -62,7 +62,7 @@ def test_a_refused_override_disables_the_form_until_fixed_in_settings(
         [notice] = [text for text in window.notices.texts() if "cannot be used" in text]
         assert f"{origin} cannot be used" in notice and "nothing is sent" in notice and "Settings" in notice
         assert "Nothing can be sent" in window.outcome.text and "Settings" in window.outcome.text
-        window.on_refresh_requested()  # Refresh (F5) asks nothing either
+        window.refresh_requested.emit()  # Refresh (F5) asks nothing either
         qtbot.wait(200)
         assert simulator.received == []  # not even a balance check went anywhere
         if how == "env" and "\t" in url:
