@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self._executor = executor
         self._demo = demo
         self._closing = False
+        self._base_url_blocked = False  # the form is disabled because the base URL cannot be used
         self.history_panel: HistoryPanel | None = None
         self._history_panel_placed = False
         self._history_store: HistoryStore | None = None
@@ -406,6 +407,18 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def on_settings_changed(self, settings: Settings) -> None:
         self.form.phone.set_default_region(settings.default_region)
+        # A base URL that cannot be used (a refused TERMII_BASE_URL or --base-url) keeps the form disabled, and
+        # the controller asks nothing of Termii, until it is fixed in Settings.
+        from termii_desk.ui.tones import Tone
+
+        problem = settings.base_url_problem
+        self.form.setEnabled(problem is None)
+        if problem:
+            self.outcome.show_message("Nothing can be sent", f"{problem} Correct the base URL in Settings.", Tone.BAD)
+            self.account.show_no_account("Not connected")
+        elif self._base_url_blocked:
+            self.outcome.clear()
+        self._base_url_blocked = problem is not None
 
     @Slot(object, object, object)
     def on_cooldown_question(self, phone: PhoneNumber, code: Code, last: datetime) -> None:

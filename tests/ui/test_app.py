@@ -91,7 +91,7 @@ def test_bad_overrides_become_notices_not_crashes(desk_home: Path, monkeypatch: 
         notices = loader.load().notices
     finally:
         loader.close()
-    assert any(n.startswith("Ignored --base-url") for n in notices)
+    assert any(n.startswith("--base-url cannot be used, so nothing is sent") for n in notices)
     assert any(n.startswith("Ignored --region") for n in notices)
 
 
