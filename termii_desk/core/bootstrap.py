@@ -88,6 +88,9 @@ class DeskServices:
     run_only: tuple[str, ...] = ()
     profile: Profile = field(default_factory=lambda: Profile(DEFAULT_PROFILE))
     profiles: ProfileStore | None = None
+    # Why the base URL (a refused --base-url, TERMII_BASE_URL or settings file value, kept as given) cannot be
+    # used: nothing can be sent until it is fixed. The command line stops (exit 3); the window disables its form.
+    base_url_problem: str | None = None
     _temp_dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     @property
@@ -144,15 +147,18 @@ def build_desk(
 ) -> DeskServices:
     """Build the desk. Never touches a widget; may wait on the keyring (faces with a GUI call it on a worker).
 
-    ``strict``: an unusable override (``--base-url``, ``--region``, ``--timeout``) or an unknown profile raises
-    ``ConfigError`` (the command line exits 3 before anything is attempted); otherwise it is ignored with a
-    notice (the window opens anyway and says so).
+    ``strict``: an unusable override (``--region``, ``--timeout``) or an unknown profile raises ``ConfigError``
+    (the command line exits 3 before anything is attempted); otherwise it is ignored with a notice (the window
+    opens anyway and says so). A base URL that cannot be used (``--base-url``, ``TERMII_BASE_URL``, the
+    profile's) is never replaced by another: it is kept, nothing can be sent with it, and ``base_url_problem``
+    says why (also a notice when not ``strict``).
     """
     options = options or RunOptions()
     env = dict(os.environ if environ is None else environ)
     notices: list[str] = []
     profiles, profile = _init_profile(paths, options, demo, env, strict, notices)
-    settings, store, run_only = _init_settings(profiles, profile, options, demo, env, strict, notices)
+    settings, store, run_only, base_url_problem = _init_settings(profiles, profile, options, demo, env, strict,
+                                                                 notices)
     if demo is not None:
         profiles, profile = None, Profile(DEMO_PROFILE, demo.base_url, settings.default_region)
     keystore, key_status = _init_keystore(profile, demo, env, keyring_backend)
@@ -169,7 +175,8 @@ def build_desk(
         _apply_retention(desk, notices)
     return DeskServices(desk=desk, keystore=keystore, history=history, key_status=key_status,
                         settings_store=store, notices=notices, demo=demo is not None, run_only=run_only,
-                        profile=profile, profiles=profiles, _temp_dir=temp_dir)
+                        profile=profile, profiles=profiles, base_url_problem=base_url_problem,
+                        _temp_dir=temp_dir)
 
 
 def _init_profile(
@@ -203,19 +210,20 @@ def _init_settings(
     env: dict[str, str],
     strict: bool,
     notices: list[str],
-) -> tuple[Settings, SettingsSaver | None, tuple[str, ...]]:
+) -> tuple[Settings, SettingsSaver | None, tuple[str, ...], str | None]:
     store: SettingsSaver | None = None
+    base_url_problem: str | None = None
     if profiles is None:
         settings = Settings()  # the self-test: the user's settings must not make it fail
     else:
-        before = len(profiles.warnings)
-        settings = profiles.settings_for(profile, env if demo is None else {})
-        notices.extend(profiles.warnings[before:])
+        settings, base_url_problem = profiles.resolve(profile, env if demo is None else {})
         store = ProfileSettings(profiles, profile.name)
     run_only: list[str] = []
     overrides: list[tuple[str, dict[str, Any]]] = []
     if options.base_url is not None and demo is None:
-        overrides.append(("--base-url", {"base_url": options.base_url}))
+        # A refused --base-url is kept as given, never replaced by another host: nothing can be sent with it.
+        settings, base_url_problem = settings.with_base_url(options.base_url, "--base-url")
+        run_only.append("--base-url")
     if options.region is not None:
         overrides.append(("--region", {"default_region": options.region}))
     if options.timeout is not None:
@@ -230,26 +238,17 @@ def _init_settings(
             notices.append(f"Ignored {option}: {exc}")
             continue
         run_only.append(option)
-    if demo is None and _usable_base_url(env.get(BASE_URL_ENV, "")):
-        run_only.append(BASE_URL_ENV)  # the profile's settings took it (or said why not)
+    if demo is None and env.get(BASE_URL_ENV, "").strip():
+        run_only.append(BASE_URL_ENV)  # the profile's settings took it, usable or not
     if demo is not None:
         settings = settings.updated(base_url=demo.base_url)
         store = None  # demo settings (the simulator's address) are never written
+        base_url_problem = None
     elif run_only:
         store = None  # saving would write this run's override into the file as if the agent had chosen it
-    return settings, store, tuple(run_only)
-
-
-def _usable_base_url(text: str) -> bool:
-    from termii_desk.core.client import normalise_base_url
-
-    if not text.strip():
-        return False
-    try:
-        normalise_base_url(text)
-    except ConfigError:
-        return False
-    return True
+    if base_url_problem and not strict:
+        notices.append(f"{base_url_problem} Correct the base URL in Settings.")
+    return settings, store, tuple(run_only), base_url_problem
 
 
 def _capped(timeout: Any, connect_timeout: float) -> Any:

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import requests
 
@@ -161,7 +161,7 @@ class Desk:
         if not candidates:
             return None
         when, outcome = max(candidates, key=lambda found: found[0])
-        if datetime.now(timezone.utc) - when < timedelta(seconds=cooldown):
+        if (datetime.now(timezone.utc) - when).total_seconds() < cooldown:  # no timedelta(seconds=...) to overflow
             return RecentCall(when, outcome, cooldown)
         return None
 

@@ -16,17 +16,25 @@ from __future__ import annotations
 
 import colorsys
 import contextlib
-import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from termii_desk.core.client import DEFAULT_BASE_URL
 from termii_desk.core.errors import ConfigError, InputError
-from termii_desk.core.settings import BASE_URL_ENV, Settings, check_setting, write_json_atomic
+from termii_desk.core.formatting import display_text
+from termii_desk.core.settings import (
+    BASE_URL_ENV,
+    Settings,
+    check_setting,
+    read_json_object,
+    unusable_base_url,
+    write_json_atomic,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +112,14 @@ class ProfileStore:
     profiles: dict[str, Profile] = field(default_factory=dict)
     read_only: bool = False  # written by a newer desk: read, never overwritten
     migrated: bool = False  # this load turned a file from before profiles into the profile ``default``
+    # Why a profile's stored base URL cannot be used, by where it was read ("profile NAME", "the settings file").
+    _base_url_problems: dict[str, str] = field(default_factory=dict, repr=False)
 
     # -- reading -----------------------------------------------------------------------------------------
 
     def load(self) -> ProfileStore:
         self.warnings = []
+        self._base_url_problems = {}
         self.shared, self.profiles = {}, {}
         self.default_name, self.retention_asked, self.read_only, self.migrated = DEFAULT_PROFILE, False, False, False
         raw = self._read()
@@ -129,24 +140,11 @@ class ProfileStore:
         return self
 
     def _read(self) -> dict[str, Any] | None:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as exc:
-            self.warnings.append(f"Could not read the settings file ({exc.__class__.__name__}); using defaults.")
-            self.read_only = True  # an unreadable file is not replaced by defaults behind the agent's back
-            return None
-        if not text.strip():
-            return None
-        try:
-            loaded = json.loads(text)
-            if not isinstance(loaded, dict):
-                raise ValueError("not an object")
-        except ValueError:
-            self.warnings.append(f"The settings file {self.path.name} is not valid JSON; using defaults.")
-            return None
-        return loaded
+        before = len(self.warnings)
+        raw = read_json_object(self.path, self.warnings)
+        if raw is None and len(self.warnings) > before and self.path.exists():
+            self.read_only = True  # a file that cannot be read is not replaced by defaults behind the agent's back
+        return raw
 
     def _values(self, raw: Any, where: str) -> dict[str, Any]:
         """Checked setting values from ``raw``; what cannot be used is left out with a warning."""
@@ -163,12 +161,19 @@ class ProfileStore:
             try:
                 values[name] = check_setting(name, value)
             except (ValueError, TypeError, ConfigError) as exc:
-                self.warnings.append(f"Ignored the setting {name} ({exc}){_in(where)}; using the default.")
+                if name == "base_url":
+                    # Kept as written, never replaced by another host: nothing is sent until it is fixed.
+                    values[name] = str(value)
+                    self._base_url_problems[where] = unusable_base_url(f"The base URL in {self.path.name}", exc)
+                else:
+                    self.warnings.append(f"Ignored the setting {name} ({exc}){_in(where)}; using the default.")
         return values
 
     def _migrate(self, raw: dict[str, Any]) -> None:
         """A file from before profiles: its settings become the shared ones and the profile ``default``."""
         values = self._values(raw, "the settings file")
+        if "the settings file" in self._base_url_problems:
+            self._base_url_problems[f"profile {DEFAULT_PROFILE}"] = self._base_url_problems.pop("the settings file")
         own = {name: values.pop(name) for name in OWN if name in values}
         self.shared = values
         self.profiles = {DEFAULT_PROFILE: Profile(DEFAULT_PROFILE, own.get("base_url", DEFAULT_BASE_URL),
@@ -177,6 +182,8 @@ class ProfileStore:
 
     def _parse(self, raw: dict[str, Any]) -> None:
         version = raw.get("format")
+        if isinstance(version, Decimal) and version == version.to_integral_value():
+            version = int(version)
         if not isinstance(version, int) or isinstance(version, bool) or version > FILE_FORMAT:
             self.warnings.append(f"The settings file was written by a newer Termii Desk (format {str(version)[:10]}); "
                                  "using defaults and leaving it untouched. Update Termii Desk to use it.")
@@ -202,12 +209,14 @@ class ProfileStore:
             self.warnings.append(f"Ignored a profile {str(name)[:40]!r} that is not usable.")
             return None
         where = f"profile {name}"
+        stored_url = entry.get("base_url", DEFAULT_BASE_URL)
         try:
-            base_url = check_setting("base_url", entry.get("base_url", DEFAULT_BASE_URL))
+            base_url = check_setting("base_url", stored_url)
         except (ValueError, TypeError, ConfigError) as exc:
-            # Never fall back to another host with this profile's key: the profile is left out.
-            self.warnings.append(f"Ignored the profile {name} ({exc}).")
-            return None
+            # Kept as written, never replaced by another host with this profile's key: nothing is sent until the
+            # agent fixes it (the window's Settings, or `profile remove` and `profile add`).
+            base_url = display_text(stored_url, 2048)
+            self._base_url_problems[where] = unusable_base_url(f"The base URL of profile {name}", exc)
         try:
             region = check_setting("default_region", entry.get("region", "NG"))
         except (ValueError, TypeError, ConfigError) as exc:
@@ -246,15 +255,23 @@ class ProfileStore:
         return self.get(name) if name else self.default
 
     def settings_for(self, profile: Profile, environ: Mapping[str, str] | None = None) -> Settings:
-        """The settings this profile works with; ``TERMII_BASE_URL`` (when usable) replaces its base URL."""
-        values = {**self.shared, **profile.overrides, "base_url": profile.base_url, "default_region": profile.region}
+        """The settings this profile works with (see ``resolve``)."""
+        return self.resolve(profile, environ)[0]
+
+    def resolve(self, profile: Profile, environ: Mapping[str, str] | None = None) -> tuple[Settings, str | None]:
+        """The settings this profile works with, and why its base URL cannot be used (None when it can).
+
+        ``TERMII_BASE_URL`` in ``environ`` replaces the profile's base URL for the run, usable or not.
+        """
+        values = {**self.shared, **profile.overrides, "default_region": profile.region}
+        settings = Settings(**values)
         env = environ or {}
-        if env.get(BASE_URL_ENV, "").strip():
-            try:
-                values["base_url"] = check_setting("base_url", env[BASE_URL_ENV])
-            except (ValueError, TypeError, ConfigError) as exc:
-                self.warnings.append(f"Ignored {BASE_URL_ENV}: {exc}")
-        return Settings(**values)
+        if env.get(BASE_URL_ENV, "").strip():  # the profile's base URL is not used, so neither is its problem
+            return settings.with_base_url(env[BASE_URL_ENV], BASE_URL_ENV)
+        settings, problem = settings.with_base_url(profile.base_url, "")
+        return settings, self._base_url_problems.get(f"profile {profile.name}", problem and
+                                                      unusable_base_url(f"The base URL of profile {profile.name}",
+                                                                        ConfigError(problem)))
 
     # -- changing ------------------------------------------------------------------------------------------
 

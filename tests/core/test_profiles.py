@@ -130,14 +130,18 @@ def test_garbage_in_the_file_is_ignored_with_a_word_and_never_moves_a_profile_to
                      "evil": {"base_url": "http://evil.example"}, "bad name": {}, "x": []},
     }), encoding="utf-8")
     store = ProfileStore(path).load()
-    assert store.names() == ("ok",) and store.default_name == "ok" and store.retention_asked is False
+    assert store.names() == ("evil", "ok") and store.default_name == "ok" and store.retention_asked is False
     ok = store.get("ok")
     assert ok.region == "NG" and ok.colour.startswith("#") and ok.overrides == {}
+    assert store.resolve(ok) == (Settings(), None)
     text = " ".join(store.warnings)
-    for word in ("cooldown_seconds", "'api_key'", "region" if "region" in text else "country", "read_timeout",
-                 "evil", "'bad name'", "'gone'"):
+    for word in ("cooldown_seconds", "'api_key'", "country", "read_timeout", "'bad name'", "'gone'"):
         assert word in text, word
     assert "pasted-by-hand" not in text
+    # A base URL that cannot be used stays as written: nothing is sent with it, never to the default host.
+    settings, problem = store.resolve(store.get("evil"))
+    assert settings.base_url == "http://evil.example"
+    assert problem and problem.startswith("The base URL of profile evil cannot be used, so nothing is sent")
 
 
 def test_a_file_from_a_newer_desk_is_read_but_never_overwritten(path: Path) -> None:
@@ -153,9 +157,10 @@ def test_a_file_from_a_newer_desk_is_read_but_never_overwritten(path: Path) -> N
 
 def test_termii_base_url_replaces_the_profiles_address_for_the_run(path: Path) -> None:
     store = ProfileStore(path).load()
-    assert store.settings_for(store.default, {"TERMII_BASE_URL": "http://127.0.0.1:9"}).base_url == "http://127.0.0.1:9"
-    assert store.settings_for(store.default, {"TERMII_BASE_URL": "ftp://x"}).base_url == Settings().base_url
-    assert any("Ignored TERMII_BASE_URL" in w for w in store.warnings)
+    assert store.resolve(store.default, {"TERMII_BASE_URL": "http://127.0.0.1:9"}) == (
+        Settings(base_url="http://127.0.0.1:9"), None)
+    settings, problem = store.resolve(store.default, {"TERMII_BASE_URL": "ftp://x"})
+    assert settings.base_url == "ftp://x" and problem and problem.startswith("TERMII_BASE_URL cannot be used")
 
 
 def test_each_profile_has_its_own_key_entry_and_default_takes_over_the_old_one(path: Path) -> None:
