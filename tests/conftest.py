@@ -73,3 +73,20 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")
     return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[object]:
+    """A real private PostgreSQL server (initdb + pg_ctl as an unprivileged user, a free loopback port).
+
+    Skipped where PostgreSQL is not installed, except in CI, where its absence must fail loudly.
+    """
+    from tests.postgres_server import find_bin_dir, running_postgres
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide PostgreSQL (Debian's postgresql package: initdb, pg_ctl)")
+        pytest.skip("PostgreSQL is not installed here (initdb, pg_ctl)")
+    with running_postgres(bin_dir) as server:
+        yield server

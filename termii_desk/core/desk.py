@@ -16,7 +16,8 @@ import requests
 
 from termii_desk.core.client import TermiiClient, make_session
 from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
-from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryStore
+from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError
+from termii_desk.core.history_backend import HistoryBackend, PriorCall, RecentlyCalled
 from termii_desk.core.keystore import KeyStore
 from termii_desk.core.logs import register_secret
 from termii_desk.core.results import BalanceResult, VoiceCallResult
@@ -61,7 +62,7 @@ class Desk:
         self,
         settings: Settings,
         keystore: KeyStore,
-        history: HistoryStore,
+        history: HistoryBackend,
         *,
         session: requests.Session | None = None,
     ) -> None:
@@ -146,21 +147,34 @@ class Desk:
         return self.history.purge_older_than(days) if days > 0 else 0
 
     def place_call(
-        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None
+        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None,
+        check_cooldown: bool = False,
     ) -> CallAttempt:
         """Place one voice call and record it. Never raises for anything the agent can act on.
 
         ``on_recorded(row_id)`` is called once the history row exists, before the request goes out (the
         window uses it to show the attempt as in flight). Raises ``ConfigError`` only when nothing was
         attempted (no key, bad base URL, no keyring).
+
+        ``check_cooldown``: refuse (``RecentlyCalled``, nothing sent or recorded) when the number was called
+        within the cooldown; the check and the history row are one step in the history store, so of several
+        desks sending to one number at once exactly one proceeds.
         """
         register_secret(code.digits)
         client = self.client()
         history_problem: str | None = None
         row_id: int | None = None
         called_at = datetime.now(timezone.utc)
+        cooldown = self.settings.cooldown_seconds if check_cooldown else 0
+        if cooldown > 0:
+            mine = self._called.get(phone.digits)
+            if mine is not None and called_at - mine < timedelta(seconds=cooldown):
+                raise RecentlyCalled(PriorCall(mine, "this desk", "sent or unknown"), phone.display)
         try:
-            row_id = self.history.start_attempt(phone.digits, code, client.host)
+            if cooldown > 0:
+                row_id = self.history.reserve_attempt(phone.digits, code, client.host, cooldown_seconds=cooldown)
+            else:
+                row_id = self.history.start_attempt(phone.digits, code, client.host)
         except HistoryError as exc:
             history_problem = str(exc)
         started = time.monotonic()
