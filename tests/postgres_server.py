@@ -17,9 +17,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 OWNER = "desk_owner"
 OWNER_PASSWORD = "owner-secret-Pq7"
@@ -130,3 +132,47 @@ def _wait_ready(server: PostgresServer, timeout: float = 30.0) -> None:
             return
         time.sleep(0.1)
     raise RuntimeError("the test PostgreSQL server did not start listening")
+
+
+AGENT_PASSWORDS = {"alice": "alice-pw-Zk41", "bob": "bob-pw-Qm93", "carol": "carol-pw-Tx27"}
+
+
+@dataclass
+class Team:
+    """One team database on the server: its owner, its agents' URLs, desks' shared histories."""
+
+    server: PostgresServer
+    database: str
+    tmp: Path
+    opened: list[Any] = field(default_factory=list)
+
+    @property
+    def owner_url(self) -> str:
+        return self.server.owner_url(self.database)
+
+    def url(self, agent: str, **params: str) -> str:
+        return self.server.url(agent, self.database, **params)
+
+    def owner(self) -> Any:
+        import psycopg
+
+        conn = psycopg.connect(self.owner_url, autocommit=True)
+        self.opened.append(conn)
+        return conn
+
+    def history(self, agent: str = "alice", *, name: str | None = None, password: str | None = None,
+                url: str | None = None, **options: Any) -> Any:
+        """A desk's shared history as ``agent``, with its own outbox file."""
+        from termii_desk.core.team.postgres import TeamHistory
+
+        outbox = self.tmp / f"outbox-{name or agent}-{uuid.uuid4().hex[:6]}.sqlite3"
+        history = TeamHistory(url or self.url(agent), outbox_path=outbox,
+                              password=AGENT_PASSWORDS.get(agent) if password is None else password, **options)
+        self.opened.append(history)
+        return history
+
+    def rows(self) -> list[tuple[Any, ...]]:
+        return self.owner().execute(
+            "SELECT uuid, agent, phone, outcome, duration_ms FROM termii_desk.attempts ORDER BY id").fetchall()
+
+

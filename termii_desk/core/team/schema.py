@@ -64,9 +64,20 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.owner_actions (
     rows_changed bigint NOT NULL
 );
 
--- The server's clock and the completing agent: not the desk's word.
+-- A completed attempt, or another agent's, is refused out loud (the row policy alone would skip it
+-- silently); only the table's owner (purge, erasure) may change those. The completion time is the server's.
 CREATE OR REPLACE FUNCTION {SCHEMA}.stamp_completion() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
+        IF OLD.agent <> current_user THEN
+            RAISE EXCEPTION 'permission denied: attempt % belongs to another agent', OLD.id
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF OLD.duration_ms IS NOT NULL THEN
+            RAISE EXCEPTION 'permission denied: attempt % is completed and cannot be changed', OLD.id
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END IF;
     IF NEW.duration_ms IS NOT NULL AND OLD.duration_ms IS NULL THEN
         NEW.completed_at := now();
     END IF;
@@ -93,8 +104,9 @@ DROP POLICY IF EXISTS agents_insert_own ON {SCHEMA}.attempts;
 CREATE POLICY agents_insert_own ON {SCHEMA}.attempts FOR INSERT TO {AGENT_GROUP}
     WITH CHECK (agent = current_user);
 DROP POLICY IF EXISTS agents_complete_own ON {SCHEMA}.attempts;
+-- USING (true): the trigger above sees every row an agent tries to change, and refuses with an error.
 CREATE POLICY agents_complete_own ON {SCHEMA}.attempts FOR UPDATE TO {AGENT_GROUP}
-    USING (agent = current_user AND duration_ms IS NULL)
+    USING (true)
     WITH CHECK (agent = current_user AND duration_ms IS NOT NULL);
 """
 
