@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from termii_desk.core.formatting import display_text
 from termii_desk.core.history import HistoryRow, HistoryStore
 from termii_desk.core.validation import MAX_INPUT_LENGTH
 from termii_desk.ui.history_model import (
@@ -45,6 +46,7 @@ NO_SELECTION_TEXT = "Select an attempt to see Termii's answer and how the call w
 FILTER_DELAY_MS = 150
 WARM_UP_ROWS = 50  # more than a screenful of rows
 _NONE = "—"
+DETAIL_LIMIT = 300  # characters of one stored value in the details
 
 # What the widest usual value of each column looks like, to size columns without measuring every row.
 _COLUMN_SAMPLES = {
@@ -369,11 +371,12 @@ def details_html(row: HistoryRow, *, in_flight: bool = False) -> str:
     """The selected attempt's details as rich text; every stored value is escaped."""
 
     def field(label: str, value: object) -> str:
-        text = _NONE if value is None or value == "" else str(value)
+        text = display_text(value, DETAIL_LIMIT) or _NONE
         return f"<b>{escape(label)}:</b>&nbsp;{escape(text, quote=False)}"
 
     outcome = SENDING_TEXT if in_flight else outcome_text(row.outcome)
-    heading = " · ".join((short_local_time(row.time_utc), display_phone(row.phone), row.code_masked, outcome))
+    heading = " · ".join((short_local_time(row.time_utc), display_phone(row.phone),
+                          display_text(row.code_masked, DETAIL_LIMIT), outcome))
     error = SENDING_TOOLTIP if in_flight else row.error
     cells = [
         [field("Termii", row.termii_message), field("HTTP status", row.http_status),

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
     from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
 
+    from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
     from termii_desk.core.keystore import KeyStatus
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
     from termii_desk.ui.notices import NoticeBar
     from termii_desk.ui.outcome_view import OutcomeView
     from termii_desk.ui.send_form import SendForm
-    from termii_desk.ui.services import DeskServices
     from termii_desk.ui.settings_dialog import SettingsDialog
     from termii_desk.ui.skeleton import SkeletonPainter
 
@@ -472,7 +472,7 @@ class MainWindow(QMainWindow):
         self.settings_dialog = None
 
     def on_settings_saved(self, settings: Settings, key_changed: bool) -> None:
-        from termii_desk.ui.services import save_settings
+        from termii_desk.core.bootstrap import save_settings
 
         services = self._services
         assert services is not None

@@ -31,12 +31,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from termii_desk.core.bootstrap import DeskServices, check_key, store_key
 from termii_desk.core.client import normalise_base_url
 from termii_desk.core.errors import ConfigError, DeskError, KeyringUnavailableError
 from termii_desk.core.keystore import KeyStatus
 from termii_desk.core.results import BalanceResult
 from termii_desk.core.settings import Settings
-from termii_desk.ui.services import DeskServices, check_key, store_key
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 from termii_desk.ui.worker import Executor, QueryOp
 

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt
 from termii_desk.core.errors import ConfigError, InputError, Outcome
 from termii_desk.core.history import HistoryStore
@@ -21,7 +22,6 @@ from termii_desk.core.validation import Code, validate_phone
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.dialogs import CooldownDialog
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.tones import is_dark
 from termii_desk.ui.worker import InlineExecutor
 from tests.conftest import SIM_KEY

@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QMessageBox
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt, Desk
 from termii_desk.core.history import HistoryStore, rows_to_csv
 from termii_desk.core.keystore import KeyStore
@@ -26,7 +27,6 @@ from termii_desk.core.settings import SettingsStore
 from termii_desk.simulator import FAULT_MODES, TermiiSimulator
 from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import ThreadExecutor
 from tests.test_cli import run
 from tests.ui.conftest import OFFSCREEN_NOISE, MemoryKeyring
