@@ -218,14 +218,24 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)
         return exc.exit_code
-    recent = None if args.force else desk.recent_call(phone)
-    if recent is not None:
+    from termii_desk.core.history_backend import RecentCall, RecentlyCalled
+
+    def refuse(recent: RecentCall) -> int:
         record.update(outcome="cooldown", last_called=recent.when.isoformat(timespec="seconds"),
-                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds)
+                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds,
+                      last_called_by=recent.who or None)
         out.fail(f"not sent: {recent.sentence(phone.display)} Use --force to call again.", record)
         return EXIT_COOLDOWN
+
+    recent = None if args.force else desk.recent_call(phone)
+    if recent is not None:
+        return refuse(recent)
     try:
-        attempt = desk.place_call(phone, code)
+        # The history store checks the cooldown again in the same step as it records the attempt: another
+        # desk may have called this number since the look above (a shared history, another window).
+        attempt = desk.place_call(phone, code, check_cooldown=not args.force)
+    except RecentlyCalled as exc:
+        return refuse(exc.recent)
     except DeskError as exc:  # nothing attempted: no key, no keyring, a bad base URL
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)

@@ -314,8 +314,8 @@ class HistoryStore:
                     " AND time_utc > ? ORDER BY id DESC LIMIT 1", (phone_digits, cutoff)).fetchone()
                 if found is not None:
                     self._conn.execute("ROLLBACK")
-                    raise RecentlyCalled(PriorCall(datetime.fromisoformat(found[0]), found[1], found[2]),
-                                         "+" + phone_digits)
+                    raise RecentlyCalled.by(PriorCall(datetime.fromisoformat(found[0]), found[1], found[2]),
+                                            cooldown_seconds, phone_digits)
                 row_id = self._conn.execute(
                     "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
                     " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

@@ -22,9 +22,9 @@ EXIT_COOLDOWN = 6
 
 @dataclass(frozen=True)
 class PriorCall:
-    """The call that makes the cooldown apply: when (UTC), by whom, with what outcome.
+    """The last call (sent or unknown) to a number, as a history store knows it: when (UTC), by whom, outcome.
 
-    ``local_only``: the shared history could not be asked, so only this desk's own calls were looked at.
+    ``local_only``: a shared history could not be asked, so only this desk's own calls were looked at.
     """
 
     when: datetime
@@ -32,26 +32,46 @@ class PriorCall:
     outcome: str
     local_only: bool = False
 
-    def sentence(self, phone_display: str, now: datetime | None = None) -> str:
-        seconds = max(0, int(((now or datetime.now(timezone.utc)) - self.when).total_seconds()))
-        ago = f"{seconds} s ago" if seconds < 120 else f"{seconds // 60} min ago"
+
+@dataclass(frozen=True)
+class RecentCall:
+    """The last call to a number within the cooldown: when, what became of it ("sent" or "unknown"), who made it."""
+
+    when: datetime
+    outcome: str
+    cooldown_seconds: int
+    who: str = ""
+    local_only: bool = False
+
+    def sentence(self, display: str, now: datetime | None = None) -> str:
+        """One line for the agent: who, how long ago, the outcome, and that nothing was sent."""
+        now = now or datetime.now(timezone.utc)
+        ago = max(0, int((now - self.when).total_seconds()))
         local = self.when.astimezone().strftime("%H:%M:%S")
+        state = "it was sent" if self.outcome == Outcome.SENT.value else "it may have been placed (outcome unknown)"
         by = f" by {self.who}" if self.who else ""
-        text = f"{phone_display} was called{by} at {local} ({ago}; {self.outcome})."
+        text = (f"{display} was called{by} {ago} s ago, at {local}: {state}. Within the {self.cooldown_seconds} s "
+                "cooldown, nothing was sent.")
         if self.local_only:
             text += " The shared history is unreachable: only this desk's calls were checked."
         return text
 
 
 class RecentlyCalled(DeskError):
-    """The number was called within the cooldown: nothing was sent, nothing recorded."""
+    """The number was called within the cooldown: nothing was sent, nothing recorded (exit code 6)."""
 
     exit_code = EXIT_COOLDOWN
     outcome = Outcome.REJECTED
 
-    def __init__(self, prior: PriorCall, phone_display: str) -> None:
-        super().__init__(f"not sent: {prior.sentence(phone_display)} Use --force (or Send anyway) to call again.")
-        self.prior = prior
+    def __init__(self, recent: RecentCall, phone_display: str) -> None:
+        super().__init__(f"not sent: {recent.sentence(phone_display)} Use --force (or Send anyway) to call again.")
+        self.recent = recent
+
+    @classmethod
+    def by(cls, prior: PriorCall, cooldown_seconds: int, phone_digits: str) -> RecentlyCalled:
+        """The refusal a history store raises (``Desk`` says it again with the number as the agent wrote it)."""
+        recent = RecentCall(prior.when, prior.outcome, cooldown_seconds, prior.who, prior.local_only)
+        return cls(recent, "+" + phone_digits)
 
 
 class HistoryBackend(Protocol):
@@ -93,6 +113,9 @@ class HistoryBackend(Protocol):
 
     def last_sent_to(self, phone_digits: str) -> datetime | None:
         """When this number was last called (sent or unknown), for the cooldown question."""
+
+    def last_call_to(self, phone_digits: str) -> tuple[datetime, str] | None:
+        """When this number was last called (sent or unknown), and that attempt's outcome."""
 
     def prior_call(self, phone_digits: str) -> PriorCall | None:
         """The last call (sent or unknown) to this number, with who made it."""

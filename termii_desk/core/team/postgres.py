@@ -347,7 +347,7 @@ class TeamHistory:
         if cooldown_seconds > 0:
             local = self._local_prior(row["phone"], cooldown_seconds)
             if local is not None:  # this desk's own waiting call: no need to ask the server
-                raise RecentlyCalled(local, "+" + row["phone"])
+                raise RecentlyCalled.by(local, cooldown_seconds, row["phone"])
         if self._online:
             try:
                 with self._writer() as conn, conn.transaction():
@@ -360,7 +360,8 @@ class TeamHistory:
                             (row["phone"], cooldown_seconds),
                         ).fetchone()
                         if found is not None:
-                            raise RecentlyCalled(PriorCall(found[0], str(found[1]), str(found[2])), "+" + row["phone"])
+                            raise RecentlyCalled.by(PriorCall(found[0], str(found[1]), str(found[2])),
+                                                    cooldown_seconds, row["phone"])
                     names = list(row)
                     inserted = conn.execute(
                         sql.SQL("INSERT INTO {} ({}) VALUES ({}) RETURNING id").format(
@@ -564,6 +565,10 @@ class TeamHistory:
     def last_sent_to(self, phone_digits: str) -> datetime | None:
         prior = self.prior_call(phone_digits)
         return prior.when if prior else None
+
+    def last_call_to(self, phone_digits: str) -> tuple[datetime, str] | None:
+        prior = self.prior_call(phone_digits)
+        return (prior.when, prior.outcome) if prior else None
 
     def status(self) -> TeamStatus:
         return TeamStatus(self.target.shown, self.agent, self.server_schema, self.outbox.count(),
