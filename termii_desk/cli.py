@@ -24,7 +24,8 @@ EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED, EXIT_COOLDOW
 EXIT_UNEXPECTED = 1
 
 EPILOG = """\
-environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME
+environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME,
+             TERMII_DESK_HISTORY_URL (a team's shared history: postgresql://AGENT@HOST:PORT/DATABASE)
 exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
             4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer);
             6 not sent: the number was called within the cooldown (call --force calls it anyway)
@@ -78,6 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("key", parents=[common], help="the API key in the system keyring")
     key.add_argument("action", choices=("set", "clear", "status"),
                      help="set reads the key from standard input or a hidden prompt")
+
+    from termii_desk import cli_team
+
+    cli_team.add_parser(sub, common)
 
     simulator = sub.add_parser("simulator", parents=[common], help="run the Termii simulator in the foreground")
     simulator.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
@@ -184,7 +189,8 @@ def _services(args: argparse.Namespace, out: _Output) -> DeskServices:
     services = build_desk(paths, options, strict=True)
     for notice in services.notices:
         out.warn(notice)
-    if services.history.notice:
+    team_call = args.command == "call" and hasattr(services.history, "state_text")
+    if services.history.notice and not team_call:  # a call to a team history says it once, after the call
         out.warn(services.history.notice)
     return services
 
@@ -253,6 +259,9 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     )
     if attempt.history_problem:
         out.warn(attempt.history_problem)
+    team_state = getattr(desk.history, "state_text", None)  # a team history: unreachable, N calls waiting
+    if callable(team_state) and (line := team_state()):
+        out.warn(line)
     if attempt.error is not None:
         out.fail(f"{attempt.outcome.value}: {attempt.error}", record)
         return attempt.exit_code
@@ -370,4 +379,10 @@ def _simulator(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, **options)
 
 
-_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key}
+def _team(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk import cli_team
+
+    return cli_team.run(args, out)
+
+
+_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key, "team": _team}

@@ -54,6 +54,12 @@ def _ca_bundle(value: Any) -> Any:
     return str(Path(text).expanduser()) if text else ""
 
 
+def _check_history_url(value: Any) -> Any:
+    from termii_desk.core.team import check_history_url
+
+    return check_history_url(value)
+
+
 def _setting(default: Any, label: str, check: Any = None) -> Any:
     return field(default=default, metadata={"label": label, "check": check})
 
@@ -70,6 +76,7 @@ class Settings:
     low_balance_threshold: float = _setting(100.0, "Warn when the balance is below", _not_negative)
     history_retention_days: int = _setting(365, "Keep history for (days, 0 = forever)", _not_negative)
     ca_bundle: str = _setting("", "Extra CA certificates file (PEM)", _ca_bundle)
+    history_url: str = _setting("", "Team history on PostgreSQL (URL; from the next start)", _check_history_url)
 
     @staticmethod
     def names() -> tuple[str, ...]:

@@ -9,7 +9,12 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+if TYPE_CHECKING:
+    from termii_desk.core.history_backend import HistoryBackend
 
 HISTORY_URL_ENV = "TERMII_DESK_HISTORY_URL"
 SCHEMES = ("postgresql", "postgres")
@@ -97,3 +102,54 @@ def configured_url(setting: str, environ: Mapping[str, str] | None = None) -> st
     """The shared history to use: ``TERMII_DESK_HISTORY_URL`` first, then the profile's setting; "" for none."""
     env = os.environ if environ is None else environ
     return env.get(HISTORY_URL_ENV, "").strip() or setting.strip()
+
+
+def outbox_file(data_dir: Path, target: HistoryTarget) -> Path:
+    """This desk's outbox for one shared history: calls kept for one server never go to another."""
+    import hashlib
+
+    digest = hashlib.sha256(f"{target.user}@{target.place}".encode()).hexdigest()[:12]
+    return data_dir / f"team-outbox-{digest}.sqlite3"
+
+
+def open_history(
+    local_file: Path | None,
+    setting: str,
+    *,
+    data_dir: Path,
+    environ: Mapping[str, str] | None = None,
+    profile: str = "default",
+    connect_now: bool = True,
+    keyring_backend: Any = None,
+) -> HistoryBackend:
+    """The history this desk writes to: a team's PostgreSQL when one is configured, else the local file.
+
+    A shared history that is misconfigured or whose driver is missing falls back to the local file, with a
+    ``notice`` saying why; one that cannot be reached is still used (its outbox keeps the calls).
+    """
+    from termii_desk.core.history import HistoryStore
+
+    url = configured_url(setting, environ)
+    if not url:
+        return HistoryStore(local_file)
+    problem: str | None = None
+    try:
+        target = parse_history_url(url)
+    except ValueError as exc:
+        problem = f"The team history is not used: {exc}."
+    else:
+        try:
+            from termii_desk.core.team.postgres import TeamHistory
+        except ImportError:
+            problem = ("The team history is not used: its PostgreSQL driver is not installed "
+                       "(pip install 'termii-desk[team]').")
+    if problem is not None:
+        local = HistoryStore(local_file)
+        local.notice = f"{problem} Calls are recorded on this computer." + (f" {local.notice}" if local.notice
+                                                                            else "")
+        return local
+    from termii_desk.core.team.credentials import TeamPasswords
+
+    password = TeamPasswords(keyring_backend).get(target)
+    return TeamHistory(url, outbox_path=outbox_file(data_dir, target), password=password, profile=profile,
+                       connect_now=connect_now)

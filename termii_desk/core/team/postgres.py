@@ -225,6 +225,7 @@ class TeamHistory:
         self._state_listeners: list[Callable[[str | None], None]] = []
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
+        self.last_sync = SyncReport(0, 0, 0)
         if connect_now:
             self.reconnect()
 
@@ -464,7 +465,8 @@ class TeamHistory:
         if sent or already:
             log.info("outbox: %d sent, %d already there, %d left", sent, already, left)
         self.notice = self.state_text()
-        return SyncReport(sent, already, left)
+        self.last_sync = SyncReport(sent, already, left)
+        return self.last_sync
 
     def _send(self, conn: psycopg.Connection[Any], entry: Waiting) -> bool:
         row = entry.row
@@ -511,8 +513,8 @@ class TeamHistory:
             rows.append(_team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user}))
         return rows
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[TeamRow]:
-        waiting = self._waiting_rows(phone_filter) if before_id is None or before_id < 0 else []
+    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+        waiting: list[HistoryRow] = list(self._waiting_rows(phone_filter)) if before_id is None or before_id < 0 else []
         if before_id is not None and before_id < 0:
             waiting = [row for row in waiting if row.id < before_id]
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
@@ -526,7 +528,7 @@ class TeamHistory:
             params.append(before_id)
         query = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT %s"
         found = self._query(query, [*params, max(0, limit)])
-        shared = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
+        shared: list[HistoryRow] = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
         return (waiting + shared)[: max(0, limit)]
 
     def count(self, phone_filter: str = "") -> int:
