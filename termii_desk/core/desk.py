@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import requests
 
@@ -146,7 +146,7 @@ class Desk:
         if not candidates:
             return None
         when, outcome, who, local_only = max(candidates, key=lambda found: found[0])
-        if datetime.now(timezone.utc) - when < timedelta(seconds=cooldown):
+        if (datetime.now(timezone.utc) - when).total_seconds() < cooldown:  # no timedelta(seconds=...) to overflow
             return RecentCall(when, outcome, cooldown, who, local_only)
         return None
 
@@ -183,7 +183,7 @@ class Desk:
         cooldown = self.settings.cooldown_seconds if check_cooldown else 0
         if cooldown > 0:
             mine = self._called.get(phone.digits)
-            if mine is not None and called_at - mine[0] < timedelta(seconds=cooldown):
+            if mine is not None and (called_at - mine[0]).total_seconds() < cooldown:
                 raise RecentlyCalled(RecentCall(mine[0], mine[1], cooldown, "this desk"), phone.display)
         try:
             if cooldown > 0:

@@ -369,7 +369,10 @@ class HistoryStore:
 
     def purge_older_than(self, days: int) -> int:
         """Delete attempts older than ``days`` days; returns how many."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        try:
+            cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        except (OverflowError, ValueError, TypeError):  # before year 1: nothing is that old
+            return 0
         with self._lock:
             try:
                 return self._conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount

@@ -97,3 +97,65 @@ def test_save_is_atomic_when_writing_fails(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.undo()
     assert store.load(environ={}).cooldown_seconds == 5
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
+
+
+ABSURD = {
+    "history_retention_days": ["1e9", "1000000000", "1e400", "-1", "36500.5", '"forever"', "[[1]]", "null"],
+    "cooldown_seconds": ["1e15", "1E+400", "9" * 5000, "-0.5", "true", '{"a": 1}', "NaN", "Infinity"],
+    "read_timeout": ["1e300", "1e400", "-1e400", "0", "0.5", '"1e300"', "[30]", "-Infinity"],
+    "connect_timeout": ["1e300", "0.1", "121", '"fast"', "1e-400"],
+    "low_balance_threshold": ["1e300", "-1", "1e10", '"lots"'],
+    "base_url": ["5", "[]", '"' + "h" * 5000 + '"'],
+    "default_region": ["5", '"' + "N" * 100_000 + '"', "null"],
+    "ca_bundle": ["1", '"\\u0000/etc/x"', '"' + "/x" * 5000 + '"'],
+}
+
+
+@pytest.mark.parametrize(("name", "text"), [(n, t) for n, texts in ABSURD.items() for t in texts])
+def test_absurd_values_fall_back_to_the_default_with_a_short_notice(tmp_path: Path, name: str, text: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(f'{{"{name}": {text}, "default_region": "GH"}}'
+                    if name != "default_region" else f'{{"{name}": {text}}}')
+    store = SettingsStore(path)
+    settings = store.load(environ={})
+    assert getattr(settings, name) == getattr(Settings(), name)
+    assert name == "default_region" or settings.default_region == "GH"  # the good values are kept
+    [notice] = [w for w in store.warnings if name in w and "unknown" not in w]
+    assert "using the default" in notice and len(notice) < 300
+    # Every use of the values: nothing overflows.
+    from datetime import timedelta
+    timedelta(seconds=settings.cooldown_seconds), timedelta(days=settings.history_retention_days)
+    assert settings.read_timeout + settings.connect_timeout < 1000
+
+
+def test_ranges_are_declared_once_and_checked_in_every_way_in(tmp_path: Path) -> None:
+    spec = Settings.spec("cooldown_seconds")
+    assert (spec.minimum, spec.maximum, spec.kind) == (0, 86_400, int)
+    assert Settings().updated(cooldown_seconds="86400").cooldown_seconds == 86_400
+    with pytest.raises(ConfigError, match="at most 86,400"):
+        Settings().updated(cooldown_seconds=86_401)
+    with pytest.raises(ConfigError, match="at most 600"):
+        Settings(read_timeout=1e300)  # made directly, too
+    with pytest.raises(ConfigError, match="whole number"):
+        Settings().updated(history_retention_days=1.5)
+    for name in Settings.names():
+        default = getattr(Settings(), name)
+        assert Settings.spec(name).coerce(default, check=False) == default  # every default is in its range
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, '{"a": ' + "[" * 50_000 + "]" * 50_000 + "}",
+                                     '{"read_timeout": ' + "{\"x\": " * 20_000 + "1" + "}" * 20_000 + "}"])
+def test_deeply_nested_json_is_not_valid_json(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(content)
+    store = SettingsStore(path)
+    assert store.load(environ={}) == Settings()
+    assert any("not valid JSON" in w for w in store.warnings)
+
+
+def test_a_huge_file_is_not_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"cooldown_seconds": 5, "x": "' + "a" * 3_000_000 + '"}')
+    store = SettingsStore(path)
+    assert store.load(environ={}) == Settings()
+    assert any("larger than 1 MB" in w for w in store.warnings)

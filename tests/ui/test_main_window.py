@@ -487,8 +487,8 @@ def test_balance_answer_for_the_old_key_is_dropped_and_asked_again(
     window = open_window(services, executor)
     executor.run_all()  # the start-up balance check
     simulator.reset_log()
-    window.on_refresh_requested()  # in flight with the old key...
-    window._after_settings(key_changed=False)  # ...when the settings change
+    window.refresh_requested.emit()  # in flight with the old key...
+    window.controller.after_settings(key_changed=False)  # ...when the settings change
     with qtbot.assertNotEmitted(window.balance_finished):
         executor.run()  # the old answer arrives: dropped, and a new request is made
     assert executor.pending() == 1 and len(simulator.balance_requests) == 1

@@ -98,7 +98,7 @@ def test_a_day_at_the_desk_leaks_neither_key_nor_codes(
                 errors.append(str(attempt.error))
             shown.extend(_texts_on_screen())
             with qtbot.waitSignal(window.balance_finished, timeout=WAIT_MS) as balance:
-                window.on_refresh_requested()
+                window.refresh_requested.emit()
             if isinstance(balance.args[0], BaseException):
                 errors.append(str(balance.args[0]))
             shown.extend(_texts_on_screen())

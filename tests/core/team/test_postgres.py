@@ -137,7 +137,7 @@ def test_the_cooldown_names_who_called_by_the_servers_clock(team: Team) -> None:
     with pytest.raises(RecentlyCalled) as refused:
         team.history("bob").reserve_attempt(PHONE, CODE, HOST, cooldown_seconds=60)
     assert "by alice" in str(refused.value) and refused.value.exit_code == 6
-    assert not refused.value.prior.local_only
+    assert not refused.value.recent.local_only
     # The server's clock decides: the same row, 2 minutes older by the server, no longer holds the cooldown.
     team.owner().execute("UPDATE termii_desk.attempts SET called_at = now() - interval '2 minutes'")
     assert team.history("bob").reserve_attempt(PHONE, CODE, HOST, cooldown_seconds=60) > 0
@@ -237,7 +237,7 @@ def test_unreachable_server_keeps_calls_in_the_outbox_with_a_sentence(team: Team
     assert history.state_text().startswith("Shared history unreachable: 1 call waiting.")  # type: ignore[union-attr]
     with pytest.raises(RecentlyCalled) as refused:  # offline: this desk's own calls still hold the cooldown
         history.reserve_attempt(PHONE, CODE, HOST, cooldown_seconds=60)
-    assert refused.value.prior.local_only
+    assert refused.value.recent.local_only
     assert "only this desk's calls were checked" in str(refused.value)
 
 
