@@ -26,8 +26,9 @@ EXIT_UNEXPECTED = 1
 EPILOG = """\
 environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME,
              TERMII_DESK_HISTORY_URL (a team's shared history: postgresql://AGENT@HOST:PORT/DATABASE)
-exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
-            4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer);
+exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration, nothing sent (no key, a base URL that
+            cannot be used, no keyring); 4 Termii refused the request (4xx); 5 not completed (network,
+            timeout, 5xx, unreadable answer);
             6 not sent: the number was called within the cooldown (call --force calls it anyway)
 """
 
@@ -174,9 +175,14 @@ def _no_display() -> bool:
             and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
 
 
-def _services(args: argparse.Namespace, out: _Output) -> DeskServices:
-    """The desk from the core's one bootstrap, with this run's options; its notices become warning lines."""
+def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool = True) -> DeskServices:
+    """The desk from the core's one bootstrap, with this run's options; its notices become warning lines.
+
+    A base URL that cannot be used stops a command that would contact Termii (``ConfigError``, exit 3) before
+    anything is sent, never the default host in its place; the others go on with a warning.
+    """
     from termii_desk.core.bootstrap import RunOptions, build_desk
+    from termii_desk.core.errors import ConfigError
     from termii_desk.core.logs import setup_logging
     from termii_desk.core.paths import AppPaths
 
@@ -189,14 +195,19 @@ def _services(args: argparse.Namespace, out: _Output) -> DeskServices:
     services = build_desk(paths, options, strict=True)
     for notice in services.notices:
         out.warn(notice)
+    if services.base_url_problem:
+        if contacts_termii:
+            services.close()
+            raise ConfigError(services.base_url_problem)
+        out.warn(services.base_url_problem)
     team_call = args.command == "call" and hasattr(services.history, "state_text")
     if services.history.notice and not team_call:  # a call to a team history says it once, after the call
         out.warn(services.history.notice)
     return services
 
 
-def _desk(args: argparse.Namespace, out: _Output) -> Desk:
-    return _services(args, out).desk
+def _desk(args: argparse.Namespace, out: _Output, *, contacts_termii: bool = True) -> Desk:
+    return _services(args, out, contacts_termii=contacts_termii).desk
 
 
 def _call(args: argparse.Namespace, out: _Output) -> int:
@@ -286,7 +297,7 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
 def _history(args: argparse.Namespace, out: _Output) -> int:
     from termii_desk.core.history import rows_to_csv
 
-    desk = _desk(args, out)
+    desk = _desk(args, out, contacts_termii=False)
     rows = desk.history.page(max(0, args.limit))
     if args.csv:
         sys.stdout.write(rows_to_csv(rows))

@@ -35,6 +35,11 @@ def _check_base_url(value: Any) -> Any:
     return normalise_base_url(str(value))
 
 
+def unusable_base_url(origin: str, error: Exception) -> str:
+    """The sentence for a base URL given by ``origin`` (``TERMII_BASE_URL``, ``--base-url``...) that was refused."""
+    return f"{origin} cannot be used, so nothing is sent to Termii until it is fixed: {error}"
+
+
 def _check_region(value: Any) -> Any:
     text = str(value).strip().upper()
     import phonenumbers  # deferred: metadata load
@@ -173,6 +178,26 @@ class Settings:
     def label(name: str) -> str:
         return _SPECS[name].label
 
+    @property
+    def base_url_problem(self) -> str | None:
+        """Why ``base_url`` cannot be used (a refused override kept as given: nothing can be sent), or None."""
+        try:
+            normalise_base_url(self.base_url)
+        except ConfigError as exc:
+            return str(exc)
+        return None
+
+    def with_base_url(self, text: str, origin: str) -> tuple[Settings, str | None]:
+        """A copy using the base URL ``text`` given by ``origin`` (``--base-url``, ``TERMII_BASE_URL``).
+
+        If it is refused, the copy keeps ``text`` as given, never the default in its place, so that nothing can
+        be sent with it, and the sentence that says why comes back too.
+        """
+        try:
+            return replace(self, base_url=_coerce("base_url", text)), None
+        except (ValueError, TypeError, ConfigError) as exc:
+            return replace(self, base_url=str(text)), unusable_base_url(origin, exc)
+
     def updated(self, **changes: Any) -> Settings:
         """A copy with ``changes`` checked; raises ``ConfigError`` naming the first bad value."""
         clean: dict[str, Any] = {}
@@ -203,10 +228,15 @@ class SettingsStore:
 
     path: Path
     warnings: list[str] = field(default_factory=list)
+    # A base URL (the file's or TERMII_BASE_URL) that cannot be used. It is kept as it was written, not replaced
+    # by the default: the desk must not send the call and the key to a host nobody chose, so every request
+    # is refused (the client cannot be built) until the base URL is fixed.
+    base_url_problem: str | None = None
 
     def load(self, environ: dict[str, str] | None = None) -> Settings:
         """Never fails: a missing, unreadable or garbage file gives the defaults, with a warning each."""
         self.warnings = []
+        self.base_url_problem = None
         raw: dict[str, Any] = {}
         try:
             with self.path.open("rb") as handle:
@@ -238,16 +268,19 @@ class SettingsStore:
             try:
                 values[name] = _coerce(name, value)
             except (ValueError, TypeError, ConfigError) as exc:
-                self.warnings.append(f"Ignored the setting {name} ({exc}); using the default.")
+                if name == "base_url":
+                    values[name] = str(value)
+                    self.base_url_problem = unusable_base_url(f"The base URL in {self.path.name}", exc)
+                else:
+                    self.warnings.append(f"Ignored the setting {name} ({exc}); using the default.")
+        settings = Settings(**values)
         env = os.environ if environ is None else environ
-        if env.get(BASE_URL_ENV, "").strip():
-            try:
-                values["base_url"] = _coerce("base_url", env[BASE_URL_ENV])
-            except ConfigError as exc:
-                self.warnings.append(f"Ignored {BASE_URL_ENV}: {exc}")
-        for warning in self.warnings:
-            log.warning("%s", warning)
-        return Settings(**values)
+        if env.get(BASE_URL_ENV, "").strip():  # the file's base URL is not used, so neither is its problem
+            settings, self.base_url_problem = settings.with_base_url(env[BASE_URL_ENV], BASE_URL_ENV)
+        for warning in [*self.warnings, self.base_url_problem]:
+            if warning:
+                log.warning("%s", warning)
+        return settings
 
     def save(self, settings: Settings) -> None:
         """Atomic write: a crash or a full disk leaves the previous file intact."""

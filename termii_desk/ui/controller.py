@@ -214,6 +214,8 @@ class DeskController(QObject):
         services = self._services
         if services is None or self._balance_busy or self._closing or not services.key_status.has_key:
             return
+        if services.settings.base_url_problem:
+            return  # nothing is asked of Termii until the base URL is fixed (the window says so)
         self._balance_busy = True
         self.balance_loading.emit()
         desk = services.desk
