@@ -289,7 +289,7 @@ class Driver:
                     f"typing {TYPED_NUMBER!r}, 80 ms a key, first keystroke of the session first, then 1.2 s")
 
         start = time.perf_counter()
-        window.on_refresh_requested()
+        window.refresh_requested.emit()
         self.wait_for(window.balance_finished)
         self.record("(b) refreshing the balance", start, time.perf_counter(), "refresh to balance shown")
 

@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import requests
 
@@ -54,6 +54,24 @@ class CallAttempt:
         return 0 if self.error is None else self.error.exit_code
 
 
+@dataclass(frozen=True)
+class RecentCall:
+    """The last call to a number within the cooldown: when, and what became of it ("sent" or "unknown")."""
+
+    when: datetime
+    outcome: str
+    cooldown_seconds: int
+
+    def sentence(self, display: str, now: datetime | None = None) -> str:
+        """One line for the agent: who, how long ago, the outcome, and how to call again anyway."""
+        now = now or datetime.now(timezone.utc)
+        ago = max(0, int((now - self.when).total_seconds()))
+        local = self.when.astimezone().strftime("%H:%M:%S")
+        state = "it was sent" if self.outcome == Outcome.SENT.value else "it may have been placed (outcome unknown)"
+        return (f"{display} was called {ago} s ago, at {local}: {state}. Within the {self.cooldown_seconds} s "
+                "cooldown, nothing was sent.")
+
+
 class Desk:
     """Builds the Termii client from settings and the stored key, places calls, records them in history."""
 
@@ -75,7 +93,7 @@ class Desk:
         self.currency: str | None = None  # Termii's call answer has no currency: remembered from the balance
         # When each number was last called (sent or possibly sent) in this session, for the cooldown question
         # when history cannot answer it: its row could not be written, or history cannot be read.
-        self._called: dict[str, datetime] = {}
+        self._called: dict[str, tuple[datetime, str]] = {}
 
     def update_settings(self, settings: Settings) -> None:
         with self._lock:
@@ -117,21 +135,30 @@ class Desk:
         return result
 
     def recently_called(self, phone: PhoneNumber) -> datetime | None:
-        """When this number was called within the cooldown, or None. Never raises.
+        """When this number was called within the cooldown, or None. Never raises."""
+        recent = self.recent_call(phone)
+        return recent.when if recent else None
+
+    def recent_call(self, phone: PhoneNumber) -> RecentCall | None:
+        """The last call to this number within the cooldown, or None. Never raises.
 
         History answers, and this session's own calls too: a call whose row could not be written (a full disk)
         or a history that cannot be read must not let the same number be called again without the question.
+        Every profile's calls count: a customer called from another account is still a customer just called.
         """
-        if self.settings.cooldown_seconds <= 0:
+        cooldown = self.settings.cooldown_seconds
+        if cooldown <= 0:
             return None
         try:
-            recorded = self.history.last_sent_to(phone.digits)
+            recorded = self.history.last_call_to(phone.digits)
         except HistoryError:
             recorded = None
-        times = [when for when in (recorded, self._called.get(phone.digits)) if when is not None]
-        last = max(times) if times else None
-        if last and datetime.now(timezone.utc) - last < timedelta(seconds=self.settings.cooldown_seconds):
-            return last
+        candidates = [found for found in (recorded, self._called.get(phone.digits)) if found is not None]
+        if not candidates:
+            return None
+        when, outcome = max(candidates, key=lambda found: found[0])
+        if (datetime.now(timezone.utc) - when).total_seconds() < cooldown:  # no timedelta(seconds=...) to overflow
+            return RecentCall(when, outcome, cooldown)
         return None
 
     def close(self) -> None:
@@ -184,7 +211,7 @@ class Desk:
         finally:
             duration_ms = int((time.monotonic() - started) * 1000)
             if outcome in (Outcome.SENT, Outcome.UNKNOWN):  # what history's cooldown counts too
-                self._called[phone.digits] = called_at
+                self._called[phone.digits] = (called_at, outcome.value)
             if row_id is not None:
                 history_problem = self._complete(row_id, outcome, duration_ms, result, error) or history_problem
         log.info("call to …%s: %s in %d ms", phone.digits[-4:], outcome.value, duration_ms)

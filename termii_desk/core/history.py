@@ -20,6 +20,7 @@ from typing import Any
 
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
+from termii_desk.core.formatting import display_text
 from termii_desk.core.validation import Code
 
 log = logging.getLogger(__name__)
@@ -107,7 +108,33 @@ class HistoryRow:
         return self.duration_ms is not None
 
 
-_COLUMNS = ", ".join(f.name for f in fields(HistoryRow))
+# Read back whatever a row holds (an older version's 200 KB balance, a number or bytes where text belongs, a
+# hand-edited file): text columns come back as text of at most STORED_TEXT_LIMIT characters, whole-number
+# columns as int or None, so nothing that reads a HistoryRow meets a type or a size it did not expect.
+STORED_TEXT_LIMIT = 1000
+_INT_FIELDS = frozenset(f.name for f in fields(HistoryRow) if str(f.type).startswith("int"))
+_OPTIONAL_FIELDS = frozenset(f.name for f in fields(HistoryRow) if "None" in str(f.type))
+_COLUMNS = ", ".join(
+    f.name if f.name in _INT_FIELDS else f"substr({f.name}, 1, {STORED_TEXT_LIMIT})" for f in fields(HistoryRow)
+)
+_FIELD_NAMES = tuple(f.name for f in fields(HistoryRow))
+
+
+def _row(values: tuple[Any, ...]) -> HistoryRow:
+    clean: list[Any] = []
+    for name, value in zip(_FIELD_NAMES, values, strict=True):
+        if name in _INT_FIELDS:
+            value = value if type(value) is int else None
+            if value is None and name not in _OPTIONAL_FIELDS:
+                value = 0
+        elif isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        elif value is None and name not in _OPTIONAL_FIELDS:
+            value = ""
+        elif value is not None and not isinstance(value, str):
+            value = str(value)
+        clean.append(value)
+    return HistoryRow(*clean)
 
 
 def _now() -> str:
@@ -309,7 +336,10 @@ class HistoryStore:
 
     def purge_older_than(self, days: int) -> int:
         """Delete attempts older than ``days`` days; returns how many."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        try:
+            cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        except (OverflowError, ValueError, TypeError):  # before year 1: nothing is that old
+            return 0
         with self._lock:
             try:
                 return self._conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount
@@ -346,7 +376,7 @@ class HistoryStore:
                 params.append(before_id)
             sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql} ORDER BY rowid DESC LIMIT ?)"
                    " ORDER BY id DESC")
-            return [HistoryRow(*r) for r in self._read(sql, [*params, limit])]
+            return [_row(r) for r in self._read(sql, [*params, limit])]
         where, params = self._where(digits)
         if before_id is not None:
             where.append("id < ?")
@@ -356,7 +386,7 @@ class HistoryStore:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC LIMIT ?"
         params.append(limit)
-        return [HistoryRow(*r) for r in self._read(sql, params)]
+        return [_row(r) for r in self._read(sql, params)]
 
     def count(self, phone_filter: str = "") -> int:
         digits = _digits(phone_filter)
@@ -373,15 +403,23 @@ class HistoryStore:
 
     def get(self, row_id: int) -> HistoryRow | None:
         rows = self._read(f"SELECT {_COLUMNS} FROM attempts WHERE id = ?", [row_id])
-        return HistoryRow(*rows[0]) if rows else None
+        return _row(rows[0]) if rows else None
 
     def last_sent_to(self, phone_digits: str) -> datetime | None:
         """When this number was last called successfully (or possibly), for the cooldown question."""
+        last = self.last_call_to(phone_digits)
+        return last[0] if last else None
+
+    def last_call_to(self, phone_digits: str) -> tuple[datetime, str] | None:
+        """When this number was last called (sent, or possibly: ``unknown``) and that attempt's outcome."""
         rows = self._read(
-            "SELECT time_utc FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown') ORDER BY id DESC LIMIT 1",
+            "SELECT time_utc, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 20",
             [phone_digits],
         )
-        return datetime.fromisoformat(rows[0][0]) if rows else None
+        # The newest time that reads as one: a row whose time is not a time (a hand-edited file) is passed over.
+        return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
+                    None)
 
     @staticmethod
     def _where(digits: str) -> tuple[list[str], list[object]]:
@@ -396,6 +434,15 @@ class HistoryStore:
             except sqlite3.Error as exc:
                 log.warning("history read failed: %s", exc.__class__.__name__)
                 raise HistoryError(_explain_read(exc)) from None
+
+
+def _aware_time(value: object) -> datetime | None:
+    """A stored time as an aware datetime (UTC when it has no zone); None when it is not a time at all."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
 
 
 def _digits(phone_filter: str) -> str:
@@ -430,7 +477,7 @@ def rows_to_csv(rows: Iterable[HistoryRow]) -> str:
         cells = []
         for name in CSV_FIELDS:
             value = getattr(row, name)
-            text = "" if value is None else str(value)
+            text = display_text(value, STORED_TEXT_LIMIT)  # no control characters reach a terminal or sheet
             if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
                 text = "'" + text
             cells.append(text)

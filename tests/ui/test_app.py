@@ -71,6 +71,19 @@ def test_without_overrides_settings_are_saved(desk_home: Path, monkeypatch: pyte
         loader.close()
 
 
+def test_loader_applies_the_timeout_like_the_command_line(desk_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TERMII_API_KEY", SIM_KEY)
+    loader = CoreLoader(AppPaths.from_environment(), timeout=1.5)
+    try:
+        services = loader.load()
+        assert services.settings.read_timeout == 1.5 and services.settings.connect_timeout == 1.5
+        assert services.desk.client().read_timeout == 1.5
+        assert services.settings_store is None
+        assert any("--timeout applies to this run only" in notice for notice in services.notices)
+    finally:
+        loader.close()
+
+
 def test_bad_overrides_become_notices_not_crashes(desk_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERMII_API_KEY", SIM_KEY)
     loader = CoreLoader(AppPaths.from_environment(), base_url="http://example.com", region="XX")
@@ -78,7 +91,7 @@ def test_bad_overrides_become_notices_not_crashes(desk_home: Path, monkeypatch: 
         notices = loader.load().notices
     finally:
         loader.close()
-    assert any(n.startswith("Ignored --base-url") for n in notices)
+    assert any(n.startswith("--base-url cannot be used, so nothing is sent") for n in notices)
     assert any(n.startswith("Ignored --region") for n in notices)
 
 

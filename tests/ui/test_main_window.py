@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt
 from termii_desk.core.errors import ConfigError, InputError, Outcome
 from termii_desk.core.history import HistoryStore
@@ -21,7 +22,6 @@ from termii_desk.core.validation import Code, validate_phone
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.dialogs import CooldownDialog
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.tones import is_dark
 from termii_desk.ui.worker import InlineExecutor
 from tests.conftest import SIM_KEY
@@ -487,8 +487,8 @@ def test_balance_answer_for_the_old_key_is_dropped_and_asked_again(
     window = open_window(services, executor)
     executor.run_all()  # the start-up balance check
     simulator.reset_log()
-    window.on_refresh_requested()  # in flight with the old key...
-    window._after_settings(key_changed=False)  # ...when the settings change
+    window.refresh_requested.emit()  # in flight with the old key...
+    window.controller.after_settings(key_changed=False)  # ...when the settings change
     with qtbot.assertNotEmitted(window.balance_finished):
         executor.run()  # the old answer arrives: dropped, and a new request is made
     assert executor.pending() == 1 and len(simulator.balance_requests) == 1
