@@ -1,12 +1,13 @@
 """Composition of the desk window: builds the core objects, injects them into the window, runs the event loop.
 
-Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's frame load before
-the window shows: its first frame is an outline of where the widgets will be (ui/skeleton.py). (2) Once that
-is painted, the icon is set and ``MainWindow.build_content()`` makes the widgets (the form stays disabled).
-(3) Once those are painted, the log file, the network stack, the keyring, phone metadata and (in demo mode)
-the simulator are loaded on a worker thread by ``CoreLoader.load`` (a worker started earlier would compete
-with the paints for the interpreter) and handed to the window with ``MainWindow.attach``, which enables the
-form.
+Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's first frame load
+before the window shows: the frame and the form's line edits and buttons, the phone field focused, so the
+agent can type from the first frame on (``MainWindow(staged=True)``). (2) Once that is painted, the icon is
+set and ``MainWindow.build_content()`` adds the rest of the widgets around them. (3) Once those are painted,
+the log file, the keyring, phone metadata, history and (in demo mode) the simulator are loaded on a worker
+thread by ``CoreLoader.load`` (a worker started earlier would compete with the paints for the interpreter)
+and handed to the window with ``MainWindow.attach``, which validates what was typed and acts on an early
+Enter.
 """
 
 from __future__ import annotations
@@ -283,8 +284,8 @@ def run_window(
     previous_handler = qInstallMessageHandler(log_qt_message)
     app = make_application()
     executor = ThreadExecutor()
-    window = MainWindow(executor, demo=demo or self_test, skeleton=True)
-    hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None)
+    window = MainWindow(executor, demo=demo or self_test, staged=True)
+    hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
                         default_log_file=True)
@@ -369,8 +370,8 @@ def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms
 
 # -- benchmark probe ------------------------------------------------------------------------------------
 # bench/startup.py starts the desk with TERMII_DESK_BENCH_PROBE set. ``painted``: on the window's first
-# paint (the skeleton), ``content``: on the first paint of the widgets that replace it (the form, disabled until
-# ready), ``ready``: on the history panel's first paint (after ``MainWindow.ready``: form enabled), the desk
+# paint (the form's line edits and buttons), ``content``: on the first paint after ``build_content()`` added the
+# rest around them, ``ready``: on the history panel's first paint (after ``MainWindow.ready``), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
 # prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
 

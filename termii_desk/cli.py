@@ -25,7 +25,8 @@ EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED, EXIT_COOLDOW
 EXIT_UNEXPECTED = 1
 
 EPILOG = """\
-environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME
+environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME,
+             TERMII_DESK_HISTORY_URL (a team's shared history: postgresql://AGENT@HOST:PORT/DATABASE)
 exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration, nothing sent (no key, a base URL that
             cannot be used, no keyring); 4 Termii refused the request (4xx); 5 not completed (network,
             timeout, 5xx, unreadable answer);
@@ -80,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("key", parents=[common], help="the API key in the system keyring")
     key.add_argument("action", choices=("set", "clear", "status"),
                      help="set reads the key from standard input or a hidden prompt")
+
+    from termii_desk import cli_team
+
+    cli_team.add_parser(sub, common)
 
     simulator = sub.add_parser("simulator", parents=[common], help="run the Termii simulator in the foreground")
     simulator.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
@@ -219,7 +224,8 @@ def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool =
             services.close()
             raise ConfigError(services.base_url_problem)
         out.warn(services.base_url_problem)
-    if services.history.notice:
+    team_call = args.command == "call" and hasattr(services.history, "state_text")
+    if services.history.notice and not team_call:  # a call to a team history says it once, after the call
         out.warn(services.history.notice)
     return services
 
@@ -253,14 +259,24 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)
         return exc.exit_code
-    recent = None if args.force else desk.recent_call(phone)
-    if recent is not None:
+    from termii_desk.core.history_backend import RecentCall, RecentlyCalled
+
+    def refuse(recent: RecentCall) -> int:
         record.update(outcome="cooldown", last_called=recent.when.isoformat(timespec="seconds"),
-                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds)
+                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds,
+                      last_called_by=recent.who or None)
         out.fail(f"not sent: {recent.sentence(phone.display)} Use --force to call again.", record)
         return EXIT_COOLDOWN
+
+    recent = None if args.force else desk.recent_call(phone)
+    if recent is not None:
+        return refuse(recent)
     try:
-        attempt = desk.place_call(phone, code)
+        # The history store checks the cooldown again in the same step as it records the attempt: another
+        # desk may have called this number since the look above (a shared history, another window).
+        attempt = desk.place_call(phone, code, check_cooldown=not args.force)
+    except RecentlyCalled as exc:
+        return refuse(exc.recent)
     except DeskError as exc:  # nothing attempted: no key, no keyring, a bad base URL
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)
@@ -278,6 +294,9 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     )
     if attempt.history_problem:
         out.warn(attempt.history_problem)
+    team_state = getattr(desk.history, "state_text", None)  # a team history: unreachable, N calls waiting
+    if callable(team_state) and (line := team_state()):
+        out.warn(line)
     if attempt.error is not None:
         out.fail(f"{attempt.outcome.value}: {attempt.error}", record)
         return attempt.exit_code
@@ -395,4 +414,10 @@ def _simulator(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, **options)
 
 
-_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key}
+def _team(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk import cli_team
+
+    return cli_team.run(args, out)
+
+
+_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key, "team": _team}
