@@ -16,12 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
 from termii_desk.core.validation import Code
+
+if TYPE_CHECKING:
+    from termii_desk.core.history_backend import PriorCall
 
 log = logging.getLogger(__name__)
 
@@ -297,6 +300,36 @@ class HistoryStore:
              INTERRUPTED_TEXT),
         )
 
+    def reserve_attempt(self, phone_digits: str, code: Code, base_host: str, *, cooldown_seconds: int) -> int:
+        """``start_attempt`` unless the number was called within the cooldown (``RecentlyCalled``), in one
+        write transaction: another window or process doing the same for this number waits for it."""
+        from termii_desk.core.history_backend import PriorCall, RecentlyCalled
+
+        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)).isoformat(timespec="milliseconds")
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                found = self._conn.execute(
+                    "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+                    " AND time_utc > ? ORDER BY id DESC LIMIT 1", (phone_digits, cutoff)).fetchone()
+                if found is not None:
+                    self._conn.execute("ROLLBACK")
+                    raise RecentlyCalled.by(PriorCall(datetime.fromisoformat(found[0]), found[1], found[2]),
+                                            cooldown_seconds, phone_digits)
+                row_id = self._conn.execute(
+                    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
+                    " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                     INTERRUPTED_TEXT),
+                ).lastrowid
+                self._conn.execute("COMMIT")
+                return int(row_id or 0)
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                log.warning("history write failed: %s", exc.__class__.__name__)
+                raise HistoryError(_explain(exc)) from None
+
     def complete_attempt(
         self,
         row_id: int,
@@ -420,6 +453,15 @@ class HistoryStore:
         # The newest time that reads as one: a row whose time is not a time (a hand-edited file) is passed over.
         return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
                     None)
+
+    def prior_call(self, phone_digits: str) -> PriorCall | None:
+        """The last call (sent or unknown) to this number, and the OS user who made it."""
+        from termii_desk.core.history_backend import PriorCall
+
+        rows = self._read(
+            "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 1", [phone_digits])
+        return PriorCall(datetime.fromisoformat(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
 
     @staticmethod
     def _where(digits: str) -> tuple[list[str], list[object]]:

@@ -60,6 +60,12 @@ def _ca_bundle(value: Any) -> Any:
     return str(Path(text).expanduser()) if text else ""
 
 
+def _check_history_url(value: Any) -> Any:
+    from termii_desk.core.team import check_history_url
+
+    return check_history_url(value)
+
+
 @dataclass(frozen=True)
 class SettingSpec:
     """One setting's declaration: its type and default, its label, the values it accepts.
@@ -148,6 +154,8 @@ class Settings:
                                             maximum=1_000_000_000.0, decimals=2)
     history_retention_days: int = _setting(365, "Keep history for (days, 0 = forever)", minimum=0, maximum=36_500)
     ca_bundle: str = _setting("", "Extra CA certificates file (PEM)", max_length=4096, check=_ca_bundle)
+    history_url: str = _setting("", "Team history on PostgreSQL (URL; from the next start)", max_length=2048,
+                                check=_check_history_url)
 
     def __post_init__(self) -> None:
         # However a Settings is made, it holds only values its declarations accept.
