@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import Desk
     from termii_desk.core.history import HistoryRow
+    from termii_desk.core.instance import Primary
 
 EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED, EXIT_COOLDOWN = 0, 2, 3, 4, 5, 6
 EXIT_UNEXPECTED = 1
@@ -125,13 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments:
         # The usual start, from a desktop launcher: the window, without building the parser first (argparse
         # looks up its translations on every message it prepares, a few ms of the time to the first paint).
-        return _guarded(_Output(False), _window)
+        return _guarded(_Output(False), lambda out: _window(out, arguments=[]))
     args = build_parser().parse_args(arguments)
     out = _Output(getattr(args, "json", False))
     if args.command is None:
+        # A demo and a self-test are desks of their own: they neither hand over to nor replace the agent's desk.
+        single = not (args.demo or args.self_test)
         return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
                                                  region=getattr(args, "region", None),
-                                                 timeout=getattr(args, "timeout", None), self_test=args.self_test))
+                                                 timeout=getattr(args, "timeout", None), self_test=args.self_test,
+                                                 arguments=arguments if single else None))
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
     return _guarded(out, lambda out: _COMMANDS[args.command](args, out))
@@ -157,14 +161,34 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
-            timeout: float | None = None, self_test: bool = False) -> int:
+            timeout: float | None = None, self_test: bool = False, arguments: list[str] | None = None) -> int:
+    """Open the window. With ``arguments`` (the agent's desk, not a demo or self-test), first hand them to the
+    desk already running for this user and home, if there is one: it comes to the front, and this start ends."""
     if _no_display() and not self_test:
         out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
                  "desktop session, or use the command line: termii-desk --help.")
         return EXIT_CONFIG
+    primary: Primary | None = None
+    if arguments is not None:
+        from termii_desk.core.instance import InstanceError, claim  # before Qt: a second start stays this cheap
+
+        try:
+            answer, primary = claim(arguments)
+        except InstanceError as exc:
+            out.fail(str(exc))
+            return EXIT_UNEXPECTED
+        if answer is not None:
+            if answer["note"]:
+                out.warn(answer["note"])
+            return EXIT_OK
     from termii_desk.app import run_window
 
-    return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test)
+    try:
+        return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
+                          instance=primary)
+    finally:
+        if primary is not None:
+            primary.close()
 
 
 def _no_display() -> bool:
