@@ -36,8 +36,10 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
+    from termii_desk.core.instance import Primary
     from termii_desk.core.paths import AppPaths
     from termii_desk.simulator import TermiiSimulator
+    from termii_desk.ui.instance_bridge import InstanceBridge
 
 log = logging.getLogger(__name__)
 
@@ -127,7 +129,8 @@ class CoreLoader:
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
                              self_test=self.self_test)
-        services = build_desk(self.paths, options, demo=demo)
+        # connect_now=False: a team history connects on its own thread, not on this one before the form works.
+        services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
         self.history = services.history
         if self.log_problem:
@@ -264,11 +267,14 @@ def run_window(
     region: str | None = None,
     self_test: bool = False,
     timeout: float | None = None,
+    instance: Primary | None = None,
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
     ``demo`` runs against the in-process simulator with its own history; ``base_url``, ``region`` and
-    ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked).
+    ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked);
+    ``instance`` (this user's single desk, from ``core.instance.claim``) brings the window to the front when
+    another start asks, until the window closes.
     """
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -301,8 +307,14 @@ def run_window(
             executor
         )
 
+    bridges: list[InstanceBridge] = []
+
     def build_content() -> None:
         set_app_icon(app)
+        if instance is not None:  # from now on a later start brings this window to the front (before, it waits)
+            from termii_desk.ui.instance_bridge import InstanceBridge
+
+            bridges.append(InstanceBridge(window, instance))
         window.build_content()
         after_first_paint(window.centralWidget() or window, load_core)
 
@@ -314,6 +326,10 @@ def run_window(
     try:
         status = app.exec()
     finally:
+        for bridge in bridges:
+            bridge.close()
+        if instance is not None:  # the window is closed: a start from now on opens a desk of its own
+            instance.close()
         # The window waited for its requests when it closed; this covers an exit without closing it.
         executor.wait(5.0 if self_test else EXIT_WAIT_SECONDS)
         executor.discard_deliveries()

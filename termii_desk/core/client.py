@@ -42,6 +42,7 @@ CALL_PATH = "/api/sms/otp/call"
 BALANCE_PATH = "/api/get-balance"
 DEFAULT_BASE_URL = "https://api.ng.termii.com"
 MAX_BODY_BYTES = 1_000_000
+MAX_BASE_URL_LENGTH = 1000
 USER_AGENT = f"TermiiDesk/{__version__}"
 _MESSAGE_LIMIT = 300
 _KEY_IN_QUERY = re.compile(r"(api_key=)[^&\s'\"]+", re.IGNORECASE)
@@ -75,6 +76,8 @@ def normalise_base_url(text: str) -> str:
             "Set the Termii base URL in Settings; it is shown on your Termii dashboard "
             f"(for example {DEFAULT_BASE_URL})."
         )
+    if len(value) > MAX_BASE_URL_LENGTH:
+        raise ConfigError(f"The base URL is longer than {MAX_BASE_URL_LENGTH} characters; type just the address.")
     _refuse_hidden_characters(value)
     if "://" not in value:
         value = "https://" + value

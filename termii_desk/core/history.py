@@ -16,12 +16,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
 from termii_desk.core.validation import Code
+
+if TYPE_CHECKING:
+    from termii_desk.core.history_backend import PriorCall
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +160,12 @@ def _os_user() -> str:
         return ""
 
 
+_INSERT_ATTEMPT = (
+    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error, profile,"
+    " machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
 def _machine() -> str:
     """This computer's name, as the network knows it (``platform.node()``); "" when it has none."""
     import platform
@@ -192,8 +201,10 @@ class HistoryStore:
     ``notice`` holds a sentence for the agent when the file had to be moved aside or could not be used.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, profile: str = "default") -> None:
+        """``profile``: the account this desk's attempts are recorded under (every profile reads the file)."""
         self.path = path
+        self.profile = profile
         self.notice: str | None = None
         self._lock = threading.Lock()
         self._conn = self._open(path)
@@ -304,17 +315,41 @@ class HistoryStore:
 
     # -- writing ------------------------------------------------------------------------------------
 
-    def start_attempt(self, phone_digits: str, code: Code, base_host: str, profile: str = "default") -> int:
+    def start_attempt(self, phone_digits: str, code: Code, base_host: str) -> int:
         """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``.
 
         The row names who placed it for an audit: the OS user, this computer, the app version and the profile.
         """
-        return self._write(
-            "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error,"
-            " profile, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
-             INTERRUPTED_TEXT, profile, _machine()),
-        )
+        return self._write(_INSERT_ATTEMPT, self._new_row(phone_digits, code, base_host))
+
+    def _new_row(self, phone_digits: str, code: Code, base_host: str) -> tuple[object, ...]:
+        return (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                INTERRUPTED_TEXT, self.profile, _machine())
+
+    def reserve_attempt(self, phone_digits: str, code: Code, base_host: str, *, cooldown_seconds: int) -> int:
+        """``start_attempt`` unless the number was called within the cooldown (``RecentlyCalled``), in one
+        write transaction: another window or process doing the same for this number waits for it."""
+        from termii_desk.core.history_backend import PriorCall, RecentlyCalled
+
+        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)).isoformat(timespec="milliseconds")
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                found = self._conn.execute(
+                    "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+                    " AND time_utc > ? ORDER BY id DESC LIMIT 1", (phone_digits, cutoff)).fetchone()
+                if found is not None:
+                    self._conn.execute("ROLLBACK")
+                    raise RecentlyCalled.by(PriorCall(datetime.fromisoformat(found[0]), found[1], found[2]),
+                                            cooldown_seconds, phone_digits)
+                row_id = self._conn.execute(_INSERT_ATTEMPT, self._new_row(phone_digits, code, base_host)).lastrowid
+                self._conn.execute("COMMIT")
+                return int(row_id or 0)
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                log.warning("history write failed: %s", exc.__class__.__name__)
+                raise HistoryError(_explain(exc)) from None
 
     def complete_attempt(
         self,
@@ -462,6 +497,15 @@ class HistoryStore:
             f"SELECT phone FROM attempts {where} GROUP BY phone ORDER BY max(id) DESC LIMIT ?", [*params, limit]
         )
         return [str(phone) for (phone,) in rows if isinstance(phone, str) and phone.isdigit()]
+
+    def prior_call(self, phone_digits: str) -> PriorCall | None:
+        """The last call (sent or unknown) to this number, and the OS user who made it."""
+        from termii_desk.core.history_backend import PriorCall
+
+        rows = self._read(
+            "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 1", [phone_digits])
+        return PriorCall(datetime.fromisoformat(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
 
     @staticmethod
     def _where(digits: str, profile: str | None = None) -> tuple[list[str], list[object]]:
