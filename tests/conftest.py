@@ -73,3 +73,12 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")
     return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def hostile_server() -> Iterator[object]:
+    """A raw-socket server on a free loopback port that answers with scripted bytes (tests/hostile_server.py)."""
+    from tests.hostile_server import HostileServer
+
+    with HostileServer() as server:
+        yield server

@@ -519,6 +519,7 @@ class TermiiClient:
     ) -> tuple[int, Mapping[str, str], bytes]:
         headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
         started = time.monotonic()
+        answered: list[requests.Response] = []
         try:
             response = self._session.request(
                 method,
@@ -527,12 +528,20 @@ class TermiiClient:
                 timeout=(self.connect_timeout, self.read_timeout),
                 allow_redirects=False,
                 stream=True,
+                hooks={"response": lambda r, *args, **kw: answered.append(r)},
                 **kwargs,
             )
-        except requests.RequestException as exc:
-            raise self._transport_error(exc, is_call=is_call) from None
-        except ValueError:  # urllib3's LocationValueError and friends: an address it cannot use
-            raise ConfigError(f"The base URL {self.base_url} cannot be used; check it in Settings.") from None
+        except (requests.RequestException, ValueError) as exc:
+            if answered:
+                # requests prepares the redirect it will not follow, and a Location it cannot parse raises
+                # there: the answer itself arrived, and is read like any other.
+                response = answered[-1]
+            elif isinstance(exc, requests.RequestException):
+                # Before the connection was made (a TLS handshake that timed out or broke), nothing was sent.
+                sent = deadline.phase != "connecting"
+                raise self._transport_error(exc, is_call=is_call and sent, connected=sent) from None
+            else:  # urllib3's LocationValueError and friends: an address it cannot use
+                raise ConfigError(f"The base URL {self.base_url} cannot be used; check it in Settings.") from None
         try:
             data = self._read_capped(response, is_call=is_call, deadline=deadline)
         finally:
@@ -591,12 +600,20 @@ class TermiiClient:
                 outcome=Outcome.UNKNOWN if is_call else Outcome.FAILED,
             ) from None
         return b"".join(chunks)
-    def _transport_error(self, exc: requests.RequestException, *, is_call: bool) -> TermiiError:
+    def _transport_error(
+        self, exc: requests.RequestException, *, is_call: bool, connected: bool = True
+    ) -> TermiiError:
         """Map requests' exceptions, whose texts carry the URL and so the key, to plain sentences."""
         import urllib3.exceptions as u3
 
         causes = list(_causes(exc))
         host = self.host
+        if not connected and isinstance(exc, requests.exceptions.Timeout):
+            # urllib3 reports a TLS handshake that ran out of time as a read timeout.
+            return RequestTimeoutError(
+                f"Could not connect to {host} within {_seconds(self.connect_timeout)}; check the network "
+                "connection and try again."
+            )
         if any(isinstance(c, ssl.SSLCertVerificationError) for c in causes) or (
             isinstance(exc, requests.exceptions.SSLError) and "certificate verify failed" in str(exc)
         ):
