@@ -802,18 +802,10 @@ def _sanitised(value: Any, secrets: tuple[str, ...], depth: int) -> Any:
     if isinstance(value, list):
         return [_sanitised(item, secrets, depth + 1) for item in value]
     if isinstance(value, dict):
-        values: dict[str, Any] = {}
-        renamed: list[tuple[str, Any]] = []
-        for key, item in value.items():
-            cleaned = clean_text(key, secrets=secrets)
-            if cleaned == key:
-                values[key] = _sanitised(item, secrets, depth + 1)
-            else:
-                renamed.append((cleaned, item))
-        for cleaned, item in renamed:  # a name that had to be cleaned never replaces one as written
-            if cleaned not in values:
-                values[cleaned] = _sanitised(item, secrets, depth + 1)
-        return values
+        # A name that cleaning would change (control characters, a secret, past the cap) is dropped with its
+        # value: it can be no field the desk reads, and kept it could pass for one ("co\u200bde").
+        return {key: _sanitised(item, secrets, depth + 1) for key, item in value.items()
+                if clean_text(key, secrets=secrets) == key}
     return None
 
 

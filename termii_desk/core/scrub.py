@@ -38,7 +38,9 @@ def clean_text(text: str, limit: int = TEXT_LIMIT, secrets: Iterable[str | None]
     if cut:
         text = text[:_SCAN_LIMIT]
     text = _printable(text)
-    text = redact_secrets(text, secret_list)
+    redacted = redact_secrets(text, secret_list)
+    if redacted != text:  # shown decoded where the encoded form held a secret: clean what the decoding revealed
+        text = _printable(redacted)
     if cut:
         text = _drop_partial_secret(text, secret_list)
     if len(text) > limit:
