@@ -5,6 +5,7 @@ The endpoint paths, the body size cap and the success rules live here and nowher
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import email.utils
 import html
@@ -392,6 +393,8 @@ class TermiiClient:
         self.base_url = normalise_base_url(base_url)
         self.host = urlsplit(self.base_url).hostname or ""
         self._api_key = api_key.strip()
+        self._codes_sent: collections.deque[str] = collections.deque(maxlen=50)
+        self._codes_lock = threading.Lock()
         self._session = session if session is not None else make_session()
         _watch_session(self._session)
         self.connect_timeout = connect_timeout
@@ -411,7 +414,10 @@ class TermiiClient:
         if not (digits.isascii() and digits.isdigit()):
             raise ValueError("phone must be a validated PhoneNumber or its digits")
         checked = code if isinstance(code, Code) else validate_code(code)
-        secrets = (self._api_key, checked.digits)
+        with self._codes_lock:
+            if checked.digits not in self._codes_sent:
+                self._codes_sent.append(checked.digits)
+        secrets = self._secrets()
         body = json.dumps({"api_key": self._api_key, "phone_number": digits, "code": checked.number})
         status, headers, data = self._request(
             "POST",
@@ -450,7 +456,7 @@ class TermiiClient:
 
     def get_balance(self) -> BalanceResult:
         """The account's balance. Raises a ``TermiiError`` on any failure."""
-        secrets = (self._api_key,)
+        secrets = self._secrets()
         status, headers, data = self._request(
             "GET", BALANCE_PATH, is_call=False, params={"api_key": self._api_key},
             headers={"Accept": "application/json"},
@@ -479,6 +485,12 @@ class TermiiClient:
             )
         return BalanceResult(balance=balance, currency=_text(payload.get("currency")),
                              user=_text(payload.get("user")))
+
+    def _secrets(self) -> tuple[str, ...]:
+        """What no answer may carry through: the key, and the codes this client has sent (a server may echo
+        one in a later answer, a balance check's)."""
+        with self._codes_lock:
+            return (self._api_key, *self._codes_sent)
 
     # -- transport ----------------------------------------------------------------------------------
 

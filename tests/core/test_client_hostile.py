@@ -448,3 +448,12 @@ def test_server_saw_the_documented_requests(server: HostileServer) -> None:
 def test_pause_then_answer_within_the_timeout_is_fine(server: HostileServer) -> None:
     server.script(ReadRequest(), Pause(0.3), Send(json_answer({"code": "ok", "message_id": "1234567"})))
     assert _call(_client(server, connect=0.5, read=1.0)).message_id == "1234567"
+
+
+def test_a_code_sent_earlier_is_redacted_from_a_later_balance_answer(server: HostileServer) -> None:
+    client = _client(server)
+    server.answer(json_answer({"code": "ok", "message_id": "1234567"}))
+    _call(client)
+    server.answer(json_answer('{"user": ' + json_escaped("code " + CODE) + ', "balance": 5, "message": "x"}'))
+    result = client.get_balance()
+    assert result.user == "code [redacted]"
