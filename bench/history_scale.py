@@ -1,4 +1,9 @@
-"""History at 100,000 rows: filtering by phone, and inserting a row, against an empty history."""
+"""History at 100,000 rows: filtering by phone, and inserting a row, against an empty history.
+
+The filter figure is the count and first page for a whole number typed as an agent reads it out; the row after
+it is the slowest of the filters an agent passes through while typing one (a country code that every row
+matches, a few digits, the last four), so an index that serves only the easy case shows.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,10 @@ def fill(path: Path, rows: int) -> HistoryStore:
     return store
 
 
+# What the filter holds while an agent types a number, digit by digit (the index serves 3 digits and more).
+SEARCHES = ("2", "23", "234", "2348", "+234 80", "4567", "0803 123 4567")
+
+
 def run(rows: int = 100_000) -> list[Figure]:
     figures: list[Figure] = []
     code = validate_code("482916")
@@ -34,15 +43,29 @@ def run(rows: int = 100_000) -> list[Figure]:
         big = fill(Path(folder) / "big.sqlite3", rows)
         empty = fill(Path(folder) / "empty.sqlite3", 0)
 
-        filter_times = []
-        for _ in range(20):
+        def filtered(text: str) -> float:
             started = time.perf_counter()
-            big.count("0803 123 4567")
-            big.page(200, phone_filter="0803 123 4567")
-            filter_times.append(time.perf_counter() - started)
+            big.count(text)
+            big.page(200, phone_filter=text)
+            return time.perf_counter() - started
+
+        filter_times = [filtered("803 123 4567") for _ in range(20)]
+        big._phone_index = False  # the same store reading the table as before the index: the baseline
+        scan_times = [filtered("803 123 4567") for _ in range(10)]
+        big._phone_index = True
         median_ms = statistics.median(filter_times) * 1000
+        matches = big.count("803 123 4567")
         figures.append(Figure(f"3. filter by phone over {rows:,} rows (count + first page)", median_ms, "ms",
-                              "<= 50 ms", median_ms <= 50, spread(filter_times)))
+                              "<= 50 ms", median_ms <= 50,
+                              f"'803 123 4567' ({matches:,} match), phone index: {spread(filter_times)}; "
+                              f"the same query scanning the table: {spread(scan_times)}"))
+        others = {text: [filtered(text) for _ in range(10)] for text in SEARCHES}
+        worst = max(others, key=lambda text: statistics.median(others[text]))
+        worst_ms = statistics.median(others[worst]) * 1000
+        shown = "; ".join(f"{text!r} ({big.count(text):,}) {statistics.median(t) * 1000:.1f}" for text, t in
+                          others.items())
+        figures.append(Figure(f"3. filter by phone over {rows:,} rows, slowest of the digits typed on the way",
+                              worst_ms, "ms", "<= 50 ms", worst_ms <= 50, f"medians in ms: {shown}"))
 
         def insert(store: HistoryStore) -> float:
             started = time.perf_counter()

@@ -1,12 +1,13 @@
 """Composition of the desk window: builds the core objects, injects them into the window, runs the event loop.
 
-Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's frame load before
-the window shows: its first frame is an outline of where the widgets will be (ui/skeleton.py). (2) Once that
-is painted, the icon is set and ``MainWindow.build_content()`` makes the widgets (the form stays disabled).
-(3) Once those are painted, the log file, the network stack, the keyring, phone metadata and (in demo mode)
-the simulator are loaded on a worker thread by ``CoreLoader.load`` (a worker started earlier would compete
-with the paints for the interpreter) and handed to the window with ``MainWindow.attach``, which enables the
-form.
+Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's first frame load
+before the window shows: the frame and the form's line edits and buttons, the phone field focused, so the
+agent can type from the first frame on (``MainWindow(staged=True)``). (2) Once that is painted, the icon is
+set and ``MainWindow.build_content()`` adds the rest of the widgets around them. (3) Once those are painted,
+the log file, the keyring, phone metadata, history and (in demo mode) the simulator are loaded on a worker
+thread by ``CoreLoader.load`` (a worker started earlier would compete with the paints for the interpreter)
+and handed to the window with ``MainWindow.attach``, which validates what was typed and acts on an early
+Enter.
 """
 
 from __future__ import annotations
@@ -28,16 +29,17 @@ from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
 
 if TYPE_CHECKING:
-    import tempfile
     from pathlib import Path
 
     from PySide6.QtGui import QIcon
 
+    from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
+    from termii_desk.core.instance import Primary
     from termii_desk.core.paths import AppPaths
     from termii_desk.simulator import TermiiSimulator
-    from termii_desk.ui.services import DeskServices
+    from termii_desk.ui.instance_bridge import InstanceBridge
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +58,7 @@ ATTACH_DELAY_MS = 2
 
 
 class CoreLoader:
-    """Builds ``DeskServices`` (on a worker thread) and owns what must be closed at exit."""
+    """Builds ``DeskServices`` with the core's one bootstrap (on a worker thread); owns what must be closed."""
 
     def __init__(
         self,
@@ -65,6 +67,7 @@ class CoreLoader:
         demo: bool = False,
         base_url: str | None = None,
         region: str | None = None,
+        timeout: float | None = None,
         self_test: bool = False,
         log_problem: str | None = None,
         log_file: Path | None = None,
@@ -81,8 +84,9 @@ class CoreLoader:
         self.self_test = self_test
         self.log_problem = log_problem
         self.simulator: TermiiSimulator | None = None
+        self.timeout = timeout
         self.history: HistoryStore | None = None
-        self._temp_dir: tempfile.TemporaryDirectory[str] | None = None
+        self.services: DeskServices | None = None
 
     def load(self) -> DeskServices:
         """Everything slow: log file, settings, keyring status, history file, the client's imports, phone metadata.
@@ -107,13 +111,8 @@ class CoreLoader:
         return self._paths
 
     def _load(self) -> DeskServices:
-        from termii_desk.core.desk import Desk
-        from termii_desk.core.errors import ConfigError
-        from termii_desk.core.history import HistoryError, HistoryStore
-        from termii_desk.core.keystore import KeyStatus, KeyStore
-        from termii_desk.core.settings import BASE_URL_ENV, Settings, SettingsStore
+        from termii_desk.core.bootstrap import DemoAccount, RunOptions, build_desk, run_only_sentence
         from termii_desk.core.validation import generate_code, validate_phone
-        from termii_desk.ui.services import DeskServices
 
         if self.log_file is None and self._default_log_file:
             self.log_file = self.paths.log_file
@@ -122,78 +121,36 @@ class CoreLoader:
 
             self.log_problem = setup_logging(self.log_file) or self.log_problem
             log.info("%s %s starting%s", APP_NAME, __version__, " (demo)" if self.demo else "")
-        notices = [self.log_problem] if self.log_problem else []
-        settings_store: SettingsStore | None = None
-        if self.self_test:
-            settings = Settings()  # the user's settings must not make the self-test fail
-        else:
-            settings_store = SettingsStore(self.paths.settings_file)
-            settings = settings_store.load()
-            notices.extend(settings_store.warnings)
-        if self.region:
-            try:
-                settings = settings.updated(default_region=self.region)
-            except ConfigError as exc:
-                notices.append(f"Ignored --region: {exc}")
+        demo: DemoAccount | None = None
         if self.demo:
             from termii_desk.simulator import TermiiSimulator
 
             self.simulator = TermiiSimulator(api_key=DEMO_KEY).start()
-            settings = settings.updated(base_url=self.simulator.url)
-            settings_store = None  # demo settings (the simulator's address) are never written
-            keystore = KeyStore(environ={})
-            keystore.use_for_session(DEMO_KEY)
-            key_status = KeyStatus("session", "", DEMO_KEY[-4:], "")
-        else:
-            if self.base_url:
-                try:
-                    settings = settings.updated(base_url=self.base_url)
-                except ConfigError as exc:
-                    notices.append(f"Ignored --base-url: {exc}")
-            overrides = [name for name, given in (("--base-url", self.base_url), ("--region", self.region),
-                                                  (BASE_URL_ENV, os.environ.get(BASE_URL_ENV, "").strip())) if given]
-            if overrides and settings_store is not None:
-                # Saving would write this run's override into the settings file as if the agent had chosen it.
-                settings_store = None
-                verb = "applies" if len(overrides) == 1 else "apply"
-                notices.append(f"{' and '.join(overrides)} {verb} to this run only, so changes in Settings last "
-                               "until you close the window.")
-            keystore = KeyStore()
-            key_status = keystore.status()  # may wait on a keyring prompt: that is why this runs on a worker
-        if self.self_test:
-            import tempfile
-
-            from termii_desk.core.paths import AppPaths
-
-            self._temp_dir = tempfile.TemporaryDirectory(prefix="termii-desk-self-test-")
-            history_path = AppPaths.from_environment({"TERMII_DESK_HOME": self._temp_dir.name}).history_file(True)
-        else:
-            history_path = self.paths.history_file(demo=self.demo)
-        self.history = HistoryStore(history_path)
-        desk = Desk(settings, keystore, self.history)
-        try:
-            purged = desk.apply_retention()
-            if purged:
-                log.info("history retention: %d old attempt(s) removed", purged)
-        except HistoryError as exc:
-            notices.append(str(exc))
+            demo = DemoAccount(self.simulator.url, DEMO_KEY)
+        options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
+                             self_test=self.self_test)
+        # connect_now=False: a team history connects on its own thread, not on this one before the form works.
+        services = build_desk(self.paths, options, demo=demo, connect_now=False)
+        self.services = services
+        self.history = services.history
+        if self.log_problem:
+            services.notices.insert(0, self.log_problem)
+        if services.run_only and not services.demo and not self.self_test:
+            services.notices.append(run_only_sentence(services.run_only))
         validate_phone(SELF_TEST_PHONE)  # loads the phone metadata now, not on the agent's first keystroke
         generate_code()  # and the random source behind Generate (hashlib, OpenSSL)
         # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach().
         import termii_desk.ui.history_panel  # noqa: F401
-        return DeskServices(desk=desk, keystore=keystore, history=self.history, key_status=key_status,
-                            settings_store=settings_store, notices=notices, demo=self.demo)
+        return services
 
     def close(self) -> None:
         if self.simulator is not None:
             self.simulator.stop()
             self.simulator = None
-        if self.history is not None:
-            self.history.close()
-            self.history = None
-        if self._temp_dir is not None:
-            self._temp_dir.cleanup()
-            self._temp_dir = None
+        if self.services is not None:
+            self.services.close()
+            self.services = None
+        self.history = None
 
 
 class SelfTest(QObject):
@@ -305,12 +262,19 @@ def set_app_icon(app: QApplication) -> None:
 
 
 def run_window(
-    demo: bool = False, base_url: str | None = None, region: str | None = None, self_test: bool = False
+    demo: bool = False,
+    base_url: str | None = None,
+    region: str | None = None,
+    self_test: bool = False,
+    timeout: float | None = None,
+    instance: Primary | None = None,
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
-    ``demo`` runs against the in-process simulator with its own history; ``base_url`` and ``region``
-    override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked).
+    ``demo`` runs against the in-process simulator with its own history; ``base_url``, ``region`` and
+    ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked);
+    ``instance`` (this user's single desk, from ``core.instance.claim``) brings the window to the front when
+    another start asks, until the window closes.
     """
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -321,10 +285,11 @@ def run_window(
     previous_handler = qInstallMessageHandler(log_qt_message)
     app = make_application()
     executor = ThreadExecutor()
-    window = MainWindow(executor, demo=demo or self_test, skeleton=True)
-    hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None)
+    window = MainWindow(executor, demo=demo or self_test, staged=True)
+    hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
-    loader = CoreLoader(demo=demo, base_url=base_url, region=region, self_test=self_test, default_log_file=True)
+    loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
+                        default_log_file=True)
     check = SelfTest(window, loader, hook) if self_test else None
 
     def on_startup_failed(error: BaseException) -> None:
@@ -342,8 +307,14 @@ def run_window(
             executor
         )
 
+    bridges: list[InstanceBridge] = []
+
     def build_content() -> None:
         set_app_icon(app)
+        if instance is not None:  # from now on a later start brings this window to the front (before, it waits)
+            from termii_desk.ui.instance_bridge import InstanceBridge
+
+            bridges.append(InstanceBridge(window, instance))
         window.build_content()
         after_first_paint(window.centralWidget() or window, load_core)
 
@@ -355,6 +326,10 @@ def run_window(
     try:
         status = app.exec()
     finally:
+        for bridge in bridges:
+            bridge.close()
+        if instance is not None:  # the window is closed: a start from now on opens a desk of its own
+            instance.close()
         # The window waited for its requests when it closed; this covers an exit without closing it.
         executor.wait(5.0 if self_test else EXIT_WAIT_SECONDS)
         executor.discard_deliveries()
@@ -396,8 +371,8 @@ def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms
 
 # -- benchmark probe ------------------------------------------------------------------------------------
 # bench/startup.py starts the desk with TERMII_DESK_BENCH_PROBE set. ``painted``: on the window's first
-# paint (the skeleton), ``content``: on the first paint of the widgets that replace it (the form, disabled until
-# ready), ``ready``: on the history panel's first paint (after ``MainWindow.ready``: form enabled), the desk
+# paint (the form's line edits and buttons), ``content``: on the first paint after ``build_content()`` added the
+# rest around them, ``ready``: on the history panel's first paint (after ``MainWindow.ready``), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
 # prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
 

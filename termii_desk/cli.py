@@ -1,7 +1,8 @@
 """The command line: the same core as the window, for scripts and for agents who prefer a terminal.
 
 Exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
-4 Termii refused the request; 5 not completed (network, timeout, 5xx, unreadable answer).
+4 Termii refused the request; 5 not completed (network, timeout, 5xx, unreadable answer); 6 not sent: the
+number was called within the cooldown (``--force`` calls it anyway).
 """
 
 from __future__ import annotations
@@ -15,16 +16,21 @@ from termii_desk import __version__
 if TYPE_CHECKING:
     import argparse
 
+    from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import Desk
     from termii_desk.core.history import HistoryRow
+    from termii_desk.core.instance import Primary
 
-EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED = 0, 2, 3, 4, 5
+EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED, EXIT_COOLDOWN = 0, 2, 3, 4, 5, 6
 EXIT_UNEXPECTED = 1
 
 EPILOG = """\
-environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME
-exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
-            4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer)
+environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME,
+             TERMII_DESK_HISTORY_URL (a team's shared history: postgresql://AGENT@HOST:PORT/DATABASE)
+exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration, nothing sent (no key, a base URL that
+            cannot be used, no keyring); 4 Termii refused the request (4xx); 5 not completed (network,
+            timeout, 5xx, unreadable answer);
+            6 not sent: the number was called within the cooldown (call --force calls it anyway)
 """
 
 
@@ -63,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     call = sub.add_parser("call", parents=[common], help="place a voice call and print the outcome")
     call.add_argument("phone", metavar="PHONE", help="the customer's number, e.g. +2348031234567")
     call.add_argument("code", metavar="CODE", help="4 to 8 digits, not starting with 0")
+    call.add_argument("--force", action="store_true",
+                      help="call even if this number was called within the cooldown (exit 6 otherwise)")
 
     sub.add_parser("balance", parents=[common], help="print the balance")
 
@@ -73,6 +81,10 @@ def build_parser() -> argparse.ArgumentParser:
     key = sub.add_parser("key", parents=[common], help="the API key in the system keyring")
     key.add_argument("action", choices=("set", "clear", "status"),
                      help="set reads the key from standard input or a hidden prompt")
+
+    from termii_desk import cli_team
+
+    cli_team.add_parser(sub, common)
 
     simulator = sub.add_parser("simulator", parents=[common], help="run the Termii simulator in the foreground")
     simulator.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
@@ -114,12 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments:
         # The usual start, from a desktop launcher: the window, without building the parser first (argparse
         # looks up its translations on every message it prepares, a few ms of the time to the first paint).
-        return _guarded(_Output(False), _window)
+        return _guarded(_Output(False), lambda out: _window(out, arguments=[]))
     args = build_parser().parse_args(arguments)
     out = _Output(getattr(args, "json", False))
     if args.command is None:
+        # A demo and a self-test are desks of their own: they neither hand over to nor replace the agent's desk.
+        single = not (args.demo or args.self_test)
         return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
-                                                 region=getattr(args, "region", None), self_test=args.self_test))
+                                                 region=getattr(args, "region", None),
+                                                 timeout=getattr(args, "timeout", None), self_test=args.self_test,
+                                                 arguments=arguments if single else None))
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
     return _guarded(out, lambda out: _COMMANDS[args.command](args, out))
@@ -145,14 +161,34 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
-            self_test: bool = False) -> int:
+            timeout: float | None = None, self_test: bool = False, arguments: list[str] | None = None) -> int:
+    """Open the window. With ``arguments`` (the agent's desk, not a demo or self-test), first hand them to the
+    desk already running for this user and home, if there is one: it comes to the front, and this start ends."""
     if _no_display() and not self_test:
         out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
                  "desktop session, or use the command line: termii-desk --help.")
         return EXIT_CONFIG
+    primary: Primary | None = None
+    if arguments is not None:
+        from termii_desk.core.instance import InstanceError, claim  # before Qt: a second start stays this cheap
+
+        try:
+            answer, primary = claim(arguments)
+        except InstanceError as exc:
+            out.fail(str(exc))
+            return EXIT_UNEXPECTED
+        if answer is not None:
+            if answer["note"]:
+                out.warn(answer["note"])
+            return EXIT_OK
     from termii_desk.app import run_window
 
-    return run_window(demo=demo, base_url=base_url, region=region, self_test=self_test)
+    try:
+        return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
+                          instance=primary)
+    finally:
+        if primary is not None:
+            primary.close()
 
 
 def _no_display() -> bool:
@@ -163,35 +199,39 @@ def _no_display() -> bool:
             and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
 
 
-def _desk(args: argparse.Namespace, out: _Output) -> Desk:
-    from termii_desk.core.desk import Desk
-    from termii_desk.core.history import HistoryStore
-    from termii_desk.core.keystore import KeyStore
+def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool = True) -> DeskServices:
+    """The desk from the core's one bootstrap, with this run's options; its notices become warning lines.
+
+    A base URL that cannot be used stops a command that would contact Termii (``ConfigError``, exit 3) before
+    anything is sent, never the default host in its place; the others go on with a warning.
+    """
+    from termii_desk.core.bootstrap import RunOptions, build_desk
+    from termii_desk.core.errors import ConfigError
     from termii_desk.core.logs import setup_logging
     from termii_desk.core.paths import AppPaths
-    from termii_desk.core.settings import SettingsStore
 
     paths = AppPaths.from_environment()
     problem = setup_logging(paths.log_file)
     if problem:
         out.warn(problem)
-    store = SettingsStore(paths.settings_file)
-    settings = store.load()
-    for warning in store.warnings:
-        out.warn(warning)
-    changes: dict[str, Any] = {}
-    if hasattr(args, "base_url"):
-        changes["base_url"] = args.base_url
-    if hasattr(args, "region"):
-        changes["default_region"] = args.region
-    if hasattr(args, "timeout"):
-        changes["read_timeout"] = args.timeout
-        changes["connect_timeout"] = min(args.timeout, settings.connect_timeout)
-    settings = settings.updated(**changes)
-    history = HistoryStore(paths.history_file())
-    if history.notice:
-        out.warn(history.notice)
-    return Desk(settings, KeyStore(), history)
+    options = RunOptions(base_url=getattr(args, "base_url", None), region=getattr(args, "region", None),
+                         timeout=getattr(args, "timeout", None))
+    services = build_desk(paths, options, strict=True)
+    for notice in services.notices:
+        out.warn(notice)
+    if services.base_url_problem:
+        if contacts_termii:
+            services.close()
+            raise ConfigError(services.base_url_problem)
+        out.warn(services.base_url_problem)
+    team_call = args.command == "call" and hasattr(services.history, "state_text")
+    if services.history.notice and not team_call:  # a call to a team history says it once, after the call
+        out.warn(services.history.notice)
+    return services
+
+
+def _desk(args: argparse.Namespace, out: _Output, *, contacts_termii: bool = True) -> Desk:
+    return _services(args, out, contacts_termii=contacts_termii).desk
 
 
 def _call(args: argparse.Namespace, out: _Output) -> int:
@@ -214,7 +254,29 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
         out.fail(f"input rejected, nothing sent: {exc}", record)
         return EXIT_INPUT
     try:
-        attempt = desk.place_call(phone, code)
+        desk.client()  # configuration problems (no key, no keyring) come before the cooldown
+    except DeskError as exc:
+        record["outcome"] = exc.outcome.value
+        out.fail(str(exc), record)
+        return exc.exit_code
+    from termii_desk.core.history_backend import RecentCall, RecentlyCalled
+
+    def refuse(recent: RecentCall) -> int:
+        record.update(outcome="cooldown", last_called=recent.when.isoformat(timespec="seconds"),
+                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds,
+                      last_called_by=recent.who or None)
+        out.fail(f"not sent: {recent.sentence(phone.display)} Use --force to call again.", record)
+        return EXIT_COOLDOWN
+
+    recent = None if args.force else desk.recent_call(phone)
+    if recent is not None:
+        return refuse(recent)
+    try:
+        # The history store checks the cooldown again in the same step as it records the attempt: another
+        # desk may have called this number since the look above (a shared history, another window).
+        attempt = desk.place_call(phone, code, check_cooldown=not args.force)
+    except RecentlyCalled as exc:
+        return refuse(exc.recent)
     except DeskError as exc:  # nothing attempted: no key, no keyring, a bad base URL
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)
@@ -232,6 +294,9 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     )
     if attempt.history_problem:
         out.warn(attempt.history_problem)
+    team_state = getattr(desk.history, "state_text", None)  # a team history: unreachable, N calls waiting
+    if callable(team_state) and (line := team_state()):
+        out.warn(line)
     if attempt.error is not None:
         out.fail(f"{attempt.outcome.value}: {attempt.error}", record)
         return attempt.exit_code
@@ -256,7 +321,7 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
 def _history(args: argparse.Namespace, out: _Output) -> int:
     from termii_desk.core.history import rows_to_csv
 
-    desk = _desk(args, out)
+    desk = _desk(args, out, contacts_termii=False)
     rows = desk.history.page(max(0, args.limit))
     if args.csv:
         sys.stdout.write(rows_to_csv(rows))
@@ -268,11 +333,22 @@ def _history(args: argparse.Namespace, out: _Output) -> int:
         print("No attempts yet.")
         return EXIT_OK
     for row in rows:
-        local = row.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        balance = f"{row.balance} {row.currency or ''}".strip() if row.balance else ""
-        detail = row.message_id or (row.error or "")
-        print(f"{local}  +{row.phone:<15} {row.code_masked:<9} {row.outcome:<8} {detail}  {balance}".rstrip())
+        print(_history_line(row))
     return EXIT_OK
+
+
+def _history_line(row: HistoryRow) -> str:
+    """One attempt on one line; every stored value cleaned of control characters and capped."""
+    from termii_desk.core.formatting import display_text, format_balance
+
+    try:
+        local = row.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, TypeError, OverflowError):
+        local = display_text(row.time_utc, 32)
+    phone, code, outcome = (display_text(value, 32) for value in (row.phone, row.code_masked, row.outcome))
+    detail = display_text(row.message_id or row.error, 300)
+    balance = format_balance(row.balance, row.currency)
+    return f"{local}  +{phone:<15} {code:<9} {outcome:<8} {detail}  {balance}".rstrip()
 
 
 def _history_json(row: HistoryRow) -> dict[str, Any]:
@@ -338,4 +414,10 @@ def _simulator(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, **options)
 
 
-_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key}
+def _team(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk import cli_team
+
+    return cli_team.run(args, out)
+
+
+_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key, "team": _team}

@@ -209,8 +209,9 @@ def test_garbage_environment_and_settings_are_ignored_with_a_word(simulator: Ter
     env = {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": "garbage://x", "TERMII_DESK_HOME": str(desk_home)}
     result = run("balance", "--base-url", simulator.url, env=env)
     assert result.returncode == 0
-    assert "Ignored TERMII_BASE_URL" in result.stderr
-    assert "Ignored the setting read_timeout" in result.stderr and "Ignored the setting base_url" in result.stderr
+    # --base-url replaces both refused base URLs for this run, so neither stops it; other garbage falls back.
+    assert "Ignored the setting read_timeout" in result.stderr and "cannot be used" not in result.stderr
+    assert len(simulator.balance_requests) == 1
 
 
 def test_call_json_on_a_configuration_error_has_every_field(desk_home: Path) -> None:
@@ -239,3 +240,25 @@ def test_window_without_a_display_says_so(args: list[str]) -> None:
     result = subprocess.run([sys.executable, "-m", "termii_desk", *args], env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 3 and "no display" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_history_shows_rows_no_version_would_write_cleanly(sim_env: dict[str, str], desk_home: Path) -> None:
+    from termii_desk.core.history import HistoryStore
+    from tests.hostile_rows import insert_hostile_rows
+
+    path = desk_home / "data" / "history.sqlite3"
+    HistoryStore(path).close()
+    (desk_home / "config").mkdir(parents=True)
+    (desk_home / "config" / "settings.json").write_text('{"history_retention_days": 0}')  # keep year-1 rows
+    added = insert_hostile_rows(path)
+    human = run("history", "--limit", "100", env=sim_env)
+    assert human.returncode == 0, human.stderr
+    lines = human.stdout.splitlines()
+    assert len(lines) == added and len(human.stdout) < added * 800
+    assert all(ch.isprintable() for line in lines for ch in line)
+    assert any(line.endswith("1,234,567,890,123,456,789.123456789") for line in lines)
+    assert any("not a time" in line for line in lines)
+    as_json = run("--json", "history", "--limit", "100", env=sim_env)
+    assert as_json.returncode == 0 and len(json.loads(as_json.stdout)) == added
+    as_csv = run("history", "--csv", "--limit", "100", env=sim_env)
+    assert as_csv.returncode == 0 and not any(ch in as_csv.stdout for ch in "\x1b\x07\x00\x08")

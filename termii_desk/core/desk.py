@@ -10,13 +10,16 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import requests
 
 from termii_desk.core.client import TermiiClient, make_session
 from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
-from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryStore
+from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError
+from termii_desk.core.history_backend import HistoryBackend, RecentCall, RecentlyCalled
+
+__all__ = ["CallAttempt", "Desk", "RecentCall", "RecentlyCalled"]
 from termii_desk.core.keystore import KeyStore
 from termii_desk.core.logs import register_secret
 from termii_desk.core.results import BalanceResult, VoiceCallResult
@@ -61,7 +64,7 @@ class Desk:
         self,
         settings: Settings,
         keystore: KeyStore,
-        history: HistoryStore,
+        history: HistoryBackend,
         *,
         session: requests.Session | None = None,
     ) -> None:
@@ -75,7 +78,7 @@ class Desk:
         self.currency: str | None = None  # Termii's call answer has no currency: remembered from the balance
         # When each number was last called (sent or possibly sent) in this session, for the cooldown question
         # when history cannot answer it: its row could not be written, or history cannot be read.
-        self._called: dict[str, datetime] = {}
+        self._called: dict[str, tuple[datetime, str]] = {}
 
     def update_settings(self, settings: Settings) -> None:
         with self._lock:
@@ -117,21 +120,34 @@ class Desk:
         return result
 
     def recently_called(self, phone: PhoneNumber) -> datetime | None:
-        """When this number was called within the cooldown, or None. Never raises.
+        """When this number was called within the cooldown, or None. Never raises."""
+        recent = self.recent_call(phone)
+        return recent.when if recent else None
+
+    def recent_call(self, phone: PhoneNumber) -> RecentCall | None:
+        """The last call to this number within the cooldown, or None. Never raises.
 
         History answers, and this session's own calls too: a call whose row could not be written (a full disk)
         or a history that cannot be read must not let the same number be called again without the question.
+        Every profile's calls count: a customer called from another account is still a customer just called.
         """
-        if self.settings.cooldown_seconds <= 0:
+        cooldown = self.settings.cooldown_seconds
+        if cooldown <= 0:
             return None
         try:
-            recorded = self.history.last_sent_to(phone.digits)
+            recorded = self.history.prior_call(phone.digits)
         except HistoryError:
             recorded = None
-        times = [when for when in (recorded, self._called.get(phone.digits)) if when is not None]
-        last = max(times) if times else None
-        if last and datetime.now(timezone.utc) - last < timedelta(seconds=self.settings.cooldown_seconds):
-            return last
+        candidates = [] if recorded is None else [(recorded.when, recorded.outcome, recorded.who,
+                                                   recorded.local_only)]
+        mine = self._called.get(phone.digits)
+        if mine is not None:
+            candidates.append((mine[0], mine[1], "this desk", False))
+        if not candidates:
+            return None
+        when, outcome, who, local_only = max(candidates, key=lambda found: found[0])
+        if (datetime.now(timezone.utc) - when).total_seconds() < cooldown:  # no timedelta(seconds=...) to overflow
+            return RecentCall(when, outcome, cooldown, who, local_only)
         return None
 
     def close(self) -> None:
@@ -146,21 +162,38 @@ class Desk:
         return self.history.purge_older_than(days) if days > 0 else 0
 
     def place_call(
-        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None
+        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None,
+        check_cooldown: bool = False,
     ) -> CallAttempt:
         """Place one voice call and record it. Never raises for anything the agent can act on.
 
         ``on_recorded(row_id)`` is called once the history row exists, before the request goes out (the
         window uses it to show the attempt as in flight). Raises ``ConfigError`` only when nothing was
         attempted (no key, bad base URL, no keyring).
+
+        ``check_cooldown``: refuse (``RecentlyCalled``, nothing sent or recorded) when the number was called
+        within the cooldown; the check and the history row are one step in the history store, so of several
+        desks sending to one number at once exactly one proceeds.
         """
         register_secret(code.digits)
         client = self.client()
         history_problem: str | None = None
         row_id: int | None = None
         called_at = datetime.now(timezone.utc)
+        cooldown = self.settings.cooldown_seconds if check_cooldown else 0
+        if cooldown > 0:
+            mine = self._called.get(phone.digits)
+            if mine is not None and (called_at - mine[0]).total_seconds() < cooldown:
+                raise RecentlyCalled(RecentCall(mine[0], mine[1], cooldown, "this desk"), phone.display)
         try:
-            row_id = self.history.start_attempt(phone.digits, code, client.host)
+            if cooldown > 0:
+                try:
+                    row_id = self.history.reserve_attempt(phone.digits, code, client.host,
+                                                          cooldown_seconds=cooldown)
+                except RecentlyCalled as refused:
+                    raise RecentlyCalled(refused.recent, phone.display) from None
+            else:
+                row_id = self.history.start_attempt(phone.digits, code, client.host)
         except HistoryError as exc:
             history_problem = str(exc)
         started = time.monotonic()
@@ -184,7 +217,7 @@ class Desk:
         finally:
             duration_ms = int((time.monotonic() - started) * 1000)
             if outcome in (Outcome.SENT, Outcome.UNKNOWN):  # what history's cooldown counts too
-                self._called[phone.digits] = called_at
+                self._called[phone.digits] = (called_at, outcome.value)
             if row_id is not None:
                 history_problem = self._complete(row_id, outcome, duration_ms, result, error) or history_problem
         log.info("call to …%s: %s in %d ms", phone.digits[-4:], outcome.value, duration_ms)

@@ -16,18 +16,27 @@ from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
+from termii_desk.core.formatting import display_text
 from termii_desk.core.validation import Code
+
+if TYPE_CHECKING:
+    from termii_desk.core.history_backend import PriorCall
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INTERRUPTED_TEXT = (
     "The desk stopped before Termii answered; the call may have been placed. Check before sending again."
 )
+# The phone filter's index: every 3-digit run of each number (SQLite's FTS5 trigram tokenizer), kept in step
+# with ``attempts`` by triggers, so "contains these digits" reads the matching rows instead of the table.
+PHONE_INDEX = "attempts_phone_text"
+# Schema migrations, applied in order inside one transaction each; ``PRAGMA user_version`` is the last applied.
+# A new schema change is the next number here (and SCHEMA_VERSION), never an edit of an applied step.
 _MIGRATIONS: dict[int, tuple[str, ...]] = {
     1: (
         """CREATE TABLE attempts (
@@ -50,7 +59,25 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "CREATE INDEX attempts_phone ON attempts (phone)",
         "CREATE INDEX attempts_time ON attempts (time_utc)",
     ),
+    2: (
+        f"CREATE VIRTUAL TABLE {PHONE_INDEX} USING fts5(phone, content='attempts', content_rowid='id',"
+        " tokenize='trigram')",
+        f"INSERT INTO {PHONE_INDEX}({PHONE_INDEX}) VALUES ('rebuild')",  # the rows already there
+        f"""CREATE TRIGGER attempts_phone_text_insert AFTER INSERT ON attempts BEGIN
+            INSERT INTO {PHONE_INDEX}(rowid, phone) VALUES (new.id, new.phone);
+        END""",
+        f"""CREATE TRIGGER attempts_phone_text_delete AFTER DELETE ON attempts BEGIN
+            INSERT INTO {PHONE_INDEX}({PHONE_INDEX}, rowid, phone) VALUES ('delete', old.id, old.phone);
+        END""",
+        f"""CREATE TRIGGER attempts_phone_text_update AFTER UPDATE OF phone ON attempts BEGIN
+            INSERT INTO {PHONE_INDEX}({PHONE_INDEX}, rowid, phone) VALUES ('delete', old.id, old.phone);
+            INSERT INTO {PHONE_INDEX}(rowid, phone) VALUES (new.id, new.phone);
+        END""",
+    ),
 }
+# Migrations SQLite may not be able to run: without FTS5's trigram tokenizer (SQLite < 3.34, or built without
+# FTS5) step 2 is recorded as done without its index, and the filter scans the table as before.
+_OPTIONAL_MIGRATIONS = {2}
 
 
 class HistoryError(DeskError):
@@ -84,7 +111,33 @@ class HistoryRow:
         return self.duration_ms is not None
 
 
-_COLUMNS = ", ".join(f.name for f in fields(HistoryRow))
+# Read back whatever a row holds (an older version's 200 KB balance, a number or bytes where text belongs, a
+# hand-edited file): text columns come back as text of at most STORED_TEXT_LIMIT characters, whole-number
+# columns as int or None, so nothing that reads a HistoryRow meets a type or a size it did not expect.
+STORED_TEXT_LIMIT = 1000
+_INT_FIELDS = frozenset(f.name for f in fields(HistoryRow) if str(f.type).startswith("int"))
+_OPTIONAL_FIELDS = frozenset(f.name for f in fields(HistoryRow) if "None" in str(f.type))
+_COLUMNS = ", ".join(
+    f.name if f.name in _INT_FIELDS else f"substr({f.name}, 1, {STORED_TEXT_LIMIT})" for f in fields(HistoryRow)
+)
+_FIELD_NAMES = tuple(f.name for f in fields(HistoryRow))
+
+
+def _row(values: tuple[Any, ...]) -> HistoryRow:
+    clean: list[Any] = []
+    for name, value in zip(_FIELD_NAMES, values, strict=True):
+        if name in _INT_FIELDS:
+            value = value if type(value) is int else None
+            if value is None and name not in _OPTIONAL_FIELDS:
+                value = 0
+        elif isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        elif value is None and name not in _OPTIONAL_FIELDS:
+            value = ""
+        elif value is not None and not isinstance(value, str):
+            value = str(value)
+        clean.append(value)
+    return HistoryRow(*clean)
 
 
 def _now() -> str:
@@ -132,6 +185,7 @@ class HistoryStore:
         self._lock = threading.Lock()
         self._conn = self._open(path)
         self._reader, self._read_lock = self._open_reader()
+        self._phone_index = self._has_table(PHONE_INDEX)
 
     def _open_reader(self) -> tuple[sqlite3.Connection, threading.Lock]:
         file = self._conn.execute("PRAGMA database_list").fetchone()[2]
@@ -143,6 +197,12 @@ class HistoryStore:
         except sqlite3.Error:
             return self._conn, self._lock
         return reader, threading.Lock()
+
+    def _has_table(self, name: str) -> bool:
+        try:
+            return bool(self._read("SELECT 1 FROM sqlite_master WHERE name = ?", [name]))
+        except HistoryError:
+            return False
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -196,8 +256,15 @@ class HistoryStore:
                 conn.execute("PRAGMA synchronous = NORMAL")
             for step in range(version + 1, SCHEMA_VERSION + 1):
                 conn.execute("BEGIN IMMEDIATE")
-                for statement in _MIGRATIONS[step]:
-                    conn.execute(statement)
+                try:
+                    for statement in _MIGRATIONS[step]:
+                        conn.execute(statement)
+                except sqlite3.OperationalError as exc:
+                    if step not in _OPTIONAL_MIGRATIONS or not _unsupported(exc):
+                        raise
+                    log.warning("history schema step %d skipped: %s", step, exc)
+                    conn.execute("ROLLBACK")
+                    conn.execute("BEGIN IMMEDIATE")
                 conn.execute(f"PRAGMA user_version = {step}")
                 conn.execute("COMMIT")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -232,6 +299,36 @@ class HistoryStore:
             (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
              INTERRUPTED_TEXT),
         )
+
+    def reserve_attempt(self, phone_digits: str, code: Code, base_host: str, *, cooldown_seconds: int) -> int:
+        """``start_attempt`` unless the number was called within the cooldown (``RecentlyCalled``), in one
+        write transaction: another window or process doing the same for this number waits for it."""
+        from termii_desk.core.history_backend import PriorCall, RecentlyCalled
+
+        cutoff = (datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)).isoformat(timespec="milliseconds")
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                found = self._conn.execute(
+                    "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+                    " AND time_utc > ? ORDER BY id DESC LIMIT 1", (phone_digits, cutoff)).fetchone()
+                if found is not None:
+                    self._conn.execute("ROLLBACK")
+                    raise RecentlyCalled.by(PriorCall(datetime.fromisoformat(found[0]), found[1], found[2]),
+                                            cooldown_seconds, phone_digits)
+                row_id = self._conn.execute(
+                    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
+                    " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                     INTERRUPTED_TEXT),
+                ).lastrowid
+                self._conn.execute("COMMIT")
+                return int(row_id or 0)
+            except sqlite3.Error as exc:
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
+                log.warning("history write failed: %s", exc.__class__.__name__)
+                raise HistoryError(_explain(exc)) from None
 
     def complete_attempt(
         self,
@@ -272,7 +369,10 @@ class HistoryStore:
 
     def purge_older_than(self, days: int) -> int:
         """Delete attempts older than ``days`` days; returns how many."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        try:
+            cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        except (OverflowError, ValueError, TypeError):  # before year 1: nothing is that old
+            return 0
         with self._lock:
             try:
                 return self._conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount
@@ -294,8 +394,23 @@ class HistoryStore:
     # -- reading ------------------------------------------------------------------------------------
 
     def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
-        """Newest first. Pass the last row's id as ``before_id`` for the next page."""
-        where, params = self._where(phone_filter)
+        """Newest first. Pass the last row's id as ``before_id`` for the next page.
+
+        ``phone_filter``: only numbers containing its digits (its other characters are ignored).
+        """
+        digits = _digits(phone_filter)
+        limit = max(0, limit)
+        if self._indexed(digits):
+            # The index gives the page's ids, newest first, without reading the rows it skips.
+            sql = f"SELECT rowid FROM {PHONE_INDEX} WHERE {PHONE_INDEX} MATCH ?"
+            params: list[object] = [_phrase(digits)]
+            if before_id is not None:
+                sql += " AND rowid < ?"
+                params.append(before_id)
+            sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql} ORDER BY rowid DESC LIMIT ?)"
+                   " ORDER BY id DESC")
+            return [_row(r) for r in self._read(sql, [*params, limit])]
+        where, params = self._where(digits)
         if before_id is not None:
             where.append("id < ?")
             params.append(before_id)
@@ -303,29 +418,53 @@ class HistoryStore:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC LIMIT ?"
-        params.append(max(0, limit))
-        return [HistoryRow(*r) for r in self._read(sql, params)]
+        params.append(limit)
+        return [_row(r) for r in self._read(sql, params)]
 
     def count(self, phone_filter: str = "") -> int:
-        where, params = self._where(phone_filter)
+        digits = _digits(phone_filter)
+        if self._indexed(digits):
+            sql = f"SELECT count(*) FROM {PHONE_INDEX} WHERE {PHONE_INDEX} MATCH ?"
+            return int(self._read(sql, [_phrase(digits)])[0][0])
+        where, params = self._where(digits)
         sql = "SELECT count(*) FROM attempts" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._read(sql, params)[0][0])
 
+    def _indexed(self, digits: str) -> bool:
+        """Whether the phone index serves a filter by ``digits``: it has runs of 3, so it needs at least 3."""
+        return len(digits) >= 3 and self._phone_index
+
     def get(self, row_id: int) -> HistoryRow | None:
         rows = self._read(f"SELECT {_COLUMNS} FROM attempts WHERE id = ?", [row_id])
-        return HistoryRow(*rows[0]) if rows else None
+        return _row(rows[0]) if rows else None
 
     def last_sent_to(self, phone_digits: str) -> datetime | None:
         """When this number was last called successfully (or possibly), for the cooldown question."""
+        last = self.last_call_to(phone_digits)
+        return last[0] if last else None
+
+    def last_call_to(self, phone_digits: str) -> tuple[datetime, str] | None:
+        """When this number was last called (sent, or possibly: ``unknown``) and that attempt's outcome."""
         rows = self._read(
-            "SELECT time_utc FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown') ORDER BY id DESC LIMIT 1",
+            "SELECT time_utc, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 20",
             [phone_digits],
         )
-        return datetime.fromisoformat(rows[0][0]) if rows else None
+        # The newest time that reads as one: a row whose time is not a time (a hand-edited file) is passed over.
+        return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
+                    None)
+
+    def prior_call(self, phone_digits: str) -> PriorCall | None:
+        """The last call (sent or unknown) to this number, and the OS user who made it."""
+        from termii_desk.core.history_backend import PriorCall
+
+        rows = self._read(
+            "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 1", [phone_digits])
+        return PriorCall(datetime.fromisoformat(rows[0][0]), rows[0][1], rows[0][2]) if rows else None
 
     @staticmethod
-    def _where(phone_filter: str) -> tuple[list[str], list[object]]:
-        digits = "".join(ch for ch in phone_filter if ch in "0123456789")
+    def _where(digits: str) -> tuple[list[str], list[object]]:
         if not digits:
             return [], []
         return ["phone LIKE ?"], [f"%{digits}%"]
@@ -337,6 +476,29 @@ class HistoryStore:
             except sqlite3.Error as exc:
                 log.warning("history read failed: %s", exc.__class__.__name__)
                 raise HistoryError(_explain_read(exc)) from None
+
+
+def _aware_time(value: object) -> datetime | None:
+    """A stored time as an aware datetime (UTC when it has no zone); None when it is not a time at all."""
+    try:
+        when = datetime.fromisoformat(str(value))
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+
+
+def _digits(phone_filter: str) -> str:
+    return "".join(ch for ch in phone_filter if ch in "0123456789")
+
+
+def _phrase(digits: str) -> str:
+    """An FTS5 phrase: the trigrams of ``digits`` in a row, i.e. numbers that contain them."""
+    return f'"{digits}"'
+
+
+def _unsupported(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "no such module" in text or "no such tokenizer" in text
 
 
 def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
@@ -357,7 +519,7 @@ def rows_to_csv(rows: Iterable[HistoryRow]) -> str:
         cells = []
         for name in CSV_FIELDS:
             value = getattr(row, name)
-            text = "" if value is None else str(value)
+            text = display_text(value, STORED_TEXT_LIMIT)  # no control characters reach a terminal or sheet
             if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
                 text = "'" + text
             cells.append(text)

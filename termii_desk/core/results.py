@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from termii_desk.core.formatting import format_balance
+
 
 @dataclass(frozen=True)
 class Balance:
@@ -33,15 +35,8 @@ class Balance:
         return cls(raw=raw, amount=amount)
 
     def display(self, currency: str = "") -> str:
-        """``4,662.30 NGN``; text such as ``unlimited`` is shown as Termii sent it."""
-        if self.amount is None:
-            return self.raw
-        try:
-            exact_cents = self.amount == self.amount.quantize(Decimal("0.01"))
-        except InvalidOperation:  # absurd exponents
-            exact_cents = False
-        text = f"{self.amount:,.2f}" if exact_cents else self.raw
-        return f"{text} {currency}" if currency else text
+        """``4,662.30 NGN``; text such as ``unlimited`` is shown as Termii sent it (see ``format_balance``)."""
+        return format_balance(self.raw, currency)
 
 
 @dataclass(frozen=True)

@@ -6,18 +6,18 @@ Opening 100,000 attempts costs the same as opening 10. Reads that fail never rai
 already loaded stay, and ``problem`` says what went wrong.
 
 Given an ``Executor``, reads whose cost grows with the history run on it instead of the GUI thread: a phone
-filter is a ``LIKE '%digits%'`` that no index serves, so its count and pages scan the table (~30 ms at
-100,000 rows). Unfiltered pages (keyed by id) and counts take about a millisecond and stay synchronous, as
+filter reads the store's phone index (a few ms at 100,000 rows, more when most rows match) or, for one or two
+digits, scans the table. Unfiltered pages (keyed by id) and counts take about a millisecond and stay synchronous, as
 does everything without an executor; while a read is on the executor, the next ones queue behind it there,
 so the GUI thread never waits for the store's lock.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
@@ -25,6 +25,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixmap
 
 from termii_desk.core.errors import Outcome
+from termii_desk.core.formatting import display_text, format_balance
 from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
 from termii_desk.core.validation import phone_filter_digits
 from termii_desk.ui.worker import Executor, QueryOp
@@ -47,8 +48,10 @@ _DOT_COLOURS = {
 }
 _SENDING_COLOUR = "#1c7ed6"
 _DOT_SIZE = 10
-_CENTS = Decimal("0.01")
+CELL_LIMIT = 100  # characters of a stored value in a cell; the view elides what does not fit
+TOOLTIP_LIMIT = 500
 
+log = logging.getLogger(__name__)
 _Index = QModelIndex | QPersistentModelIndex
 # data() runs about a thousand times per paint of the table (each visible cell, once per role the delegate
 # asks), so it compares plain ints and returns cached strings.
@@ -266,6 +269,8 @@ class HistoryModel(QAbstractTableModel):
 
         ``done(result, None)`` or ``done(None, error)`` is called on the GUI thread, here or later.
         """
+        # A shared history is across the network: every read of it goes to the executor.
+        slow = slow or getattr(self._store, "remote", False)
         if self._executor is None or not (slow or self._reads_on_executor):
             try:
                 result = op()
@@ -365,19 +370,23 @@ class HistoryModel(QAbstractTableModel):
 
     @staticmethod
     def _display_texts(row: HistoryRow) -> tuple[str, ...]:
-        """The row's text in each column; the outcome's is made per call (it changes while sending)."""
-        return (short_local_time(row.time_utc), display_phone(row.phone), row.code_masked, "",
-                row.message_id or "", balance_text(row.balance, row.currency))
+        """The row's text in each column; the outcome's is made per call (it changes while sending).
+
+        A value no formatter expected never stops the table: that cell shows it as stored, cleaned and capped.
+        """
+        return (_cell(short_local_time, row.time_utc), _cell(display_phone, row.phone),
+                display_text(row.code_masked, CELL_LIMIT), "", display_text(row.message_id, CELL_LIMIT),
+                _cell(lambda balance: balance_text(balance, row.currency), row.balance))
 
     def _tooltip(self, row: HistoryRow, column: int) -> str | None:
         if column == self.TIME:
-            return f"{row.time_utc} (UTC)"
+            return display_text(row.time_utc, CELL_LIMIT) + " (UTC)"
         if column == self.PHONE:
-            return "+" + row.phone
+            return "+" + display_text(row.phone, CELL_LIMIT)
         if column == self.OUTCOME:
             if row.id in self._in_flight:
                 return SENDING_TOOLTIP
-            return row.error or None
+            return display_text(row.error, TOOLTIP_LIMIT) or None
         return None
 
     @classmethod
@@ -421,8 +430,8 @@ def short_local_time(time_utc: str) -> str:
     """"28 Nov 14:05:33" in local time; the year is added when it is not this year."""
     try:
         local = datetime.fromisoformat(time_utc).astimezone()
-    except ValueError:
-        return time_utc
+    except (ValueError, TypeError, OverflowError):
+        return display_text(time_utc, CELL_LIMIT)
     if local.year != datetime.now().year:
         return f"{local.day} {local:%b %Y %H:%M:%S}"
     return f"{local.day} {local:%b %H:%M:%S}"
@@ -433,8 +442,8 @@ def display_phone(digits: str) -> str:
     """"+234 803 123 4567" for "2348031234567"; "+digits" when libphonenumber cannot read it."""
     import phonenumbers  # deferred, as in core.validation: its metadata is slow to load
 
-    fallback = "+" + digits
-    if not digits.isdigit():
+    fallback = "+" + display_text(digits, CELL_LIMIT)
+    if not isinstance(digits, str) or not digits.isdigit() or len(digits) > 20:
         return fallback
     try:
         number = phonenumbers.parse(fallback, None)
@@ -446,18 +455,13 @@ def display_phone(digits: str) -> str:
 
 
 def balance_text(balance: str | None, currency: str | None) -> str:
-    """"4,850.50 NGN": the balance Termii reported after the call, grouped, in cents unless it has finer digits."""
-    if not balance:
-        return ""
+    """"4,850.50 NGN": the balance Termii reported after the call (core's one balance formatter)."""
+    return format_balance(balance, currency)
+
+
+def _cell(make: Callable[[Any], str], value: object) -> str:
     try:
-        amount = Decimal(balance)
-    except InvalidOperation:
-        amount = None
-    if amount is None or not amount.is_finite():
-        shown = balance
-    else:
-        exponent = amount.as_tuple().exponent
-        if isinstance(exponent, int) and exponent >= -2:
-            amount = amount.quantize(_CENTS)  # money reads as 4,849.00, like 4,850.50 above it
-        shown = f"{amount:,f}"
-    return f"{shown} {currency}" if currency else shown
+        return make(value)
+    except Exception:  # a stored value no formatter expected: shown as stored, never a broken table
+        log.warning("history: a stored %s could not be formatted", type(value).__name__, exc_info=True)
+        return display_text(value, CELL_LIMIT)

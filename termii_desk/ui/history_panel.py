@@ -1,7 +1,8 @@
 """The history panel: every call attempt in a table, filtered by phone number, with the selected attempt's details.
 
-It reads history only through ``HistoryModel`` (and so ``HistoryStore``); it never writes. The window calls
-``refresh()`` after it writes or completes an attempt and ``set_in_flight()`` while one waits for Termii.
+It reads history only through ``HistoryModel`` (and so ``HistoryStore``); it never writes. It follows the
+desk's attempts through its slots ``on_attempt_started`` (shown as "Sending…" while Termii answers) and
+``on_attempt_finished``, connected by the window to the controller's signals.
 Given the window's executor, the model runs filtered reads on it: the count and the selection follow when
 the rows arrive (``HistoryModel.reloaded``).
 """
@@ -9,8 +10,9 @@ the rows arrive (``HistoryModel.reloaded``).
 from __future__ import annotations
 
 from html import escape
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -28,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from termii_desk.core.formatting import display_text
 from termii_desk.core.history import HistoryRow, HistoryStore
 from termii_desk.core.validation import MAX_INPUT_LENGTH
 from termii_desk.ui.history_model import (
@@ -40,11 +43,15 @@ from termii_desk.ui.history_model import (
 )
 from termii_desk.ui.worker import Executor
 
+if TYPE_CHECKING:
+    from termii_desk.core.desk import CallAttempt
+
 EMPTY_TEXT = "No calls yet: attempts will appear here."
 NO_SELECTION_TEXT = "Select an attempt to see Termii's answer and how the call went."
 FILTER_DELAY_MS = 150
 WARM_UP_ROWS = 50  # more than a screenful of rows
 _NONE = "—"
+DETAIL_LIMIT = 300  # characters of one stored value in the details
 
 # What the widest usual value of each column looks like, to size columns without measuring every row.
 _COLUMN_SAMPLES = {
@@ -209,6 +216,20 @@ class HistoryPanel(QWidget):
 
     # -- slots --------------------------------------------------------------------------------------
 
+    @Slot(int)
+    def on_attempt_started(self, row_id: int) -> None:
+        """An attempt was recorded and waits for Termii: show it at the top as "Sending…"."""
+        self.set_in_flight(row_id, True)
+        self.refresh()
+
+    @Slot(object)
+    def on_attempt_finished(self, attempt: CallAttempt) -> None:
+        """An attempt is complete: re-read that one row (its outcome shows), or reload when it is not shown."""
+        if attempt.history_id is not None:
+            self.set_in_flight(attempt.history_id, False)
+        if attempt.history_id is None or self.model.row_of(attempt.history_id) is None:
+            self.refresh()  # not among the rows shown: reload (a whole page and the counts)
+
     def on_filter_text_changed(self, _text: str) -> None:
         self._filter_timer.start()  # typing restarts the wait: one query when the agent pauses
 
@@ -369,17 +390,22 @@ def details_html(row: HistoryRow, *, in_flight: bool = False) -> str:
     """The selected attempt's details as rich text; every stored value is escaped."""
 
     def field(label: str, value: object) -> str:
-        text = _NONE if value is None or value == "" else str(value)
+        text = display_text(value, DETAIL_LIMIT) or _NONE
         return f"<b>{escape(label)}:</b>&nbsp;{escape(text, quote=False)}"
 
     outcome = SENDING_TEXT if in_flight else outcome_text(row.outcome)
-    heading = " · ".join((short_local_time(row.time_utc), display_phone(row.phone), row.code_masked, outcome))
+    heading = " · ".join((short_local_time(row.time_utc), display_phone(row.phone),
+                          display_text(row.code_masked, DETAIL_LIMIT), outcome))
     error = SENDING_TOOLTIP if in_flight else row.error
     cells = [
         [field("Termii", row.termii_message), field("HTTP status", row.http_status),
          field("Duration", _duration_text(row.duration_ms))],
         [field("Base host", row.base_host), field("OS user", row.os_user), field("App version", row.app_version)],
     ]
+    agent = getattr(row, "agent", "")  # a team's shared history: the database role that wrote the row
+    if agent:
+        cells.append([field("Agent", agent), field("Machine", getattr(row, "machine", "")),
+                      field("Profile", getattr(row, "profile", ""))])
     table = "".join(
         "<tr>" + "".join(f'<td style="padding-right: 24px">{cell}</td>' for cell in cell_row) + "</tr>"
         for cell_row in cells

@@ -1,47 +1,52 @@
-"""The desk window: composes the account strip, the send form, the outcome, history, and wires them.
+"""The desk window: builds and lays out the account strip, the send form, the outcome and history, and wires them.
 
-The window is built and shown before the core exists (so it appears at once); ``attach()`` hands it the
-core objects when they are ready. At start it is even built in two steps: ``MainWindow(skeleton=True)`` is
-only the frame, with an outline of its parts painted on it (ui/skeleton.py), and ``build_content()`` (called
-once that has been painted) makes the widgets, so only this module loads before the first paint. Every core
-call goes through ``QueryOp`` on the executor: the GUI thread never waits on the network, the keyring or a
-slow disk.
+The window only composes: what happens when the agent sends, refreshes or saves settings is the
+``DeskController``'s (ui/controller.py), and ``_connect_signals()`` is the one place where the widgets'
+requests reach the controller and its answers reach the widgets.
+
+The window is built and shown before the core exists (so it appears at once); ``attach()`` hands the core
+objects to the controller when they are ready. At start it is built in two steps: ``MainWindow(staged=True)``
+is the frame and the form's line edits and buttons (no Qt enums, no core, so it paints about as fast as an
+empty window), and ``build_content()`` (called once that has been painted) adds the live lines, the account
+strip, notices, outcome and menu around them. From the first frame the phone field has the focus and takes
+every keystroke; Enter before ``attach()`` is kept by the form and acted on at ready.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from termii_desk import APP_NAME
-from termii_desk.core.errors import DeskError, Outcome
-from termii_desk.ui.worker import Executor, QueryOp
+from termii_desk.core.errors import DeskError
+from termii_desk.ui.send_form import SendForm
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-    from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
+    from PySide6.QtWidgets import QMenu
 
+    from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
     from termii_desk.core.keystore import KeyStatus
-    from termii_desk.core.results import BalanceResult
     from termii_desk.core.settings import Settings
     from termii_desk.core.validation import Code, PhoneNumber
     from termii_desk.ui.account_strip import AccountStrip
+    from termii_desk.ui.controller import BalanceReading, DeskController
     from termii_desk.ui.first_run import FirstRunPage
     from termii_desk.ui.history_panel import HistoryPanel
     from termii_desk.ui.notices import NoticeBar
     from termii_desk.ui.outcome_view import OutcomeView
-    from termii_desk.ui.send_form import SendForm
-    from termii_desk.ui.services import DeskServices
     from termii_desk.ui.settings_dialog import SettingsDialog
-    from termii_desk.ui.skeleton import SkeletonPainter
+    from termii_desk.ui.team_status import TeamStatus
+    from termii_desk.ui.tones import Tone
+    from termii_desk.ui.worker import Executor
 
 log = logging.getLogger(__name__)
 
@@ -50,27 +55,29 @@ DEMO_MARKER = "DEMO"
 CLOSE_GRACE_SECONDS = 3.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
 HISTORY_STEP_MS = 2
-UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
-
-
-def _now() -> datetime:
-    from datetime import datetime  # not at import: this module loads before the first paint
-
-    return datetime.now()
+SEND_DEFERRED_HEADLINE = "Sending as soon as the desk is ready"
+SEND_DEFERRED_DETAILS = ("The desk is still starting. The call goes out once it is ready, if the number and the "
+                         "code check out then. Esc cancels.")
+# The account strip's height before it exists (its margins and frame around a button), so the form never moves.
+STRIP_ROOM_EXTRA = 14
 
 
 class MainWindow(QMainWindow):
     """Termii Desk's one window.
 
+    ``controller`` (from ``build_content()`` on) is the ``DeskController`` that acts on what the agent asks.
+
     Signals:
         content_built(): ``build_content()`` made the widgets (shown with the window's next paint).
-        ready(): ``attach()`` finished; the form accepts input (or the first-run page shows).
-        call_finished(object): a send ended: the ``CallAttempt``, or the ``DeskError`` when nothing was
-            attempted (no key, bad base URL, no keyring). Not emitted when the agent declined the cooldown.
-        balance_finished(object): a balance check ended: the ``BalanceResult`` or the error.
-        settings_applied(object): new ``Settings`` are in use.
-        attempt_recorded(int): a call's history row exists and its request is about to go out (emitted
-            from the worker thread; delivered queued to the GUI thread).
+        ready(): ``attach()`` finished; the form can send (or the first-run page shows).
+        call_finished(object): the controller's ``call_finished``, passed on (a ``CallAttempt`` or ``DeskError``).
+        balance_finished(object): the controller's ``balance_finished``, passed on.
+        settings_applied(object): the controller's ``settings_applied``, passed on.
+        refresh_requested(): the agent asked for a balance check (the strip's button, Ctrl+R), or the first
+            check is due (once the history panel has been shown).
+        cooldown_answered(object, object, bool): the agent answered the cooldown question for (phone, code).
+        settings_saved(object, bool): the Settings dialog saved (new ``Settings``, whether the key changed).
+        closing(): the window is closing.
     """
 
     content_built = Signal()
@@ -78,98 +85,104 @@ class MainWindow(QMainWindow):
     call_finished = Signal(object)
     balance_finished = Signal(object)
     settings_applied = Signal(object)
-    attempt_recorded = Signal(int)
+    refresh_requested = Signal()
+    cooldown_answered = Signal(object, object, bool)
+    settings_saved = Signal(object, bool)
+    closing = Signal()
 
     def __init__(
-        self, executor: Executor, *, demo: bool = False, skeleton: bool = False, parent: QWidget | None = None
+        self, executor: Executor, *, demo: bool = False, staged: bool = False, parent: QWidget | None = None
     ) -> None:
+        """``staged``: only the first frame (frame, form's line edits and buttons); ``build_content()`` the rest."""
         super().__init__(parent)
         self._executor = executor
         self._demo = demo
-        self._services: DeskServices | None = None
-        self._balance_busy = False
-        # Bumped when the key or settings change: a balance answer from before belongs to the old account.
-        self._balance_generation = 0
         self._closing = False
+        self._base_url_blocked = False  # the form is disabled because the base URL cannot be used
         self.history_panel: HistoryPanel | None = None
         self._history_panel_placed = False
         self._history_store: HistoryStore | None = None
         self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
         self.settings_dialog: SettingsDialog | None = None
-        # The widgets, made by build_content().
+        self._early_notices: list[tuple[str, Tone | None]] = []  # notices before build_content() made the bar
+        # The controller and the widgets build_content() adds around the first frame's.
+        self.controller: DeskController
         self.account: AccountStrip
         self.notices: NoticeBar
-        self.form: SendForm
+        self.team_status: TeamStatus
         self.outcome: OutcomeView
         self.first_run: FirstRunPage
-        self.pages: QStackedWidget
-        self._form_page: QWidget
-        self._layout: QVBoxLayout
         self._built = False
-        self._skeleton: SkeletonPainter | None = None
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
         self.resize(900, 720)
-        if skeleton:
-            from termii_desk.ui.skeleton import SkeletonPainter
-
-            self._skeleton = SkeletonPainter(self)  # the outline, until build_content()
-        else:
-            self.build_content()
-
-    @property
-    def built(self) -> bool:
-        """``build_content()`` has run: the form, strip, outcome and actions exist."""
-        return self._built
-
-    def build_content(self) -> None:
-        """Make the widgets (in place of the skeleton, when there is one); once."""
-        if self._built:
-            return
-        from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
-
-        from termii_desk.ui.account_strip import AccountStrip
-        from termii_desk.ui.first_run import FirstRunPage
-        from termii_desk.ui.notices import NoticeBar
-        from termii_desk.ui.outcome_view import OutcomeView
-        from termii_desk.ui.send_form import SendForm
-
-        self._built = True
-        if self._skeleton is not None:
-            self._skeleton.remove()
-            self._skeleton = None
-        self.account = AccountStrip(self, demo=self._demo)
-        self.notices = NoticeBar(self)
-        self.form = SendForm(self)
-        self.form.setEnabled(False)
-        self.outcome = OutcomeView(self)
-        self.first_run = FirstRunPage(self)
-
-        form_page = QWidget(self)
-        form_layout = QVBoxLayout(form_page)
-        form_layout.setContentsMargins(0, 0, 0, 0)
-        form_layout.setSpacing(10)
-        form_layout.addWidget(self.form)
-        form_layout.addWidget(self.outcome)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(form_page)
-        self.pages.addWidget(self.first_run)
-        self._form_page = form_page
-
+        # The first frame: the form where it will stay, the phone field focused; Enter is kept until attach().
+        self._desk_menu: QMenu = self.menuBar().addMenu("&Desk")
         central = QWidget(self)
         self._layout = QVBoxLayout(central)
         self._layout.setContentsMargins(12, 10, 12, 12)
         self._layout.setSpacing(10)
-        self._layout.addWidget(self.account)
-        self._layout.addWidget(self.notices)
+        self.form = SendForm(self, staged=True)
+        self.form.phone.set_checking(True)  # until attach(): the loader reads the phone metadata
+        self._strip_room = QWidget(central)  # where the account strip will be
+        self._strip_room.setFixedHeight(self.form.send_button.sizeHint().height() + STRIP_ROOM_EXTRA)
+        self._form_page = QWidget(self)
+        self._form_layout = QVBoxLayout(self._form_page)
+        self._form_layout.setContentsMargins(0, 0, 0, 0)
+        self._form_layout.setSpacing(10)
+        self._form_layout.addWidget(self.form)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self._form_page)
+        self._layout.addWidget(self._strip_room)
         self._layout.addWidget(self.pages)
         self._layout.addStretch(1)  # replaced by the history panel once it exists
         self.setCentralWidget(central)
+        self.form.phone.edit.setFocus()
+        if not staged:
+            self.build_content()
+
+    @property
+    def built(self) -> bool:
+        """``build_content()`` has run: the controller, live lines, strip, outcome and actions exist."""
+        return self._built
+
+    def build_content(self) -> None:
+        """Add the controller, live lines, account strip, notices, outcome, first-run page and menu; once.
+
+        Nothing here moves the focus: the agent may be typing already.
+        """
+        if self._built:
+            return
+        from termii_desk.ui.account_strip import AccountStrip
+        from termii_desk.ui.controller import DeskController
+        from termii_desk.ui.first_run import FirstRunPage
+        from termii_desk.ui.notices import NoticeBar
+        from termii_desk.ui.outcome_view import OutcomeView
+        from termii_desk.ui.team_status import TeamStatus
+
+        self._built = True
+        self.controller = DeskController(self._executor, self)
+        self.form.finish()
+        self.account = AccountStrip(self, demo=self._demo)
+        self._layout.replaceWidget(self._strip_room, self.account)
+        self._strip_room.deleteLater()
+        self.notices = NoticeBar(self)
+        self._layout.insertWidget(1, self.notices)
+        self.team_status = TeamStatus(self)
+        self._layout.insertWidget(2, self.team_status)
+        self.outcome = OutcomeView(self)
+        self._form_layout.addWidget(self.outcome)
+        self.first_run = FirstRunPage(self)
+        self.pages.addWidget(self.first_run)
 
         self._make_actions()
         self._connect_signals()
-        self.form.phone.edit.setFocus()
+        for sentence, tone in self._early_notices:
+            self.add_notice(sentence, tone)
+        self._early_notices.clear()
+        if self.form.send_pending:
+            self.on_send_deferred()
         self.content_built.emit()
 
     # -- composition ------------------------------------------------------------------------------------
@@ -190,7 +203,7 @@ class MainWindow(QMainWindow):
         self.clear_action = action("&Clear form", "Esc", "clear_action")
         self.quit_action = action("&Quit", "Ctrl+Q", "quit_action")
         self.refresh_action.setEnabled(False)
-        menu = self.menuBar().addMenu("&Desk")
+        menu = self._desk_menu
         menu.addActions([self.settings_action, self.refresh_action])
         menu.addSeparator()
         menu.addActions([self.filter_action, self.clear_action])
@@ -198,14 +211,51 @@ class MainWindow(QMainWindow):
         menu.addAction(self.quit_action)
 
     def _connect_signals(self) -> None:
-        self.form.send_requested.connect(self.on_send_requested)
-        self.account.refresh_requested.connect(self.on_refresh_requested)
+        """Every connection between the widgets, the window and the controller (the history panel's too, once
+        it exists: ``_connect_history_panel``)."""
+        controller = self.controller
+        # What the agent asks for, to the controller.
+        self.form.send_requested.connect(controller.on_send_requested)
+        self.form.send_deferred.connect(self.on_send_deferred)
+        self.form.deferred_refused.connect(self.on_deferred_send_refused)
+        self.account.refresh_requested.connect(self.refresh_requested)
+        self.refresh_action.triggered.connect(self.refresh_requested)
+        self.refresh_requested.connect(controller.on_refresh_requested)
+        self.cooldown_answered.connect(controller.on_cooldown_answered)
+        self.settings_saved.connect(controller.on_settings_saved)
+        self.closing.connect(controller.on_closing)
+        # What the controller says, to the widgets.
+        controller.cooldown_question.connect(self.on_cooldown_question)
+        controller.send_declined.connect(self.on_send_declined)
+        controller.call_started.connect(self.on_call_started)
+        controller.attempt_finished.connect(self.on_attempt_finished)
+        controller.send_ended.connect(self.on_send_ended)
+        controller.send_failed.connect(self.outcome.show_failure)
+        controller.balance_loading.connect(self.on_balance_loading)
+        controller.balance_known.connect(self.on_balance_known)
+        controller.balance_failed.connect(self.account.show_problem)
+        controller.account_named.connect(self.on_account_named)
+        controller.key_status_changed.connect(self.show_key_status)
+        controller.settings_changed.connect(self.on_settings_changed)
+        controller.notice.connect(self.notices.add)
+        controller.team_state.connect(self.team_status.show_state)
+        # Passed on, for whoever watches the window (the self-test, tests).
+        controller.call_finished.connect(self.call_finished)
+        controller.balance_finished.connect(self.balance_finished)
+        controller.settings_applied.connect(self.settings_applied)
+        # The window's own.
         self.first_run.settings_requested.connect(self.on_settings_requested)
         self.settings_action.triggered.connect(self.on_settings_requested)
-        self.refresh_action.triggered.connect(self.on_refresh_requested)
         self.filter_action.triggered.connect(self.on_filter_requested)
         self.clear_action.triggered.connect(self.on_clear_requested)
         self.quit_action.triggered.connect(self.close)
+
+    def _connect_history_panel(self, panel: HistoryPanel) -> None:
+        controller = self.controller
+        controller.attempt_started.connect(panel.on_attempt_started)
+        controller.attempt_finished.connect(panel.on_attempt_finished)
+        controller.history_changed.connect(panel.refresh)
+        panel.use_number_requested.connect(self.on_use_number_requested)
 
     def prepare_history(self, store: HistoryStore) -> None:
         """Build the history panel, hidden, for ``store``; ``attach()`` does it when this was not called first.
@@ -224,23 +274,25 @@ class MainWindow(QMainWindow):
         self._history_store = store
         self.history_panel = HistoryPanel(store, self, executor=self._executor)
         self.history_panel.hide()
-        self.history_panel.use_number_requested.connect(self.on_use_number_requested)
+        self._connect_history_panel(self.history_panel)
 
     def attach(self, services: DeskServices) -> None:
-        """Take the core objects: history panel, notices, and a balance check (once the panel shows) given a key."""
-        self.build_content()
-        self._services = services
-        self.prepare_history(services.history)
-        self.attempt_recorded.connect(self.on_attempt_recorded)
+        """Hand the core objects to the controller; build the history panel; the first balance check (given a
+        key) waits until the panel has been shown.
 
-        for sentence in services.notices:
-            self.notices.add(sentence)
-        if services.history.notice:
-            self.notices.add(services.history.notice)
-        self._apply_settings(services.settings)
-        self.form.setEnabled(True)
-        self.show_key_status(services.key_status)
-        self.form.phone.edit.setFocus()
+        What was typed meanwhile is validated now, the focus stays where the agent put it, and an Enter pressed
+        before is acted on once (sent, or why not said).
+        """
+        self.build_content()
+        self.prepare_history(services.history)
+        self.controller.attach(services, check_balance=False)  # notices, settings (the region), key status
+        if services.key_status.has_key:
+            # Once the panel is shown: the check's worker would slow the panel's first paint (the GIL).
+            self._balance_after_panel = True
+        else:
+            self.form.cancel_pending()  # nothing can be sent: the first-run page says why
+        self.form.phone.set_checking(False)
+        self.form.set_ready(True)
         self._next_turn(self._lay_out_history_panel)
         self.ready.emit()
 
@@ -278,13 +330,14 @@ class MainWindow(QMainWindow):
 
     def _start_deferred_balance_check(self) -> None:
         if self._balance_after_panel:
-            self.on_refresh_requested()
+            self._balance_after_panel = False
+            self.refresh_requested.emit()
 
     # -- state ------------------------------------------------------------------------------------------
 
     @property
     def services(self) -> DeskServices | None:
-        return self._services
+        return self.controller.services if self._built else None
 
     @property
     def balance_check_pending(self) -> bool:
@@ -295,20 +348,19 @@ class MainWindow(QMainWindow):
     def demo(self) -> bool:
         return self._demo
 
+    @Slot(object)
     def show_key_status(self, status: KeyStatus) -> None:
-        """Form when a key exists, first-run page when not; the balance is checked when there is a key."""
-        if self._services is not None:
-            self._services.key_status = status
+        """Form when a key exists, first-run page when not."""
         if status.has_key:
+            focus = self.focusWidget()
+            keep_focus = self.pages.currentWidget() is self._form_page and focus is not None and (
+                self._form_page.isAncestorOf(focus))
             self.pages.setCurrentWidget(self._form_page)
             self.refresh_action.setEnabled(True)
-            if self.history_panel is not None and not self._history_panel_placed:
-                # Once the panel is shown: the check's worker would slow the panel's first paint (the GIL).
-                self._balance_after_panel = True
-            else:
-                self.on_refresh_requested()
-            self.form.phone.edit.setFocus()
+            if not keep_focus:  # the agent may be typing in the form already: never take the focus from there
+                self.form.phone.edit.setFocus()
         else:
+            self._balance_after_panel = False
             self.first_run.set_problem(status.problem)
             self.pages.setCurrentWidget(self.first_run)
             self.account.show_no_account("No API key yet")
@@ -321,6 +373,7 @@ class MainWindow(QMainWindow):
 
         log.error("start-up failed", exc_info=error)
         self.build_content()
+        self.form.cancel_pending()
         sentence = str(error) if isinstance(error, DeskError) else f"Termii Desk could not start: {error}"
         self.account.show_no_account("Not ready")
         self.outcome.show_message("Termii Desk could not start", sentence, Tone.BAD)
@@ -330,128 +383,102 @@ class MainWindow(QMainWindow):
             return f"{APP_NAME} — {DEMO_MARKER}"
         return f"{APP_NAME} — {account}" if account else APP_NAME
 
-    def _apply_settings(self, settings: Settings) -> None:
-        self.form.phone.set_default_region(settings.default_region)
+    def add_notice(self, sentence: str, tone: Tone | None = None) -> None:
+        """A non-modal notice at the top (kept until the bar exists); it never takes the focus."""
+        if not self._built:
+            self._early_notices.append((sentence, tone))
+        elif tone is None:
+            self.notices.add(sentence)
+        else:
+            self.notices.add(sentence, tone)
 
-    # -- sending --------------------------------------------------------------------------------------
+    # -- what the form says -------------------------------------------------------------------------
 
-    @Slot(object, object)
-    def on_send_requested(self, phone: PhoneNumber, code: Code) -> None:
-        """The form asked to send (it is busy now): check the cooldown, then place the call on a worker."""
-        services = self._services
-        if services is None or self._closing:
-            self.form.set_busy(False)
-            return
-        desk = services.desk
-        QueryOp(parent=self, op=lambda: desk.recently_called(phone),
-                success=lambda last: self.on_cooldown_checked(phone, code, last)).failure(
-            self.on_call_failed
-        ).run_in_background(self._executor)
-
-    def on_cooldown_checked(self, phone: PhoneNumber, code: Code, last: datetime | None) -> None:
-        from termii_desk.ui.dialogs import CooldownDialog
+    @Slot()
+    def on_send_deferred(self) -> None:
+        """Enter before the desk was ready: say it will be sent then (the outcome view exists once built)."""
         from termii_desk.ui.tones import Tone
 
-        if last is not None and not CooldownDialog.ask(self, phone.display, last):
-            self.form.set_busy(False)
-            self.outcome.show_message("Not sent", f"{phone.display} was not called again.", Tone.NEUTRAL)
-            return
-        assert self._services is not None
-        desk = self._services.desk
-        self.outcome.show_sending(phone.display)
-        recorded = self.attempt_recorded.emit
-        QueryOp(parent=self, op=lambda: desk.place_call(phone, code, on_recorded=recorded),
-                success=self.on_call_finished).failure(
-            self.on_call_failed
-        ).run_in_background(self._executor)
+        if self._built:
+            self.outcome.show_message(SEND_DEFERRED_HEADLINE, SEND_DEFERRED_DETAILS, Tone.PLAIN)
 
-    def on_call_finished(self, attempt: CallAttempt) -> None:
-        self.form.set_busy(False)
+    @Slot(str)
+    def on_deferred_send_refused(self, reason: str) -> None:
+        from termii_desk.ui.tones import Tone
+
+        self.outcome.show_message("Not sent", reason, Tone.BAD)
+
+    # -- what the controller says --------------------------------------------------------------------
+
+    @Slot(object)
+    def on_settings_changed(self, settings: Settings) -> None:
+        self.form.phone.set_default_region(settings.default_region)
+        # A base URL that cannot be used (a refused TERMII_BASE_URL or --base-url) keeps the form disabled, and
+        # the controller asks nothing of Termii, until it is fixed in Settings.
+        from termii_desk.ui.tones import Tone
+
+        problem = settings.base_url_problem
+        self.form.setEnabled(problem is None)
+        if problem:
+            self.outcome.show_message("Nothing can be sent", f"{problem} Correct the base URL in Settings.", Tone.BAD)
+            self.account.show_no_account("Not connected")
+        elif self._base_url_blocked:
+            self.outcome.clear()
+        self._base_url_blocked = problem is not None
+
+    @Slot(object, object, object)
+    def on_cooldown_question(self, phone: PhoneNumber, code: Code, last: datetime) -> None:
+        from termii_desk.ui.dialogs import CooldownDialog
+
+        self.cooldown_answered.emit(phone, code, CooldownDialog.ask(self, phone.display, last))
+
+    @Slot(object)
+    def on_send_declined(self, phone: PhoneNumber) -> None:
+        from termii_desk.ui.tones import Tone
+
+        self.outcome.show_message("Not sent", f"{phone.display} was not called again.", Tone.NEUTRAL)
+
+    @Slot(object, object)
+    def on_call_started(self, phone: PhoneNumber, _when: datetime) -> None:
+        self.outcome.show_sending(phone.display)
+
+    @Slot(object)
+    def on_attempt_finished(self, attempt: CallAttempt) -> None:
+        from termii_desk.core.errors import Outcome
+
         balance_text = None
         result = attempt.result
+        services = self.controller.services
         if attempt.outcome is Outcome.SENT and result is not None:
-            if result.balance is not None:
-                assert self._services is not None
-                currency = self._services.desk.currency
-                balance_text = result.balance.display(currency or "")
-                self.account.show_balance(result.balance, currency, result.user,
-                                          threshold=self._services.settings.low_balance_threshold,
-                                          when=_now())
-            if result.user:
-                self.setWindowTitle(self._title(result.user))
+            if result.balance is not None and services is not None:
+                balance_text = result.balance.display(services.desk.currency or "")
             self.form.clear_code()
             self.form.focus_phone(select_all=True)
         self.outcome.show_attempt(attempt, balance_text)
-        panel = self.history_panel
-        if panel is not None:
-            if attempt.history_id is not None:
-                panel.set_in_flight(attempt.history_id, False)  # re-reads that one attempt: its outcome shows
-            if attempt.history_id is None or panel.model.row_of(attempt.history_id) is None:
-                panel.refresh()  # not among the rows shown: reload (a whole page and the counts)
-        self.call_finished.emit(attempt)
-
-    @Slot(int)
-    def on_attempt_recorded(self, row_id: int) -> None:
-        """The attempt is in history: show it at the top as "Sending…" while Termii answers."""
-        if self.history_panel is not None:
-            self.history_panel.set_in_flight(row_id, True)
-            self.history_panel.refresh()
-
-    def on_call_failed(self, error: BaseException) -> None:
-        """Nothing was attempted (``ConfigError``), or something unexpected broke before the call."""
-        self.form.set_busy(False)
-        if not isinstance(error, DeskError):
-            log.error("unexpected error while sending", exc_info=error)
-        self.outcome.show_failure(str(error) if isinstance(error, DeskError) else UNEXPECTED)
-        if self.history_panel is not None:
-            self.history_panel.refresh()
-        self.call_finished.emit(error)
-
-    # -- balance --------------------------------------------------------------------------------------
 
     @Slot()
-    def on_refresh_requested(self) -> None:
-        services = self._services
-        if services is None or self._balance_busy or self._closing or not services.key_status.has_key:
-            return
-        self._balance_busy = True
-        self._balance_after_panel = False
+    def on_send_ended(self) -> None:
+        self.form.set_busy(False)
+
+    @Slot()
+    def on_balance_loading(self) -> None:
         self.account.set_loading(True)
-        desk = services.desk
-        generation = self._balance_generation
-        QueryOp(parent=self, op=desk.check_balance,
-                success=lambda result: self._balance_answered(generation, result, self.on_balance_loaded)).failure(
-            lambda error: self._balance_answered(generation, error, self.on_balance_failed)
-        ).run_in_background(self._executor)
 
-    def _balance_answered(self, generation: int, value: Any, handler: Callable[[Any], None]) -> None:
-        if generation != self._balance_generation:
-            self._balance_busy = False
-            self.on_refresh_requested()  # the answer was for the old key or settings: ask again
-            return
-        handler(value)
+    @Slot(object)
+    def on_balance_known(self, reading: BalanceReading) -> None:
+        self.account.show_balance(reading.balance, reading.currency, reading.user, threshold=reading.threshold,
+                                  when=reading.when)
 
-    def on_balance_loaded(self, result: BalanceResult) -> None:
-        self._balance_busy = False
-        assert self._services is not None
-        self.account.show_balance(result.balance, result.currency, result.user,
-                                  threshold=self._services.settings.low_balance_threshold, when=_now())
-        if result.user:
-            self.setWindowTitle(self._title(result.user))
-        self.balance_finished.emit(result)
+    @Slot(str)
+    def on_account_named(self, user: str) -> None:
+        self.setWindowTitle(self._title(user))
 
-    def on_balance_failed(self, error: BaseException) -> None:
-        self._balance_busy = False
-        if not isinstance(error, DeskError):
-            log.error("unexpected error while checking the balance", exc_info=error)
-        self.account.show_problem(str(error) if isinstance(error, DeskError) else UNEXPECTED)
-        self.balance_finished.emit(error)
-
-    # -- settings -------------------------------------------------------------------------------------
+    # -- the window's own actions ---------------------------------------------------------------------
 
     @Slot()
     def on_settings_requested(self) -> None:
-        if self._services is None:
+        services = self.controller.services
+        if services is None:
             return
         if self.settings_dialog is not None and self.settings_dialog.isVisible():
             self.settings_dialog.raise_()
@@ -461,52 +488,15 @@ class MainWindow(QMainWindow):
 
         from termii_desk.ui.settings_dialog import SettingsDialog
 
-        dialog = SettingsDialog(self._services, self._executor, self)
+        dialog = SettingsDialog(services, self._executor, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(self.on_settings_saved)
+        dialog.saved.connect(self.settings_saved)
         dialog.destroyed.connect(self._forget_settings_dialog)
         self.settings_dialog = dialog
         dialog.open()
 
     def _forget_settings_dialog(self) -> None:
         self.settings_dialog = None
-
-    def on_settings_saved(self, settings: Settings, key_changed: bool) -> None:
-        from termii_desk.ui.services import save_settings
-
-        services = self._services
-        assert services is not None
-        self._apply_settings(settings)
-        QueryOp(parent=self, op=lambda: save_settings(services, settings),
-                success=lambda _none: self.on_settings_stored(settings, key_changed)).failure(
-            lambda error: self.on_settings_store_failed(error, settings, key_changed)
-        ).run_in_background(self._executor)
-
-    def on_settings_stored(self, settings: Settings, key_changed: bool) -> None:
-        self.settings_applied.emit(settings)
-        self._after_settings(key_changed)
-
-    def on_settings_store_failed(self, error: BaseException, settings: Settings, key_changed: bool) -> None:
-        log.error("settings could not be saved", exc_info=error)
-        reason = getattr(error, "strerror", None) or type(error).__name__
-        self.notices.add(f"The settings could not be saved ({reason}); they apply until you close the window.")
-        self.settings_applied.emit(settings)
-        self._after_settings(key_changed)
-
-    def _after_settings(self, key_changed: bool) -> None:
-        services = self._services
-        assert services is not None
-        self._balance_generation += 1
-        if key_changed:
-            services.desk.forget_client()
-            keystore = services.keystore
-            QueryOp(parent=self, op=keystore.status, success=self.show_key_status).failure(
-                self.on_balance_failed
-            ).run_in_background(self._executor)
-        else:
-            self.on_refresh_requested()
-
-    # -- small actions --------------------------------------------------------------------------------
 
     @Slot()
     def on_filter_requested(self) -> None:
@@ -529,14 +519,17 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Let requests in flight finish (bounded by their own timeouts), so history rows are completed."""
         self._closing = True
+        self.closing.emit()
+        services = self.services
         if self._executor.pending():
             self.hide()
-            settings = self._services.settings if self._services else None
+            settings = services.settings if services else None
             limit = (settings.connect_timeout + settings.read_timeout if settings else 35.0) + CLOSE_GRACE_SECONDS
             log.info("closing: waiting up to %.0f s for %d request(s) in flight", limit, self._executor.pending())
             if not self._executor.wait(limit):
                 log.warning("closing while a request is still running after %.0f s", limit)
-        self._executor.discard_deliveries()
-        if self._services is not None:
-            self._services.desk.close()
+        if self._built:
+            self.controller.close()
+        else:
+            self._executor.discard_deliveries()
         super().closeEvent(event)

@@ -210,3 +210,25 @@ def test_damaged_file_that_cannot_be_moved_falls_back_to_memory(
     assert store.notice is not None and "could not be moved aside" in store.notice and "memory only" in store.notice
     _add(store)
     assert store.count() == 1
+
+
+def test_values_no_version_would_write_read_back_typed_and_capped(store: HistoryStore, tmp_path: Path) -> None:
+    from termii_desk.core.history import STORED_TEXT_LIMIT
+    from tests.hostile_rows import insert_hostile_rows
+
+    _add(store)
+    added = insert_hostile_rows(tmp_path / "history.sqlite3")
+    rows = store.page(100)
+    assert len(rows) == added + 1 and store.count() == added + 1
+    for row in rows:
+        for name in ("time_utc", "os_user", "app_version", "base_host", "phone", "code_masked", "outcome"):
+            assert isinstance(getattr(row, name), str)
+        for name in ("message_id", "termii_message", "balance", "currency", "error"):
+            value = getattr(row, name)
+            assert value is None or (isinstance(value, str) and len(value) <= STORED_TEXT_LIMIT)
+        assert row.http_status is None or type(row.http_status) is int
+        assert row.duration_ms is None or type(row.duration_ms) is int
+    assert store.get(rows[0].id) == rows[0]
+    assert store.last_sent_to("2348031234567") is not None  # odd times never raise
+    text = rows_to_csv(rows)
+    assert "\x1b" not in text and "\x07" not in text and "\x00" not in text

@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.client import make_session
 from termii_desk.core.desk import Desk
 from termii_desk.core.errors import Outcome
@@ -21,7 +22,6 @@ from termii_desk.core.keystore import KeyStore
 from termii_desk.core.settings import Settings, SettingsStore
 from termii_desk.core.validation import Code
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import Executor, ThreadExecutor
 from tests.conftest import SIM_KEY
 from tests.fakes import BrokenKeyring, MemoryKeyring

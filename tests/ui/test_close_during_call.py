@@ -7,10 +7,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.history import HistoryStore
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 
 
 def test_closing_during_a_call_twenty_times(

@@ -234,7 +234,7 @@ def test_phone_and_balance_display_fall_back_to_what_is_stored() -> None:
     assert balance_text("0.125", "USD") == "0.125 USD"
     assert balance_text("1E+3", "NGN") == "1,000.00 NGN"
     assert balance_text("12.50", None) == "12.50"
-    assert balance_text("n/a", "NGN") == "n/a NGN"
+    assert balance_text("n/a", "NGN") == "n/a"
     assert balance_text(None, "NGN") == ""
 
 
@@ -368,3 +368,41 @@ def test_a_reload_shows_what_changed_in_a_row_already_shown(store) -> None:
     store.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=300, message_id="m-10")
     model.refresh()
     assert cell(model, 0, M.MESSAGE_ID) == "m-10" and cell(model, 0, M.OUTCOME) == "Sent"
+
+
+def test_rows_with_values_no_version_would_write_still_show(qtmodeltester, store, tmp_path) -> None:
+    from tests.hostile_rows import insert_hostile_rows
+
+    added = insert_hostile_rows(tmp_path / "history.sqlite3")
+    model = loaded(store)
+    qtmodeltester.check(model, force_py=True)
+    assert model.rowCount() == added
+    started = time.perf_counter()
+    for row in range(model.rowCount()):
+        for column in range(model.columnCount()):
+            for role in ROLES:
+                text = cell(model, row, column, role)
+                assert text is None or (isinstance(text, str) and all(ch.isprintable() for ch in text)
+                                        and len(text) <= 510)
+    assert time.perf_counter() - started < 0.5  # 200 KB values are capped before anything lays them out
+    balances = [cell(model, row, M.BALANCE) for row in range(model.rowCount())]
+    assert "1.0e+30 NGN [0m" in balances  # 1e30 as SQLite wrote it into a text column; escapes made harmless
+    assert "1E+400 5" in balances and "unlimited" in balances and "12.50 NGN [0m" in balances
+    assert "1,234,567,890,123,456,789.123456789" in balances  # exactly as sent
+    assert "9" * 39 + "… NGN [0m" in balances
+
+
+def test_a_cell_that_cannot_be_formatted_shows_its_stored_value(store, monkeypatch, caplog) -> None:
+    import termii_desk.ui.history_model as history_model
+
+    record(store, balance="4850.5", currency="NGN", message_id="m-1")
+
+    def broken(_value: object) -> str:
+        raise RuntimeError("a formatter bug")
+
+    monkeypatch.setattr(history_model, "short_local_time", broken)
+    model = loaded(store)
+    row = model.row_at(0)
+    assert cell(model, 0, M.TIME) == row.time_utc  # shown as stored
+    assert cell(model, 0, M.BALANCE) == "4,850.50 NGN" and cell(model, 0, M.MESSAGE_ID) == "m-1"
+    assert "could not be formatted" in caplog.text

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt
 from termii_desk.core.errors import ConfigError, InputError, Outcome
 from termii_desk.core.history import HistoryStore
@@ -21,7 +22,6 @@ from termii_desk.core.validation import Code, validate_phone
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.dialogs import CooldownDialog
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.tones import is_dark
 from termii_desk.ui.worker import InlineExecutor
 from tests.conftest import SIM_KEY
@@ -487,8 +487,8 @@ def test_balance_answer_for_the_old_key_is_dropped_and_asked_again(
     window = open_window(services, executor)
     executor.run_all()  # the start-up balance check
     simulator.reset_log()
-    window.on_refresh_requested()  # in flight with the old key...
-    window._after_settings(key_changed=False)  # ...when the settings change
+    window.refresh_requested.emit()  # in flight with the old key...
+    window.controller.after_settings(key_changed=False)  # ...when the settings change
     with qtbot.assertNotEmitted(window.balance_finished):
         executor.run()  # the old answer arrives: dropped, and a new request is made
     assert executor.pending() == 1 and len(simulator.balance_requests) == 1
@@ -497,26 +497,28 @@ def test_balance_answer_for_the_old_key_is_dropped_and_asked_again(
     assert len(simulator.balance_requests) == 2
 
 
-def test_skeleton_window_paints_an_outline_until_its_widgets_are_built(qtbot: Any, screenshot_dir: Path) -> None:
-    """The first frame at start (app.py): the outline of the strip, the form and the history, then the widgets."""
-    from termii_desk.ui.skeleton import skeleton_rects
-
-    window = MainWindow(InlineExecutor(), skeleton=True)
+def test_first_frame_is_the_form_and_it_stays_put_when_the_rest_is_built(qtbot: Any, screenshot_dir: Path) -> None:
+    """The first frame at start (app.py): the real phone and code fields and Send, the phone focused; the rest of
+    the window is built around them without moving them (the account strip's room is kept)."""
+    window = MainWindow(InlineExecutor(), staged=True)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert not window.built and window.centralWidget() is None
-    image = window.grab().toImage()
-    image.save(str(screenshot_dir / "startup-outline.png"))
-    x, y, w, h = skeleton_rects(window.width(), window.height())[-1]  # outcome and history: the lowest box
-    bottom_edge, inside = image.pixelColor(x + w // 2, y + h - 1), image.pixelColor(x + w // 2, y + h - 4)
-    assert bottom_edge != inside  # the outline is drawn
+    window.activateWindow()
+    assert not window.built
+    qtbot.waitUntil(lambda: window.form.phone.edit.hasFocus())
+    assert window.form.code.edit.isVisible() and window.form.send_button.isVisible()
+    QApplication.processEvents()
+    assert window.grab().save(str(screenshot_dir / "startup-first-frame.png"))
+    edits = (window.form.phone.edit, window.form.code.edit, window.form.send_button)
+    before = [w.mapTo(window, w.rect().topLeft()) for w in edits]
 
     built: list[bool] = []
     window.content_built.connect(lambda: built.append(True))
     window.build_content()
     window.build_content()  # once
-    assert built == [True] and window.built and not window.form.isEnabled()
-    qtbot.wait(20)
-    image = window.grab().toImage()
-    assert image.pixelColor(x + w // 2, y + h - 1) == image.pixelColor(x + w // 2, y + h - 4)  # outline gone
+    assert built == [True] and window.built
+    QApplication.processEvents()
+    after = [w.mapTo(window, w.rect().topLeft()) for w in edits]
+    assert [(p.x(), p.y()) for p in after] == [(p.x(), p.y()) for p in before]
+    assert window.form.phone.edit.hasFocus()

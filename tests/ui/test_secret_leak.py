@@ -17,6 +17,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QLineEdit, QMessageBox
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt, Desk
 from termii_desk.core.history import HistoryStore, rows_to_csv
 from termii_desk.core.keystore import KeyStore
@@ -26,7 +27,6 @@ from termii_desk.core.settings import SettingsStore
 from termii_desk.simulator import FAULT_MODES, TermiiSimulator
 from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.worker import ThreadExecutor
 from tests.test_cli import run
 from tests.ui.conftest import OFFSCREEN_NOISE, MemoryKeyring
@@ -98,7 +98,7 @@ def test_a_day_at_the_desk_leaks_neither_key_nor_codes(
                 errors.append(str(attempt.error))
             shown.extend(_texts_on_screen())
             with qtbot.waitSignal(window.balance_finished, timeout=WAIT_MS) as balance:
-                window.on_refresh_requested()
+                window.refresh_requested.emit()
             if isinstance(balance.args[0], BaseException):
                 errors.append(str(balance.args[0]))
             shown.extend(_texts_on_screen())

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from PySide6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.keystore import NO_KEYRING_MESSAGE
 from termii_desk.core.settings import Settings
 from termii_desk.simulator import TermiiSimulator
-from termii_desk.ui.services import DeskServices
 from termii_desk.ui.settings_dialog import SESSION_ONLY_TEXT, SettingsDialog
 from termii_desk.ui.worker import InlineExecutor, ThreadExecutor
 from tests.conftest import SIM_KEY

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
+from termii_desk.core.bootstrap import DeskServices
 from termii_desk.core.desk import CallAttempt
 from termii_desk.ui.main_window import MainWindow
-from termii_desk.ui.services import DeskServices
 from tests.conftest import SIM_KEY
 from tests.fault_matrix import MATRIX, TIMEOUT, Fault, serving
 from tests.ui.conftest import OFFSCREEN_NOISE

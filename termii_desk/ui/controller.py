@@ -1,0 +1,344 @@
+"""The desk's flows, apart from any window: send (cooldown question, call, history), balance, settings saving.
+
+``DeskController`` is given the core services (``attach``) and an executor; it never touches a widget and
+knows no window. It says what happened through its signals and takes what the agent asked for through its
+``on_*`` slots; ``MainWindow._connect_signals()`` connects both sides. Every core call runs through
+``QueryOp`` on the executor, so the GUI thread never waits on the network, the keyring or a slow disk.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from termii_desk.core.errors import DeskError, Outcome
+from termii_desk.ui.worker import Executor, QueryOp
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from termii_desk.core.bootstrap import DeskServices
+    from termii_desk.core.desk import CallAttempt
+    from termii_desk.core.keystore import KeyStatus
+    from termii_desk.core.results import Balance, BalanceResult
+    from termii_desk.core.settings import Settings
+    from termii_desk.core.validation import Code, PhoneNumber
+
+log = logging.getLogger(__name__)
+
+UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
+# Rows other desks write reach the panel as one reload per this many ms, however many arrive.
+ROWS_HEARD_MS = 200
+
+
+def _now() -> datetime:
+    from datetime import datetime
+
+    return datetime.now()
+
+
+@dataclass(frozen=True)
+class BalanceReading:
+    """A balance to show: from a balance check or from a call's answer, with the threshold it is judged by."""
+
+    balance: Balance | None
+    currency: str | None
+    user: str | None
+    threshold: float
+    when: datetime
+
+
+class DeskController(QObject):
+    """Send, cooldown question, call, history updates, balance checks and settings saving.
+
+    Signals:
+        cooldown_question(object, object, object): (``PhoneNumber``, ``Code``, last call ``datetime``): the
+            number was called within the cooldown. Answer with ``on_cooldown_answered(phone, code, yes)``.
+        send_declined(object): the agent chose not to call the ``PhoneNumber`` again.
+        call_started(object, object): (``PhoneNumber``, local ``datetime``): the call is being placed.
+        attempt_started(int): the attempt's history row exists and its request is about to go out.
+        attempt_finished(object): the ``CallAttempt`` is complete (its history row too, when it has one).
+        call_finished(object): a send ended: the ``CallAttempt``, or the ``DeskError`` when nothing was
+            attempted (no key, bad base URL, no keyring). Not emitted when the agent declined the cooldown.
+        send_failed(str): nothing was attempted (no key, bad base URL, no keyring) or something unexpected
+            broke before the call; the sentence says what.
+        send_ended(): the form may accept the next send (after a call, a failure or a declined question).
+        history_changed(): history has rows the panel has not read (after a failure before the call, or
+            rows another desk wrote to a shared history, announced by its listener at most every 200 ms).
+        team_state(str): a shared history's state: "" when it works, else the sentence to keep showing
+            ("Shared history unreachable: N calls waiting. …").
+        balance_loading(): a balance check started.
+        balance_known(object): a ``BalanceReading`` to show (from a balance check or a call's answer).
+        balance_failed(str): the balance check failed; the sentence says why (the last balance is now old).
+        balance_finished(object): a balance check ended: the ``BalanceResult`` or the error.
+        account_named(str): the Termii account name the key belongs to.
+        key_status_changed(object): the ``KeyStatus`` after start or after the key changed.
+        settings_changed(object): new ``Settings`` are in effect (before they are stored).
+        settings_applied(object): new ``Settings`` are in use and stored (or kept for this session).
+        notice(str): a sentence to show the agent once.
+    """
+
+    cooldown_question = Signal(object, object, object)
+    send_declined = Signal(object)
+    call_started = Signal(object, object)
+    attempt_started = Signal(int)
+    attempt_finished = Signal(object)
+    call_finished = Signal(object)
+    send_failed = Signal(str)
+    send_ended = Signal()
+    history_changed = Signal()
+    balance_loading = Signal()
+    balance_known = Signal(object)
+    balance_failed = Signal(str)
+    balance_finished = Signal(object)
+    account_named = Signal(str)
+    key_status_changed = Signal(object)
+    settings_changed = Signal(object)
+    settings_applied = Signal(object)
+    notice = Signal(str)
+    # Emitted from the worker thread once a row exists; delivered queued to the GUI thread.
+    team_state = Signal(str)
+
+    _recorded = Signal(int)
+    _row_heard = Signal(int)  # from a shared history's listener thread
+    _state_heard = Signal(str)
+
+    def __init__(self, executor: Executor, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = executor
+        self._services: DeskServices | None = None
+        self._balance_busy = False
+        # Bumped when the key or settings change: a balance answer from before belongs to the old account.
+        self._balance_generation = 0
+        self._closing = False
+        self._calls_in_flight = 0
+        self._recorded.connect(self.attempt_started)
+        self._row_heard.connect(self._on_row_heard)
+        self._state_heard.connect(self.team_state)
+        self._rows_heard_timer: QTimer | None = None
+
+    # -- state ------------------------------------------------------------------------------------------
+
+    @property
+    def services(self) -> DeskServices | None:
+        return self._services
+
+    @property
+    def executor(self) -> Executor:
+        return self._executor
+
+    @property
+    def calls_in_flight(self) -> int:
+        """Calls asked for and not yet answered (the cooldown question and the call itself)."""
+        return self._calls_in_flight
+
+    def attach(self, services: DeskServices, *, check_balance: bool = True) -> None:
+        """Take the core services; announce the key status (and check the balance unless told to wait)."""
+        self._services = services
+        for sentence in services.notices:
+            self.notice.emit(sentence)
+        if services.history.notice:
+            self.notice.emit(services.history.notice)
+        self._listen_to_team(services.history)
+        self.settings_changed.emit(services.settings)
+        self._set_key_status(services.key_status, check_balance=check_balance)
+
+    def _listen_to_team(self, history: object) -> None:
+        """A shared history: hear other desks' rows and its state on its own thread (never this one)."""
+        start = getattr(history, "start_listening", None)
+        if start is None:
+            return
+        history.on_row(self._row_heard.emit)  # type: ignore[attr-defined]
+        history.on_state_changed(lambda text: self._state_heard.emit(text or ""))  # type: ignore[attr-defined]
+        start()
+
+    @Slot(int)
+    def _on_row_heard(self, _row_id: int) -> None:
+        if self._rows_heard_timer is None:
+            self._rows_heard_timer = QTimer(self)
+            self._rows_heard_timer.setSingleShot(True)
+            self._rows_heard_timer.setInterval(ROWS_HEARD_MS)
+            self._rows_heard_timer.timeout.connect(self.history_changed)
+        if not self._rows_heard_timer.isActive():
+            self._rows_heard_timer.start()
+
+    def _set_key_status(self, status: KeyStatus, *, check_balance: bool = True) -> None:
+        assert self._services is not None
+        self._services.key_status = status
+        self.key_status_changed.emit(status)
+        if status.has_key and check_balance:
+            self.on_refresh_requested()
+
+    # -- sending --------------------------------------------------------------------------------------
+
+    @Slot(object, object)
+    def on_send_requested(self, phone: PhoneNumber, code: Code) -> None:
+        """The form asked to send: check the cooldown on a worker, then ask or place the call."""
+        services = self._services
+        if services is None or self._closing:
+            self.send_ended.emit()
+            return
+        desk = services.desk
+        self._calls_in_flight += 1
+        QueryOp(parent=self, op=lambda: desk.recently_called(phone),
+                success=lambda last: self._cooldown_checked(phone, code, last)).failure(
+            self._call_failed
+        ).run_in_background(self._executor)
+
+    def _cooldown_checked(self, phone: PhoneNumber, code: Code, last: datetime | None) -> None:
+        if last is None:
+            self._place_call(phone, code, forced=False)
+        else:
+            self.cooldown_question.emit(phone, code, last)
+
+    @Slot(object, object, bool)
+    def on_cooldown_answered(self, phone: PhoneNumber, code: Code, call_again: bool) -> None:
+        if call_again and not self._closing:
+            self._place_call(phone, code, forced=True)
+            return
+        self._calls_in_flight -= 1
+        self.send_declined.emit(phone)
+        self.send_ended.emit()
+
+    def _place_call(self, phone: PhoneNumber, code: Code, *, forced: bool) -> None:
+        """``forced``: the agent said "Call again". Otherwise the history store checks the cooldown once more,
+        in the same step as it records the attempt: another desk may have called the number since."""
+        assert self._services is not None
+        desk = self._services.desk
+        self.call_started.emit(phone, _now())
+        recorded = self._recorded.emit
+        QueryOp(parent=self, op=lambda: desk.place_call(phone, code, on_recorded=recorded, check_cooldown=not forced),
+                success=self._call_answered).failure(
+            lambda error: self._call_refused_or_failed(phone, code, error)
+        ).run_in_background(self._executor)
+
+    def _call_refused_or_failed(self, phone: PhoneNumber, code: Code, error: BaseException) -> None:
+        from termii_desk.core.history_backend import RecentlyCalled
+
+        if isinstance(error, RecentlyCalled) and not self._closing:  # called meanwhile: ask, as before a call
+            self.cooldown_question.emit(phone, code, error.recent.when)
+            return
+        self._call_failed(error)
+
+    def _call_answered(self, attempt: CallAttempt) -> None:
+        self._calls_in_flight -= 1
+        result = attempt.result
+        if attempt.outcome is Outcome.SENT and result is not None:
+            if result.balance is not None:
+                assert self._services is not None
+                self.balance_known.emit(BalanceReading(
+                    result.balance, self._services.desk.currency, result.user,
+                    self._services.settings.low_balance_threshold, _now()))
+            if result.user:
+                self.account_named.emit(result.user)
+        self.attempt_finished.emit(attempt)
+        self.send_ended.emit()
+        self.call_finished.emit(attempt)
+
+    def _call_failed(self, error: BaseException) -> None:
+        """Nothing was attempted (``ConfigError``), or something unexpected broke before the call."""
+        self._calls_in_flight -= 1
+        if not isinstance(error, DeskError):
+            log.error("unexpected error while sending", exc_info=error)
+        self.send_failed.emit(str(error) if isinstance(error, DeskError) else UNEXPECTED)
+        self.history_changed.emit()
+        self.send_ended.emit()
+        self.call_finished.emit(error)
+
+    # -- balance --------------------------------------------------------------------------------------
+
+    @Slot()
+    def on_refresh_requested(self) -> None:
+        services = self._services
+        if services is None or self._balance_busy or self._closing or not services.key_status.has_key:
+            return
+        if services.settings.base_url_problem:
+            return  # nothing is asked of Termii until the base URL is fixed (the window says so)
+        self._balance_busy = True
+        self.balance_loading.emit()
+        desk = services.desk
+        generation = self._balance_generation
+        QueryOp(parent=self, op=desk.check_balance,
+                success=lambda result: self._balance_answered(generation, result, self._balance_loaded)).failure(
+            lambda error: self._balance_answered(generation, error, self._balance_check_failed)
+        ).run_in_background(self._executor)
+
+    def _balance_answered(self, generation: int, value: Any, handler: Callable[[Any], None]) -> None:
+        self._balance_busy = False
+        if generation != self._balance_generation:
+            self.on_refresh_requested()  # the answer was for the old key or settings: ask again
+            return
+        handler(value)
+
+    def _balance_loaded(self, result: BalanceResult) -> None:
+        assert self._services is not None
+        self.balance_known.emit(BalanceReading(result.balance, result.currency, result.user,
+                                               self._services.settings.low_balance_threshold, _now()))
+        if result.user:
+            self.account_named.emit(result.user)
+        self.balance_finished.emit(result)
+
+    def _balance_check_failed(self, error: BaseException) -> None:
+        if not isinstance(error, DeskError):
+            log.error("unexpected error while checking the balance", exc_info=error)
+        self.balance_failed.emit(str(error) if isinstance(error, DeskError) else UNEXPECTED)
+        self.balance_finished.emit(error)
+
+    # -- settings -------------------------------------------------------------------------------------
+
+    @Slot(object, bool)
+    def on_settings_saved(self, settings: Settings, key_changed: bool) -> None:
+        """The Settings dialog saved: apply at once, store on a worker, then re-check key and balance."""
+        from termii_desk.core.bootstrap import save_settings
+
+        services = self._services
+        if services is None:
+            return
+        self.settings_changed.emit(settings)
+        QueryOp(parent=self, op=lambda: save_settings(services, settings),
+                success=lambda _none: self._settings_stored(settings, key_changed)).failure(
+            lambda error: self._settings_store_failed(error, settings, key_changed)
+        ).run_in_background(self._executor)
+
+    def _settings_stored(self, settings: Settings, key_changed: bool) -> None:
+        self.settings_applied.emit(settings)
+        self.after_settings(key_changed)
+
+    def _settings_store_failed(self, error: BaseException, settings: Settings, key_changed: bool) -> None:
+        log.error("settings could not be saved", exc_info=error)
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        self.notice.emit(f"The settings could not be saved ({reason}); they apply until you close the window.")
+        self.settings_applied.emit(settings)
+        self.after_settings(key_changed)
+
+    def after_settings(self, key_changed: bool) -> None:
+        """New key or settings are in use: a balance answer from before is dropped; check again."""
+        services = self._services
+        assert services is not None
+        self._balance_generation += 1
+        if key_changed:
+            services.desk.forget_client()
+            keystore = services.keystore
+            QueryOp(parent=self, op=keystore.status, success=self._set_key_status).failure(
+                self._balance_check_failed
+            ).run_in_background(self._executor)
+        else:
+            self.on_refresh_requested()
+
+    # -- closing --------------------------------------------------------------------------------------
+
+    @Slot()
+    def on_closing(self) -> None:
+        """The window is closing: start nothing new."""
+        self._closing = True
+
+    def close(self) -> None:
+        """Close the desk's connections (after the window waited for what was in flight)."""
+        self._closing = True
+        self._executor.discard_deliveries()
+        if self._services is not None:
+            self._services.desk.close()
