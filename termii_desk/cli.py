@@ -186,6 +186,7 @@ def _services(args: argparse.Namespace, out: _Output) -> DeskServices:
         out.warn(notice)
     if services.history.notice:
         out.warn(services.history.notice)
+    services.history.on_notice = out.warn  # a file found damaged later in this run
     return services
 
 

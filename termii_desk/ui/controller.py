@@ -97,6 +97,8 @@ class DeskController(QObject):
     notice = Signal(str)
     # Emitted from the worker thread once a row exists; delivered queued to the GUI thread.
     _recorded = Signal(int)
+    # Emitted from whichever thread met the trouble (history moved aside mid-session, the log file failing).
+    _later_notice = Signal(str)
 
     def __init__(self, executor: Executor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +110,7 @@ class DeskController(QObject):
         self._closing = False
         self._calls_in_flight = 0
         self._recorded.connect(self.attempt_started)
+        self._later_notice.connect(self.notice)
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -131,6 +134,7 @@ class DeskController(QObject):
             self.notice.emit(sentence)
         if services.history.notice:
             self.notice.emit(services.history.notice)
+        services.history.on_notice = self._later_notice.emit
         self.settings_changed.emit(services.settings)
         self._set_key_status(services.key_status, check_balance=check_balance)
 
