@@ -180,7 +180,7 @@ class Driver:
         self.heartbeat = heartbeat
         self.simulator = simulator
         self.results: list[dict[str, Any]] = []
-        self.first_paint: float | None = None  # of the window's widgets (not of its outline, which comes first)
+        self.first_paint: float | None = None  # of the window's widgets (not of the first frame's form before them)
         self.built: float | None = None  # when MainWindow.build_content ended
         self.build_ms = 0.0  # and how long it took
         self.attached: float | None = None  # when MainWindow.attach was called
@@ -263,7 +263,8 @@ class Driver:
         self.record("(d) start-up: the key read from a real Secret Service", self.first_paint, self.attached,
                     f"the widgets' first paint until the core is loaded (keyring backend found, key read on a "
                     f"worker); key from {status.source} ({status.backend}); before it, building the widgets "
-                    f"(once, after the outline's paint, nothing on screen to type in yet) took {self.build_ms:.0f} ms")
+                    f"around the first frame's form (once, after its paint; keys typed meanwhile wait their turn) took "
+                    f"{self.build_ms:.0f} ms")
         self.record("(d) start-up: history panel shown, balance checked", self.attached, ready,
                     f"attach() (itself {self.attach_ms:.0f} ms) until the start-up balance check ended, then 0.1 s; "
                     f"{ROWS:,} history rows")
@@ -376,7 +377,7 @@ def drive_the_desk(simulator: subprocess.Popen[str]) -> list[dict[str, Any]]:
     driver = Driver(heartbeat, simulator)
 
     class FirstPaint(QObject):
-        """The first paint of the window's widgets, once build_content() has replaced its outline."""
+        """The first paint of the window's widgets, once build_content() has added them around the first frame's."""
 
         def eventFilter(self, watched: QObject, event: QEvent) -> bool:
             if event.type() == QEvent.Type.Paint and driver.built is not None:

@@ -1,6 +1,6 @@
 # Sourced by scripts/demo and scripts/test: installs what is missing, then activates the virtualenv.
-# System libraries Qt needs (offscreen and on a real X display), a virtual display and keyring for the
-# tests; then .venv with the project and its test tools.
+# System libraries Qt needs (offscreen and on a real X display), a virtual display, keyring and PostgreSQL for
+# the tests; then .venv with the project and its test tools.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -10,6 +10,7 @@ SYSTEM_PACKAGES=(
   libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
   xvfb xauth xdotool imagemagick gnome-keyring dbus-daemon dbus-bin binutils openssl
   icu-devtools gcc  # packaging/icu.py: icupkg, genccode and gcc rebuild ICU's data for root and English
+  postgresql  # the team history's tests start a private server (initdb, pg_ctl) as the postgres user
   python3-venv
 )
 

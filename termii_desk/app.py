@@ -1,12 +1,13 @@
 """Composition of the desk window: builds the core objects, injects them into the window, runs the event loop.
 
-Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's frame load before
-the window shows: its first frame is an outline of where the widgets will be (ui/skeleton.py). (2) Once that
-is painted, the icon is set and ``MainWindow.build_content()`` makes the widgets (the form stays disabled).
-(3) Once those are painted, the log file, the network stack, the keyring, phone metadata and (in demo mode)
-the simulator are loaded on a worker thread by ``CoreLoader.load`` (a worker started earlier would compete
-with the paints for the interpreter) and handed to the window with ``MainWindow.attach``, which enables the
-form.
+Start-up is ordered for speed, in three steps. (1) Only Qt, this module and the window's first frame load
+before the window shows: the frame and the form's line edits and buttons, the phone field focused, so the
+agent can type from the first frame on (``MainWindow(staged=True)``). (2) Once that is painted, the icon is
+set and ``MainWindow.build_content()`` adds the rest of the widgets around them. (3) Once those are painted,
+the log file, the keyring, phone metadata, history and (in demo mode) the simulator are loaded on a worker
+thread by ``CoreLoader.load`` (a worker started earlier would compete with the paints for the interpreter)
+and handed to the window with ``MainWindow.attach``, which validates what was typed and acts on an early
+Enter.
 """
 
 from __future__ import annotations
@@ -35,8 +36,10 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
+    from termii_desk.core.instance import Primary
     from termii_desk.core.paths import AppPaths
     from termii_desk.simulator import TermiiSimulator
+    from termii_desk.ui.instance_bridge import InstanceBridge
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +129,8 @@ class CoreLoader:
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
                              self_test=self.self_test)
-        services = build_desk(self.paths, options, demo=demo)
+        # connect_now=False: a team history connects on its own thread, not on this one before the form works.
+        services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
         self.history = services.history
         if self.log_problem:
@@ -263,11 +267,14 @@ def run_window(
     region: str | None = None,
     self_test: bool = False,
     timeout: float | None = None,
+    instance: Primary | None = None,
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
     ``demo`` runs against the in-process simulator with its own history; ``base_url``, ``region`` and
-    ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked).
+    ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked);
+    ``instance`` (this user's single desk, from ``core.instance.claim``) brings the window to the front when
+    another start asks, until the window closes.
     """
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -278,8 +285,8 @@ def run_window(
     previous_handler = qInstallMessageHandler(log_qt_message)
     app = make_application()
     executor = ThreadExecutor()
-    window = MainWindow(executor, demo=demo or self_test, skeleton=True)
-    hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None)
+    window = MainWindow(executor, demo=demo or self_test, staged=True)
+    hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
                         default_log_file=True)
@@ -300,8 +307,14 @@ def run_window(
             executor
         )
 
+    bridges: list[InstanceBridge] = []
+
     def build_content() -> None:
         set_app_icon(app)
+        if instance is not None:  # from now on a later start brings this window to the front (before, it waits)
+            from termii_desk.ui.instance_bridge import InstanceBridge
+
+            bridges.append(InstanceBridge(window, instance))
         window.build_content()
         after_first_paint(window.centralWidget() or window, load_core)
 
@@ -313,6 +326,10 @@ def run_window(
     try:
         status = app.exec()
     finally:
+        for bridge in bridges:
+            bridge.close()
+        if instance is not None:  # the window is closed: a start from now on opens a desk of its own
+            instance.close()
         # The window waited for its requests when it closed; this covers an exit without closing it.
         executor.wait(5.0 if self_test else EXIT_WAIT_SECONDS)
         executor.discard_deliveries()
@@ -354,8 +371,8 @@ def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms
 
 # -- benchmark probe ------------------------------------------------------------------------------------
 # bench/startup.py starts the desk with TERMII_DESK_BENCH_PROBE set. ``painted``: on the window's first
-# paint (the skeleton), ``content``: on the first paint of the widgets that replace it (the form, disabled until
-# ready), ``ready``: on the history panel's first paint (after ``MainWindow.ready``: form enabled), the desk
+# paint (the form's line edits and buttons), ``content``: on the first paint after ``build_content()`` added the
+# rest around them, ``ready``: on the history panel's first paint (after ``MainWindow.ready``), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
 # prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
 

@@ -66,8 +66,12 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
   fragments. Never an exception; a code is either refused with a reason or exactly the digits typed
   (spaces aside); a phone number is refused or ASCII digits.
 - A 1 MB paste is refused at once with "too long" (`test_megabyte_paste_is_refused_quickly`).
-- Settings files with garbage values, unknown entries, binary junk, and a bad `TERMII_BASE_URL`: the desk
-  starts with the defaults and says which value it ignored (`tests/core/test_settings.py`).
+- Settings files with garbage values, unknown entries and binary junk: the desk starts with the defaults and
+  says which value it ignored (`tests/core/test_settings.py`). A base URL is the exception (next section).
+
+## Hardening: hostile answers and odd values
+
+{hardening}
 
 ## Data safety
 
@@ -84,6 +88,29 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
   **unknown** row; closing the window during a call waits for it, so no row is left unfinished
   (`tests/ui/test_main_window.py`).
 """
+
+
+# One row per class of issue 10: (class, what the desk does, the tests that prove it).
+HARDENING: list[tuple[str, str, str]] = [
+    ("7. an override that cannot be used",
+     "A refused `TERMII_BASE_URL` or `--base-url` is never replaced by another host (the default, the file's): "
+     "`call` and `balance` exit 3 with the sentence and send nothing (not one connection); `history` warns; the "
+     "window shows a notice, keeps the form disabled and checks no balance until the base URL is fixed in "
+     "Settings (garbage in the settings file, the base URL too, falls back to the default with a notice). "
+     "The host is judged as urllib3 and requests read it: tabs, line breaks, `。` `．` `｡`, fullwidth "
+     "and other non-ASCII characters, `%` encodings, backslashes, user info and numeric shorthand hosts "
+     "(`127.1`) are refused with a sentence; a URL requests cannot build is a configuration error, never "
+     "\"may have been placed\".",
+     "`tests/core/test_base_url.py` (hypothesis: every accepted URL's host, as `parse_url` and "
+     "`PreparedRequest` see it, is the host shown), `tests/test_cli_base_url.py` (real sockets: a listener at "
+     "the fallback host accepts nothing), `tests/ui/test_unusable_base_url.py`, `tests/core/test_bootstrap.py`"),
+]
+
+
+def _hardening() -> str:
+    lines = ["| class | what the desk does | tests |", "|---|---|---|"]
+    lines += [f"| {_cell(name)} | {_cell(does)} | {_cell(tests)} |" for name, does, tests in HARDENING]
+    return "\n".join(lines)
 
 
 def _cell(text: str) -> str:
@@ -114,7 +141,7 @@ def rows() -> list[str]:
 
 
 def render() -> str:
-    return HEAD.format(timeout=TIMEOUT) + "\n".join(rows()) + "\n" + TAIL
+    return HEAD.format(timeout=TIMEOUT) + "\n".join(rows()) + "\n" + TAIL.replace("{hardening}", _hardening())
 
 
 if __name__ == "__main__":

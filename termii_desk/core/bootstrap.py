@@ -19,6 +19,7 @@ from typing import Any
 from termii_desk.core.desk import Desk
 from termii_desk.core.errors import ConfigError
 from termii_desk.core.history import HistoryError, HistoryStore
+from termii_desk.core.history_backend import HistoryBackend
 from termii_desk.core.keystore import KeyStatus, KeyStore
 from termii_desk.core.paths import HOME_ENV, AppPaths
 from termii_desk.core.results import BalanceResult
@@ -60,12 +61,15 @@ class DeskServices:
 
     desk: Desk
     keystore: KeyStore
-    history: HistoryStore
+    history: HistoryBackend
     key_status: KeyStatus
     settings_store: SettingsStore | None = None
     notices: list[str] = field(default_factory=list)
     demo: bool = False
     run_only: tuple[str, ...] = ()
+    # Why the base URL (a refused --base-url, TERMII_BASE_URL or settings file value, kept as given) cannot be
+    # used: nothing can be sent until it is fixed. The command line stops (exit 3); the window disables its form.
+    base_url_problem: str | None = None
     _temp_dir: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     @property
@@ -101,17 +105,21 @@ def build_desk(
     demo: DemoAccount | None = None,
     environ: Mapping[str, str] | None = None,
     keyring_backend: Any = None,
+    connect_now: bool = True,
 ) -> DeskServices:
     """Build the desk. Never touches a widget; may wait on the keyring (faces with a GUI call it on a worker).
 
-    ``strict``: an unusable override (``--base-url``, ``--region``, ``--timeout``) raises ``ConfigError``
-    (the command line exits 3 before anything is attempted); otherwise it is ignored with a notice (the window
-    opens anyway and says so).
+    ``strict``: an unusable override (``--region``, ``--timeout``) raises ``ConfigError`` (the command line
+    exits 3 before anything is attempted); otherwise it is ignored with a notice (the window opens anyway and
+    says so). A base URL that cannot be used (``--base-url``, ``TERMII_BASE_URL``, the settings file) is never
+    replaced by another: it is kept, nothing can be sent with it, and ``base_url_problem`` says why (also a
+    notice when not ``strict``). ``connect_now``: a team history connects here (the command line); the window
+    passes False and lets the history's own worker thread connect.
     """
     options = options or RunOptions()
     env = dict(os.environ if environ is None else environ)
     notices: list[str] = []
-    settings, store, run_only = _init_settings(paths, options, demo, env, strict, notices)
+    settings, store, run_only, base_url_problem = _init_settings(paths, options, demo, env, strict, notices)
     keystore, key_status = _init_keystore(demo, env, keyring_backend)
     temp_dir: tempfile.TemporaryDirectory[str] | None = None
     if options.self_test:
@@ -119,12 +127,19 @@ def build_desk(
         history_path = AppPaths.from_environment({HOME_ENV: temp_dir.name}).history_file(demo=True)
     else:
         history_path = paths.history_file(demo=demo is not None)
-    history = HistoryStore(history_path)  # its ``notice`` (a file moved aside...) is shown by the face
+    history: HistoryBackend
+    if demo is None and not options.self_test:  # a team's history: a demo's simulated calls never go there
+        from termii_desk.core.team import open_history
+
+        history = open_history(history_path, settings.history_url, data_dir=paths.data_dir, environ=env,
+                               connect_now=connect_now, keyring_backend=keyring_backend)
+    else:
+        history = HistoryStore(history_path)  # its ``notice`` (a file moved aside...) is shown by the face
     desk = Desk(settings, keystore, history)
     _apply_retention(desk, notices)
     return DeskServices(desk=desk, keystore=keystore, history=history, key_status=key_status,
                         settings_store=store, notices=notices, demo=demo is not None, run_only=run_only,
-                        _temp_dir=temp_dir)
+                        base_url_problem=base_url_problem, _temp_dir=temp_dir)
 
 
 def _init_settings(
@@ -134,18 +149,22 @@ def _init_settings(
     env: dict[str, str],
     strict: bool,
     notices: list[str],
-) -> tuple[Settings, SettingsStore | None, tuple[str, ...]]:
+) -> tuple[Settings, SettingsStore | None, tuple[str, ...], str | None]:
     store: SettingsStore | None = None
+    base_url_problem: str | None = None
     if options.self_test:
         settings = Settings()  # the user's settings must not make the self-test fail
     else:
         store = SettingsStore(paths.settings_file)
         settings = store.load(env)
         notices.extend(store.warnings)
+        base_url_problem = store.base_url_problem
     run_only: list[str] = []
     overrides: list[tuple[str, dict[str, Any]]] = []
     if options.base_url is not None and demo is None:
-        overrides.append(("--base-url", {"base_url": options.base_url}))
+        # A refused --base-url is kept as given, never replaced by another host: nothing can be sent with it.
+        settings, base_url_problem = settings.with_base_url(options.base_url, "--base-url")
+        run_only.append("--base-url")
     if options.region is not None:
         overrides.append(("--region", {"default_region": options.region}))
     if options.timeout is not None:
@@ -160,26 +179,17 @@ def _init_settings(
             notices.append(f"Ignored {option}: {exc}")
             continue
         run_only.append(option)
-    if demo is None and _usable_base_url(env.get(BASE_URL_ENV, "")):
-        run_only.append(BASE_URL_ENV)  # the settings store applied it (or said why not)
+    if demo is None and env.get(BASE_URL_ENV, "").strip():
+        run_only.append(BASE_URL_ENV)  # the settings store applied it, usable or not
     if demo is not None:
         settings = settings.updated(base_url=demo.base_url)
         store = None  # demo settings (the simulator's address) are never written
+        base_url_problem = None
     elif run_only:
         store = None  # saving would write this run's override into the file as if the agent had chosen it
-    return settings, store, tuple(run_only)
-
-
-def _usable_base_url(text: str) -> bool:
-    from termii_desk.core.client import normalise_base_url
-
-    if not text.strip():
-        return False
-    try:
-        normalise_base_url(text)
-    except ConfigError:
-        return False
-    return True
+    if base_url_problem and not strict:
+        notices.append(f"{base_url_problem} Correct the base URL in Settings.")
+    return settings, store, tuple(run_only), base_url_problem
 
 
 def _capped(timeout: Any, connect_timeout: float) -> Any:

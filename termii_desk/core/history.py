@@ -17,12 +17,15 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
 from termii_desk.core.validation import Code
+
+if TYPE_CHECKING:
+    from termii_desk.core.history_backend import PriorCall
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -411,6 +414,43 @@ class HistoryStore:
         self._open_attempts[row_id] = values
         return row_id
 
+    def reserve_attempt(self, phone_digits: str, code: Code, base_host: str, *, cooldown_seconds: int) -> int:
+        """``start_attempt`` unless the number was called within the cooldown (``RecentlyCalled``), in one
+        write transaction: another window or process doing the same for this number waits for it."""
+        from termii_desk.core.history_backend import PriorCall, RecentlyCalled
+
+        try:
+            since = datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)
+        except OverflowError:  # a cooldown reaching back before year 1: every call counts
+            since = datetime.min.replace(tzinfo=timezone.utc)
+        cutoff = since.isoformat(timespec="milliseconds")
+        values = (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                  INTERRUPTED_TEXT)
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                found = conn.execute(
+                    "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+                    " AND time_utc > ? ORDER BY id DESC LIMIT 20", (phone_digits, cutoff)).fetchall()
+                for value, os_user, outcome in found:
+                    when = _aware_time(value)
+                    if when is not None and when > since:  # a time that is not a time is passed over
+                        raise RecentlyCalled.by(PriorCall(when, str(os_user), str(outcome)), cooldown_seconds,
+                                                phone_digits)
+                row_id = int(conn.execute(
+                    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
+                    " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid or 0)
+                conn.execute("COMMIT")
+                return row_id
+            except BaseException:
+                _roll_back(conn)
+                raise
+
+        row_id = self._writing(work)
+        self._open_attempts[row_id] = values
+        return row_id
+
     def complete_attempt(
         self,
         row_id: int,
@@ -546,6 +586,17 @@ class HistoryStore:
         # The newest time that reads as one: a row whose time is not a time (a hand-edited file) is passed over.
         return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
                     None)
+
+    def prior_call(self, phone_digits: str) -> PriorCall | None:
+        """The last call (sent or unknown) to this number, and the OS user who made it."""
+        from termii_desk.core.history_backend import PriorCall
+
+        rows = self._read(
+            "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 20", [phone_digits])
+        # The newest time that reads as one: a row whose time is not a time (a hand-edited file) is passed over.
+        return next((PriorCall(when, str(user), str(outcome)) for value, user, outcome in rows
+                     if (when := _aware_time(value)) is not None), None)
 
     @staticmethod
     def _where(digits: str) -> tuple[list[str], list[object]]:

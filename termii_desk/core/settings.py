@@ -35,6 +35,11 @@ def _check_base_url(value: Any) -> Any:
     return normalise_base_url(str(value))
 
 
+def unusable_base_url(origin: str, error: Exception) -> str:
+    """The sentence for a base URL given by ``origin`` (``TERMII_BASE_URL``, ``--base-url``...) that was refused."""
+    return f"{origin} cannot be used, so nothing is sent to Termii until it is fixed: {error}"
+
+
 def _check_region(value: Any) -> Any:
     text = str(value).strip().upper()
     import phonenumbers  # deferred: metadata load
@@ -53,6 +58,12 @@ def _ca_bundle(value: Any) -> Any:
     if not exists:
         raise ValueError(f"file {_shown(text)} does not exist")
     return str(Path(text).expanduser()) if text else ""
+
+
+def _check_history_url(value: Any) -> Any:
+    from termii_desk.core.team import check_history_url
+
+    return check_history_url(value)
 
 
 @dataclass(frozen=True)
@@ -143,6 +154,8 @@ class Settings:
                                             maximum=1_000_000_000.0, decimals=2)
     history_retention_days: int = _setting(365, "Keep history for (days, 0 = forever)", minimum=0, maximum=36_500)
     ca_bundle: str = _setting("", "Extra CA certificates file (PEM)", max_length=4096, check=_ca_bundle)
+    history_url: str = _setting("", "Team history on PostgreSQL (URL; from the next start)", max_length=2048,
+                                check=_check_history_url)
 
     def __post_init__(self) -> None:
         # However a Settings is made, it holds only values its declarations accept.
@@ -164,6 +177,27 @@ class Settings:
     @staticmethod
     def label(name: str) -> str:
         return _SPECS[name].label
+
+    @property
+    def base_url_problem(self) -> str | None:
+        """Why ``base_url`` cannot be used (a refused override kept as given: nothing can be sent), or None."""
+        try:
+            normalise_base_url(self.base_url)
+        except ConfigError as exc:
+            return str(exc)
+        return None
+
+    def with_base_url(self, text: str, origin: str) -> tuple[Settings, str | None]:
+        """A copy using the base URL ``text`` given by ``origin`` (``--base-url``, ``TERMII_BASE_URL``).
+
+        If it is refused, the copy keeps ``text`` as given, never the default in its place, so that nothing can
+        be sent with it, and the sentence that says why comes back too.
+        """
+        try:
+            return replace(self, base_url=_coerce("base_url", text)), None
+        except (ValueError, TypeError, ConfigError) as exc:
+            # Capped to what a Settings holds; normalise_base_url refuses anything that long, so it stays refused.
+            return replace(self, base_url=str(text)[:2048]), unusable_base_url(origin, exc)
 
     def updated(self, **changes: Any) -> Settings:
         """A copy with ``changes`` checked; raises ``ConfigError`` naming the first bad value."""
@@ -195,10 +229,15 @@ class SettingsStore:
 
     path: Path
     warnings: list[str] = field(default_factory=list)
+    # Why TERMII_BASE_URL cannot be used. Unlike garbage in the file, a refused override is kept as it was
+    # given, not replaced by another host: the call and the key must not go to a host nobody chose for this
+    # run, so every request is refused (the client cannot be built) until the base URL is fixed.
+    base_url_problem: str | None = None
 
     def load(self, environ: dict[str, str] | None = None) -> Settings:
         """Never fails: a missing, unreadable or garbage file gives the defaults, with a warning each."""
         self.warnings = []
+        self.base_url_problem = None
         raw: dict[str, Any] = {}
         try:
             with self.path.open("rb") as handle:
@@ -231,15 +270,14 @@ class SettingsStore:
                 values[name] = _coerce(name, value)
             except (ValueError, TypeError, ConfigError) as exc:
                 self.warnings.append(f"Ignored the setting {name} ({exc}); using the default.")
+        settings = Settings(**values)
         env = os.environ if environ is None else environ
         if env.get(BASE_URL_ENV, "").strip():
-            try:
-                values["base_url"] = _coerce("base_url", env[BASE_URL_ENV])
-            except ConfigError as exc:
-                self.warnings.append(f"Ignored {BASE_URL_ENV}: {exc}")
-        for warning in self.warnings:
-            log.warning("%s", warning)
-        return Settings(**values)
+            settings, self.base_url_problem = settings.with_base_url(env[BASE_URL_ENV], BASE_URL_ENV)
+        for warning in [*self.warnings, self.base_url_problem]:
+            if warning:
+                log.warning("%s", warning)
+        return settings
 
     def save(self, settings: Settings) -> None:
         """Atomic write: a crash or a full disk leaves the previous file intact."""

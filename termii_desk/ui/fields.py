@@ -3,33 +3,35 @@
 The line never nags: a valid value is confirmed at once, but a problem is only shown after the agent
 pauses typing, leaves the field, or presses Enter; once a problem is shown it follows the text without
 waiting, and the line keeps its height so nothing below it jumps.
+
+At start the fields are part of the window's first frame: built ``staged``, they are only the line edits (and
+Generate), with the live line's room kept, and ``finish()`` adds the lines after that frame is painted. While
+the phone metadata is still loading the phone field is ``checking`` (``set_checking``): it takes every
+keystroke and says "Checking…", never an error, and validates what was typed once the metadata is there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from termii_desk.core.errors import InputError
-from termii_desk.core.validation import (
-    CODE_MAX_LENGTH,
-    MAX_INPUT_LENGTH,
-    Code,
-    PhoneNumber,
-    generate_code,
-    validate_code,
-    validate_phone,
-)
-from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+
+# core.validation and ui.tones load with the first validation or live line, not before the first frame (~8 ms).
+if TYPE_CHECKING:
+    from termii_desk.core.validation import Code, PhoneNumber
+    from termii_desk.ui.tones import ToneLabel
 
 # How long the agent may pause mid-number before the line says what is wrong.
 REVEAL_DELAY_MS = 900
+# The live line while the validator's data is still loading (at start, for the phone number).
+CHECKING_TEXT = "Checking…"
 
-V = TypeVar("V", PhoneNumber, Code)
+V = TypeVar("V", "PhoneNumber", "Code")
 
 
 class _LineEdit(QLineEdit):
@@ -53,20 +55,21 @@ class ValidatedField(QWidget, Generic[V]):
     validity_changed = Signal(bool)
     submitted = Signal()
 
-    def __init__(self, hint: str, validate: Callable[[str], V], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, hint: str, validate: Callable[[str], V], parent: QWidget | None = None, *, staged: bool = False
+    ) -> None:
+        """``staged``: the line edit only, the live line's room kept empty until ``finish()``."""
         super().__init__(parent)
         self._hint: str = hint
         self._validate: Callable[[str], V] = validate
         self._value: V | None = None
         self._problem: str = ""
         self._showing_problem: bool = False
+        self._checking: bool = False
+        self._finished: bool = False
+        self.status: ToneLabel  # the live line, made by finish()
 
         self.edit: _LineEdit = _LineEdit(self)
-        self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
-        self.edit.setClearButtonEnabled(True)
-        self.status: ToneLabel = ToneLabel(hint, self)
-        # Two lines' room: a long reason wraps instead of pushing the form around.
-        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() + 2)
 
         self._reveal_timer: QTimer = QTimer(self)
         self._reveal_timer.setSingleShot(True)
@@ -75,16 +78,37 @@ class ValidatedField(QWidget, Generic[V]):
         self._row: QHBoxLayout = QHBoxLayout()
         self._row.setContentsMargins(0, 0, 0, 0)
         self._row.addWidget(self.edit, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(3)
-        layout.addLayout(self._row)
-        layout.addWidget(self.status)
+        self._layout: QVBoxLayout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(3)
+        self._layout.addLayout(self._row)
+        # Two lines' room: a long reason wraps instead of pushing the form around.
+        self._line_height: int = self.fontMetrics().lineSpacing() + 2
+        # The live line's place until finish(); a box layout puts no spacing next to a spacer: it is included.
+        self._layout.addSpacing(self._line_height + self._layout.spacing())
 
         self.edit.textChanged.connect(self.on_text_changed)
         self.edit.returnPressed.connect(self.on_return_pressed)
         self.edit.focus_lost.connect(self.reveal_problem)
         self._reveal_timer.timeout.connect(self.reveal_problem)
+        if not staged:
+            self.finish()
+
+    def finish(self) -> None:
+        """Add the live line (in the room kept for it) and bring it up to date with the text; once."""
+        if self._finished:
+            return
+        from termii_desk.core.validation import MAX_INPUT_LENGTH
+        from termii_desk.ui.tones import ToneLabel
+
+        self._finished = True
+        self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
+        self.edit.setClearButtonEnabled(True)
+        self.status = ToneLabel(self._hint, self)
+        self.status.setMinimumHeight(self._line_height)
+        self._layout.takeAt(self._layout.count() - 1)  # the spacing that kept its place
+        self._layout.addWidget(self.status)
+        self._describe_status(self.edit.text())
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -97,6 +121,19 @@ class ValidatedField(QWidget, Generic[V]):
     def problem(self) -> str:
         """Why the text is not valid ("" when it is)."""
         return self._problem
+
+    @property
+    def checking(self) -> bool:
+        """The validator's data is still loading: the text waits, the line says "Checking…"."""
+        return self._checking
+
+    def set_checking(self, checking: bool) -> None:
+        """While checking, every text is held as not yet valid without a reason; after it, it is validated."""
+        if checking != self._checking:
+            self._checking = checking
+            self.revalidate()
+            if not checking and not self.edit.hasFocus():
+                self.reveal_problem()  # the agent has moved on: as leaving the field would have
 
     def text(self) -> str:
         return self.edit.text()
@@ -116,34 +153,47 @@ class ValidatedField(QWidget, Generic[V]):
     @Slot(str)
     def on_text_changed(self, text: str) -> None:
         was_valid = self._value is not None
-        try:
-            self._value = self._validate(text)
-            self._problem = ""
-        except InputError as exc:
-            self._value = None
-            self._problem = str(exc)
+        if self._checking:
+            self._value, self._problem = None, ""
+        else:
+            try:
+                self._value = self._validate(text)
+                self._problem = ""
+            except InputError as exc:
+                self._value = None
+                self._problem = str(exc)
+        self._describe_status(text, was_valid)
+        if was_valid != (self._value is not None):
+            self.validity_changed.emit(self._value is not None)
+
+    def _describe_status(self, text: str, was_valid: bool = False) -> None:
+        """The live line for the current value (nothing before ``finish()`` made it)."""
+        if not self._finished:
+            return
+        from termii_desk.ui.tones import MARKS, Tone
+
         if self._value is not None:
             self._reveal_timer.stop()
             self._showing_problem = False
             self.status.show_text(MARKS[Tone.GOOD] + self._describe(self._value), Tone.GOOD)
-        elif not text.strip():
+        elif not text.strip() or self._checking:
             self._reveal_timer.stop()
             self._showing_problem = False
-            self.status.show_text(self._hint, Tone.NEUTRAL)
+            self.status.show_text(CHECKING_TEXT if text.strip() else self._hint, Tone.NEUTRAL)
         elif self._showing_problem or was_valid:
             # Already talking about this text, or the agent just typed past a valid value: say so now.
             self.reveal_problem()
         else:
             self.status.show_text(self._hint, Tone.NEUTRAL)
             self._reveal_timer.start()
-        if was_valid != (self._value is not None):
-            self.validity_changed.emit(self._value is not None)
 
     @Slot()
     def reveal_problem(self) -> None:
-        """Show why the text is not valid now (on a pause, leaving the field, or Enter)."""
+        """Show why the text is not valid now (on a pause, leaving the field, or Enter); never while checking."""
         self._reveal_timer.stop()
-        if self._value is None and self.edit.text().strip():
+        if self._finished and not self._checking and self._value is None and self.edit.text().strip():
+            from termii_desk.ui.tones import MARKS, Tone
+
             self._showing_problem = True
             self.status.show_text(MARKS[Tone.BAD] + self._problem, Tone.BAD)
 
@@ -157,15 +207,18 @@ class ValidatedField(QWidget, Generic[V]):
         return str(value)
 
 
-class PhoneField(ValidatedField[PhoneNumber]):
+class PhoneField(ValidatedField["PhoneNumber"]):
     """The customer's phone number; the line shows ``+234 803 123 4567 · Nigeria · MTN`` or the reason."""
 
-    def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG") -> None:
+    def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG", staged: bool = False) -> None:
         self._region = default_region
-        super().__init__(self._hint_for(default_region), self._parse, parent)
+        super().__init__(self._hint_for(default_region), self._parse, parent, staged=staged)
         self.edit.setPlaceholderText("0803 123 4567 or +234 803 123 4567")
         self.edit.setAccessibleName("Customer's phone number")
         self.edit.setAccessibleDescription("The number Termii will call. The line below says how it was read.")
+
+    def finish(self) -> None:
+        super().finish()
         self.status.setAccessibleName("Phone number check")
 
     @property
@@ -179,6 +232,8 @@ class PhoneField(ValidatedField[PhoneNumber]):
             self.revalidate()
 
     def _parse(self, text: str) -> PhoneNumber:
+        from termii_desk.core.validation import validate_phone
+
         return validate_phone(text, self._region)
 
     def _describe(self, value: PhoneNumber) -> str:
@@ -189,7 +244,13 @@ class PhoneField(ValidatedField[PhoneNumber]):
         return f"International form with +, or a national number in {region}."
 
 
-class CodeField(ValidatedField[Code]):
+def _validate_code(text: str) -> Code:
+    from termii_desk.core.validation import validate_code
+
+    return validate_code(text)
+
+
+class CodeField(ValidatedField["Code"]):
     """The one-time code to read out, with a Generate button (6 random digits, never a leading 0).
 
     Signals:
@@ -198,21 +259,30 @@ class CodeField(ValidatedField[Code]):
 
     generated = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("4 to 8 digits, not starting with 0.", validate_code, parent)
+    def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
+        super().__init__("4 to 8 digits, not starting with 0.", _validate_code, parent, staged=True)
         self.edit.setPlaceholderText("e.g. 482913")
-        self.edit.setMaxLength(max(CODE_MAX_LENGTH * 3, MAX_INPUT_LENGTH + 1))
         self.edit.setAccessibleName("One-time code")
         self.edit.setAccessibleDescription("The digits Termii reads out on the call.")
-        self.status.setAccessibleName("Code check")
         self.generate_button = QPushButton("&Generate", self)
         self.generate_button.setAccessibleName("Generate a random code")
         self.generate_button.setToolTip("Fill in 6 random digits (Alt+G)")
         self._row.addWidget(self.generate_button)
         self.generate_button.clicked.connect(self.on_generate_clicked)
+        if not staged:
+            self.finish()
+
+    def finish(self) -> None:
+        from termii_desk.core.validation import CODE_MAX_LENGTH, MAX_INPUT_LENGTH
+
+        super().finish()
+        self.edit.setMaxLength(max(CODE_MAX_LENGTH * 3, MAX_INPUT_LENGTH + 1))
+        self.status.setAccessibleName("Code check")
 
     @Slot()
     def on_generate_clicked(self) -> None:
+        from termii_desk.core.validation import generate_code
+
         code = generate_code()
         self.edit.setText(code)
         self.edit.setFocus()

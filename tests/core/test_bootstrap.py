@@ -76,21 +76,33 @@ def test_run_only_overrides_are_never_saved(
         services.close()
 
 
-def test_an_override_that_was_ignored_does_not_stop_saving(paths: AppPaths) -> None:
-    services = build_desk(paths, environ={"TERMII_BASE_URL": "garbage://x"})
+@pytest.mark.parametrize(
+    ("options", "environ", "origin"),
+    [(RunOptions(), {"TERMII_BASE_URL": "garbage://x"}, "TERMII_BASE_URL"),
+     (RunOptions(base_url="http://api.ng.termii.com"), {}, "--base-url")],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_an_unusable_base_url_override_is_kept_and_blocks_sending_never_the_default(
+    paths: AppPaths, options: RunOptions, environ: dict[str, str], origin: str, strict: bool
+) -> None:
+    _write_settings(paths, base_url="https://v3.api.termii.com")
+    services = build_desk(paths, options, strict=strict, environ=environ)
     try:
-        assert services.run_only == () and services.settings_store is not None
-        assert any("Ignored TERMII_BASE_URL" in notice for notice in services.notices)
-        services.save_settings(services.settings.updated(cooldown_seconds=5))
-        assert json.loads(paths.settings_file.read_text(encoding="utf-8"))["cooldown_seconds"] == 5
+        problem = services.base_url_problem
+        assert problem and problem.startswith(f"{origin} cannot be used, so nothing is sent")
+        assert services.settings.base_url == (options.base_url or environ.get("TERMII_BASE_URL"))
+        assert origin in services.run_only and services.settings_store is None
+        # The window shows it as a notice; the command line decides by command (exit 3, or a warning).
+        assert any(problem in notice for notice in services.notices) is not strict
+        with pytest.raises(ConfigError):
+            services.desk.client()
     finally:
         services.close()
 
 
 @pytest.mark.parametrize(
     ("options", "word"),
-    [(RunOptions(base_url="http://api.ng.termii.com"), "--base-url"), (RunOptions(region="XX"), "--region"),
-     (RunOptions(timeout=-1.0), "--timeout")],
+    [(RunOptions(region="XX"), "--region"), (RunOptions(timeout=-1.0), "--timeout")],
 )
 def test_strict_faces_refuse_a_bad_override_lenient_ones_say_they_ignored_it(
     paths: AppPaths, options: RunOptions, word: str

@@ -6,7 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+import requests
 
+from termii_desk.core.client import TermiiClient
 from termii_desk.core.errors import ConfigError
 from termii_desk.core.settings import Settings, SettingsStore
 
@@ -44,7 +46,6 @@ def test_settings_file_never_holds_a_key(tmp_path: Path) -> None:
         ('{"read_timeout": "soon"}', "Ignored the setting read_timeout"),
         ('{"read_timeout": -1}', "Ignored the setting read_timeout"),
         ('{"read_timeout": "NaN"}', "Ignored the setting read_timeout"),
-        ('{"base_url": "http://evil.example"}', "Ignored the setting base_url"),
         ('{"default_region": "XX"}', "Ignored the setting default_region"),
         ('{"cooldown_seconds": true}', "Ignored the setting cooldown_seconds"),
         ('{"ca_bundle": "/no/such/file.pem"}', "Ignored the setting ca_bundle"),
@@ -71,8 +72,50 @@ def test_binary_garbage_file(tmp_path: Path) -> None:
 def test_environment_base_url_overrides(tmp_path: Path) -> None:
     store = SettingsStore(tmp_path / "settings.json")
     assert store.load(environ={"TERMII_BASE_URL": "http://127.0.0.1:9999/"}).base_url == "http://127.0.0.1:9999"
-    assert store.load(environ={"TERMII_BASE_URL": "http://example.com"}).base_url == Settings().base_url
-    assert any("TERMII_BASE_URL" in w for w in store.warnings)
+    assert store.base_url_problem is None and store.warnings == []
+
+
+@pytest.mark.parametrize("url", ["http://example.com", "https://api.ng.termii.com\t.evil.com", "https://a。b.com",
+                                 "ftp://api.ng.termii.com", "https://user@api.ng.termii.com"])
+def test_a_refused_environment_base_url_is_kept_and_blocks_never_the_default(tmp_path: Path, url: str) -> None:
+    store = SettingsStore(tmp_path / "settings.json")
+    settings = store.load(environ={"TERMII_BASE_URL": url})
+    # Not replaced by the default host: the key and the call must not go to a host nobody chose.
+    assert settings.base_url == url and settings.base_url_problem
+    assert store.base_url_problem and store.base_url_problem.startswith("TERMII_BASE_URL cannot be used")
+    assert not any("Ignored" in w for w in store.warnings)
+    with pytest.raises(ConfigError):
+        TermiiClient(settings.base_url, "k" * 20, session=requests.Session())
+
+
+def test_a_refused_base_url_in_the_file_is_garbage_like_any_other_but_a_refused_override_blocks(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"base_url": "http://evil.example", "read_timeout": "soon"}')
+    store = SettingsStore(path)
+    settings = store.load(environ={})
+    assert settings == Settings() and store.base_url_problem is None
+    assert any("Ignored the setting base_url" in w for w in store.warnings)
+    # A usable TERMII_BASE_URL replaces the file's base URL; a refused one is kept and blocks.
+    assert store.load(environ={"TERMII_BASE_URL": "https://v3.api.termii.com"}).base_url == "https://v3.api.termii.com"
+    assert store.base_url_problem is None
+    blocked = store.load(environ={"TERMII_BASE_URL": "https://v3.api.termii.com%2e.evil"})
+    assert blocked.base_url_problem and store.base_url_problem
+
+
+def test_a_huge_refused_override_is_kept_refused() -> None:
+    settings, problem = Settings().with_base_url("https://api.ng.termii.com/" + "a" * 5000, "TERMII_BASE_URL")
+    assert problem and "longer than" in problem and settings.base_url_problem
+
+
+def test_with_base_url_keeps_a_refused_text_and_says_why() -> None:
+    good, problem = Settings().with_base_url("v3.api.termii.com/api/", "--base-url")
+    assert good.base_url == "https://v3.api.termii.com" and problem is None and good.base_url_problem is None
+    bad, problem = Settings().with_base_url("https://api.ng.termii.com%2eevil.com", "--base-url")
+    assert bad.base_url == "https://api.ng.termii.com%2eevil.com"
+    assert problem and problem.startswith("--base-url cannot be used") and "%" in problem
+    assert bad.base_url_problem and bad.base_url_problem in problem
 
 
 def test_updated_names_the_bad_setting() -> None:

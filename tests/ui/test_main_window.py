@@ -497,26 +497,28 @@ def test_balance_answer_for_the_old_key_is_dropped_and_asked_again(
     assert len(simulator.balance_requests) == 2
 
 
-def test_skeleton_window_paints_an_outline_until_its_widgets_are_built(qtbot: Any, screenshot_dir: Path) -> None:
-    """The first frame at start (app.py): the outline of the strip, the form and the history, then the widgets."""
-    from termii_desk.ui.skeleton import skeleton_rects
-
-    window = MainWindow(InlineExecutor(), skeleton=True)
+def test_first_frame_is_the_form_and_it_stays_put_when_the_rest_is_built(qtbot: Any, screenshot_dir: Path) -> None:
+    """The first frame at start (app.py): the real phone and code fields and Send, the phone focused; the rest of
+    the window is built around them without moving them (the account strip's room is kept)."""
+    window = MainWindow(InlineExecutor(), staged=True)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    assert not window.built and window.centralWidget() is None
-    image = window.grab().toImage()
-    image.save(str(screenshot_dir / "startup-outline.png"))
-    x, y, w, h = skeleton_rects(window.width(), window.height())[-1]  # outcome and history: the lowest box
-    bottom_edge, inside = image.pixelColor(x + w // 2, y + h - 1), image.pixelColor(x + w // 2, y + h - 4)
-    assert bottom_edge != inside  # the outline is drawn
+    window.activateWindow()
+    assert not window.built
+    qtbot.waitUntil(lambda: window.form.phone.edit.hasFocus())
+    assert window.form.code.edit.isVisible() and window.form.send_button.isVisible()
+    QApplication.processEvents()
+    assert window.grab().save(str(screenshot_dir / "startup-first-frame.png"))
+    edits = (window.form.phone.edit, window.form.code.edit, window.form.send_button)
+    before = [w.mapTo(window, w.rect().topLeft()) for w in edits]
 
     built: list[bool] = []
     window.content_built.connect(lambda: built.append(True))
     window.build_content()
     window.build_content()  # once
-    assert built == [True] and window.built and not window.form.isEnabled()
-    qtbot.wait(20)
-    image = window.grab().toImage()
-    assert image.pixelColor(x + w // 2, y + h - 1) == image.pixelColor(x + w // 2, y + h - 4)  # outline gone
+    assert built == [True] and window.built
+    QApplication.processEvents()
+    after = [w.mapTo(window, w.rect().topLeft()) for w in edits]
+    assert [(p.x(), p.y()) for p in after] == [(p.x(), p.y()) for p in before]
+    assert window.form.phone.edit.hasFocus()
