@@ -130,7 +130,8 @@ class CoreLoader:
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
                              self_test=self.self_test)
-        services = build_desk(self.paths, options, demo=demo)
+        # connect_now=False: a team history connects on its own thread, not on this one before the form works.
+        services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
         self.history = services.history
         if self.log_problem:
