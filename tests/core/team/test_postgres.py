@@ -227,7 +227,8 @@ def test_unreachable_server_keeps_calls_in_the_outbox_with_a_sentence(team: Team
     history = team.history("alice", url=url)
     assert not history.online
     assert history.state_text() == "Shared history unreachable: 0 calls waiting. " + (
-        f"The shared history at 127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]}/{team.database} cannot be reached.")
+        f"The shared history at 127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]}/{team.database} cannot be "
+        "reached. Meanwhile the cooldown looks at this desk's calls only.")
     row_id = history.reserve_attempt(PHONE, CODE, HOST, cooldown_seconds=60)
     assert row_id < 0
     history.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=50, http_status=200, message_id="m1")
