@@ -106,6 +106,8 @@ class DeskController(QObject):
     _recorded = Signal(int)
     _row_heard = Signal(int)  # from a shared history's listener thread
     _state_heard = Signal(str)
+    # Emitted from whichever thread met the trouble (history moved aside mid-session, the log file failing).
+    _later_notice = Signal(str)
 
     def __init__(self, executor: Executor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -117,6 +119,7 @@ class DeskController(QObject):
         self._closing = False
         self._calls_in_flight = 0
         self._recorded.connect(self.attempt_started)
+        self._later_notice.connect(self.notice)
         self._row_heard.connect(self._on_row_heard)
         self._state_heard.connect(self.team_state)
         self._rows_heard_timer: QTimer | None = None
@@ -143,6 +146,8 @@ class DeskController(QObject):
             self.notice.emit(sentence)
         if services.history.notice:
             self.notice.emit(services.history.notice)
+        if hasattr(services.history, "on_notice"):  # a file moved aside later in the session says so
+            services.history.on_notice = self._later_notice.emit
         self._listen_to_team(services.history)
         self.settings_changed.emit(services.settings)
         self._set_key_status(services.key_status, check_balance=check_balance)
