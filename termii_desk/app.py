@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QTimer, QtMsgTyp
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
+from termii_desk.ui import _pyside  # noqa: F401 (first: PySide6's import hook made cheap)
 from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
@@ -129,7 +130,8 @@ class CoreLoader:
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
                              self_test=self.self_test)
-        services = build_desk(self.paths, options, demo=demo)
+        # connect_now=False: a team history connects on its own thread, not on this one before the form works.
+        services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
         self.history = services.history
         if self.log_problem:

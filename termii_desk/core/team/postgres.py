@@ -197,9 +197,12 @@ def _close(conn: psycopg.Connection[Any] | None) -> None:
 class TeamHistory:
     """The shared history of one desk: a PostgreSQL database, and this desk's outbox for when it is down.
 
+    ``remote``: every read may wait on the network, so a window never reads it on its GUI thread.
     Safe to use from several threads. ``connect_now``: try the server in the constructor (the command line);
     the window passes False and lets ``start_listening``'s thread connect, so nothing waits on the network.
     """
+
+    remote = True
 
     def __init__(self, url: str, *, outbox_path: Path | None, password: str | None = None,
                  profile: str = "default", connect_now: bool = True) -> None:
@@ -382,7 +385,7 @@ class TeamHistory:
         except Exception as exc:
             raise HistoryError(f"The attempt could not be kept on this desk either ({type(exc).__name__}).") from None
         self._uuids[-seq] = row["uuid"]
-        self.notice = self.state_text()
+        self._announce()  # one more call waiting
         return -seq
 
     def _local_prior(self, phone_digits: str, cooldown_seconds: int) -> PriorCall | None:
@@ -428,7 +431,7 @@ class TeamHistory:
             except psycopg.Error:
                 pass
         self.outbox.add(uuid, "complete", changes)
-        self.notice = self.state_text()
+        self._announce()
 
     @staticmethod
     def _apply_completion(conn: psycopg.Connection[Any], uuid: str, changes: dict[str, Any]) -> int:
@@ -464,7 +467,8 @@ class TeamHistory:
         left = self.outbox.count()
         if sent or already:
             log.info("outbox: %d sent, %d already there, %d left", sent, already, left)
-        self.notice = self.state_text()
+        if sent or already:
+            self._announce()  # fewer waiting
         self.last_sync = SyncReport(sent, already, left)
         return self.last_sync
 
