@@ -358,7 +358,8 @@ def _history_line(row: HistoryRow) -> str:
 def _history_json(row: HistoryRow) -> dict[str, Any]:
     return {"time": row.time_utc, "phone_number": row.phone, "code": row.code_masked, "outcome": row.outcome,
             "message_id": row.message_id, "balance": row.balance, "currency": row.currency,
-            "http_status": row.http_status, "termii_message": row.termii_message, "error": row.error}
+            "http_status": row.http_status, "termii_message": row.termii_message, "error": row.error,
+            **({"agent": row.agent} if hasattr(row, "agent") else {})}  # a team history: who called
 
 
 def _key(args: argparse.Namespace, out: _Output) -> int:
