@@ -71,7 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     call = sub.add_parser("call", parents=[common], help="place a voice call and print the outcome")
     call.add_argument("phone", metavar="PHONE", help="the customer's number, e.g. +2348031234567")
-    call.add_argument("code", metavar="CODE", help="4 to 8 digits, not starting with 0")
+    call.add_argument("code", metavar="CODE", nargs="?", default=None,
+                      help="4 to 8 digits, not starting with 0; - (or --code-stdin) reads it from standard input, "
+                      "or from a hidden prompt on a terminal, so it is not on the command line")
+    call.add_argument("--code-stdin", action="store_true", help="read the code as CODE - does")
     call.add_argument("--force", action="store_true",
                       help="call even if this number was called within the cooldown (exit 6 otherwise)")
 
@@ -266,7 +269,7 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     try:
         phone = validate_phone(args.phone, desk.settings.default_region)
         record["phone_number"] = phone.digits
-        code = validate_code(args.code)
+        code = validate_code(_code_text(args))
     except InputError as exc:
         out.fail(f"input rejected, nothing sent: {exc}", record)
         return EXIT_INPUT
@@ -480,13 +483,36 @@ def _confirm(question: str) -> bool:
 
 
 def _read_key() -> str:
+    return _read_hidden("Termii API key (input hidden): ").strip()
+
+
+def _code_text(args: argparse.Namespace) -> str:
+    """The code as given: on the command line, or (``-``, ``--code-stdin``) from standard input or a hidden
+    prompt, so that it is in neither the process list (``/proc/PID/cmdline``) nor the shell's history."""
+    from termii_desk.core.errors import InputError
+
+    from_stdin = args.code_stdin or args.code == "-"
+    if args.code_stdin and args.code not in (None, "-"):
+        raise InputError("Give the code either on the command line or with --code-stdin, not both.")
+    if args.code is None and not from_stdin:
+        raise InputError("Give the code to read out, or - to type it at a hidden prompt (or pipe it in).")
+    return _read_hidden("Code to read out (input hidden): ") if from_stdin else str(args.code)
+
+
+def _read_hidden(prompt: str) -> str:
+    """One line: from a hidden prompt on a terminal, else from standard input (a pipe or a file)."""
     if sys.stdin is None:
         return ""
-    if sys.stdin.isatty():
-        import getpass
+    try:
+        if sys.stdin.isatty():
+            import getpass
 
-        return getpass.getpass("Termii API key (input hidden): ").strip()
-    return sys.stdin.readline().strip()
+            return getpass.getpass(prompt)
+        return sys.stdin.readline(4096).rstrip("\r\n")
+    except EOFError:
+        return ""
+    except UnicodeDecodeError:
+        return "\ufffd"  # not text: refused by the validator as not digits
 
 
 def _simulator(args: argparse.Namespace) -> int:

@@ -127,6 +127,20 @@ HARDENING: list[tuple[str, str, str]] = [
      "`tests/core/test_base_url.py` (hypothesis: every accepted URL's host, as `parse_url` and "
      "`PreparedRequest` see it, is the host shown), `tests/test_cli_base_url.py` (real sockets: a listener at "
      "the fallback host accepts nothing), `tests/ui/test_unusable_base_url.py`, `tests/core/test_bootstrap.py`"),
+    ("9. no call to the wrong country",
+     "Digits typed without `+` or `00` are read in the default country when they are a valid number there, as an "
+     "international number without `+` when only that is valid; when both are valid and differ (`81234567890` "
+     "with ID: +62 812-3456-7890 or Japan's +81 234-56-7890) nothing is chosen: `call` exits 2 naming both, the "
+     "window's phone line asks which, with a button per reading (Send stays disabled until one is chosen).",
+     "`tests/core/test_phone_country.py` (every country's example numbers, typed nationally and internationally "
+     "without `+`, and hypothesis over digit strings, against phonenumbers as the oracle), "
+     "`tests/ui/test_phone_choice.py`, `tests/test_cli_input.py`"),
+    ("14. the code off the command line",
+     "`call PHONE -` (or `--code-stdin`) reads the code from a hidden prompt on a terminal (getpass) or one line "
+     "of standard input, so it is in neither `/proc/PID/cmdline` nor the shell's history; an empty, unreadable or "
+     "invalid code is exit 2 with nothing sent.",
+     "`tests/test_cli_input.py` (subprocesses: a pipe, binary garbage, and a pseudo-terminal for the hidden "
+     "prompt, checking the code is not echoed)"),
 ]
 
 
