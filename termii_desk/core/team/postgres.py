@@ -55,6 +55,7 @@ STATEMENT_TIMEOUT_MS = 5000
 RECONNECT_SECONDS = 1.0
 LISTEN_WAKE_SECONDS = 0.25
 ERASED_MARK = "[erased]"
+OFFLINE_COOLDOWN = "Meanwhile the cooldown looks at this desk's calls only."
 _ROW_COLUMNS = ("id", "called_at", "os_user", "app_version", "base_host", "phone", "code_masked", "outcome",
                 "http_status", "message_id", "termii_message", "balance", "currency", "duration_ms", "error",
                 "agent", "machine", "profile", "via_outbox")
@@ -244,7 +245,8 @@ class TeamHistory:
             return None
         waiting = self.outbox.count()
         head = f"Shared history unreachable: {waiting} call{'s' if waiting != 1 else ''} waiting."
-        return f"{head} {self.problem}" if self.problem else head
+        text = f"{head} {self.problem}" if self.problem else head
+        return text + " " + OFFLINE_COOLDOWN
 
     def on_state_changed(self, listener: Callable[[str | None], None]) -> None:
         """``listener(state_text())`` is called (on a worker thread) whenever the server goes or comes back."""
@@ -517,13 +519,20 @@ class TeamHistory:
             rows.append(_team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user}))
         return rows
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+    ) -> list[HistoryRow]:
         waiting: list[HistoryRow] = list(self._waiting_rows(phone_filter)) if before_id is None or before_id < 0 else []
         if before_id is not None and before_id < 0:
             waiting = [row for row in waiting if row.id < before_id]
+        if profile is not None:
+            waiting = [row for row in waiting if getattr(row, "profile", None) == profile]
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
         where: list[str] = []
         params: list[Any] = []
+        if profile is not None:
+            where.append("profile = %s")
+            params.append(profile)
         if digits:
             where.append("phone LIKE %s")
             params.append(f"%{digits}%")
@@ -535,13 +544,17 @@ class TeamHistory:
         shared: list[HistoryRow] = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
         return (waiting + shared)[: max(0, limit)]
 
-    def count(self, phone_filter: str = "") -> int:
+    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
-        if digits:
-            found = self._query(f"SELECT count(*) FROM {TABLE} WHERE phone LIKE %s", [f"%{digits}%"])
-        else:
-            found = self._query(f"SELECT count(*) FROM {TABLE}", [])
-        return (int(found[0][0]) if found else 0) + len(self._waiting_rows(phone_filter))
+        where, params = (["phone LIKE %s"], [f"%{digits}%"]) if digits else ([], [])
+        if profile is not None:
+            where.append("profile = %s")
+            params.append(profile)
+        found = self._query(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(where) if where else ""),
+                            params)
+        waiting = [row for row in self._waiting_rows(phone_filter)
+                   if profile is None or getattr(row, "profile", None) == profile]
+        return (int(found[0][0]) if found else 0) + len(waiting)
 
     def get(self, row_id: int) -> TeamRow | None:
         if row_id < 0:
