@@ -117,6 +117,7 @@ def build_desk(
     passes False and lets the history's own worker thread connect.
     """
     options = options or RunOptions()
+    paths.close_to_others()  # folders an older version left open to others (0755) are the user's alone (0700)
     env = dict(os.environ if environ is None else environ)
     notices: list[str] = []
     settings, store, run_only, base_url_problem = _init_settings(paths, options, demo, env, strict, notices)

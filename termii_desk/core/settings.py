@@ -19,6 +19,7 @@ from typing import Any
 from termii_desk.core.client import DEFAULT_BASE_URL, normalise_base_url
 from termii_desk.core.errors import ConfigError
 from termii_desk.core.formatting import display_text
+from termii_desk.core.paths import close_to_others, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -240,6 +241,7 @@ class SettingsStore:
         self.base_url_problem = None
         raw: dict[str, Any] = {}
         try:
+            close_to_others(self.path)  # left 0644 by an older version
             with self.path.open("rb") as handle:
                 data = handle.read(MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
@@ -281,7 +283,7 @@ class SettingsStore:
 
     def save(self, settings: Settings) -> None:
         """Atomic write: a crash or a full disk leaves the previous file intact."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)  # mkstemp makes the file 0600; the folder is 0700 when made here
         data = json.dumps(asdict(settings), indent=2, sort_keys=True) + "\n"
         fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
         try:
