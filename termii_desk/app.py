@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QTimer, QtMsgTyp
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
+from termii_desk.ui import _pyside  # noqa: F401 (first: PySide6's import hook made cheap)
 from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import QueryOp, ThreadExecutor

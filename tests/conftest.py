@@ -79,6 +79,15 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
+@pytest.fixture
+def hostile_server() -> Iterator[object]:
+    """A raw-socket server on a free loopback port that answers with scripted bytes (tests/hostile_server.py)."""
+    from tests.hostile_server import HostileServer
+
+    with HostileServer() as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """A real private PostgreSQL server (initdb + pg_ctl as an unprivileged user, a free loopback port).

@@ -6,7 +6,6 @@ import contextlib
 import logging
 import logging.handlers
 import os
-import re
 import sys
 import threading
 from collections.abc import Callable
@@ -14,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from termii_desk.core.paths import PRIVATE_FILE_MODE, close_to_others_fd, private_folder
+from termii_desk.core.scrub import redact_secrets
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
-_KEY_IN_QUERY = re.compile(r"(api_key[=\"':\s]+)[^&\s'\",}]+", re.IGNORECASE)
 MAX_LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 
@@ -30,12 +29,10 @@ def register_secret(value: str | None) -> None:
 
 
 def redact_text(text: str) -> str:
-    text = _KEY_IN_QUERY.sub(r"\1[redacted]", text)
+    """``text`` without the registered secrets, however they are written (see ``scrub.redact_secrets``)."""
     with _secrets_lock:
-        # Longest first, so a code inside a key does not leave the key's remainder behind.
-        for secret in sorted(_secrets, key=len, reverse=True):
-            text = text.replace(secret, "[redacted]")
-    return text
+        secrets = list(_secrets)
+    return redact_secrets(text, secrets)
 
 
 class RedactingFilter(logging.Filter):

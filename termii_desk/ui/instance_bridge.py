@@ -2,7 +2,7 @@
 
 ``core.instance.Primary`` takes requests on its listener thread; ``InstanceBridge`` carries each to the GUI
 thread (a queued signal) and there raises, un-minimises and activates the window, and shows the request's note
-(options that a running desk does not take) once the window's widgets exist.
+(options that a running desk does not take) as a non-modal notice.
 """
 
 from __future__ import annotations
@@ -42,10 +42,7 @@ class InstanceBridge(QObject):
         bring_to_front(window)
         note = request.get("note") or ""
         if note:
-            if window.built:
-                window.notices.add(note)
-            else:
-                window.content_built.connect(lambda: window.notices.add(note))
+            window.add_notice(note)  # kept until the notice bar exists, when the widgets are still being built
         self.handled += 1
 
 

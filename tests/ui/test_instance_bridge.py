@@ -32,7 +32,7 @@ def primary(monkeypatch: pytest.MonkeyPatch) -> Iterator[Primary]:
 
 
 def test_a_second_start_brings_the_window_back_and_says_what_it_did_not_apply(qtbot: Any, primary: Primary) -> None:
-    window = MainWindow(InlineExecutor(), skeleton=True)  # as at start-up: only the outline so far
+    window = MainWindow(InlineExecutor(), staged=True)  # as at start-up: only the first frame so far
     qtbot.addWidget(window)
     bridge = InstanceBridge(window, primary)
     window.show()
