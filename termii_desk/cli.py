@@ -332,10 +332,14 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
     result = desk.check_balance()
     shown = result.balance.display(result.currency or "") if result.balance else "not given"
     who = f" ({result.user})" if result.user else ""
+    estimate = desk.cost_estimate()
+    left = estimate.calls_left(result.balance.amount if result.balance else None) if estimate else None
+    calls = f" ≈ {left:,} calls left." if left is not None else ""
     out.result(
-        f"Balance: {shown}{who}",
+        f"Balance: {shown}{who}{calls}",
         {"balance": result.balance.raw if result.balance else None, "currency": result.currency,
-         "user": result.user},
+         "user": result.user, "calls_left": left,
+         "cost_per_call": estimate.cost_text if estimate else None},
     )
     return EXIT_OK
 
@@ -343,14 +347,14 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
 def _history(args: argparse.Namespace, out: _Output) -> int:
     import os
 
-    from termii_desk.core.history import rows_to_csv
+    from termii_desk.core.history import export_csv
     from termii_desk.core.profiles import PROFILE_ENV
 
     desk = _desk(args, out, contacts_termii=False)
     chosen = getattr(args, "profile", None) or os.environ.get(PROFILE_ENV, "").strip()
     rows = desk.history.page(max(0, args.limit), profile=desk.profile if chosen else None)
     if args.csv:
-        sys.stdout.write(rows_to_csv(rows))
+        _write_text(export_csv(rows))
         return EXIT_OK
     if out.as_json:
         out.result("", [_history_json(row) for row in rows])
@@ -361,6 +365,17 @@ def _history(args: argparse.Namespace, out: _Output) -> int:
     for row in rows:
         print(_history_line(row))
     return EXIT_OK
+
+
+def _write_text(text: str) -> None:
+    """Exactly ``text`` on standard output as UTF-8 (a CSV's BOM and CRLF line ends kept), whatever the locale."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
 
 
 def _history_line(row: HistoryRow) -> str:
