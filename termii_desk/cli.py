@@ -228,13 +228,15 @@ def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool =
     """
     from termii_desk.core.bootstrap import RunOptions, build_desk
     from termii_desk.core.errors import ConfigError
-    from termii_desk.core.logs import setup_logging
+    from termii_desk.core.logs import on_problem, setup_logging
     from termii_desk.core.paths import AppPaths
 
     paths = AppPaths.from_environment()
     problem = setup_logging(paths.log_file)
     if problem:
         out.warn(problem)
+    else:
+        on_problem(out.warn)  # the log failing later in the run (a full disk): one line, never a traceback
     options = RunOptions(base_url=getattr(args, "base_url", None), region=getattr(args, "region", None),
                          timeout=getattr(args, "timeout", None), profile=getattr(args, "profile", None))
     services = build_desk(paths, options, strict=True)
