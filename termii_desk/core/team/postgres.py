@@ -276,8 +276,10 @@ class TeamHistory:
                 self._set_offline(problem)
                 return False
             self._write = conn
-            self._set_online()
+            came_back = self._set_online(announce=False)
         self.sync()
+        if came_back:
+            self._announce()  # after the sync: "back" means the waiting calls are on the server
         return self._online
 
     def _set_offline(self, problem: str) -> None:
@@ -289,13 +291,16 @@ class TeamHistory:
             log.warning("shared history offline: %s", problem)
             self._announce()
 
-    def _set_online(self) -> None:
+    def _set_online(self, *, announce: bool = True) -> bool:
+        """True when it was not online before."""
         changed = not self._online
         self._online = True
         self.problem = None
         if changed:
             log.info("shared history online at %s", self.target.place)
-            self._announce()
+            if announce:
+                self._announce()
+        return changed
 
     def _announce(self) -> None:
         state = self.state_text()
