@@ -406,6 +406,9 @@ def details_html(row: HistoryRow, *, in_flight: bool = False) -> str:
     if agent:
         cells.append([field("Agent", agent), field("Machine", getattr(row, "machine", "")),
                       field("Profile", getattr(row, "profile", ""))])
+        if getattr(row, "via_outbox", False):  # recorded on this desk while the shared history was unreachable
+            cells.append([field("Shared history", "waiting on this desk" if row.id < 0
+                                else "sent later from a desk's outbox")])
     table = "".join(
         "<tr>" + "".join(f'<td style="padding-right: 24px">{cell}</td>' for cell in cell_row) + "</tr>"
         for cell_row in cells

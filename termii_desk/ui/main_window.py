@@ -398,7 +398,11 @@ class MainWindow(QMainWindow):
     def _title(self, account: str | None = None) -> str:
         if self._demo:
             return f"{APP_NAME} — {DEMO_MARKER}"
-        return f"{APP_NAME} — {account}" if account else APP_NAME
+        if not account:
+            return APP_NAME
+        from termii_desk.core.scrub import elide  # not at import: the first frame does not need it
+
+        return f"{APP_NAME} — {elide(account)}"
 
     def add_notice(self, sentence: str, tone: Tone | None = None) -> None:
         """A non-modal notice at the top (kept until the bar exists); it never takes the focus."""

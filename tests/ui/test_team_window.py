@@ -98,6 +98,8 @@ def test_server_unreachable_the_call_goes_out_and_the_window_says_how_many_wait(
     # Reads of a shared history run on the worker: the row's final outcome arrives a moment after the call's.
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).outcome == "sent",
                     timeout=WAIT_MS)
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: "waiting on this desk" in panel.details_label.text(), timeout=WAIT_MS)
     _shot(window, screenshot_dir, "team-unreachable")
 
 
@@ -130,3 +132,27 @@ def test_a_call_from_another_desk_meanwhile_brings_the_cooldown_question(
     assert len(asked) == 2 and getattr(attempt, "outcome", None) is Outcome.SENT
     assert len(simulator.calls) == 1
     assert [r[1] for r in team.rows()] == ["alice", "bob"]
+
+
+def test_server_stopped_then_back_the_window_sends_the_waiting_call_once(
+    qtbot: Any, team: Team, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], screenshot_dir: Path
+) -> None:
+    history = team.history("alice", connect_now=False)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    team.server.stop()
+    try:
+        fill(window)
+        attempt = send(qtbot, window)
+        assert getattr(attempt, "outcome", None) is Outcome.SENT and len(simulator.calls) == 1
+        qtbot.waitUntil(lambda: "1 call waiting" in window.team_status.text(), timeout=WAIT_MS)
+        _shot(window, screenshot_dir, "team-server-down")
+    finally:
+        team.server.start()
+    # The window's listener finds the server again on its own, sends the outbox, and the line goes away.
+    qtbot.waitUntil(lambda: not window.team_status.isVisible(), timeout=WAIT_MS)
+    assert [(r[1], r[3]) for r in team.rows()] == [("alice", "sent")]
+    panel = window.history_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).id > 0, timeout=WAIT_MS)

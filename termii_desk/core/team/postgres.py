@@ -276,8 +276,10 @@ class TeamHistory:
                 self._set_offline(problem)
                 return False
             self._write = conn
-            self._set_online()
+            came_back = self._set_online(announce=False)
         self.sync()
+        if came_back:
+            self._announce()  # after the sync: "back" means the waiting calls are on the server
         return self._online
 
     def _set_offline(self, problem: str) -> None:
@@ -289,13 +291,16 @@ class TeamHistory:
             log.warning("shared history offline: %s", problem)
             self._announce()
 
-    def _set_online(self) -> None:
+    def _set_online(self, *, announce: bool = True) -> bool:
+        """True when it was not online before."""
         changed = not self._online
         self._online = True
         self.problem = None
         if changed:
             log.info("shared history online at %s", self.target.place)
-            self._announce()
+            if announce:
+                self._announce()
+        return changed
 
     def _announce(self) -> None:
         state = self.state_text()
@@ -519,13 +524,20 @@ class TeamHistory:
             rows.append(_team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user}))
         return rows
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+    ) -> list[HistoryRow]:
         waiting: list[HistoryRow] = list(self._waiting_rows(phone_filter)) if before_id is None or before_id < 0 else []
         if before_id is not None and before_id < 0:
             waiting = [row for row in waiting if row.id < before_id]
+        if profile is not None:
+            waiting = [row for row in waiting if getattr(row, "profile", None) == profile]
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
         where: list[str] = []
         params: list[Any] = []
+        if profile is not None:
+            where.append("profile = %s")
+            params.append(profile)
         if digits:
             where.append("phone LIKE %s")
             params.append(f"%{digits}%")
@@ -537,13 +549,17 @@ class TeamHistory:
         shared: list[HistoryRow] = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
         return (waiting + shared)[: max(0, limit)]
 
-    def count(self, phone_filter: str = "") -> int:
+    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
-        if digits:
-            found = self._query(f"SELECT count(*) FROM {TABLE} WHERE phone LIKE %s", [f"%{digits}%"])
-        else:
-            found = self._query(f"SELECT count(*) FROM {TABLE}", [])
-        return (int(found[0][0]) if found else 0) + len(self._waiting_rows(phone_filter))
+        where, params = (["phone LIKE %s"], [f"%{digits}%"]) if digits else ([], [])
+        if profile is not None:
+            where.append("profile = %s")
+            params.append(profile)
+        found = self._query(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(where) if where else ""),
+                            params)
+        waiting = [row for row in self._waiting_rows(phone_filter)
+                   if profile is None or getattr(row, "profile", None) == profile]
+        return (int(found[0][0]) if found else 0) + len(waiting)
 
     def get(self, row_id: int) -> TeamRow | None:
         if row_id < 0:
