@@ -148,6 +148,9 @@ class DeskController(QObject):
             self.notice.emit(services.history.notice)
         if hasattr(services.history, "on_notice"):  # a file moved aside later in the session says so
             services.history.on_notice = self._later_notice.emit
+        from termii_desk.core.logs import on_problem
+
+        on_problem(self._later_notice.emit)  # the log file failing (a full disk): one notice, the desk goes on
         self._listen_to_team(services.history)
         self.settings_changed.emit(services.settings)
         self._set_key_status(services.key_status, check_balance=check_balance)
