@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="answer every request with this fault (`--fault help` lists them)")
     simulator.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait before every answer")
     simulator.add_argument("--api-key", default=None, help="the key the simulator accepts")
+    simulator.add_argument("--strict", action="store_true",
+                           help="accept only the documented request forms (no + before the number, the code a "
+                           "JSON number, every Voice Token field)")
     return parser
 
 
@@ -225,13 +228,15 @@ def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool =
     """
     from termii_desk.core.bootstrap import RunOptions, build_desk
     from termii_desk.core.errors import ConfigError
-    from termii_desk.core.logs import setup_logging
+    from termii_desk.core.logs import on_problem, setup_logging
     from termii_desk.core.paths import AppPaths
 
     paths = AppPaths.from_environment()
     problem = setup_logging(paths.log_file)
     if problem:
         out.warn(problem)
+    else:
+        on_problem(out.warn)  # the log failing later in the run (a full disk): one line, never a traceback
     options = RunOptions(base_url=getattr(args, "base_url", None), region=getattr(args, "region", None),
                          timeout=getattr(args, "timeout", None), profile=getattr(args, "profile", None))
     services = build_desk(paths, options, strict=True)
@@ -546,7 +551,7 @@ def _simulator(args: argparse.Namespace) -> int:
         print(f"termii-desk: unknown fault {args.fault!r}; choose one of: {', '.join(FAULT_MODES)}",
               file=sys.stderr)
         return EXIT_INPUT
-    options: dict[str, Any] = {"fault": args.fault, "delay": args.delay}
+    options: dict[str, Any] = {"fault": args.fault, "delay": args.delay, "strict": args.strict}
     if args.api_key:
         options["api_key"] = args.api_key
     return serve(args.host, args.port, **options)

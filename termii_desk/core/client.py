@@ -48,6 +48,9 @@ log = logging.getLogger(__name__)
 
 CALL_PATH = "/api/sms/otp/call"
 BALANCE_PATH = "/api/get-balance"
+# Termii's Voice *Token* API: Termii makes up the PIN the customer hears. Never used by the desk (its code would
+# not be the one read out); named here, with the others, because the simulator models it.
+VOICE_TOKEN_PATH = "/api/sms/otp/send/voice"
 DEFAULT_BASE_URL = "https://api.ng.termii.com"
 MAX_BODY_BYTES = 1_000_000
 MAX_BASE_URL_LENGTH = 1000
@@ -554,7 +557,7 @@ class TermiiClient:
         if verdict == "refused":
             error = KeyRejectedError if number in (401, 403) else RequestRejectedError
             raise error(
-                "Termii refused the balance check" + (f": {_quoted_text(words)}" if words else "") + ".",
+                "Termii refused the balance check" + (f": {_quoted_text(words)}" if words else "") + _stop(words),
                 http_status=status,
                 termii_message=words,
             )
@@ -562,7 +565,7 @@ class TermiiClient:
         if balance is None:
             if words:  # Termii's own reason, e.g. "Country Inactive. Contact Administrator to activate country."
                 raise RequestRejectedError(
-                    f"Termii did not give the balance: {_quoted_text(words)}.", http_status=status,
+                    f"Termii did not give the balance: {_quoted_text(words)}{_stop(words)}", http_status=status,
                     termii_message=words,
                 )
             raise BadResponseError(
@@ -692,7 +695,17 @@ class TermiiClient:
                 chunks.append(chunk)
         except TermiiError:
             raise
-        except Exception:  # requests', urllib3's and http.client's ways of saying the answer broke off
+        except Exception as exc:  # requests', urllib3's and http.client's ways of saying the answer broke off
+            if deadline.fired:
+                raise self._deadline_error(deadline, is_call=is_call, http_status=response.status_code) from None
+            if any(isinstance(c, TimeoutError | requests.exceptions.Timeout) or "timed out" in str(c)
+                   for c in _causes(exc)):
+                raise RequestTimeoutError(
+                    f"Termii's answer stopped for more than {_seconds(self.read_timeout)} before it was complete."
+                    + (f" {_CHECK_BEFORE_RESENDING}" if is_call else " Try again."),
+                    http_status=response.status_code,
+                    outcome=Outcome.UNKNOWN if is_call else Outcome.FAILED,
+                ) from None
             raise TermiiError(
                 f"The connection to {self.host} broke while Termii was answering (HTTP "
                 f"{response.status_code})."
@@ -1026,6 +1039,11 @@ def _quoted_text(message: str | None) -> str | None:
     if not message or message.startswith(("an error page", "an HTML")):
         return message
     return f"“{message}”"
+
+
+def _stop(words: str | None) -> str:
+    """The full stop after a quotation, unless Termii's words already end a sentence."""
+    return "" if words and words.rstrip("”\"'").endswith((".", "!", "?", "…")) else "."
 
 
 def _quoted(message: str | None) -> str:

@@ -229,6 +229,8 @@ class Desk:
             outcome = Outcome.SENT
         except TermiiError as exc:
             error, outcome = exc, exc.outcome
+        except ConfigError as exc:  # a request that could not be built (its URL): nothing left this computer
+            error, outcome = exc, exc.outcome
         except Exception:
             log.exception("unexpected failure while placing a call")
             error = TermiiError(

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
+from termii_desk.core.paths import close_to_others, private_file
 from termii_desk.core.validation import Code
 
 if TYPE_CHECKING:
@@ -284,7 +285,6 @@ class HistoryStore:
         if path is None:
             return self._connect(":memory:")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._connect(str(path))
             _check_integrity(conn)
             return conn
@@ -322,6 +322,11 @@ class HistoryStore:
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
+        if target != ":memory:":
+            # Made 0600 before SQLite opens it: SQLite gives its -wal and -shm the database file's mode.
+            private_file(Path(target))
+            for suffix in ("-wal", "-shm"):
+                close_to_others(Path(target + suffix))  # left open to others by an older version
         conn = sqlite3.connect(target, check_same_thread=False, timeout=5.0, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 5000")

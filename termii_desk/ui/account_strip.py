@@ -202,7 +202,9 @@ class AccountStrip(QFrame):
     ) -> None:
         self._balance, self._currency, self._threshold = balance, currency, threshold
         if user:
-            self.account_label.setText(user)
+            shown = _fit(self.account_label, user, ACCOUNT_WIDTH)
+            self.account_label.setText(shown)
+            self.account_label.setToolTip(user if shown != user else "")
         elif not self.account_label.text() or self.account_label.text() == "Opening…":
             self.account_label.setText("Termii account")
         self.balance_caption.show()
@@ -218,25 +220,27 @@ class AccountStrip(QFrame):
             self.calls_left_label.hide()
             return
         left = self.calls_left()
+        estimate = self._estimate
         low = balance.amount is not None and balance.amount < Decimal(str(threshold))
-        text = balance.display(currency or "")
+        full = balance.display(currency or "")
+        text = _fit(self.balance_label, full, BALANCE_WIDTH)
+        tips = [full if text != full else ""]
         if low:
             # The warning says how long the balance lasts when history can tell.
             warning = f" (low: ≈ {left:,} calls left)" if left is not None else " (low)"
             self.balance_label.show_text(MARKS[Tone.WARNING] + text + warning, Tone.WARNING)
-            self.balance_label.setToolTip(f"Below {threshold:g}: top up soon.")
+            tips.append(f"Below {threshold:g}: top up soon.")
+            if left is not None and estimate is not None:
+                tips.append(estimate.basis())
         else:
             self.balance_label.show_text(text, Tone.PLAIN)
-            self.balance_label.setToolTip("")
-        estimate = self._estimate
+        self.balance_label.setToolTip("\n".join(tip for tip in tips if tip))
         if left is not None and estimate is not None and not low:
             self.calls_left_label.show_text(f"≈ {left:,} calls left", Tone.NEUTRAL)
             self.calls_left_label.setToolTip(estimate.basis())
             self.calls_left_label.show()
         else:
             self.calls_left_label.hide()
-        if low and estimate is not None:
-            self.balance_label.setToolTip(f"Below {threshold:g}: top up soon. {estimate.basis()}")
 
     def show_problem(self, sentence: str) -> None:
         """The balance could not be checked; the last known balance (if any) stays, marked as old."""
@@ -247,3 +251,11 @@ class AccountStrip(QFrame):
     @property
     def is_low(self) -> bool:
         return self.balance_label.tone is Tone.WARNING
+
+
+ACCOUNT_WIDTH = 240  # pixels: a server's account name or balance longer than this is elided, whole in the tooltip
+BALANCE_WIDTH = 220
+
+
+def _fit(label: QLabel, text: str, pixels: int) -> str:
+    return label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, pixels)

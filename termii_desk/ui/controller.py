@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+OUTLOOK_DELAY_MS = 300
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 # Rows other desks write reach the panel as one reload per this many ms, however many arrive.
 ROWS_HEARD_MS = 200
@@ -147,11 +148,12 @@ class DeskController(QObject):
         self._recorded.connect(self.attempt_started)
         self._later_notice.connect(self.notice)
         self._row_heard.connect(self._on_row_heard)
-        self._state_heard.connect(self.team_state)
+        self._state_heard.connect(self._on_state_heard)
         self._rows_heard_timer: QTimer | None = None
         # Builds the desk for another profile (app.py's loader, on a worker); None: this window cannot switch.
         self.profile_loader: Callable[[str], DeskServices] | None = None
         self._switching = False
+        self._outlook_timer: QTimer | None = None
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -177,6 +179,9 @@ class DeskController(QObject):
             self.notice.emit(services.history.notice)
         if hasattr(services.history, "on_notice"):  # a file moved aside later in the session says so
             services.history.on_notice = self._later_notice.emit
+        from termii_desk.core.logs import on_problem
+
+        on_problem(self._later_notice.emit)  # the log file failing (a full disk): one notice, the desk goes on
         self._listen_to_team(services.history)
         self.settings_changed.emit(services.settings)
         self.profile_changed.emit(services)
@@ -240,7 +245,18 @@ class DeskController(QObject):
     # -- what history says ------------------------------------------------------------------------------
 
     def read_outlook(self) -> None:
-        """On a worker: the cost estimate, the trend and the phone completions of the profile in use."""
+        """Soon, on a worker: the cost estimate, the trend and the phone completions of the profile in use.
+
+        A moment later rather than at once: the history panel's own reads after a call or a balance come first.
+        """
+        if self._outlook_timer is None:
+            self._outlook_timer = QTimer(self)
+            self._outlook_timer.setSingleShot(True)
+            self._outlook_timer.setInterval(OUTLOOK_DELAY_MS)
+            self._outlook_timer.timeout.connect(self._read_outlook_now)
+        self._outlook_timer.start()
+
+    def _read_outlook_now(self) -> None:
         services = self._services
         if services is None or self._closing:
             return
@@ -333,6 +349,11 @@ class DeskController(QObject):
         history.on_row(self._row_heard.emit)  # type: ignore[attr-defined]
         history.on_state_changed(lambda text: self._state_heard.emit(text or ""))  # type: ignore[attr-defined]
         start()
+
+    @Slot(str)
+    def _on_state_heard(self, text: str) -> None:
+        self.team_state.emit(text)
+        self._on_row_heard(0)  # back online, the outbox was sent: its rows now have the server's ids
 
     @Slot(int)
     def _on_row_heard(self, _row_id: int) -> None:

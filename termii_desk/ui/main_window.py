@@ -425,6 +425,10 @@ class MainWindow(QMainWindow):
             return f"{APP_NAME} — {DEMO_MARKER}"
         services = self.controller.services if self._built else None
         profile = services.profile.name if services is not None and services.profiles is not None else None
+        if account:
+            from termii_desk.core.scrub import elide  # not at import: the first frame does not need it
+
+            account = elide(account)
         parts = [part for part in (profile, f"({account})" if account and profile else account) if part]
         return f"{APP_NAME} — {' '.join(parts)}" if parts else APP_NAME
 
