@@ -358,27 +358,46 @@ def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms
 # paint (the form's line edits and buttons), ``content``: on the first paint after ``build_content()`` added the
 # rest around them, ``ready``: on the history panel's first paint (after ``MainWindow.ready``), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
-# prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
+# prints the same line, so both are timed the same way. ``watch`` (bench/typing_at_start.py) prints the
+# ``painted``, ``keystroke`` (the phone field's first text) and ``ready`` lines and does not quit; it adds a
+# ``termii-desk-typed sent|fields PHONE CODE`` line with what the form sent (or held at exit), so the benchmark
+# can count keystrokes lost. Nothing here runs unless the variable is set.
 
 BENCH_PROBE_ENV = "TERMII_DESK_BENCH_PROBE"
 
 
 def install_bench_probe(window: MainWindow, mode: str) -> None:
-    def report() -> None:
-        from termii_desk.bench_probe import bench_probe_line
+    from termii_desk.bench_probe import bench_probe_line
 
-        print(bench_probe_line(mode), flush=True)
-        QApplication.quit()
+    watching = mode == "watch"
+
+    def reporter(line_mode: str) -> Callable[[], None]:
+        def report() -> None:
+            print(bench_probe_line(line_mode), flush=True)
+            if not watching:
+                QApplication.quit()
+
+        return report
 
     def on_ready() -> None:
         # The history panel is shown a few event-loop turns after ready: its first paint is the one that counts.
         panel = window.history_panel
-        after_first_paint(panel if panel is not None else window, report)
+        after_first_paint(panel if panel is not None else window, reporter("ready"))
         window.update()
 
-    if mode == "ready":
+    if mode in ("ready", "watch"):
         window.ready.connect(on_ready)
-    elif mode == "content":
-        window.content_built.connect(lambda: after_first_paint(window.centralWidget() or window, report))
-    else:
-        after_first_paint(window, report)
+    if mode == "content":
+        window.content_built.connect(lambda: after_first_paint(window.centralWidget() or window, reporter(mode)))
+    elif mode != "ready":
+        after_first_paint(window, reporter("painted"))
+    if watching:
+        form = window.form
+
+        def typed(kind: str) -> None:
+            print(f"termii-desk-typed {kind} {form.phone.text().replace(' ', '')!r} {form.code.text()!r}", flush=True)
+
+        first_key: list[Callable[[], None]] = [reporter("keystroke")]
+        form.phone.edit.textChanged.connect(lambda _text: first_key and first_key.pop()())
+        form.send_requested.connect(lambda *_values: typed("sent"))
+        QApplication.instance().aboutToQuit.connect(lambda: typed("fields"))  # type: ignore[union-attr]
