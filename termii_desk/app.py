@@ -41,6 +41,19 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
+def _skip_pyside_source_scan() -> None:
+    """PySide6 reads the whole source of every module imported after it, to learn whether it names "PySide6" (for
+    its opt-in ``__feature__`` switches, which the desk does not use): ~0.1 ms a module, ~15 ms of start-up, most
+    of it in the core loader's imports. Every module is taken as one that uses PySide with no feature switched on
+    (PySide's default for those) without reading it. Does nothing if PySide no longer has that scan."""
+    feature = sys.modules.get("PySide6.support.feature")
+    if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):
+        feature._mod_uses_pyside = lambda _module: True
+
+
+_skip_pyside_source_scan()
+
 # Demo mode's key: known only to the in-process simulator, which listens on loopback alone.
 DEMO_KEY = "demo-termii-desk-key"
 SELF_TEST_PHONE = "+234 803 123 4567"
@@ -93,12 +106,14 @@ class CoreLoader:
         holds the interpreter (and so the GUI thread) for ~15 ms. Afterwards everything start-up built is frozen
         out of later collections, which then scan only what the session adds.
         """
+        collecting = gc.isenabled()  # run_window() keeps it off until the window is ready
         gc.disable()
         try:
             return self._load()
         finally:
             gc.freeze()
-            gc.enable()
+            if collecting:
+                gc.enable()
 
     @property
     def paths(self) -> AppPaths:
@@ -110,7 +125,7 @@ class CoreLoader:
 
     def _load(self) -> DeskServices:
         from termii_desk.core.bootstrap import DemoAccount, RunOptions, build_desk, run_only_sentence
-        from termii_desk.core.validation import generate_code, validate_phone
+        from termii_desk.core.validation import validate_phone
 
         if self.log_file is None and self._default_log_file:
             self.log_file = self.paths.log_file
@@ -134,11 +149,21 @@ class CoreLoader:
             services.notices.insert(0, self.log_problem)
         if services.run_only and not services.demo and not self.self_test:
             services.notices.append(run_only_sentence(services.run_only))
-        validate_phone(SELF_TEST_PHONE)  # loads the phone metadata now, not on the agent's first keystroke
-        generate_code()  # and the random source behind Generate (hashlib, OpenSSL)
+        # The phone metadata now, not on the agent's first keystroke; the carrier names after ready.
+        validate_phone(SELF_TEST_PHONE, with_carrier=False)
         # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach().
         import termii_desk.ui.history_panel  # noqa: F401
         return services
+
+    @staticmethod
+    def load_after_ready() -> None:
+        """What the window can do without until it is ready: the carrier names, Generate's random source
+        (hashlib, OpenSSL) and the network stack (the first request's, ~60 ms of imports)."""
+        from termii_desk.core.validation import generate_code, load_carrier_names
+
+        load_carrier_names()
+        generate_code()
+        import requests  # noqa: F401
 
     def close(self) -> None:
         if self.simulator is not None:
@@ -274,6 +299,8 @@ def run_window(
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Workers (the core loader, requests) run Python too: a GUI thread that wants the interpreter back waits
     # up to this long for a running worker to yield it, per Python call Qt makes (a table's paint makes hundreds).
+    # No garbage collection until ready (~100 collections, ~10 ms of start-up): what start-up builds lives on.
+    gc.disable()
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     previous_handler = qInstallMessageHandler(log_qt_message)
@@ -286,7 +313,12 @@ def run_window(
                         default_log_file=True)
     check = SelfTest(window, loader, hook) if self_test else None
 
+    def collect_again() -> None:
+        gc.freeze()  # what start-up built stays out of later collections, which scan only what the session adds
+        gc.enable()
+
     def on_startup_failed(error: BaseException) -> None:
+        collect_again()
         window.show_startup_failure(error)
         if check is not None:
             check.fail(f"the desk could not start: {error}")
@@ -295,6 +327,16 @@ def run_window(
         # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
         window.prepare_history(services.history)
         QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
+
+    def after_ready() -> None:
+        collect_again()
+        # Once the history panel is shown (its first paint must not wait for the worker's imports).
+        panel = window.history_panel
+        after_first_paint(panel if panel is not None else window, lambda: QueryOp(
+            parent=window, op=CoreLoader.load_after_ready, success=lambda _none: window.carrier_names_loaded()
+        ).failure(lambda error: log.warning("loading after ready failed: %s", error)).run_in_background(executor))
+
+    window.ready.connect(after_ready)
 
     def load_core() -> None:
         QueryOp(parent=window, op=loader.load, success=on_core_loaded).failure(on_startup_failed).run_in_background(
@@ -321,6 +363,7 @@ def run_window(
         hook.uninstall()
         qInstallMessageHandler(previous_handler)
         sys.setswitchinterval(previous_interval)
+        gc.enable()
         if shiboken6.isValid(window):
             window.deleteLater()
     log.info("%s closed", APP_NAME)

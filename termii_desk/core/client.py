@@ -5,20 +5,23 @@ The endpoint paths, the body size cap and the success rules live here and nowher
 
 from __future__ import annotations
 
-import email.utils
 import html
 import ipaddress
 import json
 import logging
 import re
-import ssl
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from requests.adapters import HTTPAdapter
+# requests (with urllib3, ~60 ms of imports), ssl and email.utils load with the first request, or a base URL that
+# needs the HTTP stack to judge it: the window is ready without them, the settings' usual URLs are judged without.
+if TYPE_CHECKING:
+    import ssl
+
+    import requests
+    from requests.adapters import HTTPAdapter
 
 from termii_desk import __version__
 from termii_desk.core.errors import (
@@ -177,8 +180,21 @@ def _valid_host(host: str) -> bool:
     )
 
 
+# A host that is letters, digits, hyphens and dots in lower case (what _valid_host lets through, IPv4 included):
+# urllib3 and requests read it exactly as written, so judging it needs no HTTP stack. Others (IPv6) still do.
+_PLAIN_HOST = re.compile(r"[a-z0-9.-]+")
+
+
 def _check_as_sent(url: str, host: str) -> None:
     """The URL must build a request whose host is ``host`` as urllib3 and requests read it."""
+    if _PLAIN_HOST.fullmatch(host) and url.isascii():
+        return
+    check_with_http_stack(url, host)
+
+
+def check_with_http_stack(url: str, host: str) -> None:
+    """``_check_as_sent`` the long way: build the request with requests and read its host back."""
+    import requests
     from urllib3.util import parse_url
 
     try:
@@ -211,25 +227,33 @@ def redact(text: str, *secrets: str | None) -> str:
     return text
 
 
-class _TrustStoreAdapter(HTTPAdapter):
-    """Verifies TLS with the operating system's trust store, so TLS-inspecting proxies work."""
+def _trust_store_adapter(ssl_context: ssl.SSLContext) -> HTTPAdapter:
+    """An adapter that verifies TLS with the operating system's trust store, so TLS-inspecting proxies work."""
+    from requests.adapters import HTTPAdapter
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self._ssl_context = ssl_context
-        super().__init__(max_retries=0)  # the POST is never retried
+    class _TrustStoreAdapter(HTTPAdapter):
+        def __init__(self, ssl_context: ssl.SSLContext) -> None:
+            self._ssl_context = ssl_context
+            super().__init__(max_retries=0)  # the POST is never retried
 
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        kwargs["ssl_context"] = self._ssl_context
-        super().init_poolmanager(*args, **kwargs)
+        def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+            kwargs["ssl_context"] = self._ssl_context
+            super().init_poolmanager(*args, **kwargs)
 
-    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
-        kwargs["ssl_context"] = self._ssl_context
-        return super().proxy_manager_for(proxy, **kwargs)
+        def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+            kwargs["ssl_context"] = self._ssl_context
+            return super().proxy_manager_for(proxy, **kwargs)
+
+    return _TrustStoreAdapter(ssl_context)
 
 
 def make_session(ca_bundle: str = "") -> requests.Session:
     """A session that trusts the system's certificates plus ``ca_bundle``; honours HTTPS_PROXY/NO_PROXY."""
+    import ssl
+
+    import requests
     import truststore  # deferred: not needed for the first paint of the window
+    from requests.adapters import HTTPAdapter
 
     context = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     if ca_bundle:
@@ -240,7 +264,7 @@ def make_session(ca_bundle: str = "") -> requests.Session:
                 f"The CA bundle file {ca_bundle!r} could not be read as certificates; fix or clear it in Settings."
             ) from None
     session = requests.Session()
-    adapter = _TrustStoreAdapter(context)
+    adapter = _trust_store_adapter(context)
     session.mount("https://", adapter)
     session.mount("http://", HTTPAdapter(max_retries=0))
     return session
@@ -341,6 +365,8 @@ class TermiiClient:
     def _request(
         self, method: str, path: str, *, is_call: bool, **kwargs: Any
     ) -> tuple[int, Mapping[str, str], bytes]:
+        import requests
+
         headers = {"User-Agent": USER_AGENT, **kwargs.pop("headers", {})}
         started = time.monotonic()
         try:
@@ -353,7 +379,7 @@ class TermiiClient:
                 stream=True,
                 **kwargs,
             )
-        except _UNBUILDABLE:
+        except _unbuildable():
             # An address requests or urllib3 cannot build a request for (InvalidURL is also a ValueError):
             # nothing left this computer, so it is the configuration, never "the call may have been placed".
             raise ConfigError(f"The base URL {self.base_url} cannot be used; check it in Settings.") from None
@@ -375,6 +401,8 @@ class TermiiClient:
         return self.connect_timeout + self.read_timeout
 
     def _read_capped(self, response: requests.Response, *, is_call: bool, deadline: float) -> bytes:
+        import requests
+
         chunks: list[bytes] = []
         size = 0
         try:
@@ -409,6 +437,9 @@ class TermiiClient:
 
     def _transport_error(self, exc: requests.RequestException, *, is_call: bool) -> TermiiError:
         """Map requests' exceptions, whose texts carry the URL and so the key, to plain sentences."""
+        import ssl
+
+        import requests
         import urllib3.exceptions as u3
 
         causes = list(_causes(exc))
@@ -539,13 +570,16 @@ class TermiiClient:
 
 _NOT_JSON = object()
 # requests' errors for a request it could not build from the URL: raised before any connection is opened.
-_UNBUILDABLE: tuple[type[Exception], ...] = (
-    requests.exceptions.InvalidURL,
-    requests.exceptions.InvalidSchema,
-    requests.exceptions.MissingSchema,
-    requests.exceptions.URLRequired,
-    ValueError,  # urllib3's LocationValueError and friends
-)
+def _unbuildable() -> tuple[type[Exception], ...]:
+    import requests
+
+    return (
+        requests.exceptions.InvalidURL,
+        requests.exceptions.InvalidSchema,
+        requests.exceptions.MissingSchema,
+        requests.exceptions.URLRequired,
+        ValueError,  # urllib3's LocationValueError and friends
+    )
 
 
 def _iter_body(response: requests.Response) -> Iterator[bytes]:
@@ -640,6 +674,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     value = value.strip()
     if value.isdigit():
         return float(min(int(value), 86400))
+    import email.utils
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

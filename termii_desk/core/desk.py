@@ -11,8 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-
-import requests
+from typing import TYPE_CHECKING
 
 from termii_desk.core.client import TermiiClient, make_session
 from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
@@ -22,6 +21,9 @@ from termii_desk.core.logs import register_secret
 from termii_desk.core.results import BalanceResult, VoiceCallResult
 from termii_desk.core.settings import Settings
 from termii_desk.core.validation import Code, PhoneNumber
+
+if TYPE_CHECKING:
+    import requests  # loaded with the first request (core/client.py)
 
 log = logging.getLogger(__name__)
 
