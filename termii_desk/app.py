@@ -24,6 +24,7 @@ from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QTimer, QtMsgTyp
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
+from termii_desk.ui import _pyside  # noqa: F401 (first: PySide6's import hook made cheap)
 from termii_desk.ui.error_hook import ExceptionHook
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
@@ -36,23 +37,12 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.history import HistoryStore
+    from termii_desk.core.instance import Primary
     from termii_desk.core.paths import AppPaths
     from termii_desk.simulator import TermiiSimulator
+    from termii_desk.ui.instance_bridge import InstanceBridge
 
 log = logging.getLogger(__name__)
-
-
-def _skip_pyside_source_scan() -> None:
-    """PySide6 reads the whole source of every module imported after it, to learn whether it names "PySide6" (for
-    its opt-in ``__feature__`` switches, which the desk does not use): ~0.1 ms a module, ~15 ms of start-up, most
-    of it in the core loader's imports. Every module is taken as one that uses PySide with no feature switched on
-    (PySide's default for those) without reading it. Does nothing if PySide no longer has that scan."""
-    feature = sys.modules.get("PySide6.support.feature")
-    if feature is not None and callable(getattr(feature, "_mod_uses_pyside", None)):
-        feature._mod_uses_pyside = lambda _module: True
-
-
-_skip_pyside_source_scan()
 
 # Demo mode's key: known only to the in-process simulator, which listens on loopback alone.
 DEMO_KEY = "demo-termii-desk-key"
@@ -142,7 +132,8 @@ class CoreLoader:
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
                              self_test=self.self_test)
-        services = build_desk(self.paths, options, demo=demo)
+        # connect_now=False: a team history connects on its own thread, not on this one before the form works.
+        services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
         self.history = services.history
         if self.log_problem:
@@ -289,11 +280,14 @@ def run_window(
     region: str | None = None,
     self_test: bool = False,
     timeout: float | None = None,
+    instance: Primary | None = None,
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
     ``demo`` runs against the in-process simulator with its own history; ``base_url``, ``region`` and
-    ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked).
+    ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked);
+    ``instance`` (this user's single desk, from ``core.instance.claim``) brings the window to the front when
+    another start asks, until the window closes.
     """
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -343,8 +337,14 @@ def run_window(
             executor
         )
 
+    bridges: list[InstanceBridge] = []
+
     def build_content() -> None:
         set_app_icon(app)
+        if instance is not None:  # from now on a later start brings this window to the front (before, it waits)
+            from termii_desk.ui.instance_bridge import InstanceBridge
+
+            bridges.append(InstanceBridge(window, instance))
         window.build_content()
         after_first_paint(window.centralWidget() or window, load_core)
 
@@ -356,6 +356,10 @@ def run_window(
     try:
         status = app.exec()
     finally:
+        for bridge in bridges:
+            bridge.close()
+        if instance is not None:  # the window is closed: a start from now on opens a desk of its own
+            instance.close()
         # The window waited for its requests when it closed; this covers an exit without closing it.
         executor.wait(5.0 if self_test else EXIT_WAIT_SECONDS)
         executor.discard_deliveries()

@@ -19,12 +19,14 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import Desk
     from termii_desk.core.history import HistoryRow
+    from termii_desk.core.instance import Primary
 
 EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_REFUSED, EXIT_NOT_COMPLETED, EXIT_COOLDOWN = 0, 2, 3, 4, 5, 6
 EXIT_UNEXPECTED = 1
 
 EPILOG = """\
-environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME
+environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME,
+             TERMII_DESK_HISTORY_URL (a team's shared history: postgresql://AGENT@HOST:PORT/DATABASE)
 exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration, nothing sent (no key, a base URL that
             cannot be used, no keyring); 4 Termii refused the request (4xx); 5 not completed (network,
             timeout, 5xx, unreadable answer);
@@ -80,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("action", choices=("set", "clear", "status"),
                      help="set reads the key from standard input or a hidden prompt")
 
+    from termii_desk import cli_team
+
+    cli_team.add_parser(sub, common)
+
     simulator = sub.add_parser("simulator", parents=[common], help="run the Termii simulator in the foreground")
     simulator.add_argument("--host", default="127.0.0.1", help="loopback address to listen on")
     simulator.add_argument("--port", type=int, default=8731)
@@ -120,13 +126,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not arguments:
         # The usual start, from a desktop launcher: the window, without building the parser first (argparse
         # looks up its translations on every message it prepares, a few ms of the time to the first paint).
-        return _guarded(_Output(False), _window)
+        return _guarded(_Output(False), lambda out: _window(out, arguments=[]))
     args = build_parser().parse_args(arguments)
     out = _Output(getattr(args, "json", False))
     if args.command is None:
+        # A demo and a self-test are desks of their own: they neither hand over to nor replace the agent's desk.
+        single = not (args.demo or args.self_test)
         return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
                                                  region=getattr(args, "region", None),
-                                                 timeout=getattr(args, "timeout", None), self_test=args.self_test))
+                                                 timeout=getattr(args, "timeout", None), self_test=args.self_test,
+                                                 arguments=arguments if single else None))
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
     return _guarded(out, lambda out: _COMMANDS[args.command](args, out))
@@ -152,14 +161,34 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
-            timeout: float | None = None, self_test: bool = False) -> int:
+            timeout: float | None = None, self_test: bool = False, arguments: list[str] | None = None) -> int:
+    """Open the window. With ``arguments`` (the agent's desk, not a demo or self-test), first hand them to the
+    desk already running for this user and home, if there is one: it comes to the front, and this start ends."""
     if _no_display() and not self_test:
         out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
                  "desktop session, or use the command line: termii-desk --help.")
         return EXIT_CONFIG
+    primary: Primary | None = None
+    if arguments is not None:
+        from termii_desk.core.instance import InstanceError, claim  # before Qt: a second start stays this cheap
+
+        try:
+            answer, primary = claim(arguments)
+        except InstanceError as exc:
+            out.fail(str(exc))
+            return EXIT_UNEXPECTED
+        if answer is not None:
+            if answer["note"]:
+                out.warn(answer["note"])
+            return EXIT_OK
     from termii_desk.app import run_window
 
-    return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test)
+    try:
+        return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
+                          instance=primary)
+    finally:
+        if primary is not None:
+            primary.close()
 
 
 def _no_display() -> bool:
@@ -195,8 +224,10 @@ def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool =
             services.close()
             raise ConfigError(services.base_url_problem)
         out.warn(services.base_url_problem)
-    if services.history.notice:
+    team_call = args.command == "call" and hasattr(services.history, "state_text")
+    if services.history.notice and not team_call:  # a call to a team history says it once, after the call
         out.warn(services.history.notice)
+    services.history.on_notice = out.warn  # a file found damaged later in this run
     return services
 
 
@@ -229,14 +260,24 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)
         return exc.exit_code
-    recent = None if args.force else desk.recent_call(phone)
-    if recent is not None:
+    from termii_desk.core.history_backend import RecentCall, RecentlyCalled
+
+    def refuse(recent: RecentCall) -> int:
         record.update(outcome="cooldown", last_called=recent.when.isoformat(timespec="seconds"),
-                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds)
+                      last_outcome=recent.outcome, cooldown_seconds=recent.cooldown_seconds,
+                      last_called_by=recent.who or None)
         out.fail(f"not sent: {recent.sentence(phone.display)} Use --force to call again.", record)
         return EXIT_COOLDOWN
+
+    recent = None if args.force else desk.recent_call(phone)
+    if recent is not None:
+        return refuse(recent)
     try:
-        attempt = desk.place_call(phone, code)
+        # The history store checks the cooldown again in the same step as it records the attempt: another
+        # desk may have called this number since the look above (a shared history, another window).
+        attempt = desk.place_call(phone, code, check_cooldown=not args.force)
+    except RecentlyCalled as exc:
+        return refuse(exc.recent)
     except DeskError as exc:  # nothing attempted: no key, no keyring, a bad base URL
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)
@@ -254,6 +295,9 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     )
     if attempt.history_problem:
         out.warn(attempt.history_problem)
+    team_state = getattr(desk.history, "state_text", None)  # a team history: unreachable, N calls waiting
+    if callable(team_state) and (line := team_state()):
+        out.warn(line)
     if attempt.error is not None:
         out.fail(f"{attempt.outcome.value}: {attempt.error}", record)
         return attempt.exit_code
@@ -371,4 +415,10 @@ def _simulator(args: argparse.Namespace) -> int:
     return serve(args.host, args.port, **options)
 
 
-_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key}
+def _team(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk import cli_team
+
+    return cli_team.run(args, out)
+
+
+_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key, "team": _team}

@@ -93,10 +93,11 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
 # One row per class of issue 10: (class, what the desk does, the tests that prove it).
 HARDENING: list[tuple[str, str, str]] = [
     ("7. an override that cannot be used",
-     "A refused `TERMII_BASE_URL`, `--base-url` or settings-file base URL is never replaced by the default host: "
+     "A refused `TERMII_BASE_URL` or `--base-url` is never replaced by another host (the default, the file's): "
      "`call` and `balance` exit 3 with the sentence and send nothing (not one connection); `history` warns; the "
      "window shows a notice, keeps the form disabled and checks no balance until the base URL is fixed in "
-     "Settings. The host is judged as urllib3 and requests read it: tabs, line breaks, `。` `．` `｡`, fullwidth "
+     "Settings (garbage in the settings file, the base URL too, falls back to the default with a notice). "
+     "The host is judged as urllib3 and requests read it: tabs, line breaks, `。` `．` `｡`, fullwidth "
      "and other non-ASCII characters, `%` encodings, backslashes, user info and numeric shorthand hosts "
      "(`127.1`) are refused with a sentence; a URL requests cannot build is a configuration error, never "
      "\"may have been placed\".",

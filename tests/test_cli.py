@@ -262,3 +262,24 @@ def test_history_shows_rows_no_version_would_write_cleanly(sim_env: dict[str, st
     assert as_json.returncode == 0 and len(json.loads(as_json.stdout)) == added
     as_csv = run("history", "--csv", "--limit", "100", env=sim_env)
     assert as_csv.returncode == 0 and not any(ch in as_csv.stdout for ch in "\x1b\x07\x00\x08")
+
+
+def test_call_with_a_history_damaged_inside_moves_it_aside_once_and_records(
+    simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path
+) -> None:
+    from tests.core.test_history_damage import filled
+    from tests.hostile_rows import damage_pages
+
+    path = desk_home / "data" / "history.sqlite3"
+    path.parent.mkdir(parents=True)
+    damage_pages(filled(path))
+    first = run("call", "+234 803 123 4567", "482916", env=sim_env)
+    assert first.returncode == 0, first.stderr
+    assert "warning: The history file was damaged; it was moved aside to history.sqlite3.damaged-" in first.stderr
+    assert "Traceback" not in first.stderr
+    [row] = _history_rows(desk_home)
+    assert row["outcome"] == "sent"
+    second = run("call", "+234 803 123 9999", "482916", env=sim_env)
+    assert second.returncode == 0 and "damaged" not in second.stderr
+    assert len(_history_rows(desk_home)) == 2
+    assert len([p for p in path.parent.iterdir() if ".damaged-" in p.name and p.name[-1].isdigit()]) == 1

@@ -113,22 +113,6 @@ def test_a_refused_base_url_option_exits_3_and_sends_nothing(
     assert fallback.accepted == 0
 
 
-def test_a_refused_base_url_in_the_settings_file_stops_calls_too(desk_home: Path) -> None:
-    listener = CountingListener()
-    try:
-        # TERMII_BASE_URL is unset; the file's own base URL is refused: the default host is not used instead.
-        (desk_home / "config").mkdir(parents=True)
-        (desk_home / "config" / "settings.json").write_text(
-            json.dumps({"base_url": f"http://127.0.0.1:{listener.port}\t.evil", "read_timeout": "soon"}))
-        result = run("call", "08031234567", "482916", env=_env(desk_home))
-        assert result.returncode == 3
-        assert "The base URL in settings.json cannot be used" in result.stderr
-        assert "Ignored the setting read_timeout" in result.stderr  # other garbage: the default, with a word
-        assert listener.accepted == 0
-    finally:
-        listener.close()
-
-
 def test_history_still_opens_with_a_warning(fallback: CountingListener, desk_home: Path) -> None:
     result = run("history", env=_env(desk_home, TERMII_BASE_URL="https://a。b.com"))
     assert result.returncode == 0 and "No attempts yet." in result.stdout
@@ -137,6 +121,6 @@ def test_history_still_opens_with_a_warning(fallback: CountingListener, desk_hom
 
 def test_a_usable_override_still_reaches_its_host(fallback: CountingListener, desk_home: Path) -> None:
     """The control: the same listener as the override is reached (it does not answer: a timeout, exit 5)."""
-    result = run("balance", "--timeout", "0.5", env=_env(desk_home, TERMII_BASE_URL=fallback.url + "/api/"))
+    result = run("balance", "--timeout", "1", env=_env(desk_home, TERMII_BASE_URL=fallback.url + "/api/"))
     assert result.returncode == 5, result.stderr
     assert fallback.accepted == 1 and fallback.received.startswith(b"GET /api/get-balance?api_key=")

@@ -19,6 +19,7 @@ from typing import Any
 from termii_desk.core.desk import Desk
 from termii_desk.core.errors import ConfigError
 from termii_desk.core.history import HistoryError, HistoryStore
+from termii_desk.core.history_backend import HistoryBackend
 from termii_desk.core.keystore import KeyStatus, KeyStore
 from termii_desk.core.paths import HOME_ENV, AppPaths
 from termii_desk.core.results import BalanceResult
@@ -60,7 +61,7 @@ class DeskServices:
 
     desk: Desk
     keystore: KeyStore
-    history: HistoryStore
+    history: HistoryBackend
     key_status: KeyStatus
     settings_store: SettingsStore | None = None
     notices: list[str] = field(default_factory=list)
@@ -104,6 +105,7 @@ def build_desk(
     demo: DemoAccount | None = None,
     environ: Mapping[str, str] | None = None,
     keyring_backend: Any = None,
+    connect_now: bool = True,
 ) -> DeskServices:
     """Build the desk. Never touches a widget; may wait on the keyring (faces with a GUI call it on a worker).
 
@@ -111,7 +113,8 @@ def build_desk(
     exits 3 before anything is attempted); otherwise it is ignored with a notice (the window opens anyway and
     says so). A base URL that cannot be used (``--base-url``, ``TERMII_BASE_URL``, the settings file) is never
     replaced by another: it is kept, nothing can be sent with it, and ``base_url_problem`` says why (also a
-    notice when not ``strict``).
+    notice when not ``strict``). ``connect_now``: a team history connects here (the command line); the window
+    passes False and lets the history's own worker thread connect.
     """
     options = options or RunOptions()
     env = dict(os.environ if environ is None else environ)
@@ -124,7 +127,14 @@ def build_desk(
         history_path = AppPaths.from_environment({HOME_ENV: temp_dir.name}).history_file(demo=True)
     else:
         history_path = paths.history_file(demo=demo is not None)
-    history = HistoryStore(history_path)  # its ``notice`` (a file moved aside...) is shown by the face
+    history: HistoryBackend
+    if demo is None and not options.self_test:  # a team's history: a demo's simulated calls never go there
+        from termii_desk.core.team import open_history
+
+        history = open_history(history_path, settings.history_url, data_dir=paths.data_dir, environ=env,
+                               connect_now=connect_now, keyring_backend=keyring_backend)
+    else:
+        history = HistoryStore(history_path)  # its ``notice`` (a file moved aside...) is shown by the face
     desk = Desk(settings, keystore, history)
     _apply_retention(desk, notices)
     return DeskServices(desk=desk, keystore=keystore, history=history, key_status=key_status,

@@ -13,17 +13,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from termii_desk.core.client import TermiiClient, make_session
 from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
-from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryStore
+from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError
+from termii_desk.core.history_backend import HistoryBackend, RecentCall, RecentlyCalled
+
+__all__ = ["CallAttempt", "Desk", "RecentCall", "RecentlyCalled"]
 from termii_desk.core.keystore import KeyStore
 from termii_desk.core.logs import register_secret
 from termii_desk.core.results import BalanceResult, VoiceCallResult
 from termii_desk.core.settings import Settings
 from termii_desk.core.validation import Code, PhoneNumber
 
-if TYPE_CHECKING:
-    import requests  # loaded with the first request (core/client.py)
+if TYPE_CHECKING:  # the client and requests load with the first request (Desk.client)
+    import requests
+
+    from termii_desk.core.client import TermiiClient
 
 log = logging.getLogger(__name__)
 
@@ -56,24 +60,6 @@ class CallAttempt:
         return 0 if self.error is None else self.error.exit_code
 
 
-@dataclass(frozen=True)
-class RecentCall:
-    """The last call to a number within the cooldown: when, and what became of it ("sent" or "unknown")."""
-
-    when: datetime
-    outcome: str
-    cooldown_seconds: int
-
-    def sentence(self, display: str, now: datetime | None = None) -> str:
-        """One line for the agent: who, how long ago, the outcome, and how to call again anyway."""
-        now = now or datetime.now(timezone.utc)
-        ago = max(0, int((now - self.when).total_seconds()))
-        local = self.when.astimezone().strftime("%H:%M:%S")
-        state = "it was sent" if self.outcome == Outcome.SENT.value else "it may have been placed (outcome unknown)"
-        return (f"{display} was called {ago} s ago, at {local}: {state}. Within the {self.cooldown_seconds} s "
-                "cooldown, nothing was sent.")
-
-
 class Desk:
     """Builds the Termii client from settings and the stored key, places calls, records them in history."""
 
@@ -81,7 +67,7 @@ class Desk:
         self,
         settings: Settings,
         keystore: KeyStore,
-        history: HistoryStore,
+        history: HistoryBackend,
         *,
         session: requests.Session | None = None,
     ) -> None:
@@ -116,6 +102,8 @@ class Desk:
         if not key:
             raise ConfigError("No Termii API key is set: add it in Settings (or `termii-desk key set`).")
         register_secret(key)
+        from termii_desk.core.client import TermiiClient, make_session
+
         with self._lock:
             if self._client is None or self._client_key != key:
                 if self._session is None:
@@ -152,15 +140,19 @@ class Desk:
         if cooldown <= 0:
             return None
         try:
-            recorded = self.history.last_call_to(phone.digits)
+            recorded = self.history.prior_call(phone.digits)
         except HistoryError:
             recorded = None
-        candidates = [found for found in (recorded, self._called.get(phone.digits)) if found is not None]
+        candidates = [] if recorded is None else [(recorded.when, recorded.outcome, recorded.who,
+                                                   recorded.local_only)]
+        mine = self._called.get(phone.digits)
+        if mine is not None:
+            candidates.append((mine[0], mine[1], "this desk", False))
         if not candidates:
             return None
-        when, outcome = max(candidates, key=lambda found: found[0])
+        when, outcome, who, local_only = max(candidates, key=lambda found: found[0])
         if (datetime.now(timezone.utc) - when).total_seconds() < cooldown:  # no timedelta(seconds=...) to overflow
-            return RecentCall(when, outcome, cooldown)
+            return RecentCall(when, outcome, cooldown, who, local_only)
         return None
 
     def close(self) -> None:
@@ -175,21 +167,38 @@ class Desk:
         return self.history.purge_older_than(days) if days > 0 else 0
 
     def place_call(
-        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None
+        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None,
+        check_cooldown: bool = False,
     ) -> CallAttempt:
         """Place one voice call and record it. Never raises for anything the agent can act on.
 
         ``on_recorded(row_id)`` is called once the history row exists, before the request goes out (the
         window uses it to show the attempt as in flight). Raises ``ConfigError`` only when nothing was
         attempted (no key, bad base URL, no keyring).
+
+        ``check_cooldown``: refuse (``RecentlyCalled``, nothing sent or recorded) when the number was called
+        within the cooldown; the check and the history row are one step in the history store, so of several
+        desks sending to one number at once exactly one proceeds.
         """
         register_secret(code.digits)
         client = self.client()
         history_problem: str | None = None
         row_id: int | None = None
         called_at = datetime.now(timezone.utc)
+        cooldown = self.settings.cooldown_seconds if check_cooldown else 0
+        if cooldown > 0:
+            mine = self._called.get(phone.digits)
+            if mine is not None and (called_at - mine[0]).total_seconds() < cooldown:
+                raise RecentlyCalled(RecentCall(mine[0], mine[1], cooldown, "this desk"), phone.display)
         try:
-            row_id = self.history.start_attempt(phone.digits, code, client.host)
+            if cooldown > 0:
+                try:
+                    row_id = self.history.reserve_attempt(phone.digits, code, client.host,
+                                                          cooldown_seconds=cooldown)
+                except RecentlyCalled as refused:
+                    raise RecentlyCalled(refused.recent, phone.display) from None
+            else:
+                row_id = self.history.start_attempt(phone.digits, code, client.host)
         except HistoryError as exc:
             history_problem = str(exc)
         started = time.monotonic()

@@ -5,6 +5,7 @@ A crash between the two leaves a visible ``unknown`` row. Codes are stored maske
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import getpass
 import io
@@ -12,18 +13,22 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
 from termii_desk.core.validation import Code
 
+if TYPE_CHECKING:
+    from termii_desk.core.history_backend import PriorCall
+
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 SCHEMA_VERSION = 2
 INTERRUPTED_TEXT = (
@@ -79,6 +84,10 @@ _OPTIONAL_MIGRATIONS = {2}
 
 class HistoryError(DeskError):
     """History could not be read or written. Calls still work; the agent is told what is wrong."""
+
+
+class UnexpectedHistoryError(HistoryError):
+    """SQLite failed in a way no condition explains (a bug): logged with its traceback, said as unexpected."""
 
 
 @dataclass(frozen=True)
@@ -148,24 +157,59 @@ def _os_user() -> str:
         return ""
 
 
-def _explain_read(exc: sqlite3.Error) -> str:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return "History is busy in another Termii Desk window; try again in a moment."
-    if "malformed" in text or "not a database" in text:
-        return "The history file is damaged; restart Termii Desk to move it aside and start a new one."
-    return f"History could not be read ({exc.__class__.__name__}). Calls still work."
+# SQLite's result codes (the primary code, ``sqlite_errorcode & 0xFF``) sorted into the conditions the desk
+# expects and says in a sentence. Any other code (a missing table, a constraint, a misuse) is a bug.
+_BUSY, _FULL, _READ_ONLY, _DAMAGED, _DISK = "busy", "full", "read-only", "damaged", "disk"
+_KINDS = {
+    sqlite3.SQLITE_BUSY: _BUSY, sqlite3.SQLITE_LOCKED: _BUSY, sqlite3.SQLITE_PROTOCOL: _BUSY,
+    sqlite3.SQLITE_FULL: _FULL,
+    sqlite3.SQLITE_READONLY: _READ_ONLY, sqlite3.SQLITE_PERM: _READ_ONLY,
+    sqlite3.SQLITE_CORRUPT: _DAMAGED, sqlite3.SQLITE_NOTADB: _DAMAGED,
+    sqlite3.SQLITE_IOERR: _DISK, sqlite3.SQLITE_CANTOPEN: _DISK, sqlite3.SQLITE_NOLFS: _DISK,
+}
+_SENTENCES = {  # (writing, reading)
+    _BUSY: ("History is busy in another Termii Desk window; the attempt could not be saved.",
+            "History is busy in another Termii Desk window; try again in a moment."),
+    _FULL: ("History could not be saved: the disk is full. Free some space; calls still work.",
+            "History could not be read: the disk is full. Free some space; calls still work."),
+    _READ_ONLY: ("History could not be saved: its file or folder is read-only. Calls still work.",
+                 "History could not be read: its file or folder is read-only. Calls still work."),
+    _DAMAGED: ("History could not be saved: the history file is damaged. Calls still work.",
+               "History could not be read: the history file is damaged. Calls still work."),
+    _DISK: ("History could not be saved: the disk could not be read or written. Calls still work.",
+            "History could not be read: the disk could not be read. Calls still work."),
+}
 
 
-def _explain(exc: sqlite3.Error) -> str:
-    text = str(exc).lower()
-    if "full" in text:
-        return "History could not be saved: the disk is full. Free some space; calls still work."
-    if "readonly" in text or "read-only" in text:
-        return "History could not be saved: its folder is read-only. Calls still work."
-    if "locked" in text or "busy" in text:
-        return "History is busy in another Termii Desk window; the attempt could not be saved."
-    return f"History could not be saved ({exc.__class__.__name__}). Calls still work."
+def _kind(exc: BaseException) -> str | None:
+    """The expected condition behind a SQLite error, from its result code (never its text); None for a bug."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return _KINDS.get(code & 0xFF) if isinstance(code, int) else None
+
+
+def _code_name(exc: BaseException) -> str:
+    return str(getattr(exc, "sqlite_errorname", None) or type(exc).__name__)
+
+
+def _history_error(exc: sqlite3.Error, *, writing: bool) -> HistoryError:
+    """The sentence for a SQLite error: an expected condition's, or "unexpected" (logged with its traceback)."""
+    kind = _kind(exc)
+    if kind is None:
+        log.error("history: unexpected SQLite error %s", _code_name(exc), exc_info=exc)
+        return UnexpectedHistoryError(
+            f"Something unexpected went wrong with history ({_code_name(exc)}); details are in the log file. "
+            "Calls still work."
+        )
+    log.warning("history %s failed: %s", "write" if writing else "read", _code_name(exc))
+    return HistoryError(_SENTENCES[kind][0 if writing else 1])
+
+
+class _NewerFile(Exception):
+    """The history file has a newer schema than this version knows: left untouched."""
+
+
+class _Damaged(Exception):
+    """``PRAGMA quick_check`` found damage inside the history file."""
 
 
 class HistoryStore:
@@ -173,13 +217,22 @@ class HistoryStore:
 
     Writes and reads use separate connections: with WAL, a read never waits for a write (this process's or
     another window's), so the GUI thread never sits in SQLite's busy timeout.
-    ``notice`` holds a sentence for the agent when the file had to be moved aside or could not be used.
+    ``notice`` holds a sentence for the agent when the file had to be moved aside or could not be used;
+    ``on_notice`` (if set) is called with it when that happens later, on the thread that found the damage.
+
+    Damage inside the file is found at open (``PRAGMA quick_check``) or by the first ``SQLITE_CORRUPT``: the file
+    is moved aside once a session, a new one started, and the attempts still waiting for Termii are written into
+    it, so their answers are still recorded.
     """
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self.notice: str | None = None
+        self.on_notice: Callable[[str], None] | None = None
         self._lock = threading.Lock()
+        self._generation = 0  # counts new files started after damage: an error from before is not retried twice
+        self._moved_aside = False
+        self._open_attempts: dict[int, tuple[object, ...]] = {}  # started, not completed: re-recorded after damage
         self._conn = self._open(path)
         self._reader, self._read_lock = self._open_reader()
         self._phone_index = self._has_table(PHONE_INDEX)
@@ -208,34 +261,40 @@ class HistoryStore:
             return self._connect(":memory:")
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            return self._connect(str(path))
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "newer" in str(exc):
-                self.notice = str(exc)
-            elif _is_corruption(exc):
-                try:
-                    moved = self._move_aside(path)
-                except OSError as move_error:
-                    self.notice = (
-                        f"The history file is damaged and could not be moved aside "
-                        f"({move_error.strerror or move_error.__class__.__name__})."
-                    )
-                else:
-                    self.notice = (
-                        f"The history file was damaged; it was moved aside to {moved.name} and a new history "
-                        "started."
-                    )
-                    try:
-                        return self._connect(str(path))
-                    except sqlite3.Error as again:
-                        self.notice += " " + _explain(again)
+            conn = self._connect(str(path))
+            _check_integrity(conn)
+            return conn
+        except _NewerFile as exc:
+            self.notice = str(exc)
+        except (sqlite3.DatabaseError, _Damaged) as exc:
+            if isinstance(exc, _Damaged) or _kind(exc) == _DAMAGED:
+                log.warning("history file damaged at open: %s", exc if isinstance(exc, _Damaged) else _code_name(exc))
+                self._moved_aside = True
+                conn_or_notice = self._start_anew(path)
+                if isinstance(conn_or_notice, sqlite3.Connection):
+                    return conn_or_notice
+                self.notice = conn_or_notice
             else:
-                self.notice = _explain(exc).replace("could not be saved", "cannot be opened")
+                self.notice = str(_history_error(exc, writing=True)).replace("could not be saved", "cannot be opened")
         except OSError as exc:
             self.notice = f"History cannot be opened ({exc.strerror or exc.__class__.__name__}). Calls still work."
         self.notice = (self.notice or "History is unavailable.") + " This session's attempts are kept in memory only."
         log.warning("%s", self.notice)
         return self._connect(":memory:")
+
+    def _start_anew(self, path: Path) -> sqlite3.Connection | str:
+        """Move a damaged file aside and open a new one: the connection (``notice`` says so), or why not."""
+        try:
+            moved = self._move_aside(path)
+        except OSError as move_error:
+            return ("The history file is damaged and could not be moved aside "
+                    f"({move_error.strerror or move_error.__class__.__name__}).")
+        self.notice = (f"The history file was damaged; it was moved aside to {moved.name} and a new history "
+                       "started. Calls go on being recorded.")
+        try:
+            return self._connect(str(path))
+        except sqlite3.Error as again:
+            return f"{self.notice} {_history_error(again, writing=True)}"
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
@@ -244,7 +303,7 @@ class HistoryStore:
             conn.execute("PRAGMA busy_timeout = 5000")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise sqlite3.OperationalError(
+                raise _NewerFile(
                     f"The history file was written by a newer Termii Desk (schema {version}); update Termii Desk "
                     "to see it. It was left untouched."
                 )
@@ -274,6 +333,10 @@ class HistoryStore:
     def _move_aside(path: Path) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = path.with_name(f"{path.name}.damaged-{stamp}")
+        number = 1
+        while target.exists():  # never over an earlier damaged file
+            number += 1
+            target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
         for suffix in ("", "-wal", "-shm"):
             source = Path(str(path) + suffix)
             if source.exists():
@@ -286,16 +349,107 @@ class HistoryStore:
                 self._reader.close()
             self._conn.close()
 
+    def _recover(self, generation: int) -> bool:
+        """After ``SQLITE_CORRUPT``: move the file aside (once a session) and go on in a new one.
+
+        True when the failed operation should be tried again: in the new file, or because another thread
+        already started one since ``generation``. False when the file was already moved aside once.
+        """
+        if self.path is None:
+            return False
+        with self._lock:
+            if generation != self._generation:
+                return True
+            if self._moved_aside:
+                return False
+            self._moved_aside = True
+            with self._read_lock if self._read_lock is not self._lock else contextlib.nullcontext():
+                if self._reader is not self._conn:
+                    self._reader.close()
+                self._conn.close()
+                conn_or_notice = self._start_anew(self.path)
+                if isinstance(conn_or_notice, sqlite3.Connection):
+                    self._conn = conn_or_notice
+                else:
+                    self.notice = conn_or_notice + " This session's attempts are kept in memory only."
+                    self._conn = self._connect(":memory:")
+                self._reader = self._open_reader()[0]
+                self._phone_index = self._read_index_flag()
+            self._rerecord_open_attempts()
+            self._generation += 1
+            notice = self.notice or ""
+        log.warning("history file damaged during the session: %s", notice)
+        callback = self.on_notice
+        if callback is not None:
+            callback(notice)
+        return True
+
+    def _read_index_flag(self) -> bool:
+        try:
+            return bool(self._reader.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [PHONE_INDEX]).fetchall())
+        except sqlite3.Error:
+            return False
+
+    def _rerecord_open_attempts(self) -> None:
+        """Attempts started in the damaged file and still waiting for Termii: written again, with their ids."""
+        for row_id, values in self._open_attempts.items():
+            try:
+                self._conn.execute(
+                    "INSERT INTO attempts (id, time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
+                    " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (row_id, *values))
+            except sqlite3.Error as exc:
+                log.warning("history: an open attempt could not be written again: %s", _code_name(exc))
+
     # -- writing ------------------------------------------------------------------------------------
 
     def start_attempt(self, phone_digits: str, code: Code, base_host: str) -> int:
         """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``."""
-        return self._write(
+        values = (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                  INTERRUPTED_TEXT)
+        row_id = self._write(
             "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
-             INTERRUPTED_TEXT),
+            values,
         )
+        self._open_attempts[row_id] = values
+        return row_id
+
+    def reserve_attempt(self, phone_digits: str, code: Code, base_host: str, *, cooldown_seconds: int) -> int:
+        """``start_attempt`` unless the number was called within the cooldown (``RecentlyCalled``), in one
+        write transaction: another window or process doing the same for this number waits for it."""
+        from termii_desk.core.history_backend import PriorCall, RecentlyCalled
+
+        try:
+            since = datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)
+        except OverflowError:  # a cooldown reaching back before year 1: every call counts
+            since = datetime.min.replace(tzinfo=timezone.utc)
+        cutoff = since.isoformat(timespec="milliseconds")
+        values = (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                  INTERRUPTED_TEXT)
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                found = conn.execute(
+                    "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+                    " AND time_utc > ? ORDER BY id DESC LIMIT 20", (phone_digits, cutoff)).fetchall()
+                for value, os_user, outcome in found:
+                    when = _aware_time(value)
+                    if when is not None and when > since:  # a time that is not a time is passed over
+                        raise RecentlyCalled.by(PriorCall(when, str(os_user), str(outcome)), cooldown_seconds,
+                                                phone_digits)
+                row_id = int(conn.execute(
+                    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
+                    " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid or 0)
+                conn.execute("COMMIT")
+                return row_id
+            except BaseException:
+                _roll_back(conn)
+                raise
+
+        row_id = self._writing(work)
+        self._open_attempts[row_id] = values
+        return row_id
 
     def complete_attempt(
         self,
@@ -312,27 +466,30 @@ class HistoryStore:
     ) -> None:
         # Repeatable, and it carries what Termii answered: worth a second and third try when another window
         # holds the write lock past the busy timeout.
-        self._write(
-            "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?, termii_message = ?,"
-            " balance = ?, currency = ?, error = ? WHERE id = ?",
-            (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error, row_id),
-            tries=3,
-        )
+        try:
+            self._write(
+                "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?,"
+                " termii_message = ?, balance = ?, currency = ?, error = ? WHERE id = ?",
+                (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error,
+                 row_id),
+                tries=3,
+            )
+        finally:
+            self._open_attempts.pop(row_id, None)
 
     def import_rows(self, rows: Iterable[HistoryRow]) -> int:
         """Append finished rows in one transaction (ids are assigned anew). For imports, tests and benchmarks."""
         names = [f.name for f in fields(HistoryRow) if f.name != "id"]
         sql = f"INSERT INTO attempts ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN")
-                cursor = self._conn.executemany(sql, ([getattr(r, n) for n in names] for r in rows))
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise HistoryError(_explain(exc)) from None
+        values = [[getattr(r, n) for n in names] for r in rows]
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN")
+            cursor = conn.executemany(sql, values)
+            conn.execute("COMMIT")
             return cursor.rowcount
+
+        return self._writing(work)
 
     def purge_older_than(self, days: int) -> int:
         """Delete attempts older than ``days`` days; returns how many."""
@@ -340,23 +497,32 @@ class HistoryStore:
             cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
         except (OverflowError, ValueError, TypeError):  # before year 1: nothing is that old
             return 0
-        with self._lock:
-            try:
-                return self._conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount
-            except sqlite3.Error as exc:
-                raise HistoryError(_explain(exc)) from None
+        return self._writing(lambda conn: conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount)
 
     def _write(self, sql: str, params: tuple[object, ...], tries: int = 1) -> int:
-        for attempt in range(1, tries + 1):
+        return self._writing(lambda conn: int(conn.execute(sql, params).lastrowid or 0), tries=tries)
+
+    def _writing(self, work: Callable[[sqlite3.Connection], _T], *, tries: int = 1) -> _T:
+        """Run ``work`` on the writing connection; a SQLite error becomes the ``HistoryError`` its code calls for.
+
+        Busy: tried again, up to ``tries`` times. Damaged: the file is moved aside and ``work`` runs in the new one.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
             with self._lock:
+                generation = self._generation
                 try:
-                    return int(self._conn.execute(sql, params).lastrowid or 0)
+                    return work(self._conn)
                 except sqlite3.Error as exc:
-                    busy = "locked" in str(exc) or "busy" in str(exc)
-                    log.warning("history write failed: %s", exc.__class__.__name__)
-                    if not busy or attempt == tries:
-                        raise HistoryError(_explain(exc)) from None
-        raise AssertionError("unreachable")
+                    failure = exc
+                    _roll_back(self._conn)
+            kind = _kind(failure)
+            if kind == _DAMAGED and self._recover(generation):
+                continue
+            if kind == _BUSY and attempt < tries:
+                continue
+            raise _history_error(failure, writing=True) from None
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -421,6 +587,17 @@ class HistoryStore:
         return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
                     None)
 
+    def prior_call(self, phone_digits: str) -> PriorCall | None:
+        """The last call (sent or unknown) to this number, and the OS user who made it."""
+        from termii_desk.core.history_backend import PriorCall
+
+        rows = self._read(
+            "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 20", [phone_digits])
+        # The newest time that reads as one: a row whose time is not a time (a hand-edited file) is passed over.
+        return next((PriorCall(when, str(user), str(outcome)) for value, user, outcome in rows
+                     if (when := _aware_time(value)) is not None), None)
+
     @staticmethod
     def _where(digits: str) -> tuple[list[str], list[object]]:
         if not digits:
@@ -428,12 +605,43 @@ class HistoryStore:
         return ["phone LIKE ?"], [f"%{digits}%"]
 
     def _read(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
-        with self._read_lock:
-            try:
-                return self._reader.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                log.warning("history read failed: %s", exc.__class__.__name__)
-                raise HistoryError(_explain_read(exc)) from None
+        retried = False
+        while True:
+            with self._read_lock:
+                generation = self._generation
+                try:
+                    return self._reader.execute(sql, params).fetchall()
+                except sqlite3.Error as exc:
+                    failure = exc
+            if not retried and _kind(failure) == _DAMAGED and self._recover(generation):
+                retried = True
+                continue
+            raise _history_error(failure, writing=False) from None
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the error being reported is the one that matters
+
+
+def _check_integrity(conn: sqlite3.Connection) -> None:
+    """``PRAGMA quick_check``: every page and index of the file readable (about 35 ms at 100,000 rows).
+
+    Raises ``_Damaged`` (closing ``conn``) when it finds damage.
+    """
+    try:
+        found = conn.execute("PRAGMA quick_check(1)").fetchall()
+    except sqlite3.Error as exc:
+        if _kind(exc) != _DAMAGED:
+            conn.close()
+            raise
+        found = [(_code_name(exc),)]
+    if found != [("ok",)]:
+        conn.close()
+        raise _Damaged(display_text(found[0][0] if found else "no answer", 200))
 
 
 def _aware_time(value: object) -> datetime | None:
@@ -457,11 +665,6 @@ def _phrase(digits: str) -> str:
 def _unsupported(exc: sqlite3.OperationalError) -> bool:
     text = str(exc).lower()
     return "no such module" in text or "no such tokenizer" in text
-
-
-def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text or "corrupt" in text
 
 
 CSV_FIELDS = ("time_utc", "phone", "code_masked", "outcome", "http_status", "message_id", "termii_message",

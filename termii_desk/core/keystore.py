@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,19 @@ class KeyStatus:
         return f"No API key is stored in {self.backend}. Add it in Settings or with `termii-desk key set`."
 
 
+def _skip_macos_backend_elsewhere() -> None:
+    """Off macOS, mark keyring's macOS API module as absent before keyring looks for its backends.
+
+    keyring imports every backend it knows to ask which one fits. Its macOS backend's API module calls
+    ``ctypes.util.find_library`` three times at import, which on Linux runs ``ldconfig`` and ``gcc`` (about
+    100 ms of the start, and forks that hold the interpreter, so the window stalls) only to find nothing; the
+    backend then says "macOS required". A ``None`` in ``sys.modules`` makes that import fail at once, which
+    the backend already handles (it is then unavailable, as it would be anyway).
+    """
+    if sys.platform != "darwin":
+        sys.modules.setdefault("keyring.backends.macOS.api", None)  # type: ignore[arg-type]
+
+
 class KeyStore:
     """get / set / delete / status of the API key.
 
@@ -61,6 +75,7 @@ class KeyStore:
 
     def _keyring(self) -> Any:
         if self._backend is None:
+            _skip_macos_backend_elsewhere()
             import keyring
 
             self._backend = keyring.get_keyring()

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
-import re
 import threading
 from pathlib import Path
 
+from termii_desk.core.scrub import redact_secrets
+
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
-_KEY_IN_QUERY = re.compile(r"(api_key[=\"':\s]+)[^&\s'\",}]+", re.IGNORECASE)
 MAX_LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 
@@ -23,12 +23,10 @@ def register_secret(value: str | None) -> None:
 
 
 def redact_text(text: str) -> str:
-    text = _KEY_IN_QUERY.sub(r"\1[redacted]", text)
+    """``text`` without the registered secrets, however they are written (see ``scrub.redact_secrets``)."""
     with _secrets_lock:
-        # Longest first, so a code inside a key does not leave the key's remainder behind.
-        for secret in sorted(_secrets, key=len, reverse=True):
-            text = text.replace(secret, "[redacted]")
-    return text
+        secrets = list(_secrets)
+    return redact_secrets(text, secrets)
 
 
 class RedactingFilter(logging.Filter):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from termii_desk.core.client import DEFAULT_BASE_URL, normalise_base_url
+from termii_desk.core.endpoints import DEFAULT_BASE_URL, normalise_base_url
 from termii_desk.core.errors import ConfigError
 from termii_desk.core.formatting import display_text
 
@@ -58,6 +58,12 @@ def _ca_bundle(value: Any) -> Any:
     if not exists:
         raise ValueError(f"file {_shown(text)} does not exist")
     return str(Path(text).expanduser()) if text else ""
+
+
+def _check_history_url(value: Any) -> Any:
+    from termii_desk.core.team import check_history_url
+
+    return check_history_url(value)
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,8 @@ class Settings:
                                             maximum=1_000_000_000.0, decimals=2)
     history_retention_days: int = _setting(365, "Keep history for (days, 0 = forever)", minimum=0, maximum=36_500)
     ca_bundle: str = _setting("", "Extra CA certificates file (PEM)", max_length=4096, check=_ca_bundle)
+    history_url: str = _setting("", "Team history on PostgreSQL (URL; from the next start)", max_length=2048,
+                                check=_check_history_url)
 
     def __post_init__(self) -> None:
         # However a Settings is made, it holds only values its declarations accept.
@@ -188,7 +196,8 @@ class Settings:
         try:
             return replace(self, base_url=_coerce("base_url", text)), None
         except (ValueError, TypeError, ConfigError) as exc:
-            return replace(self, base_url=str(text)), unusable_base_url(origin, exc)
+            # Capped to what a Settings holds; normalise_base_url refuses anything that long, so it stays refused.
+            return replace(self, base_url=str(text)[:2048]), unusable_base_url(origin, exc)
 
     def updated(self, **changes: Any) -> Settings:
         """A copy with ``changes`` checked; raises ``ConfigError`` naming the first bad value."""
@@ -220,9 +229,9 @@ class SettingsStore:
 
     path: Path
     warnings: list[str] = field(default_factory=list)
-    # A base URL (the file's or TERMII_BASE_URL) that cannot be used. It is kept as it was written, not replaced
-    # by the default: the desk must not send the call and the key to a host nobody chose, so every request
-    # is refused (the client cannot be built) until the base URL is fixed.
+    # Why TERMII_BASE_URL cannot be used. Unlike garbage in the file, a refused override is kept as it was
+    # given, not replaced by another host: the call and the key must not go to a host nobody chose for this
+    # run, so every request is refused (the client cannot be built) until the base URL is fixed.
     base_url_problem: str | None = None
 
     def load(self, environ: dict[str, str] | None = None) -> Settings:
@@ -260,14 +269,10 @@ class SettingsStore:
             try:
                 values[name] = _coerce(name, value)
             except (ValueError, TypeError, ConfigError) as exc:
-                if name == "base_url":
-                    values[name] = str(value)
-                    self.base_url_problem = unusable_base_url(f"The base URL in {self.path.name}", exc)
-                else:
-                    self.warnings.append(f"Ignored the setting {name} ({exc}); using the default.")
+                self.warnings.append(f"Ignored the setting {name} ({exc}); using the default.")
         settings = Settings(**values)
         env = os.environ if environ is None else environ
-        if env.get(BASE_URL_ENV, "").strip():  # the file's base URL is not used, so neither is its problem
+        if env.get(BASE_URL_ENV, "").strip():
             settings, self.base_url_problem = settings.with_base_url(env[BASE_URL_ENV], BASE_URL_ENV)
         for warning in [*self.warnings, self.base_url_problem]:
             if warning:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.ui.worker import Executor, QueryOp
@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
+# Rows other desks write reach the panel as one reload per this many ms, however many arrive.
+ROWS_HEARD_MS = 200
 
 
 def _now() -> datetime:
@@ -65,7 +67,10 @@ class DeskController(QObject):
         send_failed(str): nothing was attempted (no key, bad base URL, no keyring) or something unexpected
             broke before the call; the sentence says what.
         send_ended(): the form may accept the next send (after a call, a failure or a declined question).
-        history_changed(): history has rows the panel has not read (after a failure before the call).
+        history_changed(): history has rows the panel has not read (after a failure before the call, or
+            rows another desk wrote to a shared history, announced by its listener at most every 200 ms).
+        team_state(str): a shared history's state: "" when it works, else the sentence to keep showing
+            ("Shared history unreachable: N calls waiting. …").
         balance_loading(): a balance check started.
         balance_known(object): a ``BalanceReading`` to show (from a balance check or a call's answer).
         balance_failed(str): the balance check failed; the sentence says why (the last balance is now old).
@@ -96,7 +101,13 @@ class DeskController(QObject):
     settings_applied = Signal(object)
     notice = Signal(str)
     # Emitted from the worker thread once a row exists; delivered queued to the GUI thread.
+    team_state = Signal(str)
+
     _recorded = Signal(int)
+    _row_heard = Signal(int)  # from a shared history's listener thread
+    _state_heard = Signal(str)
+    # Emitted from whichever thread met the trouble (history moved aside mid-session, the log file failing).
+    _later_notice = Signal(str)
 
     def __init__(self, executor: Executor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -108,6 +119,10 @@ class DeskController(QObject):
         self._closing = False
         self._calls_in_flight = 0
         self._recorded.connect(self.attempt_started)
+        self._later_notice.connect(self.notice)
+        self._row_heard.connect(self._on_row_heard)
+        self._state_heard.connect(self.team_state)
+        self._rows_heard_timer: QTimer | None = None
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -131,8 +146,30 @@ class DeskController(QObject):
             self.notice.emit(sentence)
         if services.history.notice:
             self.notice.emit(services.history.notice)
+        if hasattr(services.history, "on_notice"):  # a file moved aside later in the session says so
+            services.history.on_notice = self._later_notice.emit
+        self._listen_to_team(services.history)
         self.settings_changed.emit(services.settings)
         self._set_key_status(services.key_status, check_balance=check_balance)
+
+    def _listen_to_team(self, history: object) -> None:
+        """A shared history: hear other desks' rows and its state on its own thread (never this one)."""
+        start = getattr(history, "start_listening", None)
+        if start is None:
+            return
+        history.on_row(self._row_heard.emit)  # type: ignore[attr-defined]
+        history.on_state_changed(lambda text: self._state_heard.emit(text or ""))  # type: ignore[attr-defined]
+        start()
+
+    @Slot(int)
+    def _on_row_heard(self, _row_id: int) -> None:
+        if self._rows_heard_timer is None:
+            self._rows_heard_timer = QTimer(self)
+            self._rows_heard_timer.setSingleShot(True)
+            self._rows_heard_timer.setInterval(ROWS_HEARD_MS)
+            self._rows_heard_timer.timeout.connect(self.history_changed)
+        if not self._rows_heard_timer.isActive():
+            self._rows_heard_timer.start()
 
     def _set_key_status(self, status: KeyStatus, *, check_balance: bool = True) -> None:
         assert self._services is not None
@@ -159,28 +196,38 @@ class DeskController(QObject):
 
     def _cooldown_checked(self, phone: PhoneNumber, code: Code, last: datetime | None) -> None:
         if last is None:
-            self._place_call(phone, code)
+            self._place_call(phone, code, forced=False)
         else:
             self.cooldown_question.emit(phone, code, last)
 
     @Slot(object, object, bool)
     def on_cooldown_answered(self, phone: PhoneNumber, code: Code, call_again: bool) -> None:
         if call_again and not self._closing:
-            self._place_call(phone, code)
+            self._place_call(phone, code, forced=True)
             return
         self._calls_in_flight -= 1
         self.send_declined.emit(phone)
         self.send_ended.emit()
 
-    def _place_call(self, phone: PhoneNumber, code: Code) -> None:
+    def _place_call(self, phone: PhoneNumber, code: Code, *, forced: bool) -> None:
+        """``forced``: the agent said "Call again". Otherwise the history store checks the cooldown once more,
+        in the same step as it records the attempt: another desk may have called the number since."""
         assert self._services is not None
         desk = self._services.desk
         self.call_started.emit(phone, _now())
         recorded = self._recorded.emit
-        QueryOp(parent=self, op=lambda: desk.place_call(phone, code, on_recorded=recorded),
+        QueryOp(parent=self, op=lambda: desk.place_call(phone, code, on_recorded=recorded, check_cooldown=not forced),
                 success=self._call_answered).failure(
-            self._call_failed
+            lambda error: self._call_refused_or_failed(phone, code, error)
         ).run_in_background(self._executor)
+
+    def _call_refused_or_failed(self, phone: PhoneNumber, code: Code, error: BaseException) -> None:
+        from termii_desk.core.history_backend import RecentlyCalled
+
+        if isinstance(error, RecentlyCalled) and not self._closing:  # called meanwhile: ask, as before a call
+            self.cooldown_question.emit(phone, code, error.recent.when)
+            return
+        self._call_failed(error)
 
     def _call_answered(self, attempt: CallAttempt) -> None:
         self._calls_in_flight -= 1

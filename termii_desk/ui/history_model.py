@@ -269,6 +269,8 @@ class HistoryModel(QAbstractTableModel):
 
         ``done(result, None)`` or ``done(None, error)`` is called on the GUI thread, here or later.
         """
+        # A shared history is across the network: every read of it goes to the executor.
+        slow = slow or getattr(self._store, "remote", False)
         if self._executor is None or not (slow or self._reads_on_executor):
             try:
                 result = op()

@@ -402,6 +402,10 @@ def details_html(row: HistoryRow, *, in_flight: bool = False) -> str:
          field("Duration", _duration_text(row.duration_ms))],
         [field("Base host", row.base_host), field("OS user", row.os_user), field("App version", row.app_version)],
     ]
+    agent = getattr(row, "agent", "")  # a team's shared history: the database role that wrote the row
+    if agent:
+        cells.append([field("Agent", agent), field("Machine", getattr(row, "machine", "")),
+                      field("Profile", getattr(row, "profile", ""))])
     table = "".join(
         "<tr>" + "".join(f'<td style="padding-right: 24px">{cell}</td>' for cell in cell_row) + "</tr>"
         for cell_row in cells

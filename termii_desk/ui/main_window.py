@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from termii_desk.ui.notices import NoticeBar
     from termii_desk.ui.outcome_view import OutcomeView
     from termii_desk.ui.settings_dialog import SettingsDialog
+    from termii_desk.ui.team_status import TeamStatus
     from termii_desk.ui.tones import Tone
     from termii_desk.ui.worker import Executor
 
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         self.controller: DeskController
         self.account: AccountStrip
         self.notices: NoticeBar
+        self.team_status: TeamStatus
         self.outcome: OutcomeView
         self.first_run: FirstRunPage
         self._built = False
@@ -158,6 +160,7 @@ class MainWindow(QMainWindow):
         from termii_desk.ui.first_run import FirstRunPage
         from termii_desk.ui.notices import NoticeBar
         from termii_desk.ui.outcome_view import OutcomeView
+        from termii_desk.ui.team_status import TeamStatus
 
         self._built = True
         self.controller = DeskController(self._executor, self)
@@ -167,6 +170,8 @@ class MainWindow(QMainWindow):
         self._strip_room.deleteLater()
         self.notices = NoticeBar(self)
         self._layout.insertWidget(1, self.notices)
+        self.team_status = TeamStatus(self)
+        self._layout.insertWidget(2, self.team_status)
         self.outcome = OutcomeView(self)
         self._form_layout.addWidget(self.outcome)
         self.first_run = FirstRunPage(self)
@@ -234,6 +239,7 @@ class MainWindow(QMainWindow):
         controller.key_status_changed.connect(self.show_key_status)
         controller.settings_changed.connect(self.on_settings_changed)
         controller.notice.connect(self.notices.add)
+        controller.team_state.connect(self.team_status.show_state)
         # Passed on, for whoever watches the window (the self-test, tests).
         controller.call_finished.connect(self.call_finished)
         controller.balance_finished.connect(self.balance_finished)

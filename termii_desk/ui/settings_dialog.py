@@ -197,6 +197,8 @@ class SettingsDialog(QDialog):
             line.setPlaceholderText("https://api.ng.termii.com")
         if name == "ca_bundle":
             line.setPlaceholderText("Only if a proxy inspects TLS: a PEM file")
+        if name == "history_url":
+            line.setPlaceholderText("Empty: this computer only. postgresql://agent@host/db for a team")
         return line
 
     def _load(self, settings: Settings, status: KeyStatus) -> None:

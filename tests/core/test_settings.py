@@ -88,17 +88,25 @@ def test_a_refused_environment_base_url_is_kept_and_blocks_never_the_default(tmp
         TermiiClient(settings.base_url, "k" * 20, session=requests.Session())
 
 
-def test_a_refused_base_url_in_the_file_blocks_and_other_garbage_falls_back(tmp_path: Path) -> None:
+def test_a_refused_base_url_in_the_file_is_garbage_like_any_other_but_a_refused_override_blocks(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "settings.json"
     path.write_text('{"base_url": "http://evil.example", "read_timeout": "soon"}')
     store = SettingsStore(path)
     settings = store.load(environ={})
-    assert settings.base_url == "http://evil.example" and settings.read_timeout == Settings().read_timeout
-    assert store.base_url_problem and "settings.json cannot be used" in store.base_url_problem
-    assert any("Ignored the setting read_timeout" in w for w in store.warnings)
-    # A usable TERMII_BASE_URL replaces the file's base URL, and with it the problem.
-    fixed = store.load(environ={"TERMII_BASE_URL": "https://v3.api.termii.com"})
-    assert fixed.base_url == "https://v3.api.termii.com" and store.base_url_problem is None
+    assert settings == Settings() and store.base_url_problem is None
+    assert any("Ignored the setting base_url" in w for w in store.warnings)
+    # A usable TERMII_BASE_URL replaces the file's base URL; a refused one is kept and blocks.
+    assert store.load(environ={"TERMII_BASE_URL": "https://v3.api.termii.com"}).base_url == "https://v3.api.termii.com"
+    assert store.base_url_problem is None
+    blocked = store.load(environ={"TERMII_BASE_URL": "https://v3.api.termii.com%2e.evil"})
+    assert blocked.base_url_problem and store.base_url_problem
+
+
+def test_a_huge_refused_override_is_kept_refused() -> None:
+    settings, problem = Settings().with_base_url("https://api.ng.termii.com/" + "a" * 5000, "TERMII_BASE_URL")
+    assert problem and "longer than" in problem and settings.base_url_problem
 
 
 def test_with_base_url_keeps_a_refused_text_and_says_why() -> None:

@@ -180,12 +180,12 @@ def test_read_errors_never_raise_and_set_the_problem(store, qtbot) -> None:
     model = loaded(store, page_size=2)
     assert model.problem == ""
 
-    store.close()  # every read now fails inside the store
+    store.close()  # every read now fails inside the store (a bug: no condition explains a closed store)
     with qtbot.waitSignal(model.problem_changed) as blocker:
         model.fetchMore(QModelIndex())
 
     assert blocker.args == [model.problem]
-    assert model.problem.startswith("History could not be read")
+    assert model.problem.startswith("Something unexpected went wrong with history")
     assert model.rowCount() == 2, "what was loaded stays"
     assert not model.canFetchMore(QModelIndex()), "no endless retries from the view"
     model.refresh()

@@ -14,9 +14,11 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDoubleSpinBox, QSpinBox
 
 from termii_desk.app import CoreLoader
+from termii_desk.core.errors import Outcome
 from termii_desk.core.history import HistoryStore
 from termii_desk.core.paths import AppPaths
 from termii_desk.core.settings import Settings
+from termii_desk.core.validation import Code
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.main_window import MainWindow
 from tests.conftest import SIM_KEY
@@ -97,3 +99,34 @@ def test_settings_file_written_by_hand_with_wrong_types(desk_home: Path, loaded:
     assert services.settings.cooldown_seconds == 90  # a number written as text is still the number
     assert services.settings.read_timeout == Settings().read_timeout
     assert any("read_timeout" in n for n in services.notices) and any("ca_bundle" in n for n in services.notices)
+
+
+def test_history_damaged_during_the_session_moves_aside_with_a_notice_and_calls_go_on(
+    qtbot: Any, simulator: TermiiSimulator, make_services: Any, open_window: OpenWindow, history: HistoryStore,
+    screenshot_dir: Path
+) -> None:
+    import sqlite3
+
+    from tests.hostile_rows import damage_pages
+    from tests.ui.test_main_window import fill, send
+
+    first = history.start_attempt("2348031234567", Code("482916"), "host")
+    history.complete_attempt(first, outcome=Outcome.SENT, duration_ms=5)
+    row = history.get(first)
+    history.import_rows([row] * 3000)  # type: ignore[list-item]
+    assert history.path is not None
+    window = open_window(make_services(simulator.url, cooldown_seconds=0))
+    conn = sqlite3.connect(history.path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    damage_pages(history.path)
+
+    window.history_panel.model.set_filter("0803")  # reads the damaged pages: SQLITE_CORRUPT
+    qtbot.waitUntil(lambda: any("moved aside" in text for text in window.notices.texts()), timeout=10_000)
+    fill(window, "0803 123 9999")
+    attempt = send(qtbot, window)
+    assert attempt.outcome.value == "sent" and attempt.history_problem is None
+    window.history_panel.model.set_filter("")
+    qtbot.waitUntil(lambda: window.history_panel.model.rowCount() == 1, timeout=10_000)
+    QApplication.processEvents()
+    assert window.grab().save(str(screenshot_dir / "history-moved-aside.png"))
