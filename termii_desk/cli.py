@@ -26,6 +26,7 @@ EXIT_UNEXPECTED = 1
 
 EPILOG = """\
 environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_BASE_URL, TERMII_DESK_HOME,
+             TERMII_DESK_PROFILE (like --profile),
              TERMII_DESK_HISTORY_URL (a team's shared history: postgresql://AGENT@HOST:PORT/DATABASE)
 exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration, nothing sent (no key, a base URL that
             cannot be used, no keyring); 4 Termii refused the request (4xx); 5 not completed (network,
@@ -45,6 +46,8 @@ def _common_options() -> argparse.ArgumentParser:
                         help="country for numbers written without + (e.g. NG)")
     common.add_argument("--timeout", type=float, default=argparse.SUPPRESS, metavar="SECONDS",
                         help="how long to wait for Termii's answer")
+    common.add_argument("--profile", default=argparse.SUPPRESS, metavar="NAME",
+                        help="the Termii account to use (default: TERMII_DESK_PROFILE, else the default profile)")
     return common
 
 
@@ -68,19 +71,34 @@ def build_parser() -> argparse.ArgumentParser:
 
     call = sub.add_parser("call", parents=[common], help="place a voice call and print the outcome")
     call.add_argument("phone", metavar="PHONE", help="the customer's number, e.g. +2348031234567")
-    call.add_argument("code", metavar="CODE", help="4 to 8 digits, not starting with 0")
+    call.add_argument("code", metavar="CODE", nargs="?", default=None,
+                      help="4 to 8 digits, not starting with 0; - (or --code-stdin) reads it from standard input, "
+                      "or from a hidden prompt on a terminal, so it is not on the command line")
+    call.add_argument("--code-stdin", action="store_true", help="read the code as CODE - does")
     call.add_argument("--force", action="store_true",
                       help="call even if this number was called within the cooldown (exit 6 otherwise)")
 
     sub.add_parser("balance", parents=[common], help="print the balance")
 
-    history = sub.add_parser("history", parents=[common], help="recent attempts, newest first")
+    history = sub.add_parser("history", parents=[common],
+                             help="recent attempts, newest first (every profile's, unless one is chosen)")
     history.add_argument("--limit", type=int, default=20, help="how many attempts (default 20)")
     history.add_argument("--csv", action="store_true", help="print CSV (for a spreadsheet)")
 
     key = sub.add_parser("key", parents=[common], help="the API key in the system keyring")
     key.add_argument("action", choices=("set", "clear", "status"),
                      help="set reads the key from standard input or a hidden prompt")
+
+    profile = sub.add_parser("profile", parents=[common], help="the Termii accounts this desk knows")
+    actions = profile.add_subparsers(dest="profile_action", metavar="ACTION", required=True)
+    add = actions.add_parser("add", parents=[common], help="add a profile: profile add NAME --base-url URL")
+    add.add_argument("name", metavar="NAME")
+    actions.add_parser("list", parents=[common], help="every profile; * marks the default")
+    default = actions.add_parser("default", parents=[common], help="make NAME the default profile")
+    default.add_argument("name", metavar="NAME")
+    remove = actions.add_parser("remove", parents=[common], help="remove NAME and its key from the keyring")
+    remove.add_argument("name", metavar="NAME")
+    remove.add_argument("--yes", action="store_true", help="do not ask")
 
     from termii_desk import cli_team
 
@@ -215,7 +233,7 @@ def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool =
     if problem:
         out.warn(problem)
     options = RunOptions(base_url=getattr(args, "base_url", None), region=getattr(args, "region", None),
-                         timeout=getattr(args, "timeout", None))
+                         timeout=getattr(args, "timeout", None), profile=getattr(args, "profile", None))
     services = build_desk(paths, options, strict=True)
     for notice in services.notices:
         out.warn(notice)
@@ -243,14 +261,15 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
                               "balance": None, "http_status": None}
     try:
         desk = _desk(args, out)
-    except DeskError as exc:  # a bad --base-url or --region: nothing attempted
+        record["profile"] = desk.profile
+    except DeskError as exc:  # a bad --base-url, --region or --profile: nothing attempted
         record["outcome"] = exc.outcome.value
         out.fail(str(exc), record)
         return exc.exit_code
     try:
         phone = validate_phone(args.phone, desk.settings.default_region)
         record["phone_number"] = phone.digits
-        code = validate_code(args.code)
+        code = validate_code(_code_text(args))
     except InputError as exc:
         out.fail(f"input rejected, nothing sent: {exc}", record)
         return EXIT_INPUT
@@ -320,10 +339,14 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
 
 
 def _history(args: argparse.Namespace, out: _Output) -> int:
+    import os
+
     from termii_desk.core.history import rows_to_csv
+    from termii_desk.core.profiles import PROFILE_ENV
 
     desk = _desk(args, out, contacts_termii=False)
-    rows = desk.history.page(max(0, args.limit))
+    chosen = getattr(args, "profile", None) or os.environ.get(PROFILE_ENV, "").strip()
+    rows = desk.history.page(max(0, args.limit), profile=desk.profile if chosen else None)
     if args.csv:
         sys.stdout.write(rows_to_csv(rows))
         return EXIT_OK
@@ -346,55 +369,154 @@ def _history_line(row: HistoryRow) -> str:
         local = row.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     except (ValueError, TypeError, OverflowError):
         local = display_text(row.time_utc, 32)
-    phone, code, outcome = (display_text(value, 32) for value in (row.phone, row.code_masked, row.outcome))
+    profile, phone, code, outcome = (display_text(value, 32)
+                                     for value in (row.profile, row.phone, row.code_masked, row.outcome))
     detail = display_text(row.message_id or row.error, 300)
     balance = format_balance(row.balance, row.currency)
-    return f"{local}  +{phone:<15} {code:<9} {outcome:<8} {detail}  {balance}".rstrip()
+    return f"{local}  {profile:<12} +{phone:<15} {code:<9} {outcome:<8} {detail}  {balance}".rstrip()
 
 
 def _history_json(row: HistoryRow) -> dict[str, Any]:
     return {"time": row.time_utc, "phone_number": row.phone, "code": row.code_masked, "outcome": row.outcome,
             "message_id": row.message_id, "balance": row.balance, "currency": row.currency,
-            "http_status": row.http_status, "termii_message": row.termii_message, "error": row.error}
+            "http_status": row.http_status, "termii_message": row.termii_message, "error": row.error,
+            "profile": row.profile, "os_user": row.os_user, "machine": row.machine, "app_version": row.app_version,
+            **({"agent": row.agent} if hasattr(row, "agent") else {})}  # a team history: who called
 
 
 def _key(args: argparse.Namespace, out: _Output) -> int:
-    from termii_desk.core.keystore import KeyStore
+    from termii_desk.core.bootstrap import open_profiles, profile_keystore
+    from termii_desk.core.paths import AppPaths
 
-    store = KeyStore()
+    profiles = open_profiles(AppPaths.from_environment())
+    for warning in profiles.warnings:
+        out.warn(warning)
+    profile, store = profile_keystore(profiles, getattr(args, "profile", None))
+    who = f"Profile {profile.name}: "
     if args.action == "status":
         status = store.status()
         if status.source == "none" and status.problem:
-            out.fail(status.problem, {"source": "none", "backend": ""})
+            out.fail(who + status.problem, {"source": "none", "backend": "", "profile": profile.name})
             return EXIT_CONFIG
-        out.result(status.describe(), {"source": status.source, "backend": status.backend,
-                                       "last4": status.last4})
+        out.result(who + status.describe(), {"source": status.source, "backend": status.backend,
+                                             "last4": status.last4, "profile": profile.name})
         return EXIT_OK
     if args.action == "clear":
         store.delete()
-        out.result(f"The API key was removed from {store.backend_name()}.", {"cleared": True})
+        out.result(f"{who}the API key was removed from {store.backend_name()}.",
+                   {"cleared": True, "profile": profile.name})
         return EXIT_OK
     key = _read_key()
     if not key:
         out.fail("input rejected, nothing stored: the key is empty.")
         return EXIT_INPUT
     store.set(key)
-    out.result(f"Key ending …{key[-4:]} stored in {store.backend_name()}.", {"stored": True, "last4": key[-4:]})
+    out.result(f"{who}key ending …{key[-4:]} stored in {store.backend_name()}.",
+               {"stored": True, "last4": key[-4:], "profile": profile.name})
     return EXIT_OK
 
 
+def _profile(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk.core.bootstrap import open_profiles, profile_keystore
+    from termii_desk.core.paths import AppPaths
+
+    profiles = open_profiles(AppPaths.from_environment())
+    for warning in profiles.warnings:
+        out.warn(warning)
+    action = args.profile_action
+    if action == "list":
+        return _profile_list(profiles, out)
+    if action == "add":
+        if not getattr(args, "base_url", None):
+            out.fail("input rejected, nothing stored: give the profile's Termii address with --base-url URL.")
+            return EXIT_INPUT
+        added = profiles.add(args.name, args.base_url, getattr(args, "region", None))
+        out.result(f"Profile {added.name} added ({added.base_url}, {added.region}). Store its key with "
+                   f"`termii-desk --profile {added.name} key set`.", _profile_json(profiles, added.name))
+        return EXIT_OK
+    if action == "default":
+        chosen = profiles.set_default(args.name)
+        out.result(f"{chosen.name} is now the default profile.", _profile_json(profiles, chosen.name))
+        return EXIT_OK
+    # remove: the key first, so a keyring that cannot be reached leaves the profile (and a way to retry) in place
+    profile = profiles.get(args.name)
+    if profile.name == profiles.default_name:
+        profiles.remove(profile.name)  # refuses, naming what to do instead
+    if not args.yes and not _confirm(f"Remove the profile {profile.name} and its API key from the keyring?"):
+        out.fail(f"not removed: {profile.name} is kept (answer y, or pass --yes).")
+        return EXIT_INPUT
+    _same, keystore = profile_keystore(profiles, profile.name, environ={})
+    keystore.delete()
+    profiles.remove(profile.name)
+    out.result(f"Profile {profile.name} and its key were removed.", {"removed": profile.name})
+    return EXIT_OK
+
+
+def _profile_list(profiles: Any, out: _Output) -> int:
+    rows = [_profile_json(profiles, name) for name in profiles.names()]
+    if out.as_json:
+        out.result("", rows)
+        return EXIT_OK
+    width = max(len(name) for name in profiles.names())
+    for row in rows:
+        mark = "*" if row["default"] else " "
+        print(f"{mark} {row['name']:<{width}}  {row['region']}  {row['base_url']}")
+    return EXIT_OK
+
+
+def _profile_json(profiles: Any, name: str) -> dict[str, Any]:
+    profile = profiles.get(name)
+    return {"name": profile.name, "base_url": profile.base_url, "region": profile.region,
+            "colour": profile.colour, "default": profile.name == profiles.default_name,
+            "settings": dict(profile.overrides)}
+
+
+def _confirm(question: str) -> bool:
+    """Ask on the terminal; without one (a script) the answer is no: scripts pass --yes."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        return False
+    try:
+        answer = input(f"{question} [y/N] ")
+    except EOFError:
+        return False
+    return answer.strip().lower() in ("y", "yes")
+
+
 def _read_key() -> str:
+    return _read_hidden("Termii API key (input hidden): ").strip()
+
+
+def _code_text(args: argparse.Namespace) -> str:
+    """The code as given: on the command line, or (``-``, ``--code-stdin``) from standard input or a hidden
+    prompt, so that it is in neither the process list (``/proc/PID/cmdline``) nor the shell's history."""
+    from termii_desk.core.errors import InputError
+
+    from_stdin = args.code_stdin or args.code == "-"
+    if args.code_stdin and args.code not in (None, "-"):
+        raise InputError("Give the code either on the command line or with --code-stdin, not both.")
+    if args.code is None and not from_stdin:
+        raise InputError("Give the code to read out, or - to type it at a hidden prompt (or pipe it in).")
+    return _read_hidden("Code to read out (input hidden): ") if from_stdin else str(args.code)
+
+
+def _read_hidden(prompt: str) -> str:
+    """One line: from a hidden prompt on a terminal, else from standard input (a pipe or a file)."""
     if sys.stdin is None:
         return ""
-    if sys.stdin.isatty():
-        import getpass
+    try:
+        if sys.stdin.isatty():
+            import getpass
 
-        return getpass.getpass("Termii API key (input hidden): ").strip()
-    return sys.stdin.readline().strip()
+            return getpass.getpass(prompt)
+        return sys.stdin.readline(4096).rstrip("\r\n")
+    except EOFError:
+        return ""
+    except UnicodeDecodeError:
+        return "\ufffd"  # not text: refused by the validator as not digits
 
 
 def _simulator(args: argparse.Namespace) -> int:
-    from termii_desk.core.client import is_loopback_host
+    from termii_desk.core.endpoints import is_loopback_host
     from termii_desk.simulator import FAULT_MODES, serve
 
     if not is_loopback_host(args.host):
@@ -421,4 +543,4 @@ def _team(args: argparse.Namespace, out: _Output) -> int:
     return cli_team.run(args, out)
 
 
-_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key, "team": _team}
+_COMMANDS = {"call": _call, "balance": _balance, "history": _history, "key": _key, "team": _team, "profile": _profile}

@@ -87,6 +87,29 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
 - Every attempt is written before its request goes out and completed after: a crash leaves a visible
   **unknown** row; closing the window during a call waits for it, so no row is left unfinished
   (`tests/ui/test_main_window.py`).
+
+## A team's shared history (PostgreSQL)
+
+Against a real PostgreSQL the tests start themselves (initdb and pg_ctl as an unprivileged user, a free
+loopback port; `tests/postgres_server.py`), one suite for both history backends
+(`tests/core/test_history_backends.py`) and the team's own (`tests/core/team/`, `tests/test_cli_team.py`,
+`tests/ui/test_team_window.py`):
+
+- Tampering as an agent (UPDATE of another agent's or a completed row, DELETE, TRUNCATE, writing the
+  `agent` or server-time columns, disabling the row rules, dropping a table or trigger): refused by the
+  server with a permission error, nothing changed. The row names the agent by its database role.
+- A dozen desks pressing Send for one number at once: one request reaches Termii, eleven get the cooldown
+  answer naming who called (a per-number advisory lock around the check and the attempt's row; the
+  server's clock). 20 desks x 25 calls to distinct numbers: 500 rows, none lost or doubled.
+- The server stopped mid-session, unreachable, with a wrong password, or `sslmode=require` against a server
+  without TLS: the call still goes out, the attempt waits in the desk's outbox, one sentence says why (never
+  the password) and how many calls wait; back online, the outbox is sent exactly once by UUID, also after an
+  interrupted sync or a second one. A newer schema: named, calls kept in the outbox; an older or missing
+  one: `team init` asked for.
+- Another desk's call shows in a window within about a second (LISTEN/NOTIFY); every read of the shared
+  history runs off the GUI thread.
+- Passwords: a URL holding one is refused in settings and shown as `***`; every file the desk wrote, its
+  output and its sentences are scanned for the password (plain, UTF-16, base64, hex): none.
 """
 
 
@@ -104,6 +127,20 @@ HARDENING: list[tuple[str, str, str]] = [
      "`tests/core/test_base_url.py` (hypothesis: every accepted URL's host, as `parse_url` and "
      "`PreparedRequest` see it, is the host shown), `tests/test_cli_base_url.py` (real sockets: a listener at "
      "the fallback host accepts nothing), `tests/ui/test_unusable_base_url.py`, `tests/core/test_bootstrap.py`"),
+    ("9. no call to the wrong country",
+     "Digits typed without `+` or `00` are read in the default country when they are a valid number there, as an "
+     "international number without `+` when only that is valid; when both are valid and differ (`81234567890` "
+     "with ID: +62 812-3456-7890 or Japan's +81 234-56-7890) nothing is chosen: `call` exits 2 naming both, the "
+     "window's phone line asks which, with a button per reading (Send stays disabled until one is chosen).",
+     "`tests/core/test_phone_country.py` (every country's example numbers, typed nationally and internationally "
+     "without `+`, and hypothesis over digit strings, against phonenumbers as the oracle), "
+     "`tests/ui/test_phone_choice.py`, `tests/test_cli_input.py`"),
+    ("14. the code off the command line",
+     "`call PHONE -` (or `--code-stdin`) reads the code from a hidden prompt on a terminal (getpass) or one line "
+     "of standard input, so it is in neither `/proc/PID/cmdline` nor the shell's history; an empty, unreadable or "
+     "invalid code is exit 2 with nothing sent.",
+     "`tests/test_cli_input.py` (subprocesses: a pipe, binary garbage, and a pseudo-terminal for the hidden "
+     "prompt, checking the code is not echoed)"),
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import uuid
 from pathlib import Path
 
@@ -64,6 +65,8 @@ def test_owner_sets_up_a_team_and_an_agent_uses_it(postgres: PostgresServer, tmp
             ("dave", "2348031234567", "sent")]
     listed = run("history", env=env)
     assert "2348031234567" in listed.stdout
+    [row] = json.loads(run("history", "--json", env=env).stdout)
+    assert (row["agent"], row["phone_number"], row["outcome"]) == ("dave", "2348031234567", "sent")
     refused = run("team", "purge", "--older-than", "30", env=env)
     assert refused.returncode == 3 and "Only the team's owner can purge" in refused.stderr
     refused = run("team", "erase-number", PHONE, env=env)

@@ -70,8 +70,12 @@ class Desk:
         history: HistoryBackend,
         *,
         session: requests.Session | None = None,
+        profile: str = "default",
     ) -> None:
+        """``profile`` names the account in history rows; the key and base URL come from ``keystore`` and
+        ``settings``, which the bootstrap builds for that one profile."""
         self.settings = settings
+        self.profile = profile
         self.keystore = keystore
         self.history = history
         self._session = session

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 INTERRUPTED_TEXT = (
     "The desk stopped before Termii answered; the call may have been placed. Check before sending again."
 )
@@ -76,6 +76,13 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             INSERT INTO {PHONE_INDEX}(rowid, phone) VALUES (new.id, new.phone);
         END""",
     ),
+    # Profiles and the audit: which account placed the call, and from which computer. Rows from before
+    # belong to the profile ``default`` (the settings and key from before profiles became it).
+    3: (
+        "ALTER TABLE attempts ADD COLUMN profile TEXT NOT NULL DEFAULT 'default'",
+        "ALTER TABLE attempts ADD COLUMN machine TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX attempts_profile ON attempts (profile, id)",
+    ),
 }
 # Migrations SQLite may not be able to run: without FTS5's trigram tokenizer (SQLite < 3.34, or built without
 # FTS5) step 2 is recorded as done without its index, and the filter scans the table as before.
@@ -107,6 +114,8 @@ class HistoryRow:
     currency: str | None
     duration_ms: int | None
     error: str | None
+    profile: str = "default"
+    machine: str = ""
 
     @property
     def time(self) -> datetime:
@@ -155,6 +164,19 @@ def _os_user() -> str:
         return getpass.getuser()
     except Exception:  # no login name (containers, services)
         return ""
+
+
+_INSERT_ATTEMPT = (
+    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error, profile,"
+    " machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _machine() -> str:
+    """This computer's name, as the network knows it (``platform.node()``); "" when it has none."""
+    import platform
+
+    return platform.node()[:255]
 
 
 # SQLite's result codes (the primary code, ``sqlite_errorcode & 0xFF``) sorted into the conditions the desk
@@ -225,8 +247,10 @@ class HistoryStore:
     it, so their answers are still recorded.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, profile: str = "default") -> None:
+        """``profile``: the account this desk's attempts are recorded under (every profile reads the file)."""
         self.path = path
+        self.profile = profile
         self.notice: str | None = None
         self.on_notice: Callable[[str], None] | None = None
         self._lock = threading.Lock()
@@ -396,23 +420,25 @@ class HistoryStore:
             try:
                 self._conn.execute(
                     "INSERT INTO attempts (id, time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
-                    " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", (row_id, *values))
+                    " error, profile, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (row_id, *values))
             except sqlite3.Error as exc:
                 log.warning("history: an open attempt could not be written again: %s", _code_name(exc))
 
     # -- writing ------------------------------------------------------------------------------------
 
     def start_attempt(self, phone_digits: str, code: Code, base_host: str) -> int:
-        """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``."""
-        values = (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
-                  INTERRUPTED_TEXT)
-        row_id = self._write(
-            "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            values,
-        )
+        """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``.
+
+        The row names who placed it for an audit: the OS user, this computer, the app version and the profile.
+        """
+        values = self._new_row(phone_digits, code, base_host)
+        row_id = self._write(_INSERT_ATTEMPT, values)
         self._open_attempts[row_id] = values
         return row_id
+
+    def _new_row(self, phone_digits: str, code: Code, base_host: str) -> tuple[object, ...]:
+        return (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                INTERRUPTED_TEXT, self.profile, _machine())
 
     def reserve_attempt(self, phone_digits: str, code: Code, base_host: str, *, cooldown_seconds: int) -> int:
         """``start_attempt`` unless the number was called within the cooldown (``RecentlyCalled``), in one
@@ -424,8 +450,7 @@ class HistoryStore:
         except OverflowError:  # a cooldown reaching back before year 1: every call counts
             since = datetime.min.replace(tzinfo=timezone.utc)
         cutoff = since.isoformat(timespec="milliseconds")
-        values = (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
-                  INTERRUPTED_TEXT)
+        values = self._new_row(phone_digits, code, base_host)
 
         def work(conn: sqlite3.Connection) -> int:
             conn.execute("BEGIN IMMEDIATE")
@@ -438,9 +463,7 @@ class HistoryStore:
                     if when is not None and when > since:  # a time that is not a time is passed over
                         raise RecentlyCalled.by(PriorCall(when, str(os_user), str(outcome)), cooldown_seconds,
                                                 phone_digits)
-                row_id = int(conn.execute(
-                    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
-                    " error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values).lastrowid or 0)
+                row_id = int(conn.execute(_INSERT_ATTEMPT, values).lastrowid or 0)
                 conn.execute("COMMIT")
                 return row_id
             except BaseException:
@@ -526,10 +549,13 @@ class HistoryStore:
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+    ) -> list[HistoryRow]:
         """Newest first. Pass the last row's id as ``before_id`` for the next page.
 
         ``phone_filter``: only numbers containing its digits (its other characters are ignored).
+        ``profile``: only that profile's rows (None: every profile's).
         """
         digits = _digits(phone_filter)
         limit = max(0, limit)
@@ -540,10 +566,14 @@ class HistoryStore:
             if before_id is not None:
                 sql += " AND rowid < ?"
                 params.append(before_id)
+            if profile is not None:
+                sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql}) AND profile = ?"
+                       " ORDER BY id DESC LIMIT ?")
+                return [_row(r) for r in self._read(sql, [*params, profile, limit])]
             sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql} ORDER BY rowid DESC LIMIT ?)"
                    " ORDER BY id DESC")
             return [_row(r) for r in self._read(sql, [*params, limit])]
-        where, params = self._where(digits)
+        where, params = self._where(digits, profile)
         if before_id is not None:
             where.append("id < ?")
             params.append(before_id)
@@ -554,12 +584,16 @@ class HistoryStore:
         params.append(limit)
         return [_row(r) for r in self._read(sql, params)]
 
-    def count(self, phone_filter: str = "") -> int:
+    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
         digits = _digits(phone_filter)
         if self._indexed(digits):
             sql = f"SELECT count(*) FROM {PHONE_INDEX} WHERE {PHONE_INDEX} MATCH ?"
+            if profile is not None:
+                sql = (f"SELECT count(*) FROM attempts WHERE id IN (SELECT rowid FROM {PHONE_INDEX} WHERE"
+                       f" {PHONE_INDEX} MATCH ?) AND profile = ?")
+                return int(self._read(sql, [_phrase(digits), profile])[0][0])
             return int(self._read(sql, [_phrase(digits)])[0][0])
-        where, params = self._where(digits)
+        where, params = self._where(digits, profile)
         sql = "SELECT count(*) FROM attempts" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._read(sql, params)[0][0])
 
@@ -587,6 +621,18 @@ class HistoryStore:
         return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
                     None)
 
+    def profiles(self) -> list[str]:
+        """Every profile that has rows, by name."""
+        return [str(name) for (name,) in self._read("SELECT DISTINCT profile FROM attempts ORDER BY profile", [])]
+
+    def recent_numbers(self, profile: str | None, limit: int = 50) -> list[str]:
+        """The numbers this profile called most recently (digits, newest first, each once): for completions."""
+        where, params = ("WHERE profile = ?", [profile]) if profile is not None else ("", [])
+        rows = self._read(
+            f"SELECT phone FROM attempts {where} GROUP BY phone ORDER BY max(id) DESC LIMIT ?", [*params, limit]
+        )
+        return [str(phone) for (phone,) in rows if isinstance(phone, str) and phone.isdigit()]
+
     def prior_call(self, phone_digits: str) -> PriorCall | None:
         """The last call (sent or unknown) to this number, and the OS user who made it."""
         from termii_desk.core.history_backend import PriorCall
@@ -599,10 +645,16 @@ class HistoryStore:
                      if (when := _aware_time(value)) is not None), None)
 
     @staticmethod
-    def _where(digits: str) -> tuple[list[str], list[object]]:
-        if not digits:
-            return [], []
-        return ["phone LIKE ?"], [f"%{digits}%"]
+    def _where(digits: str, profile: str | None = None) -> tuple[list[str], list[object]]:
+        where: list[str] = []
+        params: list[object] = []
+        if digits:
+            where.append("phone LIKE ?")
+            params.append(f"%{digits}%")
+        if profile is not None:
+            where.append("profile = ?")
+            params.append(profile)
+        return where, params
 
     def _read(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
         retried = False
@@ -667,8 +719,9 @@ def _unsupported(exc: sqlite3.OperationalError) -> bool:
     return "no such module" in text or "no such tokenizer" in text
 
 
-CSV_FIELDS = ("time_utc", "phone", "code_masked", "outcome", "http_status", "message_id", "termii_message",
-              "balance", "currency", "duration_ms", "error", "base_host", "os_user", "app_version")
+CSV_FIELDS = ("time_utc", "profile", "phone", "code_masked", "outcome", "http_status", "message_id",
+              "termii_message", "balance", "currency", "duration_ms", "error", "base_host", "os_user", "machine",
+              "app_version")
 
 
 def rows_to_csv(rows: Iterable[HistoryRow]) -> str:

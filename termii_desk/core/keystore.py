@@ -8,12 +8,15 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from termii_desk.core.errors import KeyringUnavailableError
 
 SERVICE = "termii-desk"
+# The one entry before profiles; each profile now has its own username (core.profiles.keyring_username), and
+# the profile ``default`` takes this one's key over the first time it looks (``legacy_username``).
 USERNAME = "api-key"
 KEY_ENV = "TERMII_API_KEY"
 
@@ -68,10 +71,21 @@ class KeyStore:
     package is imported on first use, not at start, because its backend discovery is slow.
     """
 
-    def __init__(self, backend: Any = None, environ: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        backend: Any = None,
+        environ: Mapping[str, str] | None = None,
+        *,
+        username: str = USERNAME,
+        legacy_username: str | None = None,
+    ) -> None:
+        """``username`` is the entry under the service ``termii-desk`` (one per profile). A key found under
+        ``legacy_username`` while ``username`` has none is moved there (the key stored before profiles)."""
         self._backend = backend
         self._environ = os.environ if environ is None else environ
         self._session_key: str | None = None
+        self.username = username
+        self._legacy = legacy_username if legacy_username != username else None
 
     def _keyring(self) -> Any:
         if self._backend is None:
@@ -103,21 +117,38 @@ class KeyStore:
             return env_key
         if self._session_key:
             return self._session_key
-        return self._call("get_password", SERVICE, USERNAME) or None
+        return self._stored()
+
+    def _stored(self) -> str | None:
+        stored = self._call("get_password", SERVICE, self.username)
+        if stored or self._legacy is None:
+            return stored or None
+        legacy = self._call("get_password", SERVICE, self._legacy)
+        if not legacy:
+            return None
+        # The key from before profiles: it moves to this profile's entry, so it is kept in one place only.
+        self._call("set_password", SERVICE, self.username, legacy)
+        self._delete(self._legacy)
+        return str(legacy)
 
     def set(self, key: str) -> None:
         key = key.strip()
         if not key:
             raise ValueError("empty key")
-        self._call("set_password", SERVICE, USERNAME, key)
+        self._call("set_password", SERVICE, self.username, key)
 
     def delete(self) -> None:
-        """Remove the stored key; nothing to delete is not an error."""
+        """Remove the stored key (and one left from before profiles); nothing to delete is not an error."""
+        self._delete(self.username)
+        if self._legacy is not None:
+            self._delete(self._legacy)
+        self._session_key = None
+
+    def _delete(self, username: str) -> None:
         import keyring.errors
 
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            self._call("delete_password", SERVICE, USERNAME)
-        self._session_key = None
+            self._call("delete_password", SERVICE, username)
 
     def status(self) -> KeyStatus:
         env_key = self._environ.get(KEY_ENV, "").strip()
@@ -125,7 +156,7 @@ class KeyStore:
             return KeyStatus("environment", "", env_key[-4:], "")
         try:
             backend_name = self.backend_name() or "no keyring"
-            stored = self._call("get_password", SERVICE, USERNAME)
+            stored = self._stored()
         except KeyringUnavailableError as exc:
             if self._session_key:
                 return KeyStatus("session", "", self._session_key[-4:], str(exc))

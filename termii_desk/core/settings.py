@@ -216,6 +216,56 @@ _SPECS: dict[str, SettingSpec] = {
 }
 
 
+def read_json_object(path: Path, warnings: list[str]) -> dict[str, Any] | None:
+    """The settings file's JSON object; None (with a sentence in ``warnings``) when it is missing or unusable.
+
+    Numbers come back as exact ``Decimal`` (1e400 is not infinity, a thousand digits are not an error).
+    """
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ValueError("too large")
+        text = data.decode("utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        reason = "it is larger than 1 MB" if str(exc) == "too large" else exc.__class__.__name__
+        warnings.append(f"Could not read the settings file ({reason}); using defaults.")
+        return None
+    if not text.strip():
+        return None
+    try:
+        loaded = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=Decimal)
+        if not isinstance(loaded, dict):
+            raise ValueError("not an object")
+    except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
+        warnings.append(f"The settings file {path.name} is not valid JSON; using defaults.")
+        return None
+    return loaded
+
+
+def check_setting(name: str, value: Any) -> Any:
+    """``value`` as setting ``name`` holds it. Raises ``ValueError``, ``TypeError`` or ``ConfigError`` saying why."""
+    return _coerce(name, value)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Atomic write: a crash or a full disk leaves the previous file intact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(data, indent=2, sort_keys=True) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def _coerce(name: str, value: Any) -> Any:
     spec = _SPECS.get(name)
     if spec is None:
@@ -238,28 +288,7 @@ class SettingsStore:
         """Never fails: a missing, unreadable or garbage file gives the defaults, with a warning each."""
         self.warnings = []
         self.base_url_problem = None
-        raw: dict[str, Any] = {}
-        try:
-            with self.path.open("rb") as handle:
-                data = handle.read(MAX_FILE_BYTES + 1)
-            if len(data) > MAX_FILE_BYTES:
-                raise ValueError("too large")
-            text = data.decode("utf-8")
-        except FileNotFoundError:
-            text = ""
-        except (OSError, ValueError) as exc:
-            reason = "it is larger than 1 MB" if str(exc) == "too large" else exc.__class__.__name__
-            self.warnings.append(f"Could not read the settings file ({reason}); using defaults.")
-            text = ""
-        if text.strip():
-            try:
-                # Numbers as exact decimals: 1e400 is not infinity, a thousand digits are not a ValueError.
-                loaded = json.loads(text, parse_float=Decimal, parse_int=Decimal, parse_constant=Decimal)
-                if not isinstance(loaded, dict):
-                    raise ValueError("not an object")
-                raw = loaded
-            except (ValueError, RecursionError):  # RecursionError: nested thousands of levels deep
-                self.warnings.append(f"The settings file {self.path.name} is not valid JSON; using defaults.")
+        raw = read_json_object(self.path, self.warnings) or {}
         values: dict[str, Any] = {}
         for name, value in raw.items():
             if name not in Settings.names():
@@ -281,15 +310,4 @@ class SettingsStore:
 
     def save(self, settings: Settings) -> None:
         """Atomic write: a crash or a full disk leaves the previous file intact."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        data = json.dumps(asdict(settings), indent=2, sort_keys=True) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json_atomic(self.path, asdict(settings))

@@ -31,6 +31,9 @@ REVEAL_DELAY_MS = 900
 # The live line while the validator's data is still loading (at start, for the phone number).
 CHECKING_TEXT = "Checking…"
 
+# The phone line when the digits are a number in the default country and another country's number.
+AMBIGUOUS_TEXT = "Which number did you mean? Choose one, or type it with + and the country code."
+
 V = TypeVar("V", "PhoneNumber", "Code")
 
 
@@ -64,6 +67,7 @@ class ValidatedField(QWidget, Generic[V]):
         self._validate: Callable[[str], V] = validate
         self._value: V | None = None
         self._problem: str = ""
+        self._error: InputError | None = None  # the validator's refusal of the current text
         self._showing_problem: bool = False
         self._checking: bool = False
         self._finished: bool = False
@@ -153,6 +157,7 @@ class ValidatedField(QWidget, Generic[V]):
     @Slot(str)
     def on_text_changed(self, text: str) -> None:
         was_valid = self._value is not None
+        self._error = None
         if self._checking:
             self._value, self._problem = None, ""
         else:
@@ -161,7 +166,7 @@ class ValidatedField(QWidget, Generic[V]):
                 self._problem = ""
             except InputError as exc:
                 self._value = None
-                self._problem = str(exc)
+                self._problem, self._error = str(exc), exc
         self._describe_status(text, was_valid)
         if was_valid != (self._value is not None):
             self.validity_changed.emit(self._value is not None)
@@ -208,19 +213,85 @@ class ValidatedField(QWidget, Generic[V]):
 
 
 class PhoneField(ValidatedField["PhoneNumber"]):
-    """The customer's phone number; the line shows ``+234 803 123 4567 · Nigeria · MTN`` or the reason."""
+    """The customer's phone number; the line shows ``+234 803 123 4567 · Nigeria · MTN`` or the reason.
+
+    Digits that are a number in the default country and also a different international number (typed without
+    ``+``) are not taken either way: the line asks which, and a button under it for each reading puts that
+    number in the field, with ``+`` and its country code.
+    """
 
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG", staged: bool = False) -> None:
         self._region = default_region
         self._with_carrier = True
+        self.choice_buttons: list[QPushButton] = []  # one per reading while the digits are ambiguous
+        self._choice_row: QHBoxLayout | None = None
         super().__init__(self._hint_for(default_region), self._parse, parent, staged=staged)
         self.edit.setPlaceholderText("0803 123 4567 or +234 803 123 4567")
         self.edit.setAccessibleName("Customer's phone number")
         self.edit.setAccessibleDescription("The number Termii will call. The line below says how it was read.")
 
     def finish(self) -> None:
+        if self._finished:
+            return
+        self._choice_row = QHBoxLayout()
+        self._choice_row.setContentsMargins(0, 0, 0, 0)
         super().finish()
+        self._layout.addLayout(self._choice_row)
         self.status.setAccessibleName("Phone number check")
+        self._show_choices()
+
+    @property
+    def choices(self) -> tuple[PhoneNumber, ...]:
+        """The readings the agent is asked to choose between (none unless the digits are ambiguous)."""
+        return tuple(getattr(self._error, "choices", ()))
+
+    @Slot(str)
+    def on_text_changed(self, text: str) -> None:
+        super().on_text_changed(text)
+        self._show_choices()
+
+    def _show_choices(self) -> None:
+        """The question and one button per reading, at once (a question, not a mistake to wait for)."""
+        if self._choice_row is None or not self._finished:
+            return
+        choices = self.choices
+        if [button.property("digits") for button in self.choice_buttons] == [c.digits for c in choices]:
+            return
+        while self._choice_row.count():  # the buttons and the stretch after them
+            self._choice_row.takeAt(0)
+        for button in self.choice_buttons:
+            button.hide()
+            button.deleteLater()
+        self.choice_buttons = []
+        for choice in choices:
+            button = QPushButton(f"{choice.display} · {choice.country}" if choice.country else choice.display, self)
+            button.setProperty("digits", choice.digits)
+            button.setAccessibleName(f"Call {choice.display}" + (f" in {choice.country}" if choice.country else ""))
+            button.setToolTip(f"Use {choice.display}")
+            button.clicked.connect(lambda _checked=False, display=choice.display: self.on_choice_clicked(display))
+            self._choice_row.addWidget(button)
+            button.show()  # a child added to a shown widget is otherwise hidden
+            self.choice_buttons.append(button)
+        if choices:
+            self._choice_row.addStretch(1)
+            self.reveal_problem()
+
+    @Slot()
+    def reveal_problem(self) -> None:
+        if not self.choices:
+            super().reveal_problem()
+            return
+        from termii_desk.ui.tones import MARKS, Tone
+
+        self._reveal_timer.stop()
+        self._showing_problem = True
+        # A question, not a mistake; the buttons under it name both numbers and their countries.
+        self.status.show_text(MARKS[Tone.WARNING] + AMBIGUOUS_TEXT, Tone.WARNING)
+
+    def on_choice_clicked(self, display: str) -> None:
+        """The agent chose a reading: the field holds it in international form, which reads back as only it."""
+        self.edit.setText(display)
+        self.edit.setFocus()
 
     @property
     def default_region(self) -> str:

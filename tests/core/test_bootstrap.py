@@ -24,8 +24,16 @@ def _old_row(days: int) -> HistoryRow:
 
 
 def _write_settings(paths: AppPaths, **values: object) -> None:
+    """A settings file as the release before profiles wrote it: one flat object."""
     paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
     paths.settings_file.write_text(json.dumps(values), encoding="utf-8")
+
+
+def _write_profiles(paths: AppPaths, *, asked: bool, **shared: object) -> None:
+    paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
+    data = {"format": 2, "default_profile": "default", "retention_asked": asked, "settings": shared,
+            "profiles": {"default": {"base_url": "https://api.ng.termii.com", "region": "NG"}}}
+    paths.settings_file.write_text(json.dumps(data), encoding="utf-8")
 
 
 @pytest.fixture
@@ -117,8 +125,8 @@ def test_strict_faces_refuse_a_bad_override_lenient_ones_say_they_ignored_it(
         services.close()
 
 
-def test_retention_is_applied_at_build(paths: AppPaths) -> None:
-    _write_settings(paths, history_retention_days=30)
+def test_retention_is_applied_at_build_once_the_agent_was_asked(paths: AppPaths) -> None:
+    _write_profiles(paths, asked=True, history_retention_days=30)
     store = HistoryStore(paths.history_file())
     store.import_rows([_old_row(40), _old_row(10)])
     store.close()
@@ -130,8 +138,21 @@ def test_retention_is_applied_at_build(paths: AppPaths) -> None:
         services.close()
 
 
+def test_until_the_agent_was_asked_nothing_is_purged(paths: AppPaths) -> None:
+    _write_profiles(paths, asked=False, history_retention_days=30)
+    store = HistoryStore(paths.history_file())
+    store.import_rows([_old_row(40), _old_row(10)])
+    store.close()
+    for _ in range(2):
+        services = build_desk(paths, environ={})
+        try:
+            assert services.history.count() == 2
+        finally:
+            services.close()
+
+
 def test_retention_zero_keeps_everything(paths: AppPaths) -> None:
-    _write_settings(paths, history_retention_days=0)
+    _write_profiles(paths, asked=True, history_retention_days=0)
     store = HistoryStore(paths.history_file())
     store.import_rows([_old_row(4000)])
     store.close()

@@ -55,6 +55,7 @@ STATEMENT_TIMEOUT_MS = 5000
 RECONNECT_SECONDS = 1.0
 LISTEN_WAKE_SECONDS = 0.25
 ERASED_MARK = "[erased]"
+OFFLINE_COOLDOWN = "Meanwhile the cooldown looks at this desk's calls only."
 _ROW_COLUMNS = ("id", "called_at", "os_user", "app_version", "base_host", "phone", "code_masked", "outcome",
                 "http_status", "message_id", "termii_message", "balance", "currency", "duration_ms", "error",
                 "agent", "machine", "profile", "via_outbox")
@@ -244,7 +245,8 @@ class TeamHistory:
             return None
         waiting = self.outbox.count()
         head = f"Shared history unreachable: {waiting} call{'s' if waiting != 1 else ''} waiting."
-        return f"{head} {self.problem}" if self.problem else head
+        text = f"{head} {self.problem}" if self.problem else head
+        return text + " " + OFFLINE_COOLDOWN
 
     def on_state_changed(self, listener: Callable[[str | None], None]) -> None:
         """``listener(state_text())`` is called (on a worker thread) whenever the server goes or comes back."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any
 
 import psycopg
@@ -226,7 +227,8 @@ def test_unreachable_server_keeps_calls_in_the_outbox_with_a_sentence(team: Team
     history = team.history("alice", url=url)
     assert not history.online
     assert history.state_text() == "Shared history unreachable: 0 calls waiting. " + (
-        f"The shared history at 127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]}/{team.database} cannot be reached.")
+        f"The shared history at 127.0.0.1:{url.rsplit(':', 1)[1].split('/')[0]}/{team.database} cannot be "
+        "reached. Meanwhile the cooldown looks at this desk's calls only.")
     row_id = history.reserve_attempt(PHONE, CODE, HOST, cooldown_seconds=60)
     assert row_id < 0
     history.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=50, http_status=200, message_id="m1")
@@ -340,3 +342,30 @@ def test_unknown_host_is_a_sentence(team: Team) -> None:
     history = team.history("alice", url="postgresql://alice@no-such-host.invalid:5432/team")
     assert not history.online
     assert "no-such-host.invalid" in (history.problem or "") and "not known" in (history.problem or "")
+
+
+def test_an_owner_without_superuser_sets_up_the_team(postgres: Any, tmp_path: Any) -> None:
+    """The owner needs only to own the database and CREATEROLE; its purge and erasure work, its agents too."""
+    name = f"own_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {name} LOGIN CREATEROLE")
+        admin.execute(f"CREATE DATABASE {name} OWNER {name}")
+    url = f"postgresql://{name}@/{name}?host={postgres.socket_dir}&port={postgres.port}"
+    try:
+        with psycopg.connect(url, autocommit=True) as owner:
+            assert owner.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").fetchone() == (False,)
+            init_schema(owner)
+            add_agent(owner, f"{name}_agent", "agent-pw-1")
+        agent = TeamHistory(postgres.url(f"{name}_agent", name), outbox_path=tmp_path / "o.sqlite3",
+                            password="agent-pw-1")
+        try:
+            assert agent.online, agent.problem
+            _sent(agent)
+        finally:
+            agent.close()
+        with psycopg.connect(url, autocommit=True) as owner:
+            assert erase_number(owner, PHONE) == 1
+            assert purge(owner, 1) == 0
+    finally:
+        with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
