@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QApplication
 from termii_desk import APP_ID, APP_NAME, __version__
 from termii_desk.ui import _pyside  # noqa: F401 (first: PySide6's import hook made cheap)
 from termii_desk.ui.error_hook import ExceptionHook
-from termii_desk.ui.main_window import MainWindow
+from termii_desk.ui.main_window import MainWindow, load_content_modules
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
 
 if TYPE_CHECKING:
@@ -345,6 +345,12 @@ def run_window(
             from termii_desk.ui.instance_bridge import InstanceBridge
 
             bridges.append(InstanceBridge(window, instance))
+        # Its modules (and Qt's enums) load on a worker first: the GUI thread keeps taking keystrokes meanwhile.
+        QueryOp(parent=window, op=load_content_modules, success=lambda _none: finish_build()).failure(
+            lambda _error: finish_build()  # then build_content() imports them itself, and says what failed
+        ).run_in_background(executor)
+
+    def finish_build() -> None:
         window.build_content()
         after_first_paint(window.centralWidget() or window, load_core)
 

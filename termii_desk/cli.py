@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="answer every request with this fault (`--fault help` lists them)")
     simulator.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait before every answer")
     simulator.add_argument("--api-key", default=None, help="the key the simulator accepts")
+    simulator.add_argument("--strict", action="store_true",
+                           help="accept only the documented request forms (no + before the number, the code a "
+                           "JSON number, every Voice Token field)")
     return parser
 
 
@@ -225,13 +228,15 @@ def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool =
     """
     from termii_desk.core.bootstrap import RunOptions, build_desk
     from termii_desk.core.errors import ConfigError
-    from termii_desk.core.logs import setup_logging
+    from termii_desk.core.logs import on_problem, setup_logging
     from termii_desk.core.paths import AppPaths
 
     paths = AppPaths.from_environment()
     problem = setup_logging(paths.log_file)
     if problem:
         out.warn(problem)
+    else:
+        on_problem(out.warn)  # the log failing later in the run (a full disk): one line, never a traceback
     options = RunOptions(base_url=getattr(args, "base_url", None), region=getattr(args, "region", None),
                          timeout=getattr(args, "timeout", None), profile=getattr(args, "profile", None))
     services = build_desk(paths, options, strict=True)
@@ -330,10 +335,14 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
     result = desk.check_balance()
     shown = result.balance.display(result.currency or "") if result.balance else "not given"
     who = f" ({result.user})" if result.user else ""
+    estimate = desk.cost_estimate()
+    left = estimate.calls_left(result.balance.amount if result.balance else None) if estimate else None
+    calls = f" ≈ {left:,} calls left." if left is not None else ""
     out.result(
-        f"Balance: {shown}{who}",
+        f"Balance: {shown}{who}{calls}",
         {"balance": result.balance.raw if result.balance else None, "currency": result.currency,
-         "user": result.user},
+         "user": result.user, "calls_left": left,
+         "cost_per_call": estimate.cost_text if estimate else None},
     )
     return EXIT_OK
 
@@ -341,14 +350,14 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
 def _history(args: argparse.Namespace, out: _Output) -> int:
     import os
 
-    from termii_desk.core.history import rows_to_csv
+    from termii_desk.core.history import export_csv
     from termii_desk.core.profiles import PROFILE_ENV
 
     desk = _desk(args, out, contacts_termii=False)
     chosen = getattr(args, "profile", None) or os.environ.get(PROFILE_ENV, "").strip()
     rows = desk.history.page(max(0, args.limit), profile=desk.profile if chosen else None)
     if args.csv:
-        sys.stdout.write(rows_to_csv(rows))
+        _write_text(export_csv(rows))
         return EXIT_OK
     if out.as_json:
         out.result("", [_history_json(row) for row in rows])
@@ -359,6 +368,17 @@ def _history(args: argparse.Namespace, out: _Output) -> int:
     for row in rows:
         print(_history_line(row))
     return EXIT_OK
+
+
+def _write_text(text: str) -> None:
+    """Exactly ``text`` on standard output as UTF-8 (a CSV's BOM and CRLF line ends kept), whatever the locale."""
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+    else:
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
 
 
 def _history_line(row: HistoryRow) -> str:
@@ -531,7 +551,7 @@ def _simulator(args: argparse.Namespace) -> int:
         print(f"termii-desk: unknown fault {args.fault!r}; choose one of: {', '.join(FAULT_MODES)}",
               file=sys.stderr)
         return EXIT_INPUT
-    options: dict[str, Any] = {"fault": args.fault, "delay": args.delay}
+    options: dict[str, Any] = {"fault": args.fault, "delay": args.delay, "strict": args.strict}
     if args.api_key:
         options["api_key"] = args.api_key
     return serve(args.host, args.port, **options)

@@ -18,6 +18,7 @@ from termii_desk.core.keystore import KeyStore
 from termii_desk.core.settings import Settings
 from termii_desk.core.validation import validate_code, validate_phone
 from tests.fault_matrix import MATRIX, TIMEOUT, make_certificate, serving
+from tests.hostile_server import json_answer, json_escaped
 
 DOC = Path(__file__).resolve().parent.parent / "RELIABILITY.md"
 KEY = "report-key"
@@ -115,6 +116,43 @@ loopback port; `tests/postgres_server.py`), one suite for both history backends
 
 # One row per class of issue 10: (class, what the desk does, the tests that prove it).
 HARDENING: list[tuple[str, str, str]] = [
+    ("1. secrets in any encoding",
+     "Every string of an answer (message, user, balance, currency, message id, pin id, error texts, a "
+     "redirect's host) has the key and the codes this client sent removed after JSON decoding, in one place "
+     "(`client._answer_values`): written plainly, in any letter case, as `\\u` escapes, percent- or "
+     "HTML-encoded, base64, hex or split by invisible characters. History, `--json`, CSV, stdout/stderr, "
+     "the account label and the window title get only those values; the log filter uses the same redactor.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (real subprocesses: call, balance, "
+     "history, `--json`, `--csv`, the history file), `tests/core/test_client_properties.py` (hypothesis)"),
+    ("2. numbers of any size (parsing)",
+     "JSON numbers are read as the text Termii wrote (never a float): `1234567890123456789.123456789` stays "
+     "that text, `1e400` stays `1e400` (never `inf`), a 50,000-digit number is text capped like any other.",
+     "`tests/core/test_client_hostile.py`, `tests/core/test_client_properties.py`"),
+    ("3. every field cleaned and capped in one place",
+     "Control characters (ESC, BEL, CR, backspace, NUL, line separators, lone surrogates) become spaces, "
+     "format characters (U+202E and the other bidi controls, zero-width marks) are dropped, every string is "
+     "capped at 300 characters, the balance included; only the first 4,096 characters of a string are read, "
+     "so a 900 KB balance costs well under a millisecond to clean.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`, `tests/core/test_client_properties.py`"),
+    ("4. a deadline that holds whatever the server does",
+     "One wall-clock deadline (connect + answer timeout) over the whole request: the request's sockets are "
+     "recorded as they are made and shut down at the deadline, and the caller stops waiting then whatever "
+     "happens. A trickled body (with a Content-Length), trickled status line or headers, a chunked trickle "
+     "or a trickled TLS handshake end on time; cut after the request went out the call is **unknown**, "
+     "before the connection was made **failed**.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (`--timeout 2` ends in about 4 s)"),
+    ("5. explicit failures are never \"sent\"",
+     "The success rule is written once (`client.is_placed`): a 2xx JSON object whose `code` is `ok`, or "
+     "that has no `code` and a plausible `message_id`. A `code` that is an error (a 4xx as a number or as "
+     "text, `error`, `failed`...) is **rejected** with Termii's words; anything else (`message_id` 0 or "
+     "`\"false\"`, an unknown code) is **unknown**. On the balance path Termii's words on a 2xx error are "
+     "shown (\"Country Inactive. Contact Administrator to activate country.\").",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`, `tests/core/test_client_properties.py` "
+     "(\"sent\" only when an independent reading of the answer allows it)"),
+    ("6. Retry-After of any shape",
+     "Seconds of any length, an HTTP date, a negative number or garbage: a rate limit whose wait is between 0 "
+     "and an hour (`client.retry_after_seconds`), or \"Wait a minute\" when unreadable; never an exception.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`"),
     ("7. an override that cannot be used",
      "A refused `TERMII_BASE_URL` or `--base-url` is never replaced by another host (the default, the file's): "
      "`call` and `balance` exit 3 with the sentence and send nothing (not one connection); `history` warns; the "
@@ -141,12 +179,94 @@ HARDENING: list[tuple[str, str, str]] = [
      "invalid code is exit 2 with nothing sent.",
      "`tests/test_cli_input.py` (subprocesses: a pipe, binary garbage, and a pseudo-terminal for the hidden "
      "prompt, checking the code is not echoed)"),
+    ("15. simulator fidelity",
+     "The simulator is lenient by default (`+` before the phone digits, the code as a numeric string) and keeps "
+     "the documented rules behind `--strict`; `POST /api/sms/otp/send/voice` is the Voice Token API: success "
+     "with a `pinId` while the customer hears a PIN it made up (recorded in `heard`), not the code sent; a GET "
+     "with `Content-Type: application/json` gets the empty 200 with no Content-Type, as recorded from a real host.",
+     "`tests/simulator/test_server.py`"),
+    ("generated codes",
+     "Generate never makes a code that starts with 0: 3,000 codes per length (a first digit that may be 0 fails "
+     "every run), and the first digit's range checked directly with the random source forced to its extremes.",
+     "`tests/core/test_validation.py`"),
 ]
 
 
 def _hardening() -> str:
     lines = ["| class | what the desk does | tests |", "|---|---|---|"]
     lines += [f"| {_cell(name)} | {_cell(does)} | {_cell(tests)} |" for name, does, tests in HARDENING]
+    return "\n".join(lines)
+
+
+HOSTILE_CODE = "482916"
+# Hostile answers run through the desk over real sockets; the sentence (or result) is what the agent reads.
+HOSTILE: list[tuple[str, str, bytes | None]] = [
+    ("key echoed as \\u escapes in `message` and `user`", "call",
+     json_answer('{"code": "ok", "message_id": "3017694584737030299856628", "message": '
+                 + json_escaped(f"Sent with {KEY}") + ', "user": ' + json_escaped(KEY) + "}")),
+    ("code echoed in `message_id` and `pinId`", "call",
+     json_answer({"code": "ok", "message_id": HOSTILE_CODE, "pinId": f"pin-{HOSTILE_CODE}"})),
+    ("balance `1234567890123456789.123456789`", "balance",
+     json_answer('{"user": "x", "balance": 1234567890123456789.123456789, "currency": "NGN"}')),
+    ("balance `1e400`", "balance", json_answer('{"user": "x", "balance": 1e400, "currency": "NGN"}')),
+    ("balance with ESC, BEL, CR, U+202E", "balance",
+     json_answer({"user": "x", "balance": "\x1b[2J77\x07.5\r\u202e0", "currency": "NGN"})),
+    ("200 KB balance", "balance", json_answer({"user": "x", "balance": "9" * 200_000, "currency": "NGN"})),
+    ("body trickled a byte every half second, with a Content-Length", "call", None),
+    ("`{\"message_id\": \"false\", \"code\": \"error\"}`", "call",
+     json_answer({"message_id": "false", "code": "error", "message": "Invalid sender ID"})),
+    ("`{\"code\": \"401\"}` in a 200", "call", json_answer({"code": "401", "message": "Your account is not active"})),
+    ("`{\"message_id\": 0}`", "call", json_answer('{"message_id": 0}')),
+    ("\"Country Inactive\" in a 200", "balance",
+     json_answer({"message": "Country Inactive. Contact Administrator to activate country."})),
+    ("429 with a 5,000-digit Retry-After", "call",
+     json_answer({"message": "Too Many Requests"}, status=429, headers=[("Retry-After", "9" * 5000)])),
+    ("429 with Retry-After `soon`", "call",
+     json_answer({"message": "Too Many Requests"}, status=429, headers=[("Retry-After", "soon")])),
+]
+
+
+def _hostile_answers() -> str:
+    import time
+
+    from tests.hostile_server import HostileServer, ReadRequest, Send, Trickle, raw_answer
+
+    lines = ["What the agent reads for some of those answers, produced by the desk itself against "
+             "`tests/hostile_server.py` (a raw-socket server), with a 1 s answer timeout and a 2 s connect "
+             "timeout (a 3 s deadline):", "",
+             "| hostile answer | outcome | what the agent reads |", "|---|---|---|"]
+    body = b'{"code": "ok", "message_id": "3017694584737030299856628"}'
+    for name, operation, raw in HOSTILE:
+        with HostileServer() as server:
+            if raw is None:
+                server.script(ReadRequest(), Send(raw_answer(200, body)[: -len(body)]), Trickle(body, every=0.5))
+            else:
+                server.answer(raw)
+            settings = Settings().updated(base_url=server.url, read_timeout=TIMEOUT, connect_timeout=2.0)
+            desk = Desk(settings, KeyStore(environ={"TERMII_API_KEY": KEY}), HistoryStore(None),
+                        session=make_session())
+            started = time.monotonic()
+            if operation == "balance":
+                try:
+                    result = desk.check_balance()
+                    outcome = "(balance)"
+                    text = (f"Balance {result.balance.display(result.currency or '')}" if result.balance
+                            else "no balance")
+                except DeskError as exc:
+                    outcome, text = "(balance)", str(exc)
+            else:
+                attempt = desk.place_call(validate_phone("+2348031234567"), validate_code(HOSTILE_CODE))
+                outcome = attempt.outcome.value
+                text = attempt.message
+                if attempt.result is not None and attempt.result.user:
+                    text += f" Account: {attempt.result.user}."
+            elapsed = time.monotonic() - started
+            desk.close()
+        if raw is None:
+            text += " (ended within the deadline)" if elapsed < 3.0 + 1.0 else f" (took {elapsed:.0f} s)"
+        if len(text) > 200:
+            text = text[:120] + f"… ({len(text)} characters in all)"
+        lines.append(f"| {_cell(name)} | {outcome} | {_cell(text)} |")
     return "\n".join(lines)
 
 
@@ -178,7 +298,8 @@ def rows() -> list[str]:
 
 
 def render() -> str:
-    return HEAD.format(timeout=TIMEOUT) + "\n".join(rows()) + "\n" + TAIL.replace("{hardening}", _hardening())
+    return HEAD.format(timeout=TIMEOUT) + "\n".join(rows()) + "\n" + TAIL.replace(
+        "{hardening}", _hardening() + "\n\n" + _hostile_answers())
 
 
 if __name__ == "__main__":

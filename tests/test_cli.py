@@ -124,7 +124,8 @@ def test_balance_human_and_json(simulator: TermiiSimulator, sim_env: dict[str, s
     human = run("balance", env=sim_env)
     assert human.returncode == 0 and human.stdout.strip() == "Balance: 5,000.00 NGN (Termii Desk Demo)"
     data = json.loads(run("--json", "balance", env=sim_env).stdout)
-    assert data == {"balance": "5000.0", "currency": "NGN", "user": "Termii Desk Demo"}
+    assert data == {"balance": "5000.0", "currency": "NGN", "user": "Termii Desk Demo", "calls_left": None,
+                    "cost_per_call": None}
     assert "content-type" not in {k.lower() for k in simulator.balance_requests[0].headers}
 
 
@@ -283,3 +284,27 @@ def test_call_with_a_history_damaged_inside_moves_it_aside_once_and_records(
     assert second.returncode == 0 and "damaged" not in second.stderr
     assert len(_history_rows(desk_home)) == 2
     assert len([p for p in path.parent.iterdir() if ".damaged-" in p.name and p.name[-1].isdigit()]) == 1
+
+
+def test_balance_estimates_calls_left_after_three_drops(simulator: TermiiSimulator, sim_env: dict[str, str]) -> None:
+    for n in range(3):
+        assert run("call", f"+23480312345{n:02d}", "482916", env=sim_env).returncode == 0
+    data = json.loads(run("balance", "--json", env=sim_env).stdout)
+    assert data["calls_left"] is None and data["cost_per_call"] is None  # two drops so far: not enough
+    assert run("call", "+2348031234599", "482916", env=sim_env).returncode == 0
+    data = json.loads(run("balance", "--json", env=sim_env).stdout)
+    assert data["cost_per_call"] == "2.5" and data["calls_left"] == 1996  # 4,990.00 / 2.50
+    human = run("balance", env=sim_env).stdout
+    assert "≈ 1,996 calls left" in human
+
+
+def test_history_csv_is_utf8_with_a_bom_and_a_profile_column(simulator: TermiiSimulator, sim_env: dict[str, str]
+                                                            ) -> None:
+    assert run("call", "+2348031234567", "482916", env=sim_env).returncode == 0
+    raw = subprocess.run([sys.executable, "-m", "termii_desk", "history", "--csv"], capture_output=True,
+                         env={**{k: v for k, v in os.environ.items() if not k.startswith("TERMII_")}, **sim_env,
+                              "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}, timeout=60).stdout
+    assert raw.startswith(b"\xef\xbb\xbftime,profile,phone,") and b"\r\n" in raw
+    text = raw.decode("utf-8")
+    assert '"=""2348031234567"""' in text and "\u2022\u2022\u2022\u202216" in text and "482916" not in text
+    assert SIM_KEY not in text

@@ -157,6 +157,7 @@ def build_desk(
     line); the window passes False and lets the history's own worker thread connect.
     """
     options = options or RunOptions()
+    paths.close_to_others()  # folders an older version left open to others (0755) are the user's alone (0700)
     env = dict(os.environ if environ is None else environ)
     notices: list[str] = []
     profiles, profile = _init_profile(paths, options, demo, env, strict, notices)

@@ -33,6 +33,7 @@ from termii_desk.core.endpoints import (  # noqa: F401 (also the client's caller
     CALL_PATH,
     DEFAULT_BASE_URL,
     MAX_BASE_URL_LENGTH,
+    VOICE_TOKEN_PATH,
     is_loopback_host,
     normalise_base_url,
 )
@@ -404,7 +405,7 @@ class TermiiClient:
         if verdict == "refused":
             error = KeyRejectedError if number in (401, 403) else RequestRejectedError
             raise error(
-                "Termii refused the balance check" + (f": {_quoted_text(words)}" if words else "") + ".",
+                "Termii refused the balance check" + (f": {_quoted_text(words)}" if words else "") + _stop(words),
                 http_status=status,
                 termii_message=words,
             )
@@ -412,7 +413,7 @@ class TermiiClient:
         if balance is None:
             if words:  # Termii's own reason, e.g. "Country Inactive. Contact Administrator to activate country."
                 raise RequestRejectedError(
-                    f"Termii did not give the balance: {_quoted_text(words)}.", http_status=status,
+                    f"Termii did not give the balance: {_quoted_text(words)}{_stop(words)}", http_status=status,
                     termii_message=words,
                 )
             raise BadResponseError(
@@ -542,7 +543,17 @@ class TermiiClient:
                 chunks.append(chunk)
         except TermiiError:
             raise
-        except Exception:  # requests', urllib3's and http.client's ways of saying the answer broke off
+        except Exception as exc:  # requests', urllib3's and http.client's ways of saying the answer broke off
+            if deadline.fired:
+                raise self._deadline_error(deadline, is_call=is_call, http_status=response.status_code) from None
+            if any(isinstance(c, TimeoutError | requests.exceptions.Timeout) or "timed out" in str(c)
+                   for c in _causes(exc)):
+                raise RequestTimeoutError(
+                    f"Termii's answer stopped for more than {_seconds(self.read_timeout)} before it was complete."
+                    + (f" {_CHECK_BEFORE_RESENDING}" if is_call else " Try again."),
+                    http_status=response.status_code,
+                    outcome=Outcome.UNKNOWN if is_call else Outcome.FAILED,
+                ) from None
             raise TermiiError(
                 f"The connection to {self.host} broke while Termii was answering (HTTP "
                 f"{response.status_code})."
@@ -876,6 +887,11 @@ def _quoted_text(message: str | None) -> str | None:
     if not message or message.startswith(("an error page", "an HTML")):
         return message
     return f"“{message}”"
+
+
+def _stop(words: str | None) -> str:
+    """The full stop after a quotation, unless Termii's words already end a sentence."""
+    return "" if words and words.rstrip("”\"'").endswith((".", "!", "?", "…")) else "."
 
 
 def _quoted(message: str | None) -> str:

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
-from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError
+from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
 from termii_desk.core.history_backend import HistoryBackend, RecentCall, RecentlyCalled
 
 __all__ = ["CallAttempt", "Desk", "RecentCall", "RecentlyCalled"]
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the client and requests load with the first request (Desk.c
     import requests
 
     from termii_desk.core.client import TermiiClient
+    from termii_desk.core.estimate import CostEstimate
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +160,20 @@ class Desk:
             return RecentCall(when, outcome, cooldown, who, local_only)
         return None
 
+    def recent_rows(self, limit: int = 200) -> list[HistoryRow]:
+        """This profile's newest attempts (for the cost estimate, the trend, the phone completions). Raises
+        ``HistoryError``."""
+        return self.history.page(limit, profile=self.profile)
+
+    def cost_estimate(self) -> CostEstimate | None:
+        """The cost of one call from this profile's history, or None (fewer than 3 usable drops). Never raises."""
+        from termii_desk.core.estimate import estimate_cost
+
+        try:
+            return estimate_cost(self.recent_rows())
+        except HistoryError:
+            return None
+
     def close(self) -> None:
         """Close the HTTP connections; the next request opens new ones."""
         with self._lock:
@@ -215,6 +230,8 @@ class Desk:
             result = client.send_voice_call(phone, code)
             outcome = Outcome.SENT
         except TermiiError as exc:
+            error, outcome = exc, exc.outcome
+        except ConfigError as exc:  # a request that could not be built (its URL): nothing left this computer
             error, outcome = exc, exc.outcome
         except Exception:
             log.exception("unexpected failure while placing a call")

@@ -15,6 +15,9 @@ from termii_desk.core.errors import ConfigError
 
 CALL_PATH = "/api/sms/otp/call"
 BALANCE_PATH = "/api/get-balance"
+# Termii's Voice *Token* API: Termii makes up the PIN the customer hears. Never used by the desk (its code would
+# not be the one read out); named here, with the others, because the simulator models it.
+VOICE_TOKEN_PATH = "/api/sms/otp/send/voice"
 DEFAULT_BASE_URL = "https://api.ng.termii.com"
 MAX_BASE_URL_LENGTH = 1000
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
+from termii_desk.core.paths import close_to_others, private_file
 from termii_desk.core.validation import Code
 
 if TYPE_CHECKING:
@@ -284,7 +285,6 @@ class HistoryStore:
         if path is None:
             return self._connect(":memory:")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             conn = self._connect(str(path))
             _check_integrity(conn)
             return conn
@@ -322,6 +322,11 @@ class HistoryStore:
 
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
+        if target != ":memory:":
+            # Made 0600 before SQLite opens it: SQLite gives its -wal and -shm the database file's mode.
+            private_file(Path(target))
+            for suffix in ("-wal", "-shm"):
+                close_to_others(Path(target + suffix))  # left open to others by an older version
         conn = sqlite3.connect(target, check_same_thread=False, timeout=5.0, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
@@ -719,26 +724,51 @@ def _unsupported(exc: sqlite3.OperationalError) -> bool:
     return "no such module" in text or "no such tokenizer" in text
 
 
-CSV_FIELDS = ("time_utc", "profile", "phone", "code_masked", "outcome", "http_status", "message_id",
-              "termii_message", "balance", "currency", "duration_ms", "error", "base_host", "os_user", "machine",
-              "app_version")
+# The columns of an export, in order; ``time`` is the attempt's local time in ISO 8601 with its UTC offset.
+CSV_FIELDS = ("time", "profile", "phone", "code_masked", "outcome", "http_status", "message_id", "termii_message",
+              "balance", "currency", "duration_ms", "error", "base_host", "os_user", "machine", "app_version")
+CSV_BOM = "\ufeff"  # spreadsheets read the file as UTF-8 only with it (names, the mask's dots)
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection): it gets a leading '.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def export_csv(rows: Iterable[HistoryRow]) -> str:
+    """The file an export writes: a UTF-8 BOM, then ``rows_to_csv``."""
+    return CSV_BOM + rows_to_csv(rows)
 
 
 def rows_to_csv(rows: Iterable[HistoryRow]) -> str:
-    """CSV for export. Cells that a spreadsheet would run as a formula are quoted with a leading '."""
+    """CSV for a spreadsheet: a header row, then one row per attempt (RFC 4180 quoting, CRLF line ends).
+
+    Codes are masked as stored; the key is never in history, so never here. The phone number is written as
+    ``="2348031234567"``, which spreadsheets show as that text (a bare number of 13 digits becomes
+    2.34803E+12 and loses its last digits); every other cell that would start a formula gets a leading '.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     for row in rows:
-        cells = []
-        for name in CSV_FIELDS:
-            value = getattr(row, name)
-            text = display_text(value, STORED_TEXT_LIMIT)  # no control characters reach a terminal or sheet
-            if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-                text = "'" + text
-            cells.append(text)
-        writer.writerow(cells)
+        writer.writerow([_csv_cell(row, name) for name in CSV_FIELDS])
     return out.getvalue()
+
+
+def csv_phone(cell: str) -> str:
+    """The number back from an export's phone cell (for whoever reads the file with a program)."""
+    return cell[2:-1] if cell.startswith('="') and cell.endswith('"') else cell.lstrip("'")
+
+
+def _csv_cell(row: HistoryRow, name: str) -> str:
+    if name == "time":
+        when = _aware_time(row.time_utc)
+        text = when.astimezone().isoformat(timespec="seconds") if when else display_text(row.time_utc, 64)
+    else:
+        value = getattr(row, name)
+        text = display_text(value, STORED_TEXT_LIMIT)  # no control characters reach a terminal or sheet
+    if name == "phone" and text.isdigit() and text.isascii():
+        return f'="{text}"'
+    if text.lstrip(" ")[:1] in _FORMULA_STARTS:
+        text = "'" + text
+    return text
 
 
 def elapsed_ms(started: float) -> int:

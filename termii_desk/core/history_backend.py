@@ -104,10 +104,12 @@ class HistoryBackend(Protocol):
         error: str | None = None,
     ) -> None: ...
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
-        """Newest first."""
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+    ) -> list[HistoryRow]:
+        """Newest first; ``profile``: only that profile's rows (None: every profile's)."""
 
-    def count(self, phone_filter: str = "") -> int: ...
+    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int: ...
 
     def get(self, row_id: int) -> HistoryRow | None: ...
 

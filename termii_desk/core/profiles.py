@@ -27,6 +27,7 @@ from typing import Any
 from termii_desk.core.endpoints import DEFAULT_BASE_URL
 from termii_desk.core.errors import ConfigError, InputError
 from termii_desk.core.formatting import display_text
+from termii_desk.core.paths import private_file
 from termii_desk.core.settings import (
     BASE_URL_ENV,
     Settings,
@@ -367,6 +368,7 @@ class ProfileStore:
         try:
             backup = self.path.with_name(self.path.name + ".before-profiles")
             if not backup.exists():
+                private_file(backup)  # 0600, like the settings file it copies
                 backup.write_bytes(self.path.read_bytes())
             self.save()
         except (OSError, ProfileError) as exc:

@@ -158,3 +158,11 @@ def _drop_partial_secret(text: str, secrets: list[str]) -> str:
             if text.endswith(secret[:length]):
                 return text[:-length].rstrip()
     return text
+
+
+LABEL_LIMIT = 40  # characters of a server text in a one-line label or the window title
+
+
+def elide(text: str, limit: int = LABEL_LIMIT) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for labels (the whole text goes in a tooltip)."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -19,6 +19,7 @@ from typing import Any
 from termii_desk.core.endpoints import DEFAULT_BASE_URL, normalise_base_url
 from termii_desk.core.errors import ConfigError
 from termii_desk.core.formatting import display_text
+from termii_desk.core.paths import close_to_others, private_folder
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +223,7 @@ def read_json_object(path: Path, warnings: list[str]) -> dict[str, Any] | None:
     Numbers come back as exact ``Decimal`` (1e400 is not infinity, a thousand digits are not an error).
     """
     try:
+        close_to_others(path)  # left 0644 by an older version
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
@@ -251,8 +253,9 @@ def check_setting(name: str, value: Any) -> Any:
 
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    """Atomic write: a crash or a full disk leaves the previous file intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Atomic write: a crash or a full disk leaves the previous file intact. 0600 (mkstemp's), in a folder made
+    0700 when it is made here."""
+    private_folder(path.parent)
     text = json.dumps(data, indent=2, sort_keys=True) + "\n"
     fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=path.parent)
     try:

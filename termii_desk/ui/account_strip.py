@@ -93,7 +93,9 @@ class AccountStrip(QFrame):
         self, balance: Balance | None, currency: str | None, user: str | None, *, threshold: float, when: datetime
     ) -> None:
         if user:
-            self.account_label.setText(user)
+            shown = _fit(self.account_label, user, ACCOUNT_WIDTH)
+            self.account_label.setText(shown)
+            self.account_label.setToolTip(user if shown != user else "")
         elif not self.account_label.text() or self.account_label.text() == "Opening…":
             self.account_label.setText("Termii account")
         self.balance_caption.show()
@@ -101,10 +103,12 @@ class AccountStrip(QFrame):
             self.balance_label.show_text("not given", Tone.NEUTRAL)
         else:
             low = balance.amount is not None and balance.amount < Decimal(str(threshold))
-            text = balance.display(currency or "")
+            full = balance.display(currency or "")
+            text = _fit(self.balance_label, full, BALANCE_WIDTH)
             self.balance_label.show_text(MARKS[Tone.WARNING] + text + " (low)" if low else text,
                                          Tone.WARNING if low else Tone.PLAIN)
-            self.balance_label.setToolTip(f"Below {threshold:g}: top up soon." if low else "")
+            tips = (full if text != full else "", f"Below {threshold:g}: top up soon." if low else "")
+            self.balance_label.setToolTip("\n".join(tip for tip in tips if tip))
         self.updated_label.show_text(f"Updated {when.strftime('%H:%M:%S')}", Tone.NEUTRAL)
         self.refresh_button.setEnabled(True)
 
@@ -117,3 +121,11 @@ class AccountStrip(QFrame):
     @property
     def is_low(self) -> bool:
         return self.balance_label.tone is Tone.WARNING
+
+
+ACCOUNT_WIDTH = 240  # pixels: a server's account name or balance longer than this is elided, whole in the tooltip
+BALANCE_WIDTH = 220
+
+
+def _fit(label: QLabel, text: str, pixels: int) -> str:
+    return label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, pixels)

@@ -121,7 +121,7 @@ class DeskController(QObject):
         self._recorded.connect(self.attempt_started)
         self._later_notice.connect(self.notice)
         self._row_heard.connect(self._on_row_heard)
-        self._state_heard.connect(self.team_state)
+        self._state_heard.connect(self._on_state_heard)
         self._rows_heard_timer: QTimer | None = None
 
     # -- state ------------------------------------------------------------------------------------------
@@ -148,6 +148,9 @@ class DeskController(QObject):
             self.notice.emit(services.history.notice)
         if hasattr(services.history, "on_notice"):  # a file moved aside later in the session says so
             services.history.on_notice = self._later_notice.emit
+        from termii_desk.core.logs import on_problem
+
+        on_problem(self._later_notice.emit)  # the log file failing (a full disk): one notice, the desk goes on
         self._listen_to_team(services.history)
         self.settings_changed.emit(services.settings)
         self._set_key_status(services.key_status, check_balance=check_balance)
@@ -160,6 +163,11 @@ class DeskController(QObject):
         history.on_row(self._row_heard.emit)  # type: ignore[attr-defined]
         history.on_state_changed(lambda text: self._state_heard.emit(text or ""))  # type: ignore[attr-defined]
         start()
+
+    @Slot(str)
+    def _on_state_heard(self, text: str) -> None:
+        self.team_state.emit(text)
+        self._on_row_heard(0)  # back online, the outbox was sent: its rows now have the server's ids
 
     @Slot(int)
     def _on_row_heard(self, _row_id: int) -> None:

@@ -62,6 +62,23 @@ SEND_DEFERRED_DETAILS = ("The desk is still starting. The call goes out once it 
 STRIP_ROOM_EXTRA = 14
 
 
+def load_content_modules() -> None:
+    """Import what ``build_content()`` needs, ahead of it (app.py does it on a worker after the first frame).
+
+    With them come the enums of Qt's namespace, which PySide6 builds as Python enums on first use: ~25 ms of
+    Python that, on the GUI thread inside ``build_content()``, was one block the agent's keystrokes waited
+    behind; on a worker it interleaves with the GUI thread, which keeps handling them.
+    """
+    from PySide6.QtCore import Qt  # noqa: F401
+
+    import termii_desk.ui.account_strip
+    import termii_desk.ui.controller
+    import termii_desk.ui.first_run
+    import termii_desk.ui.notices
+    import termii_desk.ui.outcome_view
+    import termii_desk.ui.team_status  # noqa: F401
+
+
 class MainWindow(QMainWindow):
     """Termii Desk's one window.
 
@@ -382,7 +399,11 @@ class MainWindow(QMainWindow):
     def _title(self, account: str | None = None) -> str:
         if self._demo:
             return f"{APP_NAME} — {DEMO_MARKER}"
-        return f"{APP_NAME} — {account}" if account else APP_NAME
+        if not account:
+            return APP_NAME
+        from termii_desk.core.scrub import elide  # not at import: the first frame does not need it
+
+        return f"{APP_NAME} — {elide(account)}"
 
     def carrier_names_loaded(self) -> None:
         """The carrier tables are loaded (after ready): the phone line names the number's network from now on."""

@@ -457,3 +457,11 @@ def test_a_code_sent_earlier_is_redacted_from_a_later_balance_answer(server: Hos
     server.answer(json_answer('{"user": ' + json_escaped("code " + CODE) + ', "balance": 5, "message": "x"}'))
     result = client.get_balance()
     assert result.user == "code [redacted]"
+
+
+def test_a_body_that_stops_longer_than_the_read_timeout_says_so(server: HostileServer) -> None:
+    server.script(ReadRequest(), Send(raw_answer(200, OK_BODY)[:-len(OK_BODY)]), Trickle(OK_BODY, every=1.0))
+    with pytest.raises(RequestTimeoutError) as caught:
+        _call(_client(server, connect=2.0, read=0.4))
+    assert "stopped for more than 0.4 seconds" in str(caught.value)
+    assert caught.value.outcome is Outcome.UNKNOWN

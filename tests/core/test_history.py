@@ -168,7 +168,7 @@ def test_csv_export_masks_codes_and_defuses_formulas(store: HistoryStore) -> Non
     text = rows_to_csv(store.page(10))
     assert "482916" not in text and "••••16" in text
     assert "'=HYPERLINK" in text
-    assert text.splitlines()[0].startswith("time_utc,profile,phone,code_masked,outcome")
+    assert text.splitlines()[0].startswith("time,profile,phone,code_masked,outcome")
 
 
 def test_import_rows_appends_in_one_go(store: HistoryStore) -> None:

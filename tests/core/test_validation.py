@@ -125,12 +125,34 @@ def test_mask_code_keeps_only_last_two() -> None:
     assert mask_code("12345678") == "••••••78"
 
 
-@given(st.integers(min_value=CODE_MIN_LENGTH, max_value=CODE_MAX_LENGTH))
+@pytest.mark.parametrize("length", range(CODE_MIN_LENGTH, CODE_MAX_LENGTH + 1))
 def test_generated_codes_are_valid_and_never_start_with_zero(length: int) -> None:
-    code = generate_code(length)
-    assert len(code) == length
-    assert code[0] != "0"
-    assert validate_code(code).digits == code
+    # 3,000 codes per length: a generator whose first digit may be 0 (one chance in ten) fails every run.
+    codes = [generate_code(length) for _ in range(3000)]
+    assert all(len(code) == length and validate_code(code).digits == code for code in codes)
+    assert {code[0] for code in codes} == set("123456789")  # every allowed first digit, and never 0
+    assert {code[-1] for code in codes} == set("0123456789")  # the other digits do use 0
+
+
+@pytest.mark.parametrize("drawn", ["lowest", "highest"])
+def test_the_first_digits_range_is_one_to_nine_whatever_the_random_source_draws(
+    monkeypatch: pytest.MonkeyPatch, drawn: str
+) -> None:
+    """The range itself, not a sample: the random source forced to its lowest and highest draws."""
+    import secrets
+
+    bounds: list[int] = []
+
+    def extreme(n: int) -> int:
+        bounds.append(n)
+        return 0 if drawn == "lowest" else n - 1
+
+    monkeypatch.setattr(secrets, "randbelow", extreme)
+    for length in range(CODE_MIN_LENGTH, CODE_MAX_LENGTH + 1):
+        code = generate_code(length)
+        assert code == ("1" + "0" * (length - 1) if drawn == "lowest" else "9" * length)
+        assert validate_code(code).digits == code
+    assert bounds  # the generator draws from secrets, so forcing it reached every digit
 
 
 def test_generated_codes_vary() -> None:

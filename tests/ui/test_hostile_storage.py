@@ -130,3 +130,32 @@ def test_history_damaged_during_the_session_moves_aside_with_a_notice_and_calls_
     qtbot.waitUntil(lambda: window.history_panel.model.rowCount() == 1, timeout=10_000)
     QApplication.processEvents()
     assert window.grab().save(str(screenshot_dir / "history-moved-aside.png"))
+
+
+def test_a_log_file_that_fails_mid_session_is_one_notice_and_the_desk_goes_on(
+    qtbot: Any, simulator: TermiiSimulator, make_services: Any, open_window: OpenWindow, tmp_path: Path,
+    capfd: pytest.CaptureFixture[str]
+) -> None:
+    import logging
+    import threading
+
+    from termii_desk.core.logs import setup_logging
+    from tests.ui.test_main_window import fill, send
+
+    log_file = tmp_path / "logs" / "termii-desk.log"
+    log_file.parent.mkdir()
+    log_file.symlink_to("/dev/full")  # every write: "No space left on device"
+    assert setup_logging(log_file) is None
+    try:
+        window = open_window(make_services(simulator.url, cooldown_seconds=0))
+        worker = threading.Thread(target=lambda: [logging.getLogger("termii_desk").warning("x %d", i)
+                                                  for i in range(20)])
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(lambda: any("log file" in text for text in window.notices.texts()), timeout=5_000)
+        fill(window)
+        assert send(qtbot, window).outcome.value == "sent"  # calls go on (and log, silently)
+        assert len([t for t in window.notices.texts() if "log file" in t]) == 1
+        assert "Logging error" not in capfd.readouterr().err
+    finally:
+        setup_logging(tmp_path / "ok.log")

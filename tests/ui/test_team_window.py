@@ -55,7 +55,7 @@ def _shot(window: MainWindow, screenshot_dir: Path, name: str) -> None:
 
 
 def test_another_agents_call_shows_within_about_a_second(
-    qtbot: Any, team: Team, team_services: Callable[..., DeskServices], open_window: Callable[..., MainWindow],
+    team: Team, qtbot: Any, team_services: Callable[..., DeskServices], open_window: Callable[..., MainWindow],
     screenshot_dir: Path
 ) -> None:
     bob = team.history("bob", connect_now=False)  # as the window opens it: its listener thread connects
@@ -80,7 +80,7 @@ def test_another_agents_call_shows_within_about_a_second(
 
 
 def test_server_unreachable_the_call_goes_out_and_the_window_says_how_many_wait(
-    qtbot: Any, team: Team, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
     open_window: Callable[..., MainWindow], screenshot_dir: Path
 ) -> None:
     url = f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}"
@@ -98,11 +98,13 @@ def test_server_unreachable_the_call_goes_out_and_the_window_says_how_many_wait(
     # Reads of a shared history run on the worker: the row's final outcome arrives a moment after the call's.
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).outcome == "sent",
                     timeout=WAIT_MS)
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: "waiting on this desk" in panel.details_label.text(), timeout=WAIT_MS)
     _shot(window, screenshot_dir, "team-unreachable")
 
 
 def test_a_call_from_another_desk_meanwhile_brings_the_cooldown_question(
-    qtbot: Any, team: Team, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
     open_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bob = team.history("bob")
@@ -130,3 +132,27 @@ def test_a_call_from_another_desk_meanwhile_brings_the_cooldown_question(
     assert len(asked) == 2 and getattr(attempt, "outcome", None) is Outcome.SENT
     assert len(simulator.calls) == 1
     assert [r[1] for r in team.rows()] == ["alice", "bob"]
+
+
+def test_server_stopped_then_back_the_window_sends_the_waiting_call_once(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], screenshot_dir: Path
+) -> None:
+    history = team.history("alice", connect_now=False)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    team.server.stop()
+    try:
+        fill(window)
+        attempt = send(qtbot, window)
+        assert getattr(attempt, "outcome", None) is Outcome.SENT and len(simulator.calls) == 1
+        qtbot.waitUntil(lambda: "1 call waiting" in window.team_status.text(), timeout=WAIT_MS)
+        _shot(window, screenshot_dir, "team-server-down")
+    finally:
+        team.server.start()
+    # The window's listener finds the server again on its own, sends the outbox, and the line goes away.
+    qtbot.waitUntil(lambda: not window.team_status.isVisible(), timeout=WAIT_MS)
+    assert [(r[1], r[3]) for r in team.rows()] == [("alice", "sent")]
+    panel = window.history_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).id > 0, timeout=WAIT_MS)

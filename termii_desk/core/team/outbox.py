@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from termii_desk.core.paths import private_file
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS waiting (
     seq INTEGER PRIMARY KEY,
@@ -45,7 +47,7 @@ class Outbox:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(path)  # 0600 in a 0700 folder: it holds customers' numbers (its -wal, -shm follow)
         self._conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, timeout=5.0,
                                      isolation_level=None)
         self._lock = threading.Lock()

@@ -33,7 +33,7 @@ from termii_desk.core.errors import Outcome
 from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
 from termii_desk.core.history_backend import PriorCall, RecentlyCalled, RowListener
 from termii_desk.core.logs import register_secret
-from termii_desk.core.team import HistoryTarget, parse_history_url
+from termii_desk.core.team import HistoryTarget, parse_history_url, url_password
 from termii_desk.core.team.outbox import Outbox, Waiting
 from termii_desk.core.team.schema import (
     AGENT_GROUP,
@@ -213,12 +213,11 @@ class TeamHistory:
         self.notice: str | None = None
         self._password = password or None
         register_secret(self._password)
+        register_secret(url_password(url))
         self.outbox = Outbox(outbox_path)
-        self._lock = threading.RLock()  # the write connection and the online state
-        self._read_lock = threading.Lock()
+        self._lock = threading.RLock()  # the connection (writes and reads) and the online state
         self._sync_lock = threading.Lock()
         self._write: psycopg.Connection[Any] | None = None
-        self._read: psycopg.Connection[Any] | None = None
         self._online = False
         self._tried = False
         self.problem: str | None = "Connecting to the shared history…"
@@ -230,6 +229,7 @@ class TeamHistory:
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
         self.last_sync = SyncReport(0, 0, 0)
+        self._closed = False
         if connect_now:
             self.reconnect()
 
@@ -276,8 +276,10 @@ class TeamHistory:
                 self._set_offline(problem)
                 return False
             self._write = conn
-            self._set_online()
+            came_back = self._set_online(announce=False)
         self.sync()
+        if came_back:
+            self._announce()  # after the sync: "back" means the waiting calls are on the server
         return self._online
 
     def _set_offline(self, problem: str) -> None:
@@ -289,13 +291,16 @@ class TeamHistory:
             log.warning("shared history offline: %s", problem)
             self._announce()
 
-    def _set_online(self) -> None:
+    def _set_online(self, *, announce: bool = True) -> bool:
+        """True when it was not online before."""
         changed = not self._online
         self._online = True
         self.problem = None
         if changed:
             log.info("shared history online at %s", self.target.place)
-            self._announce()
+            if announce:
+                self._announce()
+        return changed
 
     def _announce(self) -> None:
         state = self.state_text()
@@ -309,9 +314,6 @@ class TeamHistory:
     def _drop_connections(self) -> None:
         write, self._write = self._write, None
         _close(write)
-        with self._read_lock:
-            read, self._read = self._read, None
-        _close(read)
 
     @contextmanager
     def _writer(self) -> Iterator[psycopg.Connection[Any]]:
@@ -326,6 +328,7 @@ class TeamHistory:
                 raise
 
     def close(self) -> None:
+        self._closed = True
         self._stop.set()
         if self._listener is not None:
             self._listener.join(timeout=5)
@@ -493,24 +496,22 @@ class TeamHistory:
     # -- reading ---------------------------------------------------------------------------------
 
     def _query(self, query: str, params: list[Any]) -> list[tuple[Any, ...]] | None:
-        """Rows from the server, or None when it cannot answer (the desk is offline then)."""
+        """Rows from the server, or None when it cannot answer (the desk is offline then).
+
+        Reads share the write connection: a window holds two connections to the server (this one and its
+        listener's), so 50 desks stay within PostgreSQL's default of 100. A read is a few ms to tens of ms.
+        """
         if not self._online:
             return None
-        with self._read_lock:
-            try:
-                if self._read is None:
-                    self._read = connect(self.target, self._password)
-                return self._read.execute(query, params).fetchall()
-            except psycopg.Error as exc:
-                conn, self._read = self._read, None
-                if conn is not None:
-                    conn.close()
-                problem = explain(exc, self.target)
-        with self._lock:
-            self._set_offline(problem)
-        return None
+        try:
+            with self._writer() as conn:
+                return conn.execute(query, params).fetchall()
+        except psycopg.Error:
+            return None  # offline now, with the reason in ``problem``
 
     def _waiting_rows(self, phone_filter: str = "") -> list[TeamRow]:
+        if self._closed:  # a read queued on a worker before the desk closed
+            raise HistoryError("History is closed.")
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
         rows = []
         for entry in reversed(self.outbox.entries()):
@@ -519,13 +520,20 @@ class TeamHistory:
             rows.append(_team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user}))
         return rows
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+    ) -> list[HistoryRow]:
         waiting: list[HistoryRow] = list(self._waiting_rows(phone_filter)) if before_id is None or before_id < 0 else []
         if before_id is not None and before_id < 0:
             waiting = [row for row in waiting if row.id < before_id]
+        if profile is not None:
+            waiting = [row for row in waiting if getattr(row, "profile", None) == profile]
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
         where: list[str] = []
         params: list[Any] = []
+        if profile is not None:
+            where.append("profile = %s")
+            params.append(profile)
         if digits:
             where.append("phone LIKE %s")
             params.append(f"%{digits}%")
@@ -537,15 +545,21 @@ class TeamHistory:
         shared: list[HistoryRow] = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
         return (waiting + shared)[: max(0, limit)]
 
-    def count(self, phone_filter: str = "") -> int:
+    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
-        if digits:
-            found = self._query(f"SELECT count(*) FROM {TABLE} WHERE phone LIKE %s", [f"%{digits}%"])
-        else:
-            found = self._query(f"SELECT count(*) FROM {TABLE}", [])
-        return (int(found[0][0]) if found else 0) + len(self._waiting_rows(phone_filter))
+        where, params = (["phone LIKE %s"], [f"%{digits}%"]) if digits else ([], [])
+        if profile is not None:
+            where.append("profile = %s")
+            params.append(profile)
+        found = self._query(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(where) if where else ""),
+                            params)
+        waiting = [row for row in self._waiting_rows(phone_filter)
+                   if profile is None or getattr(row, "profile", None) == profile]
+        return (int(found[0][0]) if found else 0) + len(waiting)
 
     def get(self, row_id: int) -> TeamRow | None:
+        if self._closed:
+            raise HistoryError("History is closed.")
         if row_id < 0:
             entry = self.outbox.get(-row_id)
             if entry is not None:
