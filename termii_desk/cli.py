@@ -111,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
                            help="answer every request with this fault (`--fault help` lists them)")
     simulator.add_argument("--delay", type=float, default=0.0, metavar="S", help="wait before every answer")
     simulator.add_argument("--api-key", default=None, help="the key the simulator accepts")
+    simulator.add_argument("--strict", action="store_true",
+                           help="accept only the documented request forms (no + before the number, the code a "
+                           "JSON number, every Voice Token field)")
     return parser
 
 
@@ -533,7 +536,7 @@ def _read_hidden(prompt: str) -> str:
 
 
 def _simulator(args: argparse.Namespace) -> int:
-    from termii_desk.core.client import is_loopback_host
+    from termii_desk.core.endpoints import is_loopback_host
     from termii_desk.simulator import FAULT_MODES, serve
 
     if not is_loopback_host(args.host):
@@ -548,7 +551,7 @@ def _simulator(args: argparse.Namespace) -> int:
         print(f"termii-desk: unknown fault {args.fault!r}; choose one of: {', '.join(FAULT_MODES)}",
               file=sys.stderr)
         return EXIT_INPUT
-    options: dict[str, Any] = {"fault": args.fault, "delay": args.delay}
+    options: dict[str, Any] = {"fault": args.fault, "delay": args.delay, "strict": args.strict}
     if args.api_key:
         options["api_key"] = args.api_key
     return serve(args.host, args.port, **options)

@@ -179,6 +179,16 @@ HARDENING: list[tuple[str, str, str]] = [
      "invalid code is exit 2 with nothing sent.",
      "`tests/test_cli_input.py` (subprocesses: a pipe, binary garbage, and a pseudo-terminal for the hidden "
      "prompt, checking the code is not echoed)"),
+    ("15. simulator fidelity",
+     "The simulator is lenient by default (`+` before the phone digits, the code as a numeric string) and keeps "
+     "the documented rules behind `--strict`; `POST /api/sms/otp/send/voice` is the Voice Token API: success "
+     "with a `pinId` while the customer hears a PIN it made up (recorded in `heard`), not the code sent; a GET "
+     "with `Content-Type: application/json` gets the empty 200 with no Content-Type, as recorded from a real host.",
+     "`tests/simulator/test_server.py`"),
+    ("generated codes",
+     "Generate never makes a code that starts with 0: 3,000 codes per length (a first digit that may be 0 fails "
+     "every run), and the first digit's range checked directly with the random source forced to its extremes.",
+     "`tests/core/test_validation.py`"),
 ]
 
 

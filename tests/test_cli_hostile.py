@@ -56,7 +56,8 @@ def _everything_after(server: HostileServer, home: Path) -> str:
     shown = [run("history", env=env), run("history", "--json", env=env), run("history", "--csv", env=env)]
     for result in shown:
         assert result.returncode == 0, result.stderr
-    return "\n".join(r.stdout + r.stderr for r in shown) + "\n" + _stored(home)
+    # The CSV starts with a byte order mark for spreadsheets: the one format character expected.
+    return "\n".join(r.stdout.removeprefix("\ufeff") + r.stderr for r in shown) + "\n" + _stored(home)
 
 
 ECHO = (

@@ -3,8 +3,8 @@
 It reads history only through ``HistoryModel`` (and so ``HistoryStore``); it never writes. It follows the
 desk's attempts through its slots ``on_attempt_started`` (shown as "Sending…" while Termii answers) and
 ``on_attempt_finished``, connected by the window to the controller's signals.
-Given the window's executor, the model runs filtered reads on it: the count and the selection follow when
-the rows arrive (``HistoryModel.reloaded``).
+Given the window's executor, the model reads on it (every read after the first page, with the rows' texts):
+the count and the selection follow when the rows arrive (``HistoryModel.reloaded``).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class HistoryPanel(QWidget):
     """Filter box, history table, row count and details of the selected attempt.
 
     The panel has no outer margins: the layout it is put in provides them. ``model`` is its ``HistoryModel``;
-    ``executor`` (optional) is where it reads filtered history.
+    ``executor`` (optional) is where it reads history after the first page.
 
     Signals:
         use_number_requested(str): the agent chose "Use this number" on an attempt; carries "+<digits>".

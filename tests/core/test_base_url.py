@@ -136,3 +136,23 @@ def test_a_url_requests_cannot_build_is_a_configuration_error_never_may_have_bee
     assert "may have been placed" not in str(caught.value) and KEY not in str(caught.value)
     with pytest.raises(ConfigError):
         client.get_balance()
+
+
+def test_a_call_whose_request_cannot_be_built_is_recorded_as_failed_not_maybe_placed() -> None:
+    from termii_desk.core.desk import Desk
+    from termii_desk.core.history import HistoryStore
+    from termii_desk.core.keystore import KeyStore
+    from termii_desk.core.settings import Settings
+    from termii_desk.core.validation import validate_code, validate_phone
+
+    history = HistoryStore(None)
+    desk = Desk(Settings(), KeyStore(environ={"TERMII_API_KEY": KEY}), history, session=_Unbuildable())
+    try:
+        attempt = desk.place_call(validate_phone("+2348031234567"), validate_code("482916"))
+        assert attempt.outcome is Outcome.FAILED and attempt.exit_code == 3
+        assert "cannot be used" in attempt.message and "may have been placed" not in attempt.message
+        assert attempt.history_id is not None
+        row = history.get(attempt.history_id)
+        assert row is not None and row.outcome == "failed"
+    finally:
+        history.close()

@@ -67,6 +67,15 @@ def parse_history_url(url: str) -> HistoryTarget:
                          bool(parts.password) or "password" in query)
 
 
+def url_password(url: str) -> str | None:
+    """The password a URL holds (from the environment or ``--url``), so the log filter can redact it."""
+    try:
+        parts = urlsplit(url.strip())
+        return unquote(parts.password or "") or dict(parse_qsl(parts.query)).get("password") or None
+    except ValueError:
+        return None
+
+
 def redact_url(url: str) -> str:
     """``url`` with any password (in the authority or as ``password=``) replaced by ``***``."""
     try:
