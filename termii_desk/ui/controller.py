@@ -135,6 +135,7 @@ class DeskController(QObject):
     _state_heard = Signal(str)
     # Emitted from whichever thread met the trouble (history moved aside mid-session, the log file failing).
     _later_notice = Signal(str)
+    _history_moved = Signal(str)  # from the thread that found the history file damaged
 
     def __init__(self, executor: Executor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -147,6 +148,8 @@ class DeskController(QObject):
         self._calls_in_flight = 0
         self._recorded.connect(self.attempt_started)
         self._later_notice.connect(self.notice)
+        self._history_moved.connect(self.notice)
+        self._history_moved.connect(lambda _sentence: self.history_changed.emit())  # rows of the new file
         self._row_heard.connect(self._on_row_heard)
         self._state_heard.connect(self._on_state_heard)
         self._rows_heard_timer: QTimer | None = None
@@ -178,7 +181,7 @@ class DeskController(QObject):
         if services.history.notice:
             self.notice.emit(services.history.notice)
         if hasattr(services.history, "on_notice"):  # a file moved aside later in the session says so
-            services.history.on_notice = self._later_notice.emit
+            services.history.on_notice = self._history_moved.emit
         from termii_desk.core.logs import on_problem
 
         on_problem(self._later_notice.emit)  # the log file failing (a full disk): one notice, the desk goes on

@@ -222,6 +222,7 @@ class PhoneField(ValidatedField["PhoneNumber"]):
 
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG", staged: bool = False) -> None:
         self._region = default_region
+        self._with_carrier = True
         self.choice_buttons: list[QPushButton] = []  # one per reading while the digits are ambiguous
         self._choice_row: QHBoxLayout | None = None
         super().__init__(self._hint_for(default_region), self._parse, parent, staged=staged)
@@ -326,10 +327,17 @@ class PhoneField(ValidatedField["PhoneNumber"]):
             self._hint = self._hint_for(region)
             self.revalidate()
 
+    def set_carrier_names(self, enabled: bool) -> None:
+        """Name the number's network in the line (at start, once its tables are loaded)."""
+        if enabled != self._with_carrier:
+            self._with_carrier = enabled
+            if self.value is not None:
+                self.revalidate()
+
     def _parse(self, text: str) -> PhoneNumber:
         from termii_desk.core.validation import validate_phone
 
-        return validate_phone(text, self._region)
+        return validate_phone(text, self._region, with_carrier=self._with_carrier)
 
     def _describe(self, value: PhoneNumber) -> str:
         return value.summary

@@ -157,6 +157,7 @@ class MainWindow(QMainWindow):
         self._layout.setSpacing(10)
         self.form = SendForm(self, staged=True)
         self.form.phone.set_checking(True)  # until attach(): the loader reads the phone metadata
+        self.form.phone.set_carrier_names(False)  # until carrier_names_loaded(): their tables load after ready
         self._strip_room = QWidget(central)  # where the account strip will be
         self._strip_room.setFixedHeight(self.form.send_button.sizeHint().height() + STRIP_ROOM_EXTRA)
         self._form_page = QWidget(self)
@@ -431,6 +432,10 @@ class MainWindow(QMainWindow):
             account = elide(account)
         parts = [part for part in (profile, f"({account})" if account and profile else account) if part]
         return f"{APP_NAME} — {' '.join(parts)}" if parts else APP_NAME
+
+    def carrier_names_loaded(self) -> None:
+        """The carrier tables are loaded (after ready): the phone line names the number's network from now on."""
+        self.form.phone.set_carrier_names(True)
 
     def add_notice(self, sentence: str, tone: Tone | None = None) -> None:
         """A non-modal notice at the top (kept until the bar exists); it never takes the focus."""
