@@ -146,6 +146,19 @@ class CoreLoader:
         import termii_desk.ui.history_panel  # noqa: F401
         return services
 
+    def load_profile(self, name: str) -> DeskServices:
+        """The desk for profile ``name`` (the window's switcher), on a worker, by the same bootstrap as at start.
+
+        Raises ``ConfigError`` for a profile that no longer exists. The controller closes the previous services.
+        """
+        from termii_desk.core.bootstrap import RunOptions, build_desk
+
+        options = RunOptions(region=self.region or None, timeout=self.timeout, profile=name)
+        services = build_desk(self.paths, options, strict=True, connect_now=False)
+        self.services = services
+        self.history = services.history
+        return services
+
     @staticmethod
     def load_after_ready() -> None:
         """What the window can do without until it is ready: the carrier names, Generate's random source
@@ -352,6 +365,8 @@ def run_window(
 
     def finish_build() -> None:
         window.build_content()
+        if not (demo or self_test):
+            window.controller.profile_loader = loader.load_profile
         after_first_paint(window.centralWidget() or window, load_core)
 
     after_first_paint(window, build_content)

@@ -779,6 +779,33 @@ def export_csv(rows: Iterable[HistoryRow]) -> str:
     return CSV_BOM + rows_to_csv(rows)
 
 
+def write_export(store: Any, path: Path, *, phone_filter: str = "", profile: str | None = None,
+                 page_size: int = 1000) -> int:
+    """Write every attempt ``store`` has for this filter and profile (what the window's table shows, not only the
+    loaded rows) to ``path`` as ``export_csv``, replacing it atomically. Returns how many. Raises ``OSError``,
+    ``HistoryError``."""
+    import os
+    import tempfile
+
+    rows: list[HistoryRow] = []
+    before: int | None = None
+    while True:
+        page = store.page(page_size, before_id=before, phone_filter=phone_filter, profile=profile)
+        rows.extend(page)
+        if len(page) < page_size:
+            break
+        before = page[-1].id
+    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(export_csv(rows))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(rows)
+
+
 def rows_to_csv(rows: Iterable[HistoryRow]) -> str:
     """CSV for a spreadsheet: a header row, then one row per attempt (RFC 4180 quoting, CRLF line ends).
 

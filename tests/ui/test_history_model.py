@@ -100,7 +100,7 @@ def test_columns_show_time_phone_masked_code_outcome_message_id_and_balance(stor
         "Time", "Phone", "Code", "Outcome", "Message id", "Balance after"]
     assert cell(model, 0, M.TIME) == short_local_time(row.time_utc)
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}:\d{2}", str(cell(model, 0, M.TIME)))
-    assert cell(model, 0, M.TIME, Qt.ItemDataRole.ToolTipRole) == f"{row.time_utc} (UTC)"
+    assert cell(model, 0, M.TIME, Qt.ItemDataRole.ToolTipRole) == f"{row.time_utc} (UTC), profile default"
     assert cell(model, 0, M.PHONE) == "+234 803 123 4567"
     assert cell(model, 0, M.CODE) == "••••56"
     assert cell(model, 0, M.OUTCOME) == "Sent"
