@@ -536,7 +536,7 @@ def _read_hidden(prompt: str) -> str:
 
 
 def _simulator(args: argparse.Namespace) -> int:
-    from termii_desk.core.client import is_loopback_host
+    from termii_desk.core.endpoints import is_loopback_host
     from termii_desk.simulator import FAULT_MODES, serve
 
     if not is_loopback_host(args.host):

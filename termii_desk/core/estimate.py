@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from itertools import pairwise
-from statistics import median
+from typing import TYPE_CHECKING
 
-from termii_desk.core.history import HistoryRow
+if TYPE_CHECKING:  # the window's strip imports this module: it stays light (no SQLite)
+    from termii_desk.core.history import HistoryRow
 
 MIN_DROPS = 3
 RECENT_DROPS = 20  # the median of at most this many of the newest drops
@@ -59,6 +60,12 @@ def _plain(amount: Decimal) -> str:
     return text
 
 
+def _median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _amount(raw: str | None) -> Decimal | None:
     if raw is None:
         return None
@@ -97,7 +104,7 @@ def estimate_cost(rows: Sequence[HistoryRow]) -> CostEstimate | None:
     if len(drops) < MIN_DROPS:
         return None
     recent = drops[-RECENT_DROPS:]
-    cost = Decimal(median(recent))
+    cost = _median(recent)
     return CostEstimate(cost, len(recent), min(recent), max(recent), currency)
 
 
