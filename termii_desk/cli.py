@@ -276,6 +276,10 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
         record["phone_number"] = phone.digits
         code = validate_code(_code_text(args))
     except InputError as exc:
+        choices = getattr(exc, "choices", ())  # a number in two countries: both readings, for a script to pick
+        if choices:
+            record["choices"] = [{"phone_number": c.digits, "display": c.display, "country": c.country}
+                                 for c in choices]
         out.fail(f"input rejected, nothing sent: {exc}", record)
         return EXIT_INPUT
     try:

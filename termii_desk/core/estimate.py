@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import pairwise
 from typing import TYPE_CHECKING
+
+from termii_desk.core.formatting import balance_amount
 
 if TYPE_CHECKING:  # the window's strip imports this module: it stays light (no SQLite)
     from termii_desk.core.history import HistoryRow
@@ -67,13 +69,8 @@ def _median(values: list[Decimal]) -> Decimal:
 
 
 def _amount(raw: str | None) -> Decimal | None:
-    if raw is None:
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return value if value.is_finite() else None
+    # The formatter's own notion of a number: 1E+999999999 or 200 KB of digits never reach arithmetic (Overflow).
+    return balance_amount(raw)
 
 
 def _time(row: HistoryRow) -> datetime | None:

@@ -274,6 +274,11 @@ class PhoneField(ValidatedField["PhoneNumber"]):
             self.choice_buttons.append(button)
         if choices:
             self._choice_row.addStretch(1)
+            # Tab from the number goes to the choices first, then on to the code as before.
+            previous: QWidget = self.edit
+            for button in self.choice_buttons:
+                QWidget.setTabOrder(previous, button)
+                previous = button
             self.reveal_problem()
 
     @Slot()
