@@ -140,9 +140,9 @@ def _run(runs: int, display: dict[str, str]) -> list[Figure]:
     return [
         *figures,
         Figure("1. start-to-window: desk (key, 1,000 rows) / empty QMainWindow", first, "x", "<= 1.25x", first <= 1.25,
-               f"first paint (the window's outline, ui/skeleton.py): desk {spread(painted_s)}; empty "
+               f"first paint (the form's line edits and buttons, the phone focused): desk {spread(painted_s)}; empty "
                f"{spread(empty_s)}; {each}"),
-        Figure("1. start-to-widgets: the form and account strip painted (disabled until ready) / empty QMainWindow",
+        Figure("1. start-to-widgets: the rest of the window built around the form and painted / empty QMainWindow",
                widgets, "x", "-", None, f"desk {spread(content_s)}; empty {spread(empty_s)}; {each}"),
         Figure("1. the desk's full MainWindow alone, built before it shows (no CLI, core, logging) / empty "
                "QMainWindow", floor, "x", "-", None, f"MainWindow alone {spread(alone_s)}; {each}"),

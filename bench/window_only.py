@@ -2,8 +2,8 @@
 
 No command line, no logging, no core loader, no worker: only the window's own modules and widgets, shown and
 timed on its first paint like bench/empty_window.py. This is what a first paint with every widget in it costs
-(the floor for that), and why the desk's first frame is an outline instead (ui/skeleton.py); bench/startup.py
-reports it next to the empty window.
+(the floor for that), and why the desk's first frame is only the form's line edits and buttons, the rest built
+after it; bench/startup.py reports it next to the empty window.
 """
 
 import sys

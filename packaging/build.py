@@ -52,7 +52,8 @@ def requirements_stamp() -> str:
     """Changes when pyproject.toml's dependencies, the build requirements or the Python version change."""
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     deps = pyproject.split("dependencies = [", 1)[1].split("]", 1)[0]
-    text = "\n".join([deps, *BUILD_REQUIREMENTS, platform.python_version()])
+    team = pyproject.split("\nteam = [", 1)[1].split("]", 1)[0]  # the team extra ships in the bundle
+    text = "\n".join([deps, team, *BUILD_REQUIREMENTS, platform.python_version()])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -66,7 +67,8 @@ def ensure_venv() -> None:
         shutil.rmtree(VENV, ignore_errors=True)
         run(sys.executable, "-m", "venv", VENV)
         run(python, "-m", "pip", "install", "--quiet", "--upgrade", "pip")
-        run(python, "-m", "pip", "install", "--quiet", ROOT, *BUILD_REQUIREMENTS)
+        # With the team extra: the PostgreSQL driver (psycopg with its own libpq) for a team's shared history.
+        run(python, "-m", "pip", "install", "--quiet", f"{ROOT}[team]", *BUILD_REQUIREMENTS)
         stamp_file.write_text(stamp)
     # The project itself is reinstalled every time (not editable): the bundle gets exactly the current code.
     # setuptools builds in build/lib; clear it so a deleted module cannot linger in the wheel.

@@ -1,17 +1,32 @@
 # Sourced by scripts/demo and scripts/test: installs what is missing, then activates the virtualenv.
-# System libraries Qt needs (offscreen and on a real X display), a virtual display and keyring for the
-# tests; then .venv with the project and its test tools.
+#   source scripts/bootstrap.sh runtime   what the window needs: Qt's system libraries, the project and its
+#                                         runtime dependencies (scripts/demo)
+#   source scripts/bootstrap.sh [test]    all of that, plus what the tests and CI need: a virtual display,
+#                                         keyring, PostgreSQL, the packaging tools, pytest, ruff, mypy
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+BOOTSTRAP_FOR=${1:-test}
+case "$BOOTSTRAP_FOR" in
+  runtime|test) ;;
+  *) echo "bootstrap.sh: unknown target '$BOOTSTRAP_FOR' (runtime or test)" >&2; return 2 2>/dev/null || exit 2 ;;
+esac
 
-SYSTEM_PACKAGES=(
+# What the window needs on a desktop (and offscreen): Qt's libraries for X11/xcb, fonts, D-Bus; and venv.
+RUNTIME_PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 libx11-6 fonts-dejavu-core
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-randr0 libxcb-shape0
   libxcb-xkb1 libxkbcommon-x11-0 libx11-xcb1
-  xvfb xauth xdotool imagemagick gnome-keyring dbus-daemon dbus-bin binutils openssl
-  icu-devtools gcc  # packaging/icu.py: icupkg, genccode and gcc rebuild ICU's data for root and English
   python3-venv
 )
+TEST_PACKAGES=(
+  xvfb xauth xdotool x11-utils imagemagick  # end-to-end tests and benchmarks on a virtual display, screenshots
+  gnome-keyring dbus-daemon dbus-bin  # a private Secret Service for the keyring tests
+  binutils openssl
+  icu-devtools gcc  # packaging/icu.py: icupkg, genccode and gcc rebuild ICU's data for root and English
+  postgresql  # the team history's tests start a private server (initdb, pg_ctl) as the postgres user
+)
+SYSTEM_PACKAGES=("${RUNTIME_PACKAGES[@]}")
+[ "$BOOTSTRAP_FOR" = test ] && SYSTEM_PACKAGES+=("${TEST_PACKAGES[@]}")
 
 missing=()
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -31,11 +46,16 @@ PYTHON=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
-if [ ! -f "$stamp" ]; then
+# One stamp per pyproject.toml and target; the test install has everything the runtime one has.
+hash=$(sha1sum pyproject.toml | cut -c1-12)
+if [ ! -f ".venv/.installed-test-$hash" ] && [ ! -f ".venv/.installed-$BOOTSTRAP_FOR-$hash" ]; then
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test]'
-  rm -f .venv/.installed-* && touch "$stamp"
+  if [ "$BOOTSTRAP_FOR" = test ]; then
+    .venv/bin/python -m pip install -q -e '.[test]'
+  else
+    .venv/bin/python -m pip install -q -e .
+  fi
+  rm -f .venv/.installed-* && touch ".venv/.installed-$BOOTSTRAP_FOR-$hash"
 fi
 # shellcheck disable=SC1091
 source .venv/bin/activate

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.postgres_server import PostgresServer, Team
 
 # Before any Qt import: tests never need a display (the e2e tests start their own Xvfb).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -73,3 +77,57 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     if shutil.which("openssl") is None:
         pytest.skip("openssl is needed to make a test certificate")
     return make_certificate(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def hostile_server() -> Iterator[object]:
+    """A raw-socket server on a free loopback port that answers with scripted bytes (tests/hostile_server.py)."""
+    from tests.hostile_server import HostileServer
+
+    with HostileServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real private PostgreSQL server (initdb + pg_ctl as an unprivileged user, a free loopback port).
+
+    Skipped where PostgreSQL is not installed, except in CI, where its absence must fail loudly.
+    """
+    from tests.postgres_server import find_bin_dir, running_postgres
+
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must provide PostgreSQL (Debian's postgresql package: initdb, pg_ctl)")
+        pytest.skip("PostgreSQL is not installed here (initdb, pg_ctl)")
+    with running_postgres(bin_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def team(postgres: PostgresServer, tmp_path: Path) -> Iterator[Team]:
+    """A fresh database per test on the session's server, set up as `team init` does, with three agents."""
+    import uuid
+
+    import psycopg
+
+    from termii_desk.core.team.postgres import add_agent, init_schema
+    from tests.postgres_server import AGENT_PASSWORDS, Team
+
+    database = f"team_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {database}")
+    team = Team(postgres, database, tmp_path)
+    with psycopg.connect(team.owner_url, autocommit=True) as owner:
+        init_schema(owner)
+        for agent, password in AGENT_PASSWORDS.items():
+            add_agent(owner, agent, password)
+    try:
+        yield team
+    finally:
+        for item in reversed(team.opened):
+            item.close()
+        if postgres.is_running():
+            with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")

@@ -44,3 +44,21 @@ def insert_hostile_rows(path: Path) -> int:
     finally:
         conn.close()
     return len(HOSTILE_BALANCES)
+
+
+def damage_pages(path: Path, fraction: tuple[float, float] = (0.3, 0.6), seed: int = 7) -> int:
+    """Overwrite the pages between ``fraction`` of a SQLite file with noise; the header stays intact.
+
+    Returns how many pages were overwritten. The file still opens; reading those pages fails.
+    """
+    import random
+
+    data = bytearray(path.read_bytes())
+    page_size = int.from_bytes(data[16:18], "big") or 65536
+    pages = len(data) // page_size
+    first, last = max(1, int(pages * fraction[0])), max(2, int(pages * fraction[1]))
+    noise = random.Random(seed)
+    for page in range(first, last):
+        data[page * page_size:(page + 1) * page_size] = noise.randbytes(page_size)
+    path.write_bytes(bytes(data))
+    return last - first

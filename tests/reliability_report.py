@@ -18,6 +18,7 @@ from termii_desk.core.keystore import KeyStore
 from termii_desk.core.settings import Settings
 from termii_desk.core.validation import validate_code, validate_phone
 from tests.fault_matrix import MATRIX, TIMEOUT, make_certificate, serving
+from tests.hostile_server import json_answer, json_escaped
 
 DOC = Path(__file__).resolve().parent.parent / "RELIABILITY.md"
 KEY = "report-key"
@@ -66,8 +67,12 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
   fragments. Never an exception; a code is either refused with a reason or exactly the digits typed
   (spaces aside); a phone number is refused or ASCII digits.
 - A 1 MB paste is refused at once with "too long" (`test_megabyte_paste_is_refused_quickly`).
-- Settings files with garbage values, unknown entries, binary junk, and a bad `TERMII_BASE_URL`: the desk
-  starts with the defaults and says which value it ignored (`tests/core/test_settings.py`).
+- Settings files with garbage values, unknown entries and binary junk: the desk starts with the defaults and
+  says which value it ignored (`tests/core/test_settings.py`). A base URL is the exception (next section).
+
+## Hardening: hostile answers and odd values
+
+{hardening}
 
 ## Data safety
 
@@ -77,13 +82,239 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
 - A full disk (SQLite's own "database or disk is full"): the call still goes out and the agent is told
   history could not be saved (same file); calling that number again within the cooldown still asks first,
   as it does when history cannot be read (`tests/core/test_desk.py`).
-- A damaged history file is moved aside and a new one started; a file from a newer schema is left
+- A damaged history file (a broken header, or damage inside found by `quick_check` or the first
+  `SQLITE_CORRUPT`) is moved aside once and a new one started; a file from a newer schema is left
   untouched and this session's attempts are kept in memory; an unwritable folder falls back to memory,
-  with a sentence each time (`tests/core/test_history.py`).
+  with a sentence each time (`tests/core/test_history.py`, `tests/core/test_history_damage.py`).
 - Every attempt is written before its request goes out and completed after: a crash leaves a visible
   **unknown** row; closing the window during a call waits for it, so no row is left unfinished
   (`tests/ui/test_main_window.py`).
+
+## A team's shared history (PostgreSQL)
+
+Against a real PostgreSQL the tests start themselves (initdb and pg_ctl as an unprivileged user, a free
+loopback port; `tests/postgres_server.py`), one suite for both history backends
+(`tests/core/test_history_backends.py`) and the team's own (`tests/core/team/`, `tests/test_cli_team.py`,
+`tests/ui/test_team_window.py`):
+
+- Tampering as an agent (UPDATE of another agent's or a completed row, DELETE, TRUNCATE, writing the
+  `agent` or server-time columns, disabling the row rules, dropping a table or trigger): refused by the
+  server with a permission error, nothing changed. The row names the agent by its database role.
+- A dozen desks pressing Send for one number at once: one request reaches Termii, eleven get the cooldown
+  answer naming who called (a per-number advisory lock around the check and the attempt's row; the
+  server's clock). 20 desks x 25 calls to distinct numbers: 500 rows, none lost or doubled.
+- The server stopped mid-session, unreachable, with a wrong password, or `sslmode=require` against a server
+  without TLS: the call still goes out, the attempt waits in the desk's outbox, one sentence says why (never
+  the password) and how many calls wait; back online, the outbox is sent exactly once by UUID, also after an
+  interrupted sync or a second one. A newer schema: named, calls kept in the outbox; an older or missing
+  one: `team init` asked for.
+- Another desk's call shows in a window within about a second (LISTEN/NOTIFY); every read of the shared
+  history runs off the GUI thread.
+- Passwords: a URL holding one is refused in settings and shown as `***`; every file the desk wrote, its
+  output and its sentences are scanned for the password (plain, UTF-16, base64, hex): none.
 """
+
+
+# One row per class of issue 10: (class, what the desk does, the tests that prove it).
+HARDENING: list[tuple[str, str, str]] = [
+    ("1. secrets in any encoding",
+     "Every string of an answer (message, user, balance, currency, message id, pin id, error texts, a "
+     "redirect's host) has the key and the codes this client sent removed after JSON decoding, in one place "
+     "(`client._answer_values`): written plainly, in any letter case, as `\\u` escapes, percent- or "
+     "HTML-encoded, base64, hex or split by invisible characters. History, `--json`, CSV, stdout/stderr, "
+     "the account label and the window title get only those values; the log filter uses the same redactor.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (real subprocesses: call, balance, "
+     "history, `--json`, `--csv`, the history file), `tests/core/test_client_properties.py` (hypothesis)"),
+    ("2. numbers of any size (parsing)",
+     "JSON numbers are read as the text Termii wrote (never a float): `1234567890123456789.123456789` stays "
+     "that text, `1e400` stays `1e400` (never `inf`), a 50,000-digit number is text capped like any other.",
+     "`tests/core/test_client_hostile.py`, `tests/core/test_client_properties.py`"),
+    ("2. numbers of any size (formatting and stored rows)",
+     "One balance formatter (`core.formatting.format_balance`), used by the window's account strip, outcome "
+     "and history, and by the command line: grouped, in cents unless Termii gave finer digits (kept exactly); "
+     "what it cannot format (`1e30`, `1E+400`, 200 KB of digits, `unlimited`, garbage, bytes) is shown as "
+     "stored, cleaned of control characters and capped at 40 characters. Never raises (hypothesis over any "
+     "value). History rows are read back typed and capped (text columns at 1,000 characters, numbers as int or "
+     "nothing), and a cell no formatter expected shows its stored value: the panel always shows.",
+     "`tests/core/test_formatting.py` (hypothesis), `tests/core/test_history.py`, "
+     "`tests/ui/test_history_model.py`, `tests/ui/test_hostile_storage.py` (the window over such rows), "
+     "`tests/test_cli.py` (`history`, `--json`, `--csv` as subprocesses)"),
+    ("3. every field cleaned and capped in one place",
+     "Control characters (ESC, BEL, CR, backspace, NUL, line separators, lone surrogates) become spaces, "
+     "format characters (U+202E and the other bidi controls, zero-width marks) are dropped, every string is "
+     "capped at 300 characters, the balance included; only the first 4,096 characters of a string are read, "
+     "so a 900 KB balance costs well under a millisecond to clean.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`, `tests/core/test_client_properties.py`"),
+    ("4. a deadline that holds whatever the server does",
+     "One wall-clock deadline (connect + answer timeout) over the whole request: the request's sockets are "
+     "recorded as they are made and shut down at the deadline, and the caller stops waiting then whatever "
+     "happens. A trickled body (with a Content-Length), trickled status line or headers, a chunked trickle "
+     "or a trickled TLS handshake end on time; cut after the request went out the call is **unknown**, "
+     "before the connection was made **failed**.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (`--timeout 2` ends in about 4 s)"),
+    ("5. explicit failures are never \"sent\"",
+     "The success rule is written once (`client.is_placed`): a 2xx JSON object whose `code` is `ok`, or "
+     "that has no `code` and a plausible `message_id`. A `code` that is an error (a 4xx as a number or as "
+     "text, `error`, `failed`...) is **rejected** with Termii's words; anything else (`message_id` 0 or "
+     "`\"false\"`, an unknown code) is **unknown**. On the balance path Termii's words on a 2xx error are "
+     "shown (\"Country Inactive. Contact Administrator to activate country.\").",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`, `tests/core/test_client_properties.py` "
+     "(\"sent\" only when an independent reading of the answer allows it)"),
+    ("6. Retry-After of any shape",
+     "Seconds of any length, an HTTP date, a negative number or garbage: a rate limit whose wait is between 0 "
+     "and an hour (`client.retry_after_seconds`), or \"Wait a minute\" when unreadable; never an exception.",
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`"),
+    ("7. an override that cannot be used",
+     "A refused `TERMII_BASE_URL` or `--base-url` is never replaced by another host (the default, the file's): "
+     "`call` and `balance` exit 3 with the sentence and send nothing (not one connection); `history` warns; the "
+     "window shows a notice, keeps the form disabled and checks no balance until the base URL is fixed in "
+     "Settings (garbage in the settings file, the base URL too, falls back to the default with a notice). "
+     "The host is judged as urllib3 and requests read it: tabs, line breaks, `。` `．` `｡`, fullwidth "
+     "and other non-ASCII characters, `%` encodings, backslashes, user info and numeric shorthand hosts "
+     "(`127.1`) are refused with a sentence; a URL requests cannot build is a configuration error, never "
+     "\"may have been placed\".",
+     "`tests/core/test_base_url.py` (hypothesis: every accepted URL's host, as `parse_url` and "
+     "`PreparedRequest` see it, is the host shown), `tests/test_cli_base_url.py` (real sockets: a listener at "
+     "the fallback host accepts nothing), `tests/ui/test_unusable_base_url.py`, `tests/core/test_bootstrap.py`"),
+    ("8. absurd settings values",
+     "Each setting is declared once (`core.settings`: type, default, label, range or check) and every value is "
+     "checked against its declaration at load, in `updated()` and in `Settings()` itself, as an exact decimal: "
+     "`history_retention_days` 1e9, `cooldown_seconds` 1e15, a timeout of 1e300 or 1E+400, a thousand digits, "
+     "NaN, wrong types are out of range or refused, and the default is used with a notice; a file nested "
+     "thousands deep or over 1 MB is \"not valid JSON\" / not read. The Settings dialog takes its ranges from "
+     "the declarations. No OverflowError or RecursionError: the window starts and Settings opens.",
+     "`tests/core/test_settings.py`, `tests/ui/test_hostile_storage.py` (the real loader and window over such "
+     "a file, then Settings)"),
+    ("9. no call to the wrong country",
+     "Digits typed without `+` or `00` are read in the default country when they are a valid number there, as an "
+     "international number without `+` when only that is valid; when both are valid and differ (`81234567890` "
+     "with ID: +62 812-3456-7890 or Japan's +81 234-56-7890) nothing is chosen: `call` exits 2 naming both, the "
+     "window's phone line asks which, with a button per reading (Send stays disabled until one is chosen).",
+     "`tests/core/test_phone_country.py` (every country's example numbers, typed nationally and internationally "
+     "without `+`, and hypothesis over digit strings, against phonenumbers as the oracle), "
+     "`tests/ui/test_phone_choice.py`, `tests/test_cli_input.py`"),
+    ("10. private files",
+     "History (with `-wal` and `-shm`), the log and its rotations, settings (and the copy kept from before "
+     "profiles) and the team outbox are created 0600 in folders created 0700, the modes set explicitly so the "
+     "umask changes nothing; an older version's 0644 files and 0755 app folders are tightened on first use; "
+     "folders that are not the desk's, and devices, are never changed.",
+     "`tests/core/test_private_files.py` (umask 0, in process and a `termii-desk call` subprocess)"),
+    ("11. damage inside the history file",
+     "Found at open by `PRAGMA quick_check` (the command line before it starts, the window on a thread of its "
+     "own: about 35 ms at 100,000 rows that start-up does not wait for, `bench/history_scale.py`) or by the "
+     "first `SQLITE_CORRUPT` of any read or write: the file (with its `-wal`, `-shm`) is moved aside once a "
+     "session, a new one started with the attempts still waiting for Termii, the operation tried again, and "
+     "the agent told (a window notice, a command-line warning). Calls go on being recorded.",
+     "`tests/core/test_history_damage.py` (real files with pages in the middle overwritten, at open, "
+     "mid-session and in the background), `tests/test_cli.py`, `tests/ui/test_hostile_storage.py`"),
+    ("12. SQLite errors by code, not text",
+     "`sqlite3.Error` is sorted by `sqlite_errorcode`: busy/locked, full, read-only/permission, corrupt/not a "
+     "database, I/O and can't-open are the history sentences; any other code (a missing table, a constraint, "
+     "misuse) is a bug, logged with its traceback and said as \"Something unexpected went wrong with history "
+     "(SQLITE_...)\", never \"could not be saved\" (a trigger whose message reads like a full disk stays "
+     "unexpected).",
+     "`tests/core/test_history_damage.py`, `tests/core/test_history.py`, `tests/core/test_desk.py`"),
+    ("13. logs that cannot be written",
+     "A read-only log folder or a full disk prints no \"--- Logging error ---\" traceback: one sentence (at "
+     "start, or the first failed write), then logging stops for the session; the window shows one notice, the "
+     "command line one warning line, and the desk goes on.",
+     "`tests/core/test_logs.py` (a log on `/dev/full`, and `termii-desk call` subprocesses with a read-only "
+     "folder and a full disk), `tests/ui/test_hostile_storage.py`"),
+    ("14. the code off the command line",
+     "`call PHONE -` (or `--code-stdin`) reads the code from a hidden prompt on a terminal (getpass) or one line "
+     "of standard input, so it is in neither `/proc/PID/cmdline` nor the shell's history; an empty, unreadable or "
+     "invalid code is exit 2 with nothing sent.",
+     "`tests/test_cli_input.py` (subprocesses: a pipe, binary garbage, and a pseudo-terminal for the hidden "
+     "prompt, checking the code is not echoed)"),
+    ("15. simulator fidelity",
+     "The simulator is lenient by default (`+` before the phone digits, the code as a numeric string) and keeps "
+     "the documented rules behind `--strict`; `POST /api/sms/otp/send/voice` is the Voice Token API: success "
+     "with a `pinId` while the customer hears a PIN it made up (recorded in `heard`), not the code sent; a GET "
+     "with `Content-Type: application/json` gets the empty 200 with no Content-Type, as recorded from a real host.",
+     "`tests/simulator/test_server.py`"),
+    ("generated codes",
+     "Generate never makes a code that starts with 0: 3,000 codes per length (a first digit that may be 0 fails "
+     "every run), and the first digit's range checked directly with the random source forced to its extremes.",
+     "`tests/core/test_validation.py`"),
+]
+
+
+def _hardening() -> str:
+    lines = ["| class | what the desk does | tests |", "|---|---|---|"]
+    lines += [f"| {_cell(name)} | {_cell(does)} | {_cell(tests)} |" for name, does, tests in HARDENING]
+    return "\n".join(lines)
+
+
+HOSTILE_CODE = "482916"
+# Hostile answers run through the desk over real sockets; the sentence (or result) is what the agent reads.
+HOSTILE: list[tuple[str, str, bytes | None]] = [
+    ("key echoed as \\u escapes in `message` and `user`", "call",
+     json_answer('{"code": "ok", "message_id": "3017694584737030299856628", "message": '
+                 + json_escaped(f"Sent with {KEY}") + ', "user": ' + json_escaped(KEY) + "}")),
+    ("code echoed in `message_id` and `pinId`", "call",
+     json_answer({"code": "ok", "message_id": HOSTILE_CODE, "pinId": f"pin-{HOSTILE_CODE}"})),
+    ("balance `1234567890123456789.123456789`", "balance",
+     json_answer('{"user": "x", "balance": 1234567890123456789.123456789, "currency": "NGN"}')),
+    ("balance `1e400`", "balance", json_answer('{"user": "x", "balance": 1e400, "currency": "NGN"}')),
+    ("balance with ESC, BEL, CR, U+202E", "balance",
+     json_answer({"user": "x", "balance": "\x1b[2J77\x07.5\r\u202e0", "currency": "NGN"})),
+    ("200 KB balance", "balance", json_answer({"user": "x", "balance": "9" * 200_000, "currency": "NGN"})),
+    ("body trickled a byte every half second, with a Content-Length", "call", None),
+    ("`{\"message_id\": \"false\", \"code\": \"error\"}`", "call",
+     json_answer({"message_id": "false", "code": "error", "message": "Invalid sender ID"})),
+    ("`{\"code\": \"401\"}` in a 200", "call", json_answer({"code": "401", "message": "Your account is not active"})),
+    ("`{\"message_id\": 0}`", "call", json_answer('{"message_id": 0}')),
+    ("\"Country Inactive\" in a 200", "balance",
+     json_answer({"message": "Country Inactive. Contact Administrator to activate country."})),
+    ("429 with a 5,000-digit Retry-After", "call",
+     json_answer({"message": "Too Many Requests"}, status=429, headers=[("Retry-After", "9" * 5000)])),
+    ("429 with Retry-After `soon`", "call",
+     json_answer({"message": "Too Many Requests"}, status=429, headers=[("Retry-After", "soon")])),
+]
+
+
+def _hostile_answers() -> str:
+    import time
+
+    from tests.hostile_server import HostileServer, ReadRequest, Send, Trickle, raw_answer
+
+    lines = ["What the agent reads for some of those answers, produced by the desk itself against "
+             "`tests/hostile_server.py` (a raw-socket server), with a 1 s answer timeout and a 2 s connect "
+             "timeout (a 3 s deadline):", "",
+             "| hostile answer | outcome | what the agent reads |", "|---|---|---|"]
+    body = b'{"code": "ok", "message_id": "3017694584737030299856628"}'
+    for name, operation, raw in HOSTILE:
+        with HostileServer() as server:
+            if raw is None:
+                server.script(ReadRequest(), Send(raw_answer(200, body)[: -len(body)]), Trickle(body, every=0.5))
+            else:
+                server.answer(raw)
+            settings = Settings().updated(base_url=server.url, read_timeout=TIMEOUT, connect_timeout=2.0)
+            desk = Desk(settings, KeyStore(environ={"TERMII_API_KEY": KEY}), HistoryStore(None),
+                        session=make_session())
+            started = time.monotonic()
+            if operation == "balance":
+                try:
+                    result = desk.check_balance()
+                    outcome = "(balance)"
+                    text = (f"Balance {result.balance.display(result.currency or '')}" if result.balance
+                            else "no balance")
+                except DeskError as exc:
+                    outcome, text = "(balance)", str(exc)
+            else:
+                attempt = desk.place_call(validate_phone("+2348031234567"), validate_code(HOSTILE_CODE))
+                outcome = attempt.outcome.value
+                text = attempt.message
+                if attempt.result is not None and attempt.result.user:
+                    text += f" Account: {attempt.result.user}."
+            elapsed = time.monotonic() - started
+            desk.close()
+        if raw is None:
+            text += " (ended within the deadline)" if elapsed < 3.0 + 1.0 else f" (took {elapsed:.0f} s)"
+        if len(text) > 200:
+            text = text[:120] + f"… ({len(text)} characters in all)"
+        lines.append(f"| {_cell(name)} | {outcome} | {_cell(text)} |")
+    return "\n".join(lines)
 
 
 def _cell(text: str) -> str:
@@ -114,7 +345,8 @@ def rows() -> list[str]:
 
 
 def render() -> str:
-    return HEAD.format(timeout=TIMEOUT) + "\n".join(rows()) + "\n" + TAIL
+    return HEAD.format(timeout=TIMEOUT) + "\n".join(rows()) + "\n" + TAIL.replace(
+        "{hardening}", _hardening() + "\n\n" + _hostile_answers())
 
 
 if __name__ == "__main__":

@@ -47,10 +47,14 @@ def test_call_sends_prints_and_records(simulator: TermiiSimulator, sim_env: dict
     result = run("call", "+234 803 123 4567", "482916", env=sim_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Sent: Termii accepted the call to +234 803 123 4567. Message id ")
-    assert "Balance 4,997.50" in result.stdout
+    assert "Balance 4,997.50 NGN." in result.stdout  # with its currency, which the call's answer does not carry
     assert len(simulator.calls) == 1 and simulator.calls[0].json["code"] == 482916  # type: ignore[index]
     [row] = _history_rows(desk_home)
     assert (row["outcome"], row["phone"], row["code_masked"]) == ("sent", "2348031234567", "••••16")
+    assert row["currency"] == "NGN"  # so the window shows it too
+    balance_checks = len(simulator.balance_requests)
+    second = run("call", "+234 803 123 4568", "482917", env=sim_env)
+    assert "NGN." in second.stdout and len(simulator.balance_requests) == balance_checks  # history knew it
 
 
 def test_call_json(simulator: TermiiSimulator, sim_env: dict[str, str]) -> None:
@@ -124,7 +128,8 @@ def test_balance_human_and_json(simulator: TermiiSimulator, sim_env: dict[str, s
     human = run("balance", env=sim_env)
     assert human.returncode == 0 and human.stdout.strip() == "Balance: 5,000.00 NGN (Termii Desk Demo)"
     data = json.loads(run("--json", "balance", env=sim_env).stdout)
-    assert data == {"balance": "5000.0", "currency": "NGN", "user": "Termii Desk Demo"}
+    assert data == {"balance": "5000.0", "currency": "NGN", "user": "Termii Desk Demo", "calls_left": None,
+                    "cost_per_call": None}
     assert "content-type" not in {k.lower() for k in simulator.balance_requests[0].headers}
 
 
@@ -209,8 +214,9 @@ def test_garbage_environment_and_settings_are_ignored_with_a_word(simulator: Ter
     env = {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": "garbage://x", "TERMII_DESK_HOME": str(desk_home)}
     result = run("balance", "--base-url", simulator.url, env=env)
     assert result.returncode == 0
-    assert "Ignored TERMII_BASE_URL" in result.stderr
-    assert "Ignored the setting read_timeout" in result.stderr and "Ignored the setting base_url" in result.stderr
+    # --base-url replaces both refused base URLs for this run, so neither stops it; other garbage falls back.
+    assert "Ignored the setting read_timeout" in result.stderr and "cannot be used" not in result.stderr
+    assert len(simulator.balance_requests) == 1
 
 
 def test_call_json_on_a_configuration_error_has_every_field(desk_home: Path) -> None:
@@ -261,3 +267,48 @@ def test_history_shows_rows_no_version_would_write_cleanly(sim_env: dict[str, st
     assert as_json.returncode == 0 and len(json.loads(as_json.stdout)) == added
     as_csv = run("history", "--csv", "--limit", "100", env=sim_env)
     assert as_csv.returncode == 0 and not any(ch in as_csv.stdout for ch in "\x1b\x07\x00\x08")
+
+
+def test_call_with_a_history_damaged_inside_moves_it_aside_once_and_records(
+    simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path
+) -> None:
+    from tests.core.test_history_damage import filled
+    from tests.hostile_rows import damage_pages
+
+    path = desk_home / "data" / "history.sqlite3"
+    path.parent.mkdir(parents=True)
+    damage_pages(filled(path))
+    first = run("call", "+234 803 123 4567", "482916", env=sim_env)
+    assert first.returncode == 0, first.stderr
+    assert "warning: The history file was damaged; it was moved aside to history.sqlite3.damaged-" in first.stderr
+    assert "Traceback" not in first.stderr
+    [row] = _history_rows(desk_home)
+    assert row["outcome"] == "sent"
+    second = run("call", "+234 803 123 9999", "482916", env=sim_env)
+    assert second.returncode == 0 and "damaged" not in second.stderr
+    assert len(_history_rows(desk_home)) == 2
+    assert len([p for p in path.parent.iterdir() if ".damaged-" in p.name and p.name[-1].isdigit()]) == 1
+
+
+def test_balance_estimates_calls_left_after_three_drops(simulator: TermiiSimulator, sim_env: dict[str, str]) -> None:
+    for n in range(3):
+        assert run("call", f"+23480312345{n:02d}", "482916", env=sim_env).returncode == 0
+    data = json.loads(run("balance", "--json", env=sim_env).stdout)
+    assert data["calls_left"] is None and data["cost_per_call"] is None  # two drops so far: not enough
+    assert run("call", "+2348031234599", "482916", env=sim_env).returncode == 0
+    data = json.loads(run("balance", "--json", env=sim_env).stdout)
+    assert data["cost_per_call"] == "2.5" and data["calls_left"] == 1996  # 4,990.00 / 2.50
+    human = run("balance", env=sim_env).stdout
+    assert "≈ 1,996 calls left" in human
+
+
+def test_history_csv_is_utf8_with_a_bom_and_a_profile_column(simulator: TermiiSimulator, sim_env: dict[str, str]
+                                                            ) -> None:
+    assert run("call", "+2348031234567", "482916", env=sim_env).returncode == 0
+    raw = subprocess.run([sys.executable, "-m", "termii_desk", "history", "--csv"], capture_output=True,
+                         env={**{k: v for k, v in os.environ.items() if not k.startswith("TERMII_")}, **sim_env,
+                              "LC_ALL": "C", "PYTHONIOENCODING": "ascii"}, timeout=60).stdout
+    assert raw.startswith(b"\xef\xbb\xbftime,profile,phone,") and b"\r\n" in raw
+    text = raw.decode("utf-8")
+    assert '"=""2348031234567"""' in text and "\u2022\u2022\u2022\u202216" in text and "482916" not in text
+    assert SIM_KEY not in text

@@ -10,18 +10,25 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import requests
-
-from termii_desk.core.client import TermiiClient, make_session
 from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
-from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryStore
+from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
+from termii_desk.core.history_backend import HistoryBackend, RecentCall, RecentlyCalled
+
+__all__ = ["CallAttempt", "Desk", "RecentCall", "RecentlyCalled"]
 from termii_desk.core.keystore import KeyStore
 from termii_desk.core.logs import register_secret
 from termii_desk.core.results import BalanceResult, VoiceCallResult
 from termii_desk.core.settings import Settings
 from termii_desk.core.validation import Code, PhoneNumber
+
+if TYPE_CHECKING:  # the client and requests load with the first request (Desk.client)
+    import requests
+
+    from termii_desk.core.client import TermiiClient
+    from termii_desk.core.estimate import CostEstimate
 
 log = logging.getLogger(__name__)
 
@@ -55,24 +62,6 @@ class CallAttempt:
         return 0 if self.error is None else self.error.exit_code
 
 
-@dataclass(frozen=True)
-class RecentCall:
-    """The last call to a number within the cooldown: when, and what became of it ("sent" or "unknown")."""
-
-    when: datetime
-    outcome: str
-    cooldown_seconds: int
-
-    def sentence(self, display: str, now: datetime | None = None) -> str:
-        """One line for the agent: who, how long ago, the outcome, and how to call again anyway."""
-        now = now or datetime.now(timezone.utc)
-        ago = max(0, int((now - self.when).total_seconds()))
-        local = self.when.astimezone().strftime("%H:%M:%S")
-        state = "it was sent" if self.outcome == Outcome.SENT.value else "it may have been placed (outcome unknown)"
-        return (f"{display} was called {ago} s ago, at {local}: {state}. Within the {self.cooldown_seconds} s "
-                "cooldown, nothing was sent.")
-
-
 class Desk:
     """Builds the Termii client from settings and the stored key, places calls, records them in history."""
 
@@ -80,11 +69,15 @@ class Desk:
         self,
         settings: Settings,
         keystore: KeyStore,
-        history: HistoryStore,
+        history: HistoryBackend,
         *,
         session: requests.Session | None = None,
+        profile: str = "default",
     ) -> None:
+        """``profile`` names the account in history rows; the key and base URL come from ``keystore`` and
+        ``settings``, which the bootstrap builds for that one profile."""
         self.settings = settings
+        self.profile = profile
         self.keystore = keystore
         self.history = history
         self._session = session
@@ -115,6 +108,8 @@ class Desk:
         if not key:
             raise ConfigError("No Termii API key is set: add it in Settings (or `termii-desk key set`).")
         register_secret(key)
+        from termii_desk.core.client import TermiiClient, make_session
+
         with self._lock:
             if self._client is None or self._client_key != key:
                 if self._session is None:
@@ -151,16 +146,34 @@ class Desk:
         if cooldown <= 0:
             return None
         try:
-            recorded = self.history.last_call_to(phone.digits)
+            recorded = self.history.prior_call(phone.digits)
         except HistoryError:
             recorded = None
-        candidates = [found for found in (recorded, self._called.get(phone.digits)) if found is not None]
+        candidates = [] if recorded is None else [(recorded.when, recorded.outcome, recorded.who,
+                                                   recorded.local_only)]
+        mine = self._called.get(phone.digits)
+        if mine is not None:
+            candidates.append((mine[0], mine[1], "this desk", False))
         if not candidates:
             return None
-        when, outcome = max(candidates, key=lambda found: found[0])
-        if datetime.now(timezone.utc) - when < timedelta(seconds=cooldown):
-            return RecentCall(when, outcome, cooldown)
+        when, outcome, who, local_only = max(candidates, key=lambda found: found[0])
+        if (datetime.now(timezone.utc) - when).total_seconds() < cooldown:  # no timedelta(seconds=...) to overflow
+            return RecentCall(when, outcome, cooldown, who, local_only)
         return None
+
+    def recent_rows(self, limit: int = 200) -> list[HistoryRow]:
+        """This profile's newest attempts (for the cost estimate, the trend, the phone completions). Raises
+        ``HistoryError``."""
+        return self.history.page(limit, profile=self.profile)
+
+    def cost_estimate(self) -> CostEstimate | None:
+        """The cost of one call from this profile's history, or None (fewer than 3 usable drops). Never raises."""
+        from termii_desk.core.estimate import estimate_cost
+
+        try:
+            return estimate_cost(self.recent_rows())
+        except HistoryError:
+            return None
 
     def close(self) -> None:
         """Close the HTTP connections; the next request opens new ones."""
@@ -174,21 +187,38 @@ class Desk:
         return self.history.purge_older_than(days) if days > 0 else 0
 
     def place_call(
-        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None
+        self, phone: PhoneNumber, code: Code, *, on_recorded: Callable[[int], None] | None = None,
+        check_cooldown: bool = False,
     ) -> CallAttempt:
         """Place one voice call and record it. Never raises for anything the agent can act on.
 
         ``on_recorded(row_id)`` is called once the history row exists, before the request goes out (the
         window uses it to show the attempt as in flight). Raises ``ConfigError`` only when nothing was
         attempted (no key, bad base URL, no keyring).
+
+        ``check_cooldown``: refuse (``RecentlyCalled``, nothing sent or recorded) when the number was called
+        within the cooldown; the check and the history row are one step in the history store, so of several
+        desks sending to one number at once exactly one proceeds.
         """
         register_secret(code.digits)
         client = self.client()
         history_problem: str | None = None
         row_id: int | None = None
         called_at = datetime.now(timezone.utc)
+        cooldown = self.settings.cooldown_seconds if check_cooldown else 0
+        if cooldown > 0:
+            mine = self._called.get(phone.digits)
+            if mine is not None and (called_at - mine[0]).total_seconds() < cooldown:
+                raise RecentlyCalled(RecentCall(mine[0], mine[1], cooldown, "this desk"), phone.display)
         try:
-            row_id = self.history.start_attempt(phone.digits, code, client.host)
+            if cooldown > 0:
+                try:
+                    row_id = self.history.reserve_attempt(phone.digits, code, client.host,
+                                                          cooldown_seconds=cooldown)
+                except RecentlyCalled as refused:
+                    raise RecentlyCalled(refused.recent, phone.display) from None
+            else:
+                row_id = self.history.start_attempt(phone.digits, code, client.host)
         except HistoryError as exc:
             history_problem = str(exc)
         started = time.monotonic()
@@ -202,6 +232,8 @@ class Desk:
             outcome = Outcome.SENT
         except TermiiError as exc:
             error, outcome = exc, exc.outcome
+        except ConfigError as exc:  # a request that could not be built (its URL): nothing left this computer
+            error, outcome = exc, exc.outcome
         except Exception:
             log.exception("unexpected failure while placing a call")
             error = TermiiError(
@@ -213,11 +245,27 @@ class Desk:
             duration_ms = int((time.monotonic() - started) * 1000)
             if outcome in (Outcome.SENT, Outcome.UNKNOWN):  # what history's cooldown counts too
                 self._called[phone.digits] = (called_at, outcome.value)
+            if result is not None and result.balance is not None and not self.currency:
+                self._learn_currency()
             if row_id is not None:
                 history_problem = self._complete(row_id, outcome, duration_ms, result, error) or history_problem
         log.info("call to …%s: %s in %d ms", phone.digits[-4:], outcome.value, duration_ms)
         return CallAttempt(outcome, phone, code.masked, result, error, row_id, history_problem, duration_ms,
                            called_at)
+
+    def _learn_currency(self) -> None:
+        """A call's answer has a balance but no currency, and none is known yet (a command-line call, a call
+        before the first balance check): take the one history last recorded, else ask the balance endpoint."""
+        last_currency = getattr(self.history, "last_currency", None)
+        try:
+            self.currency = last_currency() if last_currency is not None else None
+        except HistoryError:
+            self.currency = None
+        if not self.currency:
+            try:
+                self.check_balance()
+            except DeskError as exc:
+                log.info("currency unknown: the balance check failed (%s)", type(exc).__name__)
 
     def _complete(
         self, row_id: int, outcome: Outcome, duration_ms: int, result: VoiceCallResult | None, error: DeskError | None

@@ -5,6 +5,7 @@ A crash between the two leaves a visible ``unknown`` row. Codes are stored maske
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import getpass
 import io
@@ -12,20 +13,25 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
+from termii_desk.core.paths import close_to_others, private_file
 from termii_desk.core.validation import Code
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from termii_desk.core.history_backend import PriorCall
 
-SCHEMA_VERSION = 2
+log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+SCHEMA_VERSION = 3
 INTERRUPTED_TEXT = (
     "The desk stopped before Termii answered; the call may have been placed. Check before sending again."
 )
@@ -71,6 +77,13 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
             INSERT INTO {PHONE_INDEX}(rowid, phone) VALUES (new.id, new.phone);
         END""",
     ),
+    # Profiles and the audit: which account placed the call, and from which computer. Rows from before
+    # belong to the profile ``default`` (the settings and key from before profiles became it).
+    3: (
+        "ALTER TABLE attempts ADD COLUMN profile TEXT NOT NULL DEFAULT 'default'",
+        "ALTER TABLE attempts ADD COLUMN machine TEXT NOT NULL DEFAULT ''",
+        "CREATE INDEX attempts_profile ON attempts (profile, id)",
+    ),
 }
 # Migrations SQLite may not be able to run: without FTS5's trigram tokenizer (SQLite < 3.34, or built without
 # FTS5) step 2 is recorded as done without its index, and the filter scans the table as before.
@@ -79,6 +92,10 @@ _OPTIONAL_MIGRATIONS = {2}
 
 class HistoryError(DeskError):
     """History could not be read or written. Calls still work; the agent is told what is wrong."""
+
+
+class UnexpectedHistoryError(HistoryError):
+    """SQLite failed in a way no condition explains (a bug): logged with its traceback, said as unexpected."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +115,8 @@ class HistoryRow:
     currency: str | None
     duration_ms: int | None
     error: str | None
+    profile: str = "default"
+    machine: str = ""
 
     @property
     def time(self) -> datetime:
@@ -148,24 +167,72 @@ def _os_user() -> str:
         return ""
 
 
-def _explain_read(exc: sqlite3.Error) -> str:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return "History is busy in another Termii Desk window; try again in a moment."
-    if "malformed" in text or "not a database" in text:
-        return "The history file is damaged; restart Termii Desk to move it aside and start a new one."
-    return f"History could not be read ({exc.__class__.__name__}). Calls still work."
+_INSERT_ATTEMPT = (
+    "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error, profile,"
+    " machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 
 
-def _explain(exc: sqlite3.Error) -> str:
-    text = str(exc).lower()
-    if "full" in text:
-        return "History could not be saved: the disk is full. Free some space; calls still work."
-    if "readonly" in text or "read-only" in text:
-        return "History could not be saved: its folder is read-only. Calls still work."
-    if "locked" in text or "busy" in text:
-        return "History is busy in another Termii Desk window; the attempt could not be saved."
-    return f"History could not be saved ({exc.__class__.__name__}). Calls still work."
+def _machine() -> str:
+    """This computer's name, as the network knows it (``platform.node()``); "" when it has none."""
+    import platform
+
+    return platform.node()[:255]
+
+
+# SQLite's result codes (the primary code, ``sqlite_errorcode & 0xFF``) sorted into the conditions the desk
+# expects and says in a sentence. Any other code (a missing table, a constraint, a misuse) is a bug.
+_BUSY, _FULL, _READ_ONLY, _DAMAGED, _DISK = "busy", "full", "read-only", "damaged", "disk"
+_KINDS = {
+    sqlite3.SQLITE_BUSY: _BUSY, sqlite3.SQLITE_LOCKED: _BUSY, sqlite3.SQLITE_PROTOCOL: _BUSY,
+    sqlite3.SQLITE_FULL: _FULL,
+    sqlite3.SQLITE_READONLY: _READ_ONLY, sqlite3.SQLITE_PERM: _READ_ONLY,
+    sqlite3.SQLITE_CORRUPT: _DAMAGED, sqlite3.SQLITE_NOTADB: _DAMAGED,
+    sqlite3.SQLITE_IOERR: _DISK, sqlite3.SQLITE_CANTOPEN: _DISK, sqlite3.SQLITE_NOLFS: _DISK,
+}
+_SENTENCES = {  # (writing, reading)
+    _BUSY: ("History is busy in another Termii Desk window; the attempt could not be saved.",
+            "History is busy in another Termii Desk window; try again in a moment."),
+    _FULL: ("History could not be saved: the disk is full. Free some space; calls still work.",
+            "History could not be read: the disk is full. Free some space; calls still work."),
+    _READ_ONLY: ("History could not be saved: its file or folder is read-only. Calls still work.",
+                 "History could not be read: its file or folder is read-only. Calls still work."),
+    _DAMAGED: ("History could not be saved: the history file is damaged. Calls still work.",
+               "History could not be read: the history file is damaged. Calls still work."),
+    _DISK: ("History could not be saved: the disk could not be read or written. Calls still work.",
+            "History could not be read: the disk could not be read. Calls still work."),
+}
+
+
+def _kind(exc: BaseException) -> str | None:
+    """The expected condition behind a SQLite error, from its result code (never its text); None for a bug."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return _KINDS.get(code & 0xFF) if isinstance(code, int) else None
+
+
+def _code_name(exc: BaseException) -> str:
+    return str(getattr(exc, "sqlite_errorname", None) or type(exc).__name__)
+
+
+def _history_error(exc: sqlite3.Error, *, writing: bool) -> HistoryError:
+    """The sentence for a SQLite error: an expected condition's, or "unexpected" (logged with its traceback)."""
+    kind = _kind(exc)
+    if kind is None:
+        log.error("history: unexpected SQLite error %s", _code_name(exc), exc_info=exc)
+        return UnexpectedHistoryError(
+            f"Something unexpected went wrong with history ({_code_name(exc)}); details are in the log file. "
+            "Calls still work."
+        )
+    log.warning("history %s failed: %s", "write" if writing else "read", _code_name(exc))
+    return HistoryError(_SENTENCES[kind][0 if writing else 1])
+
+
+class _NewerFile(Exception):
+    """The history file has a newer schema than this version knows: left untouched."""
+
+
+class _Damaged(Exception):
+    """``PRAGMA quick_check`` found damage inside the history file."""
 
 
 class HistoryStore:
@@ -173,16 +240,63 @@ class HistoryStore:
 
     Writes and reads use separate connections: with WAL, a read never waits for a write (this process's or
     another window's), so the GUI thread never sits in SQLite's busy timeout.
-    ``notice`` holds a sentence for the agent when the file had to be moved aside or could not be used.
+    ``notice`` holds a sentence for the agent when the file had to be moved aside or could not be used;
+    ``on_notice`` (if set) is called with it when that happens later, on the thread that found the damage.
+
+    Damage inside the file is found at open (``PRAGMA quick_check``) or by the first ``SQLITE_CORRUPT``: the file
+    is moved aside once a session, a new one started, and the attempts still waiting for Termii are written into
+    it, so their answers are still recorded.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, profile: str = "default", check_now: bool = True) -> None:
+        """``profile``: the account this desk's attempts are recorded under (every profile reads the file).
+
+        ``check_now``: the integrity check runs here (the command line); False runs it on a thread of its own
+        (the window: about 35 ms at 100,000 rows that the start-up does not wait for).
+        """
         self.path = path
+        self.profile = profile
         self.notice: str | None = None
+        self._on_notice: Callable[[str], None] | None = None
+        self._untold: str | None = None  # a notice from the background check before anyone listened
         self._lock = threading.Lock()
-        self._conn = self._open(path)
+        self._generation = 0  # counts new files started after damage: an error from before is not retried twice
+        self._moved_aside = False
+        self._closed = False
+        self._open_attempts: dict[int, tuple[object, ...]] = {}  # started, not completed: re-recorded after damage
+        self._conn = self._open(path, check=check_now)
         self._reader, self._read_lock = self._open_reader()
         self._phone_index = self._has_table(PHONE_INDEX)
+        if not check_now and path is not None and not self._moved_aside and self.notice is None:
+            threading.Thread(target=self._check_in_background, name="history-check", daemon=True).start()
+
+    @property
+    def on_notice(self) -> Callable[[str], None] | None:
+        """Called with the sentence when the file is moved aside after opening (on the thread that found it)."""
+        return self._on_notice
+
+    @on_notice.setter
+    def on_notice(self, listener: Callable[[str], None] | None) -> None:
+        self._on_notice = listener
+        untold, self._untold = self._untold, None
+        if listener is not None and untold is not None:
+            listener(untold)
+
+    def _check_in_background(self) -> None:
+        assert self.path is not None
+        generation = self._generation
+        try:
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5.0, isolation_level=None)
+            _check_integrity(conn)
+            conn.close()
+        except _Damaged as exc:
+            log.warning("history file damaged (found by the check after opening): %s", exc)
+            self._recover(generation)
+        except sqlite3.Error as exc:
+            if _kind(exc) == _DAMAGED:
+                self._recover(generation)
+            else:
+                log.warning("history integrity check could not run: %s", _code_name(exc))
 
     def _open_reader(self) -> tuple[sqlite3.Connection, threading.Lock]:
         file = self._conn.execute("PRAGMA database_list").fetchone()[2]
@@ -203,48 +317,59 @@ class HistoryStore:
 
     # -- opening ------------------------------------------------------------------------------------
 
-    def _open(self, path: Path | None) -> sqlite3.Connection:
+    def _open(self, path: Path | None, *, check: bool) -> sqlite3.Connection:
         if path is None:
             return self._connect(":memory:")
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            return self._connect(str(path))
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "newer" in str(exc):
-                self.notice = str(exc)
-            elif _is_corruption(exc):
-                try:
-                    moved = self._move_aside(path)
-                except OSError as move_error:
-                    self.notice = (
-                        f"The history file is damaged and could not be moved aside "
-                        f"({move_error.strerror or move_error.__class__.__name__})."
-                    )
-                else:
-                    self.notice = (
-                        f"The history file was damaged; it was moved aside to {moved.name} and a new history "
-                        "started."
-                    )
-                    try:
-                        return self._connect(str(path))
-                    except sqlite3.Error as again:
-                        self.notice += " " + _explain(again)
+            conn = self._connect(str(path))
+            if check:
+                _check_integrity(conn)
+            return conn
+        except _NewerFile as exc:
+            self.notice = str(exc)
+        except (sqlite3.DatabaseError, _Damaged) as exc:
+            if isinstance(exc, _Damaged) or _kind(exc) == _DAMAGED:
+                log.warning("history file damaged at open: %s", exc if isinstance(exc, _Damaged) else _code_name(exc))
+                self._moved_aside = True
+                conn_or_notice = self._start_anew(path)
+                if isinstance(conn_or_notice, sqlite3.Connection):
+                    return conn_or_notice
+                self.notice = conn_or_notice
             else:
-                self.notice = _explain(exc).replace("could not be saved", "cannot be opened")
+                self.notice = str(_history_error(exc, writing=True)).replace("could not be saved", "cannot be opened")
         except OSError as exc:
             self.notice = f"History cannot be opened ({exc.strerror or exc.__class__.__name__}). Calls still work."
         self.notice = (self.notice or "History is unavailable.") + " This session's attempts are kept in memory only."
         log.warning("%s", self.notice)
         return self._connect(":memory:")
 
+    def _start_anew(self, path: Path) -> sqlite3.Connection | str:
+        """Move a damaged file aside and open a new one: the connection (``notice`` says so), or why not."""
+        try:
+            moved = self._move_aside(path)
+        except OSError as move_error:
+            return ("The history file is damaged and could not be moved aside "
+                    f"({move_error.strerror or move_error.__class__.__name__}).")
+        self.notice = (f"The history file was damaged; it was moved aside to {moved.name} and a new history "
+                       "started. Calls go on being recorded.")
+        try:
+            return self._connect(str(path))
+        except sqlite3.Error as again:
+            return f"{self.notice} {_history_error(again, writing=True)}"
+
     @staticmethod
     def _connect(target: str) -> sqlite3.Connection:
+        if target != ":memory:":
+            # Made 0600 before SQLite opens it: SQLite gives its -wal and -shm the database file's mode.
+            private_file(Path(target))
+            for suffix in ("-wal", "-shm"):
+                close_to_others(Path(target + suffix))  # left open to others by an older version
         conn = sqlite3.connect(target, check_same_thread=False, timeout=5.0, isolation_level=None)
         try:
             conn.execute("PRAGMA busy_timeout = 5000")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
-                raise sqlite3.OperationalError(
+                raise _NewerFile(
                     f"The history file was written by a newer Termii Desk (schema {version}); update Termii Desk "
                     "to see it. It was left untouched."
                 )
@@ -274,6 +399,10 @@ class HistoryStore:
     def _move_aside(path: Path) -> Path:
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         target = path.with_name(f"{path.name}.damaged-{stamp}")
+        number = 1
+        while target.exists():  # never over an earlier damaged file
+            number += 1
+            target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
         for suffix in ("", "-wal", "-shm"):
             source = Path(str(path) + suffix)
             if source.exists():
@@ -282,20 +411,115 @@ class HistoryStore:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             if self._reader is not self._conn:
                 self._reader.close()
             self._conn.close()
 
+    def _recover(self, generation: int) -> bool:
+        """After ``SQLITE_CORRUPT``: move the file aside (once a session) and go on in a new one.
+
+        True when the failed operation should be tried again: in the new file, or because another thread
+        already started one since ``generation``. False when the file was already moved aside once.
+        """
+        if self.path is None:
+            return False
+        with self._lock:
+            if self._closed:
+                return False
+            if generation != self._generation:
+                return True
+            if self._moved_aside:
+                return False
+            self._moved_aside = True
+            with self._read_lock if self._read_lock is not self._lock else contextlib.nullcontext():
+                if self._reader is not self._conn:
+                    self._reader.close()
+                self._conn.close()
+                conn_or_notice = self._start_anew(self.path)
+                if isinstance(conn_or_notice, sqlite3.Connection):
+                    self._conn = conn_or_notice
+                else:
+                    self.notice = conn_or_notice + " This session's attempts are kept in memory only."
+                    self._conn = self._connect(":memory:")
+                self._reader = self._open_reader()[0]
+                self._phone_index = self._read_index_flag()
+            self._rerecord_open_attempts()
+            self._generation += 1
+            notice = self.notice or ""
+        log.warning("history file damaged during the session: %s", notice)
+        callback = self._on_notice
+        if callback is not None:
+            callback(notice)
+        else:
+            self._untold = notice
+        return True
+
+    def _read_index_flag(self) -> bool:
+        try:
+            return bool(self._reader.execute("SELECT 1 FROM sqlite_master WHERE name = ?", [PHONE_INDEX]).fetchall())
+        except sqlite3.Error:
+            return False
+
+    def _rerecord_open_attempts(self) -> None:
+        """Attempts started in the damaged file and still waiting for Termii: written again, with their ids."""
+        for row_id, values in self._open_attempts.items():
+            try:
+                self._conn.execute(
+                    "INSERT INTO attempts (id, time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
+                    " error, profile, machine) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (row_id, *values))
+            except sqlite3.Error as exc:
+                log.warning("history: an open attempt could not be written again: %s", _code_name(exc))
+
     # -- writing ------------------------------------------------------------------------------------
 
     def start_attempt(self, phone_digits: str, code: Code, base_host: str) -> int:
-        """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``."""
-        return self._write(
-            "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome, error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
-             INTERRUPTED_TEXT),
-        )
+        """Record an attempt before its request goes out. Returns the row id; raises ``HistoryError``.
+
+        The row names who placed it for an audit: the OS user, this computer, the app version and the profile.
+        """
+        values = self._new_row(phone_digits, code, base_host)
+        row_id = self._write(_INSERT_ATTEMPT, values)
+        self._open_attempts[row_id] = values
+        return row_id
+
+    def _new_row(self, phone_digits: str, code: Code, base_host: str) -> tuple[object, ...]:
+        return (_now(), _os_user(), __version__, base_host, phone_digits, code.masked, Outcome.UNKNOWN.value,
+                INTERRUPTED_TEXT, self.profile, _machine())
+
+    def reserve_attempt(self, phone_digits: str, code: Code, base_host: str, *, cooldown_seconds: int) -> int:
+        """``start_attempt`` unless the number was called within the cooldown (``RecentlyCalled``), in one
+        write transaction: another window or process doing the same for this number waits for it."""
+        from termii_desk.core.history_backend import PriorCall, RecentlyCalled
+
+        try:
+            since = datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)
+        except OverflowError:  # a cooldown reaching back before year 1: every call counts
+            since = datetime.min.replace(tzinfo=timezone.utc)
+        cutoff = since.isoformat(timespec="milliseconds")
+        values = self._new_row(phone_digits, code, base_host)
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                found = conn.execute(
+                    "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+                    " AND time_utc > ? ORDER BY id DESC LIMIT 20", (phone_digits, cutoff)).fetchall()
+                for value, os_user, outcome in found:
+                    when = _aware_time(value)
+                    if when is not None and when > since:  # a time that is not a time is passed over
+                        raise RecentlyCalled.by(PriorCall(when, str(os_user), str(outcome)), cooldown_seconds,
+                                                phone_digits)
+                row_id = int(conn.execute(_INSERT_ATTEMPT, values).lastrowid or 0)
+                conn.execute("COMMIT")
+                return row_id
+            except BaseException:
+                _roll_back(conn)
+                raise
+
+        row_id = self._writing(work)
+        self._open_attempts[row_id] = values
+        return row_id
 
     def complete_attempt(
         self,
@@ -312,68 +536,86 @@ class HistoryStore:
     ) -> None:
         # Repeatable, and it carries what Termii answered: worth a second and third try when another window
         # holds the write lock past the busy timeout.
-        self._write(
-            "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?, termii_message = ?,"
-            " balance = ?, currency = ?, error = ? WHERE id = ?",
-            (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error, row_id),
-            tries=3,
-        )
+        try:
+            self._write(
+                "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?,"
+                " termii_message = ?, balance = ?, currency = ?, error = ? WHERE id = ?",
+                (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error,
+                 row_id),
+                tries=3,
+            )
+        finally:
+            self._open_attempts.pop(row_id, None)
+
+    def last_currency(self) -> str | None:
+        """The currency of this profile's last recorded balance (Termii's call answers carry none)."""
+        rows = self._read("SELECT currency FROM attempts WHERE currency IS NOT NULL AND currency != '' AND profile = ?"
+                          " ORDER BY id DESC LIMIT 1", [self.profile])
+        return str(rows[0][0]) if rows else None
 
     def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
         """Complete an attempt still waiting for its answer as unknown, with ``error`` as the reason (the agent
         stopped waiting). An attempt already completed keeps its outcome. True when the row was changed."""
-        with self._lock:
-            try:
-                cursor = self._conn.execute(
-                    "UPDATE attempts SET outcome = ?, duration_ms = ?, error = ? WHERE id = ? AND duration_ms IS NULL",
-                    (Outcome.UNKNOWN.value, duration_ms, error, row_id),
-                )
-            except sqlite3.Error as exc:
-                raise HistoryError(_explain(exc)) from None
-            return cursor.rowcount == 1
+        sql = "UPDATE attempts SET outcome = ?, duration_ms = ?, error = ? WHERE id = ? AND duration_ms IS NULL"
+        params = (Outcome.UNKNOWN.value, duration_ms, error, row_id)
+        return self._writing(lambda conn: conn.execute(sql, params).rowcount == 1)
 
     def import_rows(self, rows: Iterable[HistoryRow]) -> int:
         """Append finished rows in one transaction (ids are assigned anew). For imports, tests and benchmarks."""
         names = [f.name for f in fields(HistoryRow) if f.name != "id"]
         sql = f"INSERT INTO attempts ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
-        with self._lock:
-            try:
-                self._conn.execute("BEGIN")
-                cursor = self._conn.executemany(sql, ([getattr(r, n) for n in names] for r in rows))
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
-                raise HistoryError(_explain(exc)) from None
+        values = [[getattr(r, n) for n in names] for r in rows]
+
+        def work(conn: sqlite3.Connection) -> int:
+            conn.execute("BEGIN")
+            cursor = conn.executemany(sql, values)
+            conn.execute("COMMIT")
             return cursor.rowcount
+
+        return self._writing(work)
 
     def purge_older_than(self, days: int) -> int:
         """Delete attempts older than ``days`` days; returns how many."""
-        cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
-        with self._lock:
-            try:
-                return self._conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount
-            except sqlite3.Error as exc:
-                raise HistoryError(_explain(exc)) from None
+        try:
+            cutoff = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="milliseconds")
+        except (OverflowError, ValueError, TypeError):  # before year 1: nothing is that old
+            return 0
+        return self._writing(lambda conn: conn.execute("DELETE FROM attempts WHERE time_utc < ?", (cutoff,)).rowcount)
 
     def _write(self, sql: str, params: tuple[object, ...], tries: int = 1) -> int:
-        for attempt in range(1, tries + 1):
+        return self._writing(lambda conn: int(conn.execute(sql, params).lastrowid or 0), tries=tries)
+
+    def _writing(self, work: Callable[[sqlite3.Connection], _T], *, tries: int = 1) -> _T:
+        """Run ``work`` on the writing connection; a SQLite error becomes the ``HistoryError`` its code calls for.
+
+        Busy: tried again, up to ``tries`` times. Damaged: the file is moved aside and ``work`` runs in the new one.
+        """
+        attempt = 0
+        while True:
+            attempt += 1
             with self._lock:
+                generation = self._generation
                 try:
-                    return int(self._conn.execute(sql, params).lastrowid or 0)
+                    return work(self._conn)
                 except sqlite3.Error as exc:
-                    busy = "locked" in str(exc) or "busy" in str(exc)
-                    log.warning("history write failed: %s", exc.__class__.__name__)
-                    if not busy or attempt == tries:
-                        raise HistoryError(_explain(exc)) from None
-        raise AssertionError("unreachable")
+                    failure = exc
+                    _roll_back(self._conn)
+            kind = _kind(failure)
+            if kind == _DAMAGED and self._recover(generation):
+                continue
+            if kind == _BUSY and attempt < tries:
+                continue
+            raise _history_error(failure, writing=True) from None
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def page(self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "") -> list[HistoryRow]:
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+    ) -> list[HistoryRow]:
         """Newest first. Pass the last row's id as ``before_id`` for the next page.
 
         ``phone_filter``: only numbers containing its digits (its other characters are ignored).
+        ``profile``: only that profile's rows (None: every profile's).
         """
         digits = _digits(phone_filter)
         limit = max(0, limit)
@@ -384,10 +626,14 @@ class HistoryStore:
             if before_id is not None:
                 sql += " AND rowid < ?"
                 params.append(before_id)
+            if profile is not None:
+                sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql}) AND profile = ?"
+                       " ORDER BY id DESC LIMIT ?")
+                return [_row(r) for r in self._read(sql, [*params, profile, limit])]
             sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql} ORDER BY rowid DESC LIMIT ?)"
                    " ORDER BY id DESC")
             return [_row(r) for r in self._read(sql, [*params, limit])]
-        where, params = self._where(digits)
+        where, params = self._where(digits, profile)
         if before_id is not None:
             where.append("id < ?")
             params.append(before_id)
@@ -398,12 +644,16 @@ class HistoryStore:
         params.append(limit)
         return [_row(r) for r in self._read(sql, params)]
 
-    def count(self, phone_filter: str = "") -> int:
+    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
         digits = _digits(phone_filter)
         if self._indexed(digits):
             sql = f"SELECT count(*) FROM {PHONE_INDEX} WHERE {PHONE_INDEX} MATCH ?"
+            if profile is not None:
+                sql = (f"SELECT count(*) FROM attempts WHERE id IN (SELECT rowid FROM {PHONE_INDEX} WHERE"
+                       f" {PHONE_INDEX} MATCH ?) AND profile = ?")
+                return int(self._read(sql, [_phrase(digits), profile])[0][0])
             return int(self._read(sql, [_phrase(digits)])[0][0])
-        where, params = self._where(digits)
+        where, params = self._where(digits, profile)
         sql = "SELECT count(*) FROM attempts" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._read(sql, params)[0][0])
 
@@ -431,19 +681,79 @@ class HistoryStore:
         return next(((when, str(outcome)) for value, outcome in rows if (when := _aware_time(value)) is not None),
                     None)
 
+    def profiles(self) -> list[str]:
+        """Every profile that has rows, by name."""
+        return [str(name) for (name,) in self._read("SELECT DISTINCT profile FROM attempts ORDER BY profile", [])]
+
+    def recent_numbers(self, profile: str | None, limit: int = 50) -> list[str]:
+        """The numbers this profile called most recently (digits, newest first, each once): for completions."""
+        where, params = ("WHERE profile = ?", [profile]) if profile is not None else ("", [])
+        rows = self._read(
+            f"SELECT phone FROM attempts {where} GROUP BY phone ORDER BY max(id) DESC LIMIT ?", [*params, limit]
+        )
+        return [str(phone) for (phone,) in rows if isinstance(phone, str) and phone.isdigit()]
+
+    def prior_call(self, phone_digits: str) -> PriorCall | None:
+        """The last call (sent or unknown) to this number, and the OS user who made it."""
+        from termii_desk.core.history_backend import PriorCall
+
+        rows = self._read(
+            "SELECT time_utc, os_user, outcome FROM attempts WHERE phone = ? AND outcome IN ('sent', 'unknown')"
+            " ORDER BY id DESC LIMIT 20", [phone_digits])
+        # The newest time that reads as one: a row whose time is not a time (a hand-edited file) is passed over.
+        return next((PriorCall(when, str(user), str(outcome)) for value, user, outcome in rows
+                     if (when := _aware_time(value)) is not None), None)
+
     @staticmethod
-    def _where(digits: str) -> tuple[list[str], list[object]]:
-        if not digits:
-            return [], []
-        return ["phone LIKE ?"], [f"%{digits}%"]
+    def _where(digits: str, profile: str | None = None) -> tuple[list[str], list[object]]:
+        where: list[str] = []
+        params: list[object] = []
+        if digits:
+            where.append("phone LIKE ?")
+            params.append(f"%{digits}%")
+        if profile is not None:
+            where.append("profile = ?")
+            params.append(profile)
+        return where, params
 
     def _read(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
-        with self._read_lock:
-            try:
-                return self._reader.execute(sql, params).fetchall()
-            except sqlite3.Error as exc:
-                log.warning("history read failed: %s", exc.__class__.__name__)
-                raise HistoryError(_explain_read(exc)) from None
+        retried = False
+        while True:
+            with self._read_lock:
+                generation = self._generation
+                try:
+                    return self._reader.execute(sql, params).fetchall()
+                except sqlite3.Error as exc:
+                    failure = exc
+            if not retried and _kind(failure) == _DAMAGED and self._recover(generation):
+                retried = True
+                continue
+            raise _history_error(failure, writing=False) from None
+
+
+def _roll_back(conn: sqlite3.Connection) -> None:
+    try:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the error being reported is the one that matters
+
+
+def _check_integrity(conn: sqlite3.Connection) -> None:
+    """``PRAGMA quick_check``: every page and index of the file readable (about 35 ms at 100,000 rows).
+
+    Raises ``_Damaged`` (closing ``conn``) when it finds damage.
+    """
+    try:
+        found = conn.execute("PRAGMA quick_check(1)").fetchall()
+    except sqlite3.Error as exc:
+        if _kind(exc) != _DAMAGED:
+            conn.close()
+            raise
+        found = [(_code_name(exc),)]
+    if found != [("ok",)]:
+        conn.close()
+        raise _Damaged(display_text(found[0][0] if found else "no answer", 200))
 
 
 def _aware_time(value: object) -> datetime | None:
@@ -469,30 +779,78 @@ def _unsupported(exc: sqlite3.OperationalError) -> bool:
     return "no such module" in text or "no such tokenizer" in text
 
 
-def _is_corruption(exc: sqlite3.DatabaseError) -> bool:
-    text = str(exc).lower()
-    return "not a database" in text or "malformed" in text or "corrupt" in text
+# The columns of an export, in order; ``time`` is the attempt's local time in ISO 8601 with its UTC offset.
+CSV_FIELDS = ("time", "profile", "phone", "code_masked", "outcome", "http_status", "message_id", "termii_message",
+              "balance", "currency", "duration_ms", "error", "base_host", "os_user", "machine", "app_version")
+CSV_BOM = "\ufeff"  # spreadsheets read the file as UTF-8 only with it (names, the mask's dots)
+# A cell starting with one of these is run as a formula by spreadsheets (CSV injection): it gets a leading '.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
-CSV_FIELDS = ("time_utc", "phone", "code_masked", "outcome", "http_status", "message_id", "termii_message",
-              "balance", "currency", "duration_ms", "error", "base_host", "os_user", "app_version")
+def export_csv(rows: Iterable[HistoryRow]) -> str:
+    """The file an export writes: a UTF-8 BOM, then ``rows_to_csv``."""
+    return CSV_BOM + rows_to_csv(rows)
+
+
+def write_export(store: Any, path: Path, *, phone_filter: str = "", profile: str | None = None,
+                 page_size: int = 1000) -> int:
+    """Write every attempt ``store`` has for this filter and profile (what the window's table shows, not only the
+    loaded rows) to ``path`` as ``export_csv``, replacing it atomically. Returns how many. Raises ``OSError``,
+    ``HistoryError``."""
+    import os
+    import tempfile
+
+    rows: list[HistoryRow] = []
+    before: int | None = None
+    while True:
+        page = store.page(page_size, before_id=before, phone_filter=phone_filter, profile=profile)
+        rows.extend(page)
+        if len(page) < page_size:
+            break
+        before = page[-1].id
+    fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(export_csv(rows))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return len(rows)
 
 
 def rows_to_csv(rows: Iterable[HistoryRow]) -> str:
-    """CSV for export. Cells that a spreadsheet would run as a formula are quoted with a leading '."""
+    """CSV for a spreadsheet: a header row, then one row per attempt (RFC 4180 quoting, CRLF line ends).
+
+    Codes are masked as stored; the key is never in history, so never here. The phone number is written as
+    ``="2348031234567"``, which spreadsheets show as that text (a bare number of 13 digits becomes
+    2.34803E+12 and loses its last digits); every other cell that would start a formula gets a leading '.
+    """
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_FIELDS)
     for row in rows:
-        cells = []
-        for name in CSV_FIELDS:
-            value = getattr(row, name)
-            text = display_text(value, STORED_TEXT_LIMIT)  # no control characters reach a terminal or sheet
-            if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-                text = "'" + text
-            cells.append(text)
-        writer.writerow(cells)
+        writer.writerow([_csv_cell(row, name) for name in CSV_FIELDS])
     return out.getvalue()
+
+
+def csv_phone(cell: str) -> str:
+    """The number back from an export's phone cell (for whoever reads the file with a program)."""
+    return cell[2:-1] if cell.startswith('="') and cell.endswith('"') else cell.lstrip("'")
+
+
+def _csv_cell(row: HistoryRow, name: str) -> str:
+    if name == "time":
+        when = _aware_time(row.time_utc)
+        text = when.astimezone().isoformat(timespec="seconds") if when else display_text(row.time_utc, 64)
+    else:
+        value = getattr(row, name)
+        text = display_text(value, STORED_TEXT_LIMIT)  # no control characters reach a terminal or sheet
+    if name == "phone" and text.isdigit() and text.isascii():
+        return f'="{text}"'
+    if text.lstrip(" ")[:1] in _FORMULA_STARTS:
+        text = "'" + text
+    return text
 
 
 def elapsed_ms(started: float) -> int:

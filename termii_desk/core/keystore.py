@@ -7,12 +7,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from termii_desk.core.errors import KeyringUnavailableError
 
 SERVICE = "termii-desk"
+# The one entry before profiles; each profile now has its own username (core.profiles.keyring_username), and
+# the profile ``default`` takes this one's key over the first time it looks (``legacy_username``).
 USERNAME = "api-key"
 KEY_ENV = "TERMII_API_KEY"
 
@@ -47,6 +51,19 @@ class KeyStatus:
         return f"No API key is stored in {self.backend}. Add it in Settings or with `termii-desk key set`."
 
 
+def _skip_macos_backend_elsewhere() -> None:
+    """Off macOS, mark keyring's macOS API module as absent before keyring looks for its backends.
+
+    keyring imports every backend it knows to ask which one fits. Its macOS backend's API module calls
+    ``ctypes.util.find_library`` three times at import, which on Linux runs ``ldconfig`` and ``gcc`` (about
+    100 ms of the start, and forks that hold the interpreter, so the window stalls) only to find nothing; the
+    backend then says "macOS required". A ``None`` in ``sys.modules`` makes that import fail at once, which
+    the backend already handles (it is then unavailable, as it would be anyway).
+    """
+    if sys.platform != "darwin":
+        sys.modules.setdefault("keyring.backends.macOS.api", None)  # type: ignore[arg-type]
+
+
 class KeyStore:
     """get / set / delete / status of the API key.
 
@@ -54,13 +71,25 @@ class KeyStore:
     package is imported on first use, not at start, because its backend discovery is slow.
     """
 
-    def __init__(self, backend: Any = None, environ: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        backend: Any = None,
+        environ: Mapping[str, str] | None = None,
+        *,
+        username: str = USERNAME,
+        legacy_username: str | None = None,
+    ) -> None:
+        """``username`` is the entry under the service ``termii-desk`` (one per profile). A key found under
+        ``legacy_username`` while ``username`` has none is moved there (the key stored before profiles)."""
         self._backend = backend
         self._environ = os.environ if environ is None else environ
         self._session_key: str | None = None
+        self.username = username
+        self._legacy = legacy_username if legacy_username != username else None
 
     def _keyring(self) -> Any:
         if self._backend is None:
+            _skip_macos_backend_elsewhere()
             import keyring
 
             self._backend = keyring.get_keyring()
@@ -88,21 +117,38 @@ class KeyStore:
             return env_key
         if self._session_key:
             return self._session_key
-        return self._call("get_password", SERVICE, USERNAME) or None
+        return self._stored()
+
+    def _stored(self) -> str | None:
+        stored = self._call("get_password", SERVICE, self.username)
+        if stored or self._legacy is None:
+            return stored or None
+        legacy = self._call("get_password", SERVICE, self._legacy)
+        if not legacy:
+            return None
+        # The key from before profiles: it moves to this profile's entry, so it is kept in one place only.
+        self._call("set_password", SERVICE, self.username, legacy)
+        self._delete(self._legacy)
+        return str(legacy)
 
     def set(self, key: str) -> None:
         key = key.strip()
         if not key:
             raise ValueError("empty key")
-        self._call("set_password", SERVICE, USERNAME, key)
+        self._call("set_password", SERVICE, self.username, key)
 
     def delete(self) -> None:
-        """Remove the stored key; nothing to delete is not an error."""
+        """Remove the stored key (and one left from before profiles); nothing to delete is not an error."""
+        self._delete(self.username)
+        if self._legacy is not None:
+            self._delete(self._legacy)
+        self._session_key = None
+
+    def _delete(self, username: str) -> None:
         import keyring.errors
 
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
-            self._call("delete_password", SERVICE, USERNAME)
-        self._session_key = None
+            self._call("delete_password", SERVICE, username)
 
     def status(self) -> KeyStatus:
         env_key = self._environ.get(KEY_ENV, "").strip()
@@ -110,7 +156,7 @@ class KeyStore:
             return KeyStatus("environment", "", env_key[-4:], "")
         try:
             backend_name = self.backend_name() or "no keyring"
-            stored = self._call("get_password", SERVICE, USERNAME)
+            stored = self._stored()
         except KeyringUnavailableError as exc:
             if self._session_key:
                 return KeyStatus("session", "", self._session_key[-4:], str(exc))

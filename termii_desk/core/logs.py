@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
-import re
+import os
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from termii_desk.core.paths import PRIVATE_FILE_MODE, close_to_others_fd, private_folder
+from termii_desk.core.scrub import redact_secrets
 
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
-_KEY_IN_QUERY = re.compile(r"(api_key[=\"':\s]+)[^&\s'\",}]+", re.IGNORECASE)
 MAX_LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 
@@ -23,12 +29,10 @@ def register_secret(value: str | None) -> None:
 
 
 def redact_text(text: str) -> str:
-    text = _KEY_IN_QUERY.sub(r"\1[redacted]", text)
+    """``text`` without the registered secrets, however they are written (see ``scrub.redact_secrets``)."""
     with _secrets_lock:
-        # Longest first, so a code inside a key does not leave the key's remainder behind.
-        for secret in sorted(_secrets, key=len, reverse=True):
-            text = text.replace(secret, "[redacted]")
-    return text
+        secrets = list(_secrets)
+    return redact_secrets(text, secrets)
 
 
 class RedactingFilter(logging.Filter):
@@ -49,23 +53,85 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class PrivateLogHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log file, created 0600 in a 0700 folder whatever the umask.
+
+    A record that cannot be written (a full disk, a folder turned read-only, a rotation that fails) never prints
+    logging's "--- Logging error ---" traceback: the first failure is said once to the problem listeners, and
+    the handler stops writing for the session. The desk goes on.
+    """
+
+    def __init__(self, log_file: Path) -> None:
+        private_folder(log_file.parent)
+        super().__init__(log_file, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+        self.failed = False
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+        try:
+            close_to_others_fd(fd)
+            return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
+        except BaseException:
+            os.close(fd)
+            raise
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        reason = (error.strerror if isinstance(error, OSError) else None) or type(error).__name__
+        with contextlib.suppress(Exception):  # a stream that cannot even be closed is let go
+            if self.stream is not None:
+                self.stream.close()
+        self.stream = None
+        _report(f"The log file can no longer be written ({reason}); logging is off for this session. "
+                "Calls and history are not affected.")
+
+
+_problem: str | None = None
+_listeners: list[Callable[[str], None]] = []
+
+
+def on_problem(listener: Callable[[str], None]) -> None:
+    """Call ``listener(sentence)`` once logging fails (at once if it already has), on the thread that logged."""
+    _listeners.append(listener)
+    if _problem is not None:
+        listener(_problem)
+
+
+def _report(sentence: str) -> None:
+    global _problem
+    if _problem is not None:
+        return
+    _problem = sentence
+    for listener in list(_listeners):
+        with contextlib.suppress(Exception):  # a listener's failure must not become a logging error again
+            listener(sentence)
+
+
 def setup_logging(log_file: Path, level: int = logging.INFO) -> str | None:
-    """Log to ``log_file`` (rotating). Returns a sentence when the log cannot be written, else None."""
+    """Log to ``log_file`` (rotating, private). Returns a sentence when the log cannot be written, else None."""
+    global _problem
     root = logging.getLogger()
     root.setLevel(level)
     for old in list(root.handlers):
         if getattr(old, "_termii_desk", False):
             root.removeHandler(old)
             old.close()
+    _problem = None
+    _listeners.clear()  # the faces listening to the previous log file
     try:
-        log_file.parent.mkdir(parents=True, exist_ok=True)
-        handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8", delay=True
-        )
+        handler: logging.Handler = PrivateLogHandler(log_file)  # opened now: a read-only folder is said here
         problem = None
     except OSError as exc:
         handler = logging.NullHandler()
         problem = f"The log file cannot be written ({exc.strerror or exc.__class__.__name__}); logging is off."
+        _problem = problem  # said by the caller; listeners added later are told too
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     handler._termii_desk = True  # type: ignore[attr-defined]

@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from termii_desk.core.errors import InputError
+
+if TYPE_CHECKING:
+    import phonenumbers
 
 CODE_MIN_LENGTH = 4
 CODE_MAX_LENGTH = 8
@@ -57,16 +61,36 @@ class Code:
         return f"Code({self.masked!r})"
 
 
-def validate_phone(text: str, default_region: str = "NG") -> PhoneNumber:
+class AmbiguousNumberError(InputError):
+    """Typed without ``+`` or ``00``, the digits are a valid number in the default country and a different valid
+    international number (``81234567890`` with Indonesia: +62 812-3456-7890, or Japan's +81 234-56-7890).
+
+    Nothing is chosen for the agent: ``choices`` holds both readings, the default country's first; either one's
+    ``display`` (which starts with ``+``) reads back as exactly that number.
+    """
+
+    def __init__(self, national: PhoneNumber, international: PhoneNumber) -> None:
+        self.choices = (national, international)
+        super().__init__(
+            f"Which number? {_named(national)} or {_named(international)}. Type it with + and the country code "
+            "to choose."
+        )
+
+
+def _named(phone: PhoneNumber) -> str:
+    return f"{phone.display} ({phone.country})" if phone.country else phone.display
+
+
+def validate_phone(text: str, default_region: str = "NG", *, with_carrier: bool = True) -> PhoneNumber:
     """Parse what an agent typed or pasted into a phone number Termii accepts.
 
-    Raises ``InputError`` with the specific reason.
+    With ``+`` or ``00`` the number is international. Without, the digits are read both ways, in the default
+    country (national) and as an international number written without ``+`` (the form Termii itself uses,
+    ``2348031234567``): the reading that is a valid number wins; when both are, and are different numbers,
+    ``AmbiguousNumberError`` names both, so that no call goes to a country the agent did not mean.
+    Raises ``InputError`` with the specific reason. ``with_carrier=False`` leaves ``carrier`` empty and does not
+    load the carrier tables (~20 ms the first time; the window loads them once it is ready).
     """
-    import phonenumbers  # deferred: its metadata takes a noticeable time to load
-    from phonenumbers import PhoneNumberFormat, ValidationResult, carrier
-
-    from termii_desk.core.countries import REGION_NAMES
-
     stripped = text.strip()
     if not stripped:
         raise InputError("Enter the customer's phone number.")
@@ -88,14 +112,36 @@ def validate_phone(text: str, default_region: str = "NG") -> PhoneNumber:
         raise InputError("Enter the customer's phone number.")
     if not plus and digits.startswith("00"):
         digits, plus = digits[2:], True
-    if plus:
-        candidate = "+" + digits
-    elif digits.startswith("0") or len(digits) <= 10:
-        candidate = digits  # national form, read in the default country
-    else:
-        # 2348031234567: international without '+', the form Termii itself uses.
-        candidate = "+" + digits
     region = default_region.upper() or "NG"
+    if plus:
+        return _read("+" + digits, region, with_carrier)
+    readings: list[PhoneNumber | InputError] = []
+    for candidate in (digits, "+" + digits):
+        try:
+            readings.append(_read(candidate, region, with_carrier))
+        except InputError as exc:
+            readings.append(exc)
+    national, international = readings
+    if isinstance(national, PhoneNumber) and isinstance(international, PhoneNumber):
+        if national.digits != international.digits:
+            raise AmbiguousNumberError(national, international)
+        return national
+    if isinstance(national, PhoneNumber):
+        return national
+    if isinstance(international, PhoneNumber):
+        return international
+    # Neither is a number yet (often: still being typed). Say what is wrong with the likelier reading: a
+    # national number starts with 0 or is short; longer digits are usually international without '+'.
+    raise national if digits.startswith("0") or len(digits) <= 10 else international
+
+
+def _read(candidate: str, region: str, with_carrier: bool = True) -> PhoneNumber:
+    """``candidate`` (digits, or ``+`` and digits) as a valid number, read in ``region``; or ``InputError``."""
+    import phonenumbers  # deferred: its metadata takes a noticeable time to load
+    from phonenumbers import PhoneNumberFormat, ValidationResult
+
+    from termii_desk.core.countries import REGION_NAMES
+
     try:
         number = phonenumbers.parse(candidate, region)
     except phonenumbers.NumberParseException as exc:
@@ -133,8 +179,19 @@ def validate_phone(text: str, default_region: str = "NG") -> PhoneNumber:
         display=phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL),
         country=country,
         region=number_region or "",
-        carrier=carrier.name_for_number(number, "en"),
+        carrier=_carrier_name(number) if with_carrier else "",
     )
+
+
+def _carrier_name(number: phonenumbers.PhoneNumber) -> str:
+    from phonenumbers import carrier
+
+    return str(carrier.name_for_number(number, "en"))
+
+
+def load_carrier_names() -> None:
+    """Load the carrier tables now (``validate_phone`` otherwise does on its first call with a carrier)."""
+    import phonenumbers.carrier  # noqa: F401
 
 
 def validate_code(text: str) -> Code:

@@ -1,5 +1,5 @@
 """The built-in Termii simulator: a Termii look-alike on loopback for tests, demo mode and benchmarks."""
 
-from termii_desk.simulator.server import FAULT_MODES, ReceivedRequest, TermiiSimulator, serve
+from termii_desk.simulator.server import FAULT_MODES, HeardCall, ReceivedRequest, TermiiSimulator, serve
 
-__all__ = ["FAULT_MODES", "ReceivedRequest", "TermiiSimulator", "serve"]
+__all__ = ["FAULT_MODES", "HeardCall", "ReceivedRequest", "TermiiSimulator", "serve"]

@@ -28,7 +28,8 @@ from types import TracebackType
 from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from termii_desk.core.client import BALANCE_PATH, CALL_PATH, redact
+from termii_desk.core.client import redact
+from termii_desk.core.endpoints import BALANCE_PATH, CALL_PATH, VOICE_TOKEN_PATH
 
 Target = Literal["both", "call", "balance"]
 
@@ -144,12 +145,30 @@ class _Fault:
 
 
 def _endpoint(method: str, path: str) -> str | None:
-    """``"call"`` or ``"balance"`` for the two Termii operations, ``None`` for anything else."""
+    """``"call"`` or ``"balance"`` for the desk's two Termii operations, ``"voice-token"`` for the Voice Token
+    API, ``None`` for anything else."""
     if method == "POST" and path == CALL_PATH:
         return "call"
     if method == "GET" and path == BALANCE_PATH:
         return "balance"
+    if method == "POST" and path == VOICE_TOKEN_PATH:
+        return "voice-token"
     return None
+
+
+_ALLOWED = {CALL_PATH: "POST", BALANCE_PATH: "GET", VOICE_TOKEN_PATH: "POST"}
+# The Voice Token API's own fields, with the values the simulator uses when a lenient request leaves them out.
+_TOKEN_FIELDS = {"pin_attempts": (1, 10, 3), "pin_time_to_live": (0, 60, 5), "pin_length": (4, 8, 4)}
+
+
+@dataclass(frozen=True)
+class HeardCall:
+    """What the customer would hear: the digits read out on a call to ``phone_number``, and which API placed it."""
+
+    phone_number: str
+    digits: str
+    endpoint: str  # "call" (the caller's code) or "voice-token" (a PIN Termii made up)
+    pin_id: str
 
 
 def _header(headers: dict[str, str], name: str) -> str:
@@ -161,6 +180,11 @@ class TermiiSimulator:
 
     Faults apply to the call and balance endpoints selected by ``on``; other paths always answer normally.
     ``delay`` is slept before every answer on those endpoints.
+
+    By default it is lenient, as Termii plausibly is with what real clients send: a ``+`` before the phone
+    digits, the code as a numeric string, a Voice Token request without its ``pin_*`` fields. ``strict``
+    keeps the documented rules only (digits without ``+``, the code a JSON number, every Voice Token field).
+    ``heard`` says what each customer would hear: the caller's code, or the PIN the Voice Token API made up.
     """
 
     def __init__(
@@ -177,8 +201,10 @@ class TermiiSimulator:
         host: str = "127.0.0.1",
         port: int = 0,
         ssl_context: ssl.SSLContext | None = None,
+        strict: bool = False,
     ) -> None:
         self.api_key = api_key
+        self.strict = strict
         self.currency = currency
         self.user = user
         self.call_cost = Decimal(call_cost)
@@ -189,6 +215,7 @@ class TermiiSimulator:
         self._lock = threading.Lock()
         self._balance = Decimal(balance)
         self._received: list[ReceivedRequest] = []
+        self._heard: list[HeardCall] = []
         self._fault = _Fault()
         self._stopping = threading.Event()
         self._server: _Server | None = None
@@ -266,9 +293,20 @@ class TermiiSimulator:
     def balance_requests(self) -> list[ReceivedRequest]:
         return [r for r in self.received if _endpoint(r.method, r.path) == "balance"]
 
+    @property
+    def voice_token_requests(self) -> list[ReceivedRequest]:
+        return [r for r in self.received if _endpoint(r.method, r.path) == "voice-token"]
+
+    @property
+    def heard(self) -> list[HeardCall]:
+        """Every call placed so far, oldest first, with the digits the customer heard (a copy)."""
+        with self._lock:
+            return list(self._heard)
+
     def reset_log(self) -> None:
         with self._lock:
             self._received.clear()
+            self._heard.clear()
 
     def set_fault(self, mode: str | None, on: Target = "both", delay: float | None = None) -> None:
         """Misbehave as ``mode`` (a ``FAULT_MODES`` name, or ``None``) on the ``on`` endpoint(s).
@@ -305,45 +343,91 @@ class TermiiSimulator:
 
     def _answer(self, request: ReceivedRequest, shape: Callable[[Decimal], object] | None) -> _Answer:
         """What Termii would answer when nothing goes wrong."""
-        if request.path not in (CALL_PATH, BALANCE_PATH):
+        if request.path not in _ALLOWED:
             return _json_answer(404, {"message": "Not found"})
         endpoint = _endpoint(request.method, request.path)
         if endpoint is None:
-            allowed = "POST" if request.path == CALL_PATH else "GET"
-            return _json_answer(405, {"message": "Method Not Allowed"}, ("Allow", allowed))
+            return _json_answer(405, {"message": "Method Not Allowed"}, ("Allow", _ALLOWED[request.path]))
         if endpoint == "balance":
             if "application/json" in _header(request.headers, "Content-Type").lower():
-                return _Answer(200)  # the quirk of newer Termii hosts
+                # The quirk of newer Termii hosts, as recorded from one: HTTP 200, no body, no Content-Type.
+                return _Answer(200, content_type=None, headers=(("Via", "1.1 google"),))
             if request.query.get("api_key") != self.api_key:
                 return _KEY_REJECTED
             balance = self.balance
             payload: dict[str, object] = {"user": self.user, "balance": balance, "currency": self.currency}
-        else:
-            body = request.json
-            if not isinstance(body, dict):
-                return _json_answer(400, {"message": "The request body must be a JSON object"})
-            if body.get("api_key") != self.api_key:
-                return _KEY_REJECTED
-            phone, code = body.get("phone_number"), body.get("code")
-            if not (isinstance(phone, str) and 10 <= len(phone) <= 15 and phone.isascii() and phone.isdigit()):
-                return _json_answer(422, {"message": [{"issue": "phone_number is invalid"}]})
-            if not (isinstance(code, int) and not isinstance(code, bool) and 1000 <= code <= 99_999_999):
+            payload["balance"] = shape(balance) if shape else float(balance)  # a JSON number, like 4997.5
+            return _json_answer(200, payload)
+        body = request.json
+        if not isinstance(body, dict):
+            return _json_answer(400, {"message": "The request body must be a JSON object"})
+        if body.get("api_key") != self.api_key:
+            return _KEY_REJECTED
+        phone = self._phone(body.get("phone_number"))
+        if phone is None:
+            return _json_answer(422, {"message": [{"issue": "phone_number is invalid"}]})
+        if endpoint == "call":
+            code = self._code(body.get("code"))
+            if code is None:
                 return _json_answer(422, {"message": [{"issue": "code must be numeric, 4 to 8 digits"}]})
-            with self._lock:
-                if self._balance < self.call_cost:
-                    return _json_answer(400, {"message": "Insufficient balance"})
-                self._balance -= self.call_cost
-                balance = self._balance
-            payload = {
-                "code": "ok",
-                "message_id": str(10**24 + randbelow(9 * 10**24)),
-                "pinId": str(uuid.uuid4()),
-                "message": "Successfully Sent",
-                "balance": balance,
-                "user": self.user,
-            }
-        payload["balance"] = shape(balance) if shape else float(balance)  # a JSON number, like 4997.5
+            digits = code
+        else:
+            pin_length = self._token_fields(body)
+            if pin_length is None:
+                issue = "pin_attempts, pin_time_to_live and pin_length are required numbers"
+                return _json_answer(422, {"message": [{"issue": issue}]})
+            # Termii makes up the PIN: whatever "code" a client sent here is not what the customer hears.
+            digits = str(randbelow(9) + 1) + "".join(str(randbelow(10)) for _ in range(pin_length - 1))
+        pin_id = str(uuid.uuid4())
+        with self._lock:
+            if self._balance < self.call_cost:
+                return _json_answer(400, {"message": "Insufficient balance"})
+            self._balance -= self.call_cost
+            balance = self._balance
+            self._heard.append(HeardCall(phone, digits, endpoint, pin_id))
+        payload = {
+            "code": "ok",
+            "message_id": str(10**24 + randbelow(9 * 10**24)),
+            "pinId": pin_id,
+            "message": "Successfully Sent",
+            "balance": shape(balance) if shape else float(balance),
+            "user": self.user,
+        }
         return _json_answer(200, payload)
+
+    def _phone(self, value: object) -> str | None:
+        """The phone digits, or None if refused; lenient mode takes a ``+`` before them (and spaces around)."""
+        if not isinstance(value, str):
+            return None
+        text = value if self.strict else value.strip().removeprefix("+")
+        if 10 <= len(text) <= 15 and text.isascii() and text.isdigit():
+            return text
+        return None
+
+    def _code(self, value: object) -> str | None:
+        """The code's digits, or None if refused: a JSON number, or (lenient) a string of 4 to 8 digits."""
+        if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 99_999_999:
+            return str(value)
+        if not self.strict and isinstance(value, str):
+            text = value.strip()
+            if 4 <= len(text) <= 8 and text.isascii() and text.isdigit():
+                return text
+        return None
+
+    def _token_fields(self, body: dict[str, Any]) -> int | None:
+        """The Voice Token request's PIN length, or None if its fields are refused. Lenient: missing ones take
+        defaults and numeric strings count; strict: each is required, a JSON number in its documented range."""
+        values: dict[str, int] = {}
+        for name, (low, high, default) in _TOKEN_FIELDS.items():
+            value = body.get(name)
+            if value is None and not self.strict:
+                value = default
+            if not self.strict and isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+                value = int(value.strip())
+            if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
+                return None
+            values[name] = value
+        return values["pin_length"]
 
 
 class _Server(ThreadingHTTPServer):
@@ -566,9 +650,10 @@ def serve(
     delay: float = 0.0,
     api_key: str = DEFAULT_API_KEY,
     balance: Decimal = Decimal("5000.00"),
+    strict: bool = False,
 ) -> int:
     """Run the simulator in the foreground (``termii-desk simulator``) until Ctrl+C; one line per request."""
-    sim = TermiiSimulator(api_key, balance=balance, fault=fault, delay=delay, host=host, port=port)
+    sim = TermiiSimulator(api_key, balance=balance, fault=fault, delay=delay, host=host, port=port, strict=strict)
     sim.log_line = lambda line: print(line, flush=True)
     try:
         sim.start()
@@ -576,7 +661,8 @@ def serve(
         print(f"Could not start the Termii simulator on {host}:{port}: {exc.strerror or exc}", flush=True)
         return 1
     try:
-        print(f"Termii simulator on {sim.url} (API key: {api_key}) — Ctrl+C to stop", flush=True)
+        mode = "strict: documented rules only" if strict else "lenient: + before the number, the code as text"
+        print(f"Termii simulator on {sim.url} (API key: {api_key}; {mode}) — Ctrl+C to stop", flush=True)
         if fault:
             print(f"Fault: {fault}: {FAULT_MODES[fault]}", flush=True)
         while True:

@@ -20,15 +20,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+NOTICE = ("Termii Desk hit an unexpected error and keeps running; what you were doing may not have finished. "
+          "If a call was being sent, check the history before sending again. The details are in the log file.")
+
 
 class ExceptionHook:
-    """``sys.excepthook`` for the window: log the error (redacted by the log filter), show a short dialog.
+    """``sys.excepthook`` for the window: log the error (redacted by the log filter), tell the agent.
 
-    The app keeps running. ``on_error`` callbacks (e.g. the self-test) are told about each error.
+    The app keeps running. With ``notify`` (the window's non-modal notices) the agent is told there, so an error
+    (at start-up, say) never takes the focus or a keystroke; without it, in a short dialog. ``on_error``
+    callbacks (e.g. the self-test) are told about each error.
     """
 
-    def __init__(self, parent: Callable[[], QWidget | None] = lambda: None) -> None:
+    def __init__(
+        self, parent: Callable[[], QWidget | None] = lambda: None, *, notify: Callable[[str], None] | None = None
+    ) -> None:
         self._parent = parent
+        self._notify = notify
         self._previous: Callable[..., object] | None = None
         self._dialog: QMessageBox | None = None
         self.on_error: list[Callable[[BaseException], None]] = []
@@ -58,6 +66,9 @@ class ExceptionHook:
         for callback in list(self.on_error):
             callback(error)
         if QApplication.instance() is None:
+            return
+        if self._notify is not None:
+            self._notify(NOTICE)
             return
         if self._dialog is not None and self._dialog.isVisible():
             return  # one dialog at a time: a burst of errors is one notice, all of them logged

@@ -3,35 +3,40 @@
 The line never nags: a valid value is confirmed at once, but a problem is only shown after the agent
 pauses typing, leaves the field, or presses Enter (typing over a selected number never flashes an error);
 once a problem is shown it follows the text without waiting, and the line keeps its height so nothing below
-it jumps. Esc empties the focused field only (Ctrl+Z brings its text back). Each line's text is what screen
-readers read for it: no fixed accessible name hides it.
+it jumps. Esc empties the focused field only (its own Ctrl+Z brings the text back). Each line's text is what
+screen readers read for it: no fixed accessible name hides it.
+
+At start the fields are part of the window's first frame: built ``staged``, they are only the line edits (and
+Generate), with the live line's room kept, and ``finish()`` adds the lines after that frame is painted. While
+the phone metadata is still loading the phone field is ``checking`` (``set_checking``): it takes every
+keystroke and says "Checking…", never an error, and validates what was typed once the metadata is there.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
-from PySide6.QtCore import Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QTimer, Signal, Slot
 from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from termii_desk.core.errors import InputError
-from termii_desk.core.validation import (
-    CODE_MAX_LENGTH,
-    MAX_INPUT_LENGTH,
-    Code,
-    PhoneNumber,
-    generate_code,
-    validate_code,
-    validate_phone,
-)
-from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+
+# core.validation and ui.tones load with the first validation or live line, not before the first frame (~8 ms).
+if TYPE_CHECKING:
+    from termii_desk.core.validation import Code, PhoneNumber
+    from termii_desk.ui.tones import ToneLabel
 
 # How long the agent may pause mid-number before the line says what is wrong.
 REVEAL_DELAY_MS = 900
+# The live line while the validator's data is still loading (at start, for the phone number).
+CHECKING_TEXT = "Checking…"
 
-V = TypeVar("V", PhoneNumber, Code)
+# The phone line when the digits are a number in the default country and another country's number.
+AMBIGUOUS_TEXT = "Which number did you mean? Choose one, or type it with + and the country code."
+
+V = TypeVar("V", "PhoneNumber", "Code")
 
 
 def name_clear_button(edit: QLineEdit, name: str) -> None:
@@ -51,16 +56,24 @@ def clear_undoably(edit: QLineEdit) -> bool:
 
 
 class EscClearsLineEdit(QLineEdit):
-    """A line edit where Esc empties this field only (and Esc in an empty field goes on to the window)."""
+    """A line edit where Esc empties this field only (and Esc in an empty field goes on to the window).
+
+    ``escape_hook``, when set, is asked first: it returns True when it used the Esc (a pending send cancelled).
+    """
+
+    escape_hook: Callable[[], bool] | None = None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtCore import Qt
+
         if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
             completer = self.completer()
-            if completer is not None and completer.popup() is not None and completer.popup().isVisible():
-                completer.popup().hide()  # an open completion list closes first
+            popup = completer.popup() if completer is not None else None
+            if popup is not None and popup.isVisible():
+                popup.hide()  # an open completion list closes first
                 event.accept()
                 return
-            if clear_undoably(self):
+            if (self.escape_hook is not None and self.escape_hook()) or clear_undoably(self):
                 event.accept()
                 return
         super().keyPressEvent(event)
@@ -87,21 +100,25 @@ class ValidatedField(QWidget, Generic[V]):
     validity_changed = Signal(bool)
     submitted = Signal()
 
-    def __init__(self, hint: str, validate: Callable[[str], V], parent: QWidget | None = None) -> None:
+    _clear_name = "Clear the field"  # the accessible name of the line edit's clear button
+
+    def __init__(
+        self, hint: str, validate: Callable[[str], V], parent: QWidget | None = None, *, staged: bool = False
+    ) -> None:
+        """``staged``: the line edit only, the live line's room kept empty until ``finish()``."""
         super().__init__(parent)
         self._hint: str = hint
         self._validate: Callable[[str], V] = validate
         self._value: V | None = None
         self._problem: str = ""
+        self._error: InputError | None = None  # the validator's refusal of the current text
         self._showing_problem: bool = False
+        self._checking: bool = False
+        self._finished: bool = False
         self._last_text: str = ""
+        self.status: ToneLabel  # the live line, made by finish()
 
         self.edit: _LineEdit = _LineEdit(self)
-        self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
-        self.edit.setClearButtonEnabled(True)
-        self.status: ToneLabel = ToneLabel(hint, self)
-        # Two lines' room: a long reason wraps instead of pushing the form around.
-        self.status.setMinimumHeight(self.status.fontMetrics().lineSpacing() + 2)
 
         self._reveal_timer: QTimer = QTimer(self)
         self._reveal_timer.setSingleShot(True)
@@ -110,16 +127,38 @@ class ValidatedField(QWidget, Generic[V]):
         self._row: QHBoxLayout = QHBoxLayout()
         self._row.setContentsMargins(0, 0, 0, 0)
         self._row.addWidget(self.edit, 1)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(3)
-        layout.addLayout(self._row)
-        layout.addWidget(self.status)
+        self._layout: QVBoxLayout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(3)
+        self._layout.addLayout(self._row)
+        # Two lines' room: a long reason wraps instead of pushing the form around.
+        self._line_height: int = self.fontMetrics().lineSpacing() + 2
+        # The live line's place until finish(); a box layout puts no spacing next to a spacer: it is included.
+        self._layout.addSpacing(self._line_height + self._layout.spacing())
 
         self.edit.textChanged.connect(self.on_text_changed)
         self.edit.returnPressed.connect(self.on_return_pressed)
         self.edit.focus_lost.connect(self.reveal_problem)
         self._reveal_timer.timeout.connect(self.reveal_problem)
+        if not staged:
+            self.finish()
+
+    def finish(self) -> None:
+        """Add the live line (in the room kept for it) and bring it up to date with the text; once."""
+        if self._finished:
+            return
+        from termii_desk.core.validation import MAX_INPUT_LENGTH
+        from termii_desk.ui.tones import ToneLabel
+
+        self._finished = True
+        self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
+        self.edit.setClearButtonEnabled(True)
+        name_clear_button(self.edit, self._clear_name)
+        self.status = ToneLabel(self._hint, self)
+        self.status.setMinimumHeight(self._line_height)
+        self._layout.takeAt(self._layout.count() - 1)  # the spacing that kept its place
+        self._layout.addWidget(self.status)
+        self._describe_status(self.edit.text())
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -132,6 +171,19 @@ class ValidatedField(QWidget, Generic[V]):
     def problem(self) -> str:
         """Why the text is not valid ("" when it is)."""
         return self._problem
+
+    @property
+    def checking(self) -> bool:
+        """The validator's data is still loading: the text waits, the line says "Checking…"."""
+        return self._checking
+
+    def set_checking(self, checking: bool) -> None:
+        """While checking, every text is held as not yet valid without a reason; after it, it is validated."""
+        if checking != self._checking:
+            self._checking = checking
+            self.revalidate()
+            if not checking and not self.edit.hasFocus():
+                self.reveal_problem()  # the agent has moved on: as leaving the field would have
 
     def text(self) -> str:
         return self.edit.text()
@@ -152,21 +204,36 @@ class ValidatedField(QWidget, Generic[V]):
     def on_text_changed(self, text: str) -> None:
         was_valid = self._value is not None
         previous, self._last_text = self._last_text, text
-        try:
-            self._value = self._validate(text)
-            self._problem = ""
-        except InputError as exc:
-            self._value = None
-            self._problem = str(exc)
+        typed_past_valid = was_valid and text.startswith(previous)  # past a valid value, not over it
+        self._error = None
+        if self._checking:
+            self._value, self._problem = None, ""
+        else:
+            try:
+                self._value = self._validate(text)
+                self._problem = ""
+            except InputError as exc:
+                self._value = None
+                self._problem, self._error = str(exc), exc
+        self._describe_status(text, typed_past_valid)
+        if was_valid != (self._value is not None):
+            self.validity_changed.emit(self._value is not None)
+
+    def _describe_status(self, text: str, was_valid: bool = False) -> None:
+        """The live line for the current value (nothing before ``finish()`` made it)."""
+        if not self._finished:
+            return
+        from termii_desk.ui.tones import MARKS, Tone
+
         if self._value is not None:
             self._reveal_timer.stop()
             self._showing_problem = False
             self.status.show_text(MARKS[Tone.GOOD] + self._describe(self._value), Tone.GOOD)
-        elif not text.strip():
+        elif not text.strip() or self._checking:
             self._reveal_timer.stop()
             self._showing_problem = False
-            self.status.show_text(self._hint, Tone.NEUTRAL)
-        elif self._showing_problem or (was_valid and text.startswith(previous)):
+            self.status.show_text(CHECKING_TEXT if text.strip() else self._hint, Tone.NEUTRAL)
+        elif self._showing_problem or was_valid:
             # Already talking about this text, or the agent typed past a valid value (an extra digit): say so
             # now. Not when a valid value was replaced: typing over a selected number has typed one digit of
             # the next, which is no mistake yet.
@@ -174,14 +241,14 @@ class ValidatedField(QWidget, Generic[V]):
         else:
             self.status.show_text(self._hint, Tone.NEUTRAL)
             self._reveal_timer.start()
-        if was_valid != (self._value is not None):
-            self.validity_changed.emit(self._value is not None)
 
     @Slot()
     def reveal_problem(self) -> None:
-        """Show why the text is not valid now (on a pause, leaving the field, or Enter)."""
+        """Show why the text is not valid now (on a pause, leaving the field, or Enter); never while checking."""
         self._reveal_timer.stop()
-        if self._value is None and self.edit.text().strip():
+        if self._finished and not self._checking and self._value is None and self.edit.text().strip():
+            from termii_desk.ui.tones import MARKS, Tone
+
             self._showing_problem = True
             self.status.show_text(MARKS[Tone.BAD] + self._problem, Tone.BAD)
 
@@ -195,16 +262,116 @@ class ValidatedField(QWidget, Generic[V]):
         return str(value)
 
 
-class PhoneField(ValidatedField[PhoneNumber]):
-    """The customer's phone number; the line shows ``+234 803 123 4567 · Nigeria · MTN`` or the reason."""
+class PhoneField(ValidatedField["PhoneNumber"]):
+    """The customer's phone number; the line shows ``+234 803 123 4567 · Nigeria · MTN`` or the reason.
 
-    def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG") -> None:
+    Digits that are a number in the default country and also a different international number (typed without
+    ``+``) are not taken either way: the line asks which, and a button under it for each reading puts that
+    number in the field, with ``+`` and its country code.
+    """
+
+    _clear_name = "Clear the phone number"
+
+    def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG", staged: bool = False) -> None:
         self._region = default_region
-        super().__init__(self._hint_for(default_region), self._parse, parent)
+        self._with_carrier = True
+        self.choice_buttons: list[QPushButton] = []  # one per reading while the digits are ambiguous
+        self._choice_row: QHBoxLayout | None = None
+        super().__init__(self._hint_for(default_region), self._parse, parent, staged=staged)
         self.edit.setPlaceholderText("0803 123 4567 or +234 803 123 4567")
         self.edit.setAccessibleName("Customer's phone number")
         self.edit.setAccessibleDescription("The number Termii will call. The line below says how it was read.")
-        name_clear_button(self.edit, "Clear the phone number")
+
+    def finish(self) -> None:
+        if self._finished:
+            return
+        self._choice_row = QHBoxLayout()
+        self._choice_row.setContentsMargins(0, 0, 0, 0)
+        super().finish()
+        self._layout.addLayout(self._choice_row)
+        self._show_choices()
+
+    @property
+    def choices(self) -> tuple[PhoneNumber, ...]:
+        """The readings the agent is asked to choose between (none unless the digits are ambiguous)."""
+        return tuple(getattr(self._error, "choices", ()))
+
+    @Slot(str)
+    def on_text_changed(self, text: str) -> None:
+        super().on_text_changed(text)
+        self._show_choices()
+
+    def _show_choices(self) -> None:
+        """The question and one button per reading, at once (a question, not a mistake to wait for)."""
+        if self._choice_row is None or not self._finished:
+            return
+        choices = self.choices
+        if [button.property("digits") for button in self.choice_buttons] == [c.digits for c in choices]:
+            return
+        while self._choice_row.count():  # the buttons and the stretch after them
+            self._choice_row.takeAt(0)
+        for button in self.choice_buttons:
+            button.hide()
+            button.deleteLater()
+        self.choice_buttons = []
+        for choice in choices:
+            button = QPushButton(f"{choice.display} · {choice.country}" if choice.country else choice.display, self)
+            button.setProperty("digits", choice.digits)
+            button.setAccessibleName(f"Call {choice.display}" + (f" in {choice.country}" if choice.country else ""))
+            button.setToolTip(f"Use {choice.display}")
+            button.clicked.connect(lambda _checked=False, display=choice.display: self.on_choice_clicked(display))
+            self._choice_row.addWidget(button)
+            button.show()  # a child added to a shown widget is otherwise hidden
+            self.choice_buttons.append(button)
+        if choices:
+            self._choice_row.addStretch(1)
+            # Tab from the number goes to the choices first, then on to the code as before.
+            previous: QWidget = self.edit
+            for button in self.choice_buttons:
+                QWidget.setTabOrder(previous, button)
+                previous = button
+            self.reveal_problem()
+
+    @Slot()
+    def reveal_problem(self) -> None:
+        if not self.choices:
+            super().reveal_problem()
+            return
+        from termii_desk.ui.tones import MARKS, Tone
+
+        self._reveal_timer.stop()
+        self._showing_problem = True
+        # A question, not a mistake; the buttons under it name both numbers and their countries.
+        self.status.show_text(MARKS[Tone.WARNING] + AMBIGUOUS_TEXT, Tone.WARNING)
+
+    def on_choice_clicked(self, display: str) -> None:
+        """The agent chose a reading: the field holds it in international form, which reads back as only it."""
+        self.edit.setText(display)
+        self.edit.setFocus()
+
+    def set_completions(self, numbers: list[str]) -> None:
+        """Offer these numbers (digits, newest first: the profile's recent calls) as the agent types any part."""
+        from PySide6.QtCore import QStringListModel, Qt
+        from PySide6.QtWidgets import QCompleter
+
+        completer = self.edit.completer()
+        if completer is None:
+            completer = QCompleter(self.edit)
+            completer.setModel(QStringListModel(completer))
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setMaxVisibleItems(8)
+            completer.popup().setAccessibleName("Recent numbers")
+            self.edit.setCompleter(completer)
+        model = completer.model()
+        assert isinstance(model, QStringListModel)
+        model.setStringList([f"+{digits}" for digits in numbers])
+
+    def completions(self) -> list[str]:
+        completer = self.edit.completer()
+        model = completer.model() if completer is not None else None
+        return list(model.stringList()) if model is not None else []  # type: ignore[attr-defined]
 
     @property
     def default_region(self) -> str:
@@ -216,8 +383,17 @@ class PhoneField(ValidatedField[PhoneNumber]):
             self._hint = self._hint_for(region)
             self.revalidate()
 
+    def set_carrier_names(self, enabled: bool) -> None:
+        """Name the number's network in the line (at start, once its tables are loaded)."""
+        if enabled != self._with_carrier:
+            self._with_carrier = enabled
+            if self.value is not None:
+                self.revalidate()
+
     def _parse(self, text: str) -> PhoneNumber:
-        return validate_phone(text, self._region)
+        from termii_desk.core.validation import validate_phone
+
+        return validate_phone(text, self._region, with_carrier=self._with_carrier)
 
     def _describe(self, value: PhoneNumber) -> str:
         return value.summary
@@ -227,30 +403,46 @@ class PhoneField(ValidatedField[PhoneNumber]):
         return f"International form with +, or a national number in {region}."
 
 
-class CodeField(ValidatedField[Code]):
+def _validate_code(text: str) -> Code:
+    from termii_desk.core.validation import validate_code
+
+    return validate_code(text)
+
+
+class CodeField(ValidatedField["Code"]):
     """The one-time code to read out, with a Generate button (6 random digits, never a leading 0).
 
     Signals:
         generated(str): Generate filled in a new code.
     """
 
+    _clear_name = "Clear the code"
+
     generated = Signal(str)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__("4 to 8 digits, not starting with 0.", validate_code, parent)
+    def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
+        super().__init__("4 to 8 digits, not starting with 0.", _validate_code, parent, staged=True)
         self.edit.setPlaceholderText("e.g. 482913")
-        self.edit.setMaxLength(max(CODE_MAX_LENGTH * 3, MAX_INPUT_LENGTH + 1))
         self.edit.setAccessibleName("One-time code")
         self.edit.setAccessibleDescription("The digits Termii reads out on the call.")
-        name_clear_button(self.edit, "Clear the code")
         self.generate_button = QPushButton("&Generate", self)
         self.generate_button.setAccessibleName("Generate a random code")
         self.generate_button.setToolTip("Fill in 6 random digits (Alt+G)")
         self._row.addWidget(self.generate_button)
         self.generate_button.clicked.connect(self.on_generate_clicked)
+        if not staged:
+            self.finish()
+
+    def finish(self) -> None:
+        from termii_desk.core.validation import CODE_MAX_LENGTH, MAX_INPUT_LENGTH
+
+        super().finish()
+        self.edit.setMaxLength(max(CODE_MAX_LENGTH * 3, MAX_INPUT_LENGTH + 1))
 
     @Slot()
     def on_generate_clicked(self) -> None:
+        from termii_desk.core.validation import generate_code
+
         code = generate_code()
         self.edit.setText(code)
         self.edit.setFocus()

@@ -5,11 +5,13 @@ near the end (``canFetchMore``/``fetchMore``), using the last loaded row id as t
 Opening 100,000 attempts costs the same as opening 10. Reads that fail never raise into Qt: the rows
 already loaded stay, and ``problem`` says what went wrong.
 
-Given an ``Executor``, reads whose cost grows with the history run on it instead of the GUI thread: a phone
-filter reads the store's phone index (a few ms at 100,000 rows, more when most rows match) or, for one or two
-digits, scans the table. Unfiltered pages (keyed by id) and counts take about a millisecond and stay synchronous, as
-does everything without an executor; while a read is on the executor, the next ones queue behind it there,
-so the GUI thread never waits for the store's lock.
+Given an ``Executor``, every read after the first runs on it, not on the GUI thread: the next page as the view
+scrolls, a reload after a call or a filter (the store's phone index, or a scan for one or two digits), the
+re-read of a completed attempt. Each brings its rows' display texts with it (local time, the formatted number,
+the balance), made on the worker, so a paint of new rows only looks them up. The first load, a page keyed by id
+(about a millisecond at 100,000 rows), stays synchronous so the panel shows with its rows, as does everything
+without an executor. While a read is on the executor, the next ones queue behind it there, so the GUI thread
+never waits for the store's lock.
 """
 
 from __future__ import annotations
@@ -54,8 +56,11 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole.value
 _ROW = Qt.ItemDataRole.UserRole.value
 _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
 _T = TypeVar("_T")
+# Rows as a read brings them back: each with its display texts, made where the rows were read (on the executor,
+# when there is one), so that a paint of new rows only looks them up.
+_Prepared = list[tuple[HistoryRow, tuple[str, ...]]]
 # What a reload reads: the first page, how many attempts match the filter, how many there are in all.
-_FirstPage = tuple[list[HistoryRow], int, int]
+_FirstPage = tuple[_Prepared, int, int]
 
 
 class HistoryModel(QAbstractTableModel):
@@ -86,7 +91,9 @@ class HistoryModel(QAbstractTableModel):
         *,
         page_size: int = PAGE_SIZE,
         executor: Executor | None = None,
+        profile: str | None = None,
     ) -> None:
+        """``profile``: show only that profile's rows (None: every profile's; see ``set_profile``)."""
         super().__init__(parent)
         self._store = store
         self._page_size = max(1, page_size)
@@ -98,10 +105,12 @@ class HistoryModel(QAbstractTableModel):
         self._more = True
         self._notifying = False  # inside begin/end of a reset or insert, and while its signal is delivered
         self._filter = ""
+        self._profile = profile
         self._in_flight: set[int] = set()
         self._totals: tuple[int, int] | None = None  # (matching the filter, all), as of the last reload
         self._generation = 0  # counts reloads asked for: a read started before the latest one is dropped
         self._reload_pending = False
+        self._loaded_once = False  # the first reload reads here and now: the panel shows with its first page
         self._fetching = False
         self._reads_on_executor = 0
         self.problem = ""
@@ -135,6 +144,18 @@ class HistoryModel(QAbstractTableModel):
         self._filter = digits
         self._reload(keep_rows_on_error=False)
 
+    @property
+    def profile(self) -> str | None:
+        """The profile whose rows are shown; None for every profile's."""
+        return self._profile
+
+    def set_profile(self, profile: str | None) -> None:
+        """Show only ``profile``'s attempts (None: every profile's); reloads from the first page."""
+        if profile == self._profile:
+            return
+        self._profile = profile
+        self._reload(keep_rows_on_error=False)
+
     def refresh(self) -> None:
         """Reload from the first page, e.g. after an attempt was written or completed."""
         self._reload(keep_rows_on_error=True)
@@ -162,13 +183,16 @@ class HistoryModel(QAbstractTableModel):
         """Mark an attempt as waiting for Termii ("Sending…") or not.
 
         Clearing the mark re-reads that one attempt, so call it once the attempt is completed in the store:
-        its outcome then shows without reloading the table.
+        its outcome then shows without reloading the table. Until the re-read is back (on the executor, when
+        there is one), the row keeps saying "Sending…", never the "unknown" it was stored with before the call.
         """
         if in_flight:
             self._in_flight.add(row_id)
+        elif row_id in self._row_of_id:
+            self._reread(row_id)  # which clears the mark with the fresh row
+            return
         else:
             self._in_flight.discard(row_id)
-            self._reread(row_id)
         row = self._row_of_id.get(row_id)
         if row is not None:
             self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
@@ -236,10 +260,11 @@ class HistoryModel(QAbstractTableModel):
         if not self.canFetchMore(parent):
             return
         before = self._rows[-1].id if self._rows else None
-        generation, digits, size = self._generation, self._filter, self._page_size
+        generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
+        profile = self._profile
         self._fetching = True
-        self._read(lambda: self._store.page(size, before_id=before, phone_filter=digits),
-                   lambda page, error: self._on_page_read(generation, page, error), slow=bool(digits))
+        self._read(lambda: _prepared(store.page(size, before_id=before, phone_filter=digits, profile=profile)),
+                   lambda page, error: self._on_page_read(generation, page, error), slow=True)
 
     # -- internals ----------------------------------------------------------------------------------
 
@@ -247,21 +272,27 @@ class HistoryModel(QAbstractTableModel):
         self._generation += 1
         self._reload_pending = True
         generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
+        profile = self._profile
 
         def read() -> _FirstPage:
-            page = store.page(size, phone_filter=digits)
-            every = store.count()
-            return page, store.count(digits) if digits else every, every
+            page = store.page(size, phone_filter=digits, profile=profile)
+            every = store.count(profile=profile)
+            return _prepared(page), store.count(digits, profile=profile) if digits else every, every
 
+        # The first load is here and now (a page keyed by id: the panel shows with its rows); later ones, like
+        # every page and re-read, go to the executor with their texts, when there is one.
+        slow, self._loaded_once = self._loaded_once, True
         self._read(read, lambda first, error: self._on_reloaded(generation, keep_rows_on_error, first, error),
-                   slow=bool(digits))
+                   slow=slow)
 
     def _read(self, op: Callable[[], _T], done: Callable[[_T | None, HistoryError | None], None], *,
               slow: bool) -> None:
-        """Run a store read: here when it is quick, on the executor when ``slow`` or when a read is already there.
+        """Run a store read: on the executor when ``slow`` or when a read is already there, else here.
 
         ``done(result, None)`` or ``done(None, error)`` is called on the GUI thread, here or later.
         """
+        # A shared history is across the network: every read of it goes to the executor.
+        slow = slow or getattr(self._store, "remote", False)
         if self._executor is None or not (slow or self._reads_on_executor):
             try:
                 result = op()
@@ -295,7 +326,7 @@ class HistoryModel(QAbstractTableModel):
                 self._more = False  # as in fetchMore: keep what is shown, stop asking until the next reload
                 self.reloaded.emit()
                 return
-            page: list[HistoryRow] = []
+            page: _Prepared = []
         else:
             page, matching, every = first
             self._totals = (matching, every)
@@ -304,8 +335,7 @@ class HistoryModel(QAbstractTableModel):
             self.beginResetModel()
             self._rows = []
             self._row_of_id = {}
-            kept = self._texts
-            self._texts = {r.id: (r, kept[r.id][1]) for r in page if r.id in kept and kept[r.id][0] == r}
+            self._texts = {}
             self._append(page)
             self._more = first is not None and len(page) == self._page_size
             self.endResetModel()
@@ -313,7 +343,7 @@ class HistoryModel(QAbstractTableModel):
             self._notifying = False
         self.reloaded.emit()
 
-    def _on_page_read(self, generation: int, page: list[HistoryRow] | None, error: HistoryError | None) -> None:
+    def _on_page_read(self, generation: int, page: _Prepared | None, error: HistoryError | None) -> None:
         self._fetching = False
         if generation != self._generation:
             return  # the rows it follows were replaced by a reload
@@ -334,25 +364,32 @@ class HistoryModel(QAbstractTableModel):
             self._notifying = False
 
     def _reread(self, row_id: int) -> None:
-        if row_id not in self._row_of_id:
-            return
-        self._read(lambda: self._store.get(row_id), lambda fresh, error: self._on_reread(row_id, fresh, error),
-                   slow=False)
+        store = self._store
 
-    def _on_reread(self, row_id: int, fresh: HistoryRow | None, error: HistoryError | None) -> None:
+        def read() -> tuple[HistoryRow, tuple[str, ...]] | None:
+            fresh = store.get(row_id)
+            return None if fresh is None else (fresh, HistoryModel._display_texts(fresh))
+
+        self._read(read, lambda fresh, error: self._on_reread(row_id, fresh, error), slow=True)
+
+    def _on_reread(self, row_id: int, fresh: tuple[HistoryRow, tuple[str, ...]] | None,
+                   error: HistoryError | None) -> None:
+        self._in_flight.discard(row_id)
         if error is not None:
             self._set_problem(str(error))
-            return
         row = self._row_of_id.get(row_id)
-        if fresh is not None and row is not None:
-            self._rows[row] = fresh
-            self._texts.pop(row_id, None)
-            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+        if row is None:
+            return
+        if fresh is not None and error is None:
+            self._rows[row] = fresh[0]
+            self._texts[row_id] = fresh
+        self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
 
-    def _append(self, page: list[HistoryRow]) -> None:
+    def _append(self, page: _Prepared) -> None:
         start = len(self._rows)
-        self._rows.extend(page)
-        self._row_of_id.update((r.id, start + i) for i, r in enumerate(page))
+        self._rows.extend(row for row, _ in page)
+        self._row_of_id.update((row.id, start + i) for i, (row, _) in enumerate(page))
+        self._texts.update((row.id, (row, texts)) for row, texts in page)
 
     def _set_problem(self, text: str) -> None:
         if text != self.problem:
@@ -371,7 +408,7 @@ class HistoryModel(QAbstractTableModel):
 
     def _tooltip(self, row: HistoryRow, column: int) -> str | None:
         if column == self.TIME:
-            return display_text(row.time_utc, CELL_LIMIT) + " (UTC)"
+            return f"{display_text(row.time_utc, CELL_LIMIT)} (UTC), profile {display_text(row.profile, CELL_LIMIT)}"
         if column == self.PHONE:
             return "+" + display_text(row.phone, CELL_LIMIT)
         if column == self.OUTCOME:
@@ -410,6 +447,11 @@ def _dot_icon(colour: str, *, hollow: bool) -> QIcon:
         pixmap.setDevicePixelRatio(scale)
         icon.addPixmap(pixmap)
     return icon
+
+
+def _prepared(rows: list[HistoryRow]) -> _Prepared:
+    """The rows with their display texts: run where the rows were read, off the GUI thread with an executor."""
+    return [(row, HistoryModel._display_texts(row)) for row in rows]
 
 
 def outcome_text(outcome: str) -> str:

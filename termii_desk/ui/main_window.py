@@ -5,10 +5,11 @@ The window only composes: what happens when the agent sends, refreshes or saves 
 requests reach the controller and its answers reach the widgets.
 
 The window is built and shown before the core exists (so it appears at once); ``attach()`` hands the core
-objects to the controller when they are ready. At start it is even built in two steps:
-``MainWindow(skeleton=True)`` is only the frame, with an outline of its parts painted on it (ui/skeleton.py),
-and ``build_content()`` (called once that has been painted) makes the widgets, so only this module loads
-before the first paint.
+objects to the controller when they are ready. At start it is built in two steps: ``MainWindow(staged=True)``
+is the frame and the form's line edits and buttons (no Qt enums, no core, so it paints about as fast as an
+empty window), and ``build_content()`` (called once that has been painted) adds the live lines, the account
+strip, notices, outcome and menu around them. From the first frame the phone field has the focus and takes
+every keystroke; Enter before ``attach()`` is kept by the form and acted on at ready.
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtWidgets import QMainWindow, QWidget
+from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from termii_desk import APP_NAME
 from termii_desk.core.errors import DeskError
+from termii_desk.ui.send_form import SendForm
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-    from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
+    from PySide6.QtWidgets import QMenu
 
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
@@ -36,14 +38,14 @@ if TYPE_CHECKING:
     from termii_desk.core.settings import Settings
     from termii_desk.core.validation import Code, PhoneNumber
     from termii_desk.ui.account_strip import AccountStrip
-    from termii_desk.ui.controller import BalanceReading, DeskController
+    from termii_desk.ui.controller import BalanceOutlook, BalanceReading, DeskController
     from termii_desk.ui.first_run import FirstRunPage
     from termii_desk.ui.history_panel import HistoryPanel
-    from termii_desk.ui.notices import NoticeBar
+    from termii_desk.ui.notices import NoticeBar, RetentionQuestion
     from termii_desk.ui.outcome_view import OutcomeView
-    from termii_desk.ui.send_form import SendForm
     from termii_desk.ui.settings_dialog import SettingsDialog
-    from termii_desk.ui.skeleton import SkeletonPainter
+    from termii_desk.ui.team_status import TeamStatus
+    from termii_desk.ui.tones import Tone
     from termii_desk.ui.worker import Executor
 
 log = logging.getLogger(__name__)
@@ -53,6 +55,41 @@ DEMO_MARKER = "DEMO"
 CLOSE_GRACE_SECONDS = 3.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
 HISTORY_STEP_MS = 2
+SEND_DEFERRED_HEADLINE = "Sending as soon as the desk is ready"
+SEND_DEFERRED_DETAILS = ("The desk is still starting. The call goes out once it is ready, if the number and the "
+                         "code check out then. Esc cancels.")
+# The account strip's height before it exists (its margins and frame around a button), so the form never moves.
+STRIP_ROOM_EXTRA = 14
+
+
+def load_content_modules() -> None:
+    """Import what ``build_content()`` needs, ahead of it (app.py does it on a worker after the first frame).
+
+    With them come the enums of Qt's namespace, which PySide6 builds as Python enums on first use: ~25 ms of
+    Python that, on the GUI thread inside ``build_content()``, was one block the agent's keystrokes waited
+    behind; on a worker it interleaves with the GUI thread, which keeps handling them.
+    """
+    from PySide6.QtCore import Qt  # noqa: F401
+
+    import termii_desk.ui.account_strip
+    import termii_desk.ui.controller
+    import termii_desk.ui.first_run
+    import termii_desk.ui.notices
+    import termii_desk.ui.outcome_view
+    import termii_desk.ui.team_status  # noqa: F401
+
+
+def ask_export_path(parent: QWidget, suggested: str) -> str:
+    """Where to save an export ("" when the agent cancelled); tests replace this function."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _filter = QFileDialog.getSaveFileName(parent, "Export calls", str(Path.home() / suggested),
+                                                "CSV files (*.csv)")
+    if path and not path.lower().endswith(".csv"):
+        path += ".csv"
+    return path
 
 
 class MainWindow(QMainWindow):
@@ -62,7 +99,7 @@ class MainWindow(QMainWindow):
 
     Signals:
         content_built(): ``build_content()`` made the widgets (shown with the window's next paint).
-        ready(): ``attach()`` finished; the form accepts input (or the first-run page shows).
+        ready(): ``attach()`` finished; the form can send (or the first-run page shows).
         call_finished(object): the controller's ``call_finished``, passed on (a ``CallAttempt`` or ``DeskError``).
         balance_finished(object): the controller's ``balance_finished``, passed on.
         settings_applied(object): the controller's ``settings_applied``, passed on.
@@ -84,95 +121,102 @@ class MainWindow(QMainWindow):
     closing = Signal()
 
     def __init__(
-        self, executor: Executor, *, demo: bool = False, skeleton: bool = False, parent: QWidget | None = None
+        self, executor: Executor, *, demo: bool = False, staged: bool = False, parent: QWidget | None = None
     ) -> None:
+        """``staged``: only the first frame (frame, form's line edits and buttons); ``build_content()`` the rest."""
         super().__init__(parent)
         self._executor = executor
         self._demo = demo
         self._closing = False
         self._closed_without_waiting = False
+        self._base_url_blocked = False  # the form is disabled because the base URL cannot be used
         self.history_panel: HistoryPanel | None = None
         self._history_panel_placed = False
         self._history_store: HistoryStore | None = None
         self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
         self.settings_dialog: SettingsDialog | None = None
-        # The controller and the widgets, made by build_content().
+        self.retention_question: RetentionQuestion | None = None
+        self._account_name: str | None = None
+        self._early_notices: list[tuple[str, Tone | None]] = []  # notices before build_content() made the bar
+        # The controller and the widgets build_content() adds around the first frame's.
         self.controller: DeskController
         self.account: AccountStrip
         self.notices: NoticeBar
-        self.form: SendForm
+        self.team_status: TeamStatus
         self.outcome: OutcomeView
         self.first_run: FirstRunPage
-        self.pages: QStackedWidget
-        self._form_page: QWidget
-        self._layout: QVBoxLayout
         self._built = False
-        self._skeleton: SkeletonPainter | None = None
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
         self.resize(900, 720)
-        if skeleton:
-            from termii_desk.ui.skeleton import SkeletonPainter
-
-            self._skeleton = SkeletonPainter(self)  # the outline, until build_content()
-        else:
+        # The first frame: the form where it will stay, the phone field focused; Enter is kept until attach().
+        self._desk_menu: QMenu = self.menuBar().addMenu("&Desk")
+        central = QWidget(self)
+        self._layout = QVBoxLayout(central)
+        self._layout.setContentsMargins(12, 10, 12, 12)
+        self._layout.setSpacing(10)
+        self.form = SendForm(self, staged=True)
+        self.form.phone.set_checking(True)  # until attach(): the loader reads the phone metadata
+        self.form.phone.set_carrier_names(False)  # until carrier_names_loaded(): their tables load after ready
+        self._strip_room = QWidget(central)  # where the account strip will be
+        self._strip_room.setFixedHeight(self.form.send_button.sizeHint().height() + STRIP_ROOM_EXTRA)
+        self._form_page = QWidget(self)
+        self._form_layout = QVBoxLayout(self._form_page)
+        self._form_layout.setContentsMargins(0, 0, 0, 0)
+        self._form_layout.setSpacing(10)
+        self._form_layout.addWidget(self.form)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self._form_page)
+        self._layout.addWidget(self._strip_room)
+        self._layout.addWidget(self.pages)
+        self._layout.addStretch(1)  # replaced by the history panel once it exists
+        self.setCentralWidget(central)
+        self.form.phone.edit.setFocus()
+        if not staged:
             self.build_content()
 
     @property
     def built(self) -> bool:
-        """``build_content()`` has run: the form, strip, outcome and actions exist."""
+        """``build_content()`` has run: the controller, live lines, strip, outcome and actions exist."""
         return self._built
 
     def build_content(self) -> None:
-        """Make the widgets (in place of the skeleton, when there is one); once."""
+        """Add the controller, live lines, account strip, notices, outcome, first-run page and menu; once.
+
+        Nothing here moves the focus: the agent may be typing already.
+        """
         if self._built:
             return
-        from PySide6.QtWidgets import QStackedWidget, QVBoxLayout
-
         from termii_desk.ui.account_strip import AccountStrip
         from termii_desk.ui.controller import DeskController
         from termii_desk.ui.first_run import FirstRunPage
         from termii_desk.ui.notices import NoticeBar
         from termii_desk.ui.outcome_view import OutcomeView
-        from termii_desk.ui.send_form import SendForm
+        from termii_desk.ui.team_status import TeamStatus
 
         self._built = True
-        if self._skeleton is not None:
-            self._skeleton.remove()
-            self._skeleton = None
         self.controller = DeskController(self._executor, self)
+        self.form.finish()
         self.account = AccountStrip(self, demo=self._demo)
+        self._layout.replaceWidget(self._strip_room, self.account)
+        self._strip_room.deleteLater()
         self.notices = NoticeBar(self)
-        self.form = SendForm(self)
-        self.form.setEnabled(False)
+        self._layout.insertWidget(1, self.notices)
+        self.team_status = TeamStatus(self)
+        self._layout.insertWidget(2, self.team_status)
         self.outcome = OutcomeView(self)
+        self._form_layout.addWidget(self.outcome)
         self.first_run = FirstRunPage(self)
-
-        form_page = QWidget(self)
-        form_layout = QVBoxLayout(form_page)
-        form_layout.setContentsMargins(0, 0, 0, 0)
-        form_layout.setSpacing(10)
-        form_layout.addWidget(self.form)
-        form_layout.addWidget(self.outcome)
-        self.pages = QStackedWidget(self)
-        self.pages.addWidget(form_page)
         self.pages.addWidget(self.first_run)
-        self._form_page = form_page
-
-        central = QWidget(self)
-        self._layout = QVBoxLayout(central)
-        self._layout.setContentsMargins(12, 10, 12, 12)
-        self._layout.setSpacing(10)
-        self._layout.addWidget(self.account)
-        self._layout.addWidget(self.notices)
-        self._layout.addWidget(self.pages)
-        self._layout.addStretch(1)  # replaced by the history panel once it exists
-        self.setCentralWidget(central)
 
         self._make_actions()
         self._connect_signals()
-        self.form.phone.edit.setFocus()
+        for sentence, tone in self._early_notices:
+            self.add_notice(sentence, tone)
+        self._early_notices.clear()
+        if self.form.send_pending:
+            self.on_send_deferred()
         self.content_built.emit()
 
     # -- composition ------------------------------------------------------------------------------------
@@ -196,7 +240,7 @@ class MainWindow(QMainWindow):
         self.undo_clear_action.setEnabled(False)
         self.quit_action = action("&Quit", "Ctrl+Q", "quit_action")
         self.refresh_action.setEnabled(False)
-        menu = self.menuBar().addMenu("&Desk")
+        menu = self._desk_menu
         menu.addActions([self.settings_action, self.refresh_action])
         menu.addSeparator()
         menu.addActions([self.filter_action, self.clear_action, self.undo_clear_action])
@@ -209,6 +253,9 @@ class MainWindow(QMainWindow):
         controller = self.controller
         # What the agent asks for, to the controller.
         self.form.send_requested.connect(controller.on_send_requested)
+        self.form.send_deferred.connect(self.on_send_deferred)
+        self.form.deferred_refused.connect(self.on_deferred_send_refused)
+        self.form.pending_cancelled.connect(self.on_pending_send_cancelled)
         self.account.refresh_requested.connect(self.refresh_requested)
         self.refresh_action.triggered.connect(self.refresh_requested)
         self.refresh_requested.connect(controller.on_refresh_requested)
@@ -230,7 +277,16 @@ class MainWindow(QMainWindow):
         controller.key_status_changed.connect(self.show_key_status)
         controller.settings_changed.connect(self.on_settings_changed)
         controller.notice.connect(self.notices.add)
+        controller.team_state.connect(self.team_status.show_state)
         # Passed on, for whoever watches the window (the self-test, tests).
+        controller.profile_changed.connect(self.on_profile_changed)
+        controller.services_replaced.connect(self.on_services_replaced)
+        controller.profile_switch_refused.connect(self.on_profile_switch_refused)
+        controller.outlook_known.connect(self.on_outlook_known)
+        controller.completions_known.connect(self.form.phone.set_completions)
+        controller.export_finished.connect(self.on_export_finished)
+        controller.retention_question.connect(self.on_retention_question)
+        self.account.profile_requested.connect(controller.on_profile_requested)
         controller.call_finished.connect(self.call_finished)
         controller.balance_finished.connect(self.balance_finished)
         controller.settings_applied.connect(self.settings_applied)
@@ -250,6 +306,7 @@ class MainWindow(QMainWindow):
         controller.attempt_finished.connect(panel.on_attempt_finished)
         controller.history_changed.connect(panel.refresh)
         panel.use_number_requested.connect(self.on_use_number_requested)
+        panel.export_requested.connect(self.on_export_requested)
 
     def prepare_history(self, store: HistoryStore) -> None:
         """Build the history panel, hidden, for ``store``; ``attach()`` does it when this was not called first.
@@ -272,15 +329,21 @@ class MainWindow(QMainWindow):
 
     def attach(self, services: DeskServices) -> None:
         """Hand the core objects to the controller; build the history panel; the first balance check (given a
-        key) waits until the panel has been shown."""
+        key) waits until the panel has been shown.
+
+        What was typed meanwhile is validated now, the focus stays where the agent put it, and an Enter pressed
+        before is acted on once (sent, or why not said).
+        """
         self.build_content()
         self.prepare_history(services.history)
-        self.form.setEnabled(True)
-        self.controller.attach(services, check_balance=False)
+        self.controller.attach(services, check_balance=False)  # notices, settings (the region), key status
         if services.key_status.has_key:
             # Once the panel is shown: the check's worker would slow the panel's first paint (the GIL).
             self._balance_after_panel = True
-        self.form.phone.edit.setFocus()
+        else:
+            self.form.cancel_pending()  # nothing can be sent: the first-run page says why
+        self.form.phone.set_checking(False)
+        self.form.set_ready(True)
         self._next_turn(self._lay_out_history_panel)
         self.ready.emit()
 
@@ -340,9 +403,13 @@ class MainWindow(QMainWindow):
     def show_key_status(self, status: KeyStatus) -> None:
         """Form when a key exists, first-run page when not."""
         if status.has_key:
+            focus = self.focusWidget()
+            keep_focus = self.pages.currentWidget() is self._form_page and focus is not None and (
+                self._form_page.isAncestorOf(focus))
             self.pages.setCurrentWidget(self._form_page)
             self.refresh_action.setEnabled(True)
-            self.form.phone.edit.setFocus()
+            if not keep_focus:  # the agent may be typing in the form already: never take the focus from there
+                self.form.phone.edit.setFocus()
         else:
             self._balance_after_panel = False
             self.first_run.set_problem(status.problem)
@@ -357,20 +424,78 @@ class MainWindow(QMainWindow):
 
         log.error("start-up failed", exc_info=error)
         self.build_content()
+        self.form.cancel_pending()
         sentence = str(error) if isinstance(error, DeskError) else f"Termii Desk could not start: {error}"
         self.account.show_no_account("Not ready")
         self.outcome.show_message("Termii Desk could not start", sentence, Tone.BAD)
 
     def _title(self, account: str | None = None) -> str:
+        """"Termii Desk — <profile>" (and the Termii account's name once known); demo mode is marked instead."""
         if self._demo:
             return f"{APP_NAME} — {DEMO_MARKER}"
-        return f"{APP_NAME} — {account}" if account else APP_NAME
+        services = self.controller.services if self._built else None
+        profile = services.profile.name if services is not None and services.profiles is not None else None
+        if account:
+            from termii_desk.core.scrub import elide  # not at import: the first frame does not need it
+
+            account = elide(account)
+        parts = [part for part in (profile, f"({account})" if account and profile else account) if part]
+        return f"{APP_NAME} — {' '.join(parts)}" if parts else APP_NAME
+
+    def carrier_names_loaded(self) -> None:
+        """The carrier tables are loaded (after ready): the phone line names the number's network from now on."""
+        self.form.phone.set_carrier_names(True)
+
+    def add_notice(self, sentence: str, tone: Tone | None = None) -> None:
+        """A non-modal notice at the top (kept until the bar exists); it never takes the focus."""
+        if not self._built:
+            self._early_notices.append((sentence, tone))
+        elif tone is None:
+            self.notices.add(sentence)
+        else:
+            self.notices.add(sentence, tone)
+
+    # -- what the form says -------------------------------------------------------------------------
+
+    @Slot()
+    def on_send_deferred(self) -> None:
+        """Enter before the desk was ready: say it will be sent then (the outcome view exists once built)."""
+        from termii_desk.ui.tones import Tone
+
+        if self._built:
+            self.outcome.show_message(SEND_DEFERRED_HEADLINE, SEND_DEFERRED_DETAILS, Tone.PLAIN)
+
+    @Slot()
+    def on_pending_send_cancelled(self) -> None:
+        from termii_desk.ui.tones import Tone
+
+        if self._built:
+            self.outcome.show_message("Not sent: cancelled", "Nothing will be sent when the desk is ready.",
+                                      Tone.NEUTRAL)
+
+    @Slot(str)
+    def on_deferred_send_refused(self, reason: str) -> None:
+        from termii_desk.ui.tones import Tone
+
+        self.outcome.show_message("Not sent", reason, Tone.BAD)
 
     # -- what the controller says --------------------------------------------------------------------
 
     @Slot(object)
     def on_settings_changed(self, settings: Settings) -> None:
         self.form.phone.set_default_region(settings.default_region)
+        # A base URL that cannot be used (a refused TERMII_BASE_URL or --base-url) keeps the form disabled, and
+        # the controller asks nothing of Termii, until it is fixed in Settings.
+        from termii_desk.ui.tones import Tone
+
+        problem = settings.base_url_problem
+        self.form.setEnabled(problem is None)
+        if problem:
+            self.outcome.show_message("Nothing can be sent", f"{problem} Correct the base URL in Settings.", Tone.BAD)
+            self.account.show_no_account("Not connected")
+        elif self._base_url_blocked:
+            self.outcome.clear()
+        self._base_url_blocked = problem is not None
 
     @Slot(object, object, object)
     def on_cooldown_question(self, phone: PhoneNumber, code: Code, last: datetime) -> None:
@@ -416,7 +541,102 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def on_account_named(self, user: str) -> None:
+        self._account_name = user
         self.setWindowTitle(self._title(user))
+
+    # -- profiles -------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def on_profile_changed(self, services: DeskServices) -> None:
+        """A profile is in use (at start, after a switch): switcher, colour, title."""
+        profiles = services.profiles
+        if profiles is None or self._demo:
+            self.account.profile_combo.hide()
+        else:
+            self.account.show_profiles([profiles.get(name) for name in profiles.names()], services.profile.name)
+        self._account_name = None
+        self.setWindowTitle(self._title())
+
+    @Slot(object)
+    def on_services_replaced(self, services: DeskServices) -> None:
+        """Another profile's desk: its own history panel; nothing of the previous account stays on screen."""
+        from termii_desk.ui.tones import Tone
+
+        self.account.forget_balance()
+        self.outcome.clear()
+        self.form.phone.set_completions([])
+        self._replace_history_panel(services.history)
+        self.add_notice(f"Now using the profile {services.profile.name} ({services.settings.base_url}).",
+                        Tone.NEUTRAL)
+
+    def _replace_history_panel(self, store: HistoryStore) -> None:
+        old, placed = self.history_panel, self._history_panel_placed
+        if old is None or not placed:
+            self.prepare_history(store)
+            return
+        from termii_desk.ui.history_panel import HistoryPanel
+
+        index = self._layout.indexOf(old)
+        self._layout.removeWidget(old)
+        old.hide()
+        old.deleteLater()
+        self._history_store = store
+        panel = HistoryPanel(store, self, executor=self._executor)
+        self._connect_history_panel(panel)
+        self.history_panel = panel
+        self._layout.insertWidget(index, panel, 1)
+        panel.show()
+
+    @Slot(str)
+    def on_profile_switch_refused(self, sentence: str) -> None:
+        from termii_desk.ui.tones import Tone
+
+        self.account.show_current_profile()
+        self.add_notice(sentence, Tone.WARNING)
+
+    @Slot(object)
+    def on_outlook_known(self, outlook: BalanceOutlook) -> None:
+        self.account.show_outlook(outlook.estimate, outlook.trend)
+
+    @Slot(int)
+    def on_retention_question(self, days: int) -> None:
+        from termii_desk.ui.notices import RetentionQuestion
+
+        if self.retention_question is not None or days <= 0:
+            if days <= 0:  # keeping everything deletes nothing: nothing to ask, but remember it was settled
+                self.controller.on_retention_answered(days, True)
+            return
+        question = RetentionQuestion(days, self)
+        question.answered.connect(self.controller.on_retention_answered)
+        question.destroyed.connect(self._forget_retention_question)
+        self.retention_question = question
+        self.notices.add_question(question)
+
+    def _forget_retention_question(self) -> None:
+        self.retention_question = None
+
+    @Slot()
+    def on_export_requested(self) -> None:
+        """Export: ask where (the file dialog), then the controller writes the attempts shown on a worker."""
+        from pathlib import Path
+
+        panel = self.history_panel
+        services = self.controller.services
+        if panel is None or services is None:
+            return
+        profile = None if panel.all_profiles else services.profile.name
+        from datetime import datetime
+
+        suggested = f"termii-desk-{profile or 'all-profiles'}-{datetime.now():%Y%m%d-%H%M}.csv"
+        path = ask_export_path(self, suggested)  # modal: the agent chose Export
+        if path:
+            self.controller.on_export_requested((Path(path), panel.model.filter_digits, profile))
+
+    @Slot(str)
+    def on_export_finished(self, sentence: str) -> None:
+        from termii_desk.ui.tones import Tone
+
+        self.add_notice(sentence, Tone.GOOD if "exported" in sentence else Tone.BAD)
 
     # -- the window's own actions ---------------------------------------------------------------------
 

@@ -6,6 +6,11 @@ the next customer's number and code while a call is in flight: when the answer c
 only the fields still holding what was sent and leaves the others (text, selection, focus) as they are.
 After Termii limited requests, Send counts down until it may be used again (``hold``). Clearing the whole
 form is a deliberate command (``clear``); Ctrl+Z in an empty form brings back what it held.
+
+At start the form is part of the window's first frame (``staged``: the line edits and buttons, no live lines
+or busy bar yet; ``finish()`` adds them once that frame is painted) and takes input before the desk can send.
+Enter (or Send) before ``set_ready(True)`` is remembered, once: at ready it sends if both values are valid
+then, or says why not (``deferred_refused``).
 """
 
 from __future__ import annotations
@@ -13,14 +18,33 @@ from __future__ import annotations
 import math
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QGridLayout, QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from termii_desk.core.words import SEND
 from termii_desk.ui.fields import CodeField, PhoneField
 
+# core.words.SEND, spelt here: that module (and dataclasses) would load before the first frame otherwise.
+SEND = "Send"
 SEND_TEXT = f"&{SEND}"
+
+
+def _at_top(label: QLabel) -> QVBoxLayout:
+    """A label at the top of its grid cell (a cell's alignment would take Qt's enums, slow before the first frame)."""
+    column = QVBoxLayout()
+    column.setContentsMargins(0, 0, 0, 0)
+    column.addWidget(label)
+    column.addStretch(1)
+    return column
 
 
 class SendForm(QWidget):
@@ -28,25 +52,36 @@ class SendForm(QWidget):
 
     Signals:
         send_requested(object, object): the agent asked to send: (``PhoneNumber``, ``Code``), both valid.
+        send_deferred(): Enter or Send before the desk was ready: it is acted on once ready.
+        deferred_refused(str): the desk became ready with a send pending and the input was not valid: why.
+        pending_cancelled(): Esc cancelled a send pending until ready (the fields keep their text).
     """
 
     send_requested = Signal(object, object)
+    send_deferred = Signal()
+    deferred_refused = Signal(str)
+    pending_cancelled = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG") -> None:
+    def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG", staged: bool = False) -> None:
+        """``staged``: only what the first frame shows, and not ready to send; ``finish()`` and ``set_ready()``."""
         super().__init__(parent)
         self._busy = False
+        self._ready = not staged  # the desk can send
+        self._pending = False  # Enter was pressed before it could
+        self._finished = False
+        self.busy_bar: QProgressBar  # made by finish()
         self._sent: tuple[str, str] | None = None  # the texts of the call in flight: (phone, code)
         self._cleared: tuple[str, str] | None = None  # what clear() removed, until Ctrl+Z or new typing
         self._hold_until = 0.0  # time.monotonic() before which Send waits (Termii limited requests)
         self._hold_timer = QTimer(self)
         self._hold_timer.setInterval(250)
 
-        self.phone = PhoneField(self, default_region=default_region)
-        self.code = CodeField(self)
-        phone_label = QLabel("Customer's &phone", self)
-        phone_label.setBuddy(self.phone.edit)
-        code_label = QLabel("&Code", self)
-        code_label.setBuddy(self.code.edit)
+        self.phone = PhoneField(self, default_region=default_region, staged=staged)
+        self.code = CodeField(self, staged=staged)
+        self._phone_label = QLabel("Customer's &phone", self)
+        self._phone_label.setBuddy(self.phone.edit)
+        self._code_label = QLabel("&Code", self)
+        self._code_label.setBuddy(self.code.edit)
 
         self.send_button = QPushButton(SEND_TEXT, self)
         self.send_button.setAccessibleName("Send the code as a voice call")
@@ -54,36 +89,26 @@ class SendForm(QWidget):
         self.send_button.setEnabled(False)
         self.send_button.setMinimumWidth(
             self.send_button.fontMetrics().horizontalAdvance(self._hold_text(88)) + 32)
-        self.busy_bar = QProgressBar(self)
-        self.busy_bar.setRange(0, 0)  # indeterminate: Termii gives no progress to show
-        self.busy_bar.setTextVisible(False)
-        self.busy_bar.setMaximumHeight(self.fontMetrics().height() // 2 + 2)
-        self.busy_bar.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * 24)
-        self.busy_bar.setAccessibleName("Sending")
-        self.busy_bar.hide()
 
-        actions = QHBoxLayout()
-        actions.setContentsMargins(0, 0, 0, 0)
-        actions.addWidget(self.send_button)
-        actions.addSpacing(12)
-        actions.addWidget(self.busy_bar, 0, Qt.AlignmentFlag.AlignVCenter)
-        actions.addStretch(1)
+        self._actions = QHBoxLayout()
+        self._actions.setContentsMargins(0, 0, 0, 0)
+        self._actions.addWidget(self.send_button)
+        self._actions.addStretch(1)
 
-        grid = QGridLayout(self)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setHorizontalSpacing(12)
-        grid.setVerticalSpacing(6)
-        top = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        grid.addWidget(phone_label, 0, 0, top)
-        grid.addWidget(self.phone, 0, 1)
-        grid.addWidget(code_label, 1, 0, top)
-        grid.addWidget(self.code, 1, 1)
-        grid.addLayout(actions, 2, 1)
-        grid.setColumnStretch(1, 1)
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setVerticalSpacing(6)
+        self._grid.addLayout(_at_top(self._phone_label), 0, 0)
+        self._grid.addWidget(self.phone, 0, 1)
+        self._grid.addLayout(_at_top(self._code_label), 1, 0)
+        self._grid.addWidget(self.code, 1, 1)
+        self._grid.addLayout(self._actions, 2, 1)
+        self._grid.setColumnStretch(1, 1)
         # Labels line up with the text of the line edits, not with the live lines under them.
-        label_offset = max(0, (self.phone.edit.sizeHint().height() - phone_label.sizeHint().height()) // 2)
-        phone_label.setContentsMargins(0, label_offset, 0, 0)
-        code_label.setContentsMargins(0, label_offset, 0, 0)
+        label_offset = max(0, (self.phone.edit.sizeHint().height() - self._phone_label.sizeHint().height()) // 2)
+        self._phone_label.setContentsMargins(0, label_offset, 0, 0)
+        self._code_label.setContentsMargins(0, label_offset, 0, 0)
 
         QWidget.setTabOrder(self.phone.edit, self.code.edit)
         QWidget.setTabOrder(self.code.edit, self.send_button)
@@ -91,19 +116,53 @@ class SendForm(QWidget):
 
         self.phone.validity_changed.connect(self.on_validity_changed)
         self.code.validity_changed.connect(self.on_validity_changed)
+        self.phone.edit.textChanged.connect(self.on_validity_changed)  # Send while checking follows the text
         self.phone.submitted.connect(self.on_submit)
         self.code.submitted.connect(self.on_submit)
         self.send_button.clicked.connect(self.on_submit)
         self._hold_timer.timeout.connect(self.on_hold_timer_timeout)
         for edit in (self.phone.edit, self.code.edit):
-            edit.installEventFilter(self)
+            edit.escape_hook = self._cancel_pending_by_escape
             edit.textEdited.connect(self.on_text_edited)
+        if not staged:
+            self.finish()
+
+    def finish(self) -> None:
+        """The live lines under the fields and the busy bar; once."""
+        if self._finished:
+            return
+        from PySide6.QtCore import Qt  # not at import: its enums cost the first frame ~20 ms
+
+        self._finished = True
+        for edit in (self.phone.edit, self.code.edit):
+            edit.installEventFilter(self)  # Ctrl+Z after "new customer" (not on the first frame's events)
+        self.phone.finish()
+        self.code.finish()
+        self.busy_bar = QProgressBar(self)
+        self.busy_bar.setRange(0, 0)  # indeterminate: Termii gives no progress to show
+        self.busy_bar.setTextVisible(False)
+        self.busy_bar.setMaximumHeight(self.fontMetrics().height() // 2 + 2)
+        self.busy_bar.setFixedWidth(self.fontMetrics().horizontalAdvance("0") * 24)
+        self.busy_bar.setAccessibleName("Sending")
+        self.busy_bar.setVisible(self._busy)
+        self._actions.insertSpacing(1, 12)
+        self._actions.insertWidget(2, self.busy_bar, 0, Qt.AlignmentFlag.AlignVCenter)
 
     # -- state ------------------------------------------------------------------------------------------
 
     @property
     def busy(self) -> bool:
         return self._busy
+
+    @property
+    def ready(self) -> bool:
+        """The desk can send (``set_ready``); before, Enter is remembered."""
+        return self._ready
+
+    @property
+    def send_pending(self) -> bool:
+        """Enter was pressed before the desk was ready: acted on once it is (unless cancelled)."""
+        return self._pending
 
     @property
     def holding(self) -> bool:
@@ -116,18 +175,40 @@ class SendForm(QWidget):
         return self._sent
 
     def is_ready(self) -> bool:
-        """Both values valid, no call in flight, no rate limit: Send would send."""
-        return (not self._busy and not self.holding and self.phone.value is not None
+        """Both values valid, the desk ready, no call in flight, no rate limit: Send would send."""
+        return (self._ready and not self._busy and not self.holding and self.phone.value is not None
                 and self.code.value is not None)
+
+    def set_ready(self, ready: bool) -> None:
+        """Whether the desk can send. Becoming ready acts on a pending Enter: sends, or says why not."""
+        self._ready = ready
+        self._update_send_button()
+        if ready and self._pending and not self.phone.checking:
+            self._pending = False
+            if self.is_ready():
+                self._send()
+            else:
+                self.phone.reveal_problem()
+                self.code.reveal_problem()
+                reasons = [p for p in (self.phone.problem, self.code.problem) if p] or ["It could not be checked."]
+                self.deferred_refused.emit(" ".join(reasons))
+
+    def cancel_pending(self) -> bool:
+        """Forget an Enter pressed before ready (Esc, a start-up failure); True when there was one."""
+        pending, self._pending = self._pending, False
+        return pending
 
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.busy_bar.setVisible(busy)
+        if self._finished:
+            self.busy_bar.setVisible(busy)
         self.code.generate_button.setEnabled(not busy)
         self._update_send_button()
 
     def clear(self) -> None:
-        """The "new customer" command: both fields empty, focus on the phone; Ctrl+Z brings them back."""
+        """The "new customer" command: both fields empty, focus on the phone, a pending send forgotten; Ctrl+Z
+        brings the fields back."""
+        self.cancel_pending()
         texts = (self.phone.text(), self.code.text())
         if any(texts):
             self._cleared = texts
@@ -193,8 +274,16 @@ class SendForm(QWidget):
 
     @Slot()
     def on_submit(self) -> None:
-        """Enter in either field or the Send button: ask to send once, when both values are valid."""
+        """Enter in either field or the Send button: ask to send once, when both values are valid.
+
+        Before the desk is ready (or while the number is still being checked) the request is kept, once.
+        """
         if self._busy:
+            return
+        if not self._ready or self.phone.checking:
+            if not self._pending:
+                self._pending = True
+                self.send_deferred.emit()
             return
         phone, code = self.phone.value, self.code.value
         if phone is None or code is None:
@@ -204,13 +293,24 @@ class SendForm(QWidget):
             return
         if self.holding:
             return
+        self._send()
+
+    def _send(self) -> None:
+        phone, code = self.phone.value, self.code.value
+        assert phone is not None and code is not None
         self.set_busy(True)  # before emitting, so a second Enter queued behind this one is ignored
         self._sent = (self.phone.text(), self.code.text())
         self.send_requested.emit(phone, code)
 
-    @Slot(bool)
-    def on_validity_changed(self, _valid: bool) -> None:
+    def on_validity_changed(self, *_args: object) -> None:
         self._update_send_button()
+
+    def _cancel_pending_by_escape(self) -> bool:
+        """Esc in a field cancels a pending send first (and then, pressed again, empties the field)."""
+        if self.cancel_pending():
+            self.pending_cancelled.emit()
+            return True
+        return False
 
     @Slot(str)
     def on_text_edited(self, _text: str) -> None:
@@ -248,4 +348,8 @@ class SendForm(QWidget):
         return f"{SEND} in {seconds} s"
 
     def _update_send_button(self) -> None:
-        self.send_button.setEnabled(self.is_ready())
+        if self._ready and not self.phone.checking:
+            self.send_button.setEnabled(self.is_ready())
+        else:  # Send is taken before ready (and acted on then) once there is something to send
+            self.send_button.setEnabled(not self._busy and bool(self.phone.text().strip())
+                                        and self.code.value is not None)

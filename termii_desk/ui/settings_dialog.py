@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from termii_desk.core.bootstrap import DeskServices, check_key, store_key
-from termii_desk.core.client import normalise_base_url
+from termii_desk.core.endpoints import normalise_base_url
 from termii_desk.core.errors import ConfigError, DeskError, KeyringUnavailableError
 from termii_desk.core.keystore import KeyStatus
 from termii_desk.core.results import BalanceResult
@@ -42,15 +42,6 @@ from termii_desk.ui.worker import Executor, QueryOp
 
 log = logging.getLogger(__name__)
 
-# Editor ranges per setting: (minimum, maximum, decimals or None for whole numbers, suffix)
-# (the labels carry the units)
-_RANGES: dict[str, tuple[float, float, int | None, str]] = {
-    "connect_timeout": (0.5, 120.0, 1, ""),
-    "read_timeout": (1.0, 600.0, 1, ""),
-    "cooldown_seconds": (0, 86_400, None, ""),
-    "low_balance_threshold": (0.0, 1_000_000_000.0, 2, ""),
-    "history_retention_days": (0, 36_500, None, ""),
-}
 SESSION_ONLY_TEXT = "Use this key for this session only (kept in memory, never written anywhere)"
 
 
@@ -183,25 +174,26 @@ class SettingsDialog(QDialog):
                 combo.addItem(text, code)
             combo.setMaxVisibleItems(20)
             return combo
+        spec = Settings.spec(name)  # the range is the setting's own: the one its loading checks too
         if isinstance(default, float):
-            low, high, decimals, suffix = _RANGES.get(name, (0.0, 1e9, 2, ""))
             spin = QDoubleSpinBox(self)
-            spin.setRange(low, high)
-            spin.setDecimals(decimals or 2)
-            spin.setSuffix(suffix)
+            spin.setDecimals(spec.decimals)
+            spin.setRange(spec.minimum if spec.minimum is not None else 0.0,
+                          spec.maximum if spec.maximum is not None else 1e9)
             spin.setGroupSeparatorShown(True)
             return spin
         if isinstance(default, int):
-            low, high, _decimals, suffix = _RANGES.get(name, (0, 1_000_000, None, ""))
             int_spin = QSpinBox(self)
-            int_spin.setRange(int(low), int(high))
-            int_spin.setSuffix(suffix)
+            int_spin.setRange(int(spec.minimum if spec.minimum is not None else 0),
+                              int(spec.maximum if spec.maximum is not None else 2**31 - 1))
             return int_spin
         line = QLineEdit(self)
         if name == "base_url":
             line.setPlaceholderText("https://api.ng.termii.com")
         if name == "ca_bundle":
             line.setPlaceholderText("Only if a proxy inspects TLS: a PEM file")
+        if name == "history_url":
+            line.setPlaceholderText("Empty: this computer only. postgresql://agent@host/db for a team")
         return line
 
     def _load(self, settings: Settings, status: KeyStatus) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
@@ -57,6 +57,8 @@ class ToneLabel(QLabel):
 
     def __init__(self, text: str = "", parent: QWidget | None = None, *, tone: Tone = Tone.NEUTRAL,
                  caption: str = "") -> None:
+        from PySide6.QtCore import Qt  # not at import: the form's first frame is built without Qt's enums
+
         super().__init__(text, parent)
         self._tone = tone
         self._caption = caption

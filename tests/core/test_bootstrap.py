@@ -24,8 +24,16 @@ def _old_row(days: int) -> HistoryRow:
 
 
 def _write_settings(paths: AppPaths, **values: object) -> None:
+    """A settings file as the release before profiles wrote it: one flat object."""
     paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
     paths.settings_file.write_text(json.dumps(values), encoding="utf-8")
+
+
+def _write_profiles(paths: AppPaths, *, asked: bool, **shared: object) -> None:
+    paths.settings_file.parent.mkdir(parents=True, exist_ok=True)
+    data = {"format": 2, "default_profile": "default", "retention_asked": asked, "settings": shared,
+            "profiles": {"default": {"base_url": "https://api.ng.termii.com", "region": "NG"}}}
+    paths.settings_file.write_text(json.dumps(data), encoding="utf-8")
 
 
 @pytest.fixture
@@ -76,21 +84,33 @@ def test_run_only_overrides_are_never_saved(
         services.close()
 
 
-def test_an_override_that_was_ignored_does_not_stop_saving(paths: AppPaths) -> None:
-    services = build_desk(paths, environ={"TERMII_BASE_URL": "garbage://x"})
+@pytest.mark.parametrize(
+    ("options", "environ", "origin"),
+    [(RunOptions(), {"TERMII_BASE_URL": "garbage://x"}, "TERMII_BASE_URL"),
+     (RunOptions(base_url="http://api.ng.termii.com"), {}, "--base-url")],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_an_unusable_base_url_override_is_kept_and_blocks_sending_never_the_default(
+    paths: AppPaths, options: RunOptions, environ: dict[str, str], origin: str, strict: bool
+) -> None:
+    _write_settings(paths, base_url="https://v3.api.termii.com")
+    services = build_desk(paths, options, strict=strict, environ=environ)
     try:
-        assert services.run_only == () and services.settings_store is not None
-        assert any("Ignored TERMII_BASE_URL" in notice for notice in services.notices)
-        services.save_settings(services.settings.updated(cooldown_seconds=5))
-        assert json.loads(paths.settings_file.read_text(encoding="utf-8"))["cooldown_seconds"] == 5
+        problem = services.base_url_problem
+        assert problem and problem.startswith(f"{origin} cannot be used, so nothing is sent")
+        assert services.settings.base_url == (options.base_url or environ.get("TERMII_BASE_URL"))
+        assert origin in services.run_only and services.settings_store is None
+        # The window shows it as a notice; the command line decides by command (exit 3, or a warning).
+        assert any(problem in notice for notice in services.notices) is not strict
+        with pytest.raises(ConfigError):
+            services.desk.client()
     finally:
         services.close()
 
 
 @pytest.mark.parametrize(
     ("options", "word"),
-    [(RunOptions(base_url="http://api.ng.termii.com"), "--base-url"), (RunOptions(region="XX"), "--region"),
-     (RunOptions(timeout=-1.0), "--timeout")],
+    [(RunOptions(region="XX"), "--region"), (RunOptions(timeout=-1.0), "--timeout")],
 )
 def test_strict_faces_refuse_a_bad_override_lenient_ones_say_they_ignored_it(
     paths: AppPaths, options: RunOptions, word: str
@@ -105,8 +125,8 @@ def test_strict_faces_refuse_a_bad_override_lenient_ones_say_they_ignored_it(
         services.close()
 
 
-def test_retention_is_applied_at_build(paths: AppPaths) -> None:
-    _write_settings(paths, history_retention_days=30)
+def test_retention_is_applied_at_build_once_the_agent_was_asked(paths: AppPaths) -> None:
+    _write_profiles(paths, asked=True, history_retention_days=30)
     store = HistoryStore(paths.history_file())
     store.import_rows([_old_row(40), _old_row(10)])
     store.close()
@@ -118,8 +138,21 @@ def test_retention_is_applied_at_build(paths: AppPaths) -> None:
         services.close()
 
 
+def test_until_the_agent_was_asked_nothing_is_purged(paths: AppPaths) -> None:
+    _write_profiles(paths, asked=False, history_retention_days=30)
+    store = HistoryStore(paths.history_file())
+    store.import_rows([_old_row(40), _old_row(10)])
+    store.close()
+    for _ in range(2):
+        services = build_desk(paths, environ={})
+        try:
+            assert services.history.count() == 2
+        finally:
+            services.close()
+
+
 def test_retention_zero_keeps_everything(paths: AppPaths) -> None:
-    _write_settings(paths, history_retention_days=0)
+    _write_profiles(paths, asked=True, history_retention_days=0)
     store = HistoryStore(paths.history_file())
     store.import_rows([_old_row(4000)])
     store.close()

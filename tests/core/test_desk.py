@@ -75,11 +75,12 @@ def test_history_failure_does_not_stop_the_call(simulator: TermiiSimulator, tmp_
     import sqlite3
 
     desk = _desk(simulator, tmp_path)
-    desk.history._conn.close()
-    desk.history._conn = sqlite3.connect(":memory:", check_same_thread=False)
+    assert desk.history.path is not None
+    desk.history._conn.close()  # the file turned read-only under the desk (SQLITE_READONLY on every write)
+    desk.history._conn = sqlite3.connect(f"file:{desk.history.path}?mode=ro", uri=True, check_same_thread=False)
     attempt = desk.place_call(PHONE, CODE)
     assert attempt.outcome == Outcome.SENT
-    assert attempt.history_problem and "History could not be saved" in attempt.history_problem
+    assert attempt.history_problem == "History could not be saved: its file or folder is read-only. Calls still work."
     assert len(simulator.calls) == 1
 
 

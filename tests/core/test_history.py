@@ -12,7 +12,6 @@ from termii_desk.core.errors import Outcome
 from termii_desk.core.history import (
     INTERRUPTED_TEXT,
     SCHEMA_VERSION,
-    HistoryError,
     HistoryStore,
     rows_to_csv,
 )
@@ -149,11 +148,18 @@ def test_unwritable_folder_falls_back_to_memory(tmp_path: Path) -> None:
     assert store.count() == 1
 
 
-def test_write_failure_is_a_history_error_with_a_sentence(store: HistoryStore) -> None:
+def test_a_write_failure_no_condition_explains_is_unexpected_not_could_not_be_saved(
+    store: HistoryStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    from termii_desk.core.history import UnexpectedHistoryError
+
     store._conn.close()
-    store._conn = sqlite3.connect(":memory:", check_same_thread=False)  # no table: every write fails
-    with pytest.raises(HistoryError, match="History could not be saved"):
+    store._conn = sqlite3.connect(":memory:", check_same_thread=False)  # no table: a bug, not a full disk
+    with pytest.raises(UnexpectedHistoryError) as caught:
         store.start_attempt("2348031234567", CODE, "host")
+    assert "unexpected" in str(caught.value) and "SQLITE_ERROR" in str(caught.value)
+    assert "could not be saved" not in str(caught.value)
+    assert "no such table" in caplog.text  # the traceback is in the log
 
 
 def test_csv_export_masks_codes_and_defuses_formulas(store: HistoryStore) -> None:
@@ -162,7 +168,7 @@ def test_csv_export_masks_codes_and_defuses_formulas(store: HistoryStore) -> Non
     text = rows_to_csv(store.page(10))
     assert "482916" not in text and "••••16" in text
     assert "'=HYPERLINK" in text
-    assert text.splitlines()[0].startswith("time_utc,phone,code_masked,outcome")
+    assert text.splitlines()[0].startswith("time,profile,phone,code_masked,outcome")
 
 
 def test_import_rows_appends_in_one_go(store: HistoryStore) -> None:

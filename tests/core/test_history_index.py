@@ -61,7 +61,9 @@ def test_a_schema_1_file_upgrades_keeping_every_row(tmp_path: Path) -> None:
     store.close()
 
     assert _version(path) == SCHEMA_VERSION
-    assert _raw_rows(path) == before  # every column of every row, unchanged
+    after = _raw_rows(path)
+    assert [row[:len(before[0])] for row in after] == before  # every column of every row, unchanged
+    assert {row[len(before[0]):] for row in after} == {("default", "")}  # the audit columns of later schemas
     again = HistoryStore(path)  # and it opens again, already upgraded
     row_id = again.start_attempt("2348031234567", CODE, "api.ng.termii.com")
     assert again.count("8031234567") == 3 and again.page(1, phone_filter="8031234567")[0].id == row_id

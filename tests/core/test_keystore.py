@@ -94,3 +94,23 @@ def test_session_only_key_when_no_keyring() -> None:
     store.use_for_session("sessionkey5555")
     assert store.get() == "sessionkey5555"
     assert store.status().source == "session"
+
+
+def test_finding_the_backend_off_macos_runs_no_library_search() -> None:
+    # keyring's macOS backend looks for the Security framework at import: ldconfig and gcc, ~100 ms on Linux.
+    import subprocess
+    import sys
+
+    if sys.platform == "darwin":
+        pytest.skip("on macOS the macOS backend is the one to use")
+    probe = (
+        "import ctypes.util, sys\n"
+        "calls = []\n"
+        "ctypes.util.find_library = lambda name: calls.append(name)\n"
+        "from termii_desk.core.keystore import KeyStore\n"
+        "KeyStore(environ={}).backend_name()\n"
+        "print(calls, 'keyring.backends.macOS' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True,
+                          env={"PATH": "/usr/bin:/bin", "DBUS_SESSION_BUS_ADDRESS": "unix:path=/nonexistent"})
+    assert done.stdout.split() == ["[]", "True"]  # the backend was looked at, without a library search

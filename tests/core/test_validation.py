@@ -46,6 +46,13 @@ def test_default_region_reads_national_numbers() -> None:
     assert phone.country == "Ghana"
 
 
+def test_without_carrier_names_the_number_is_the_same_and_names_no_network() -> None:
+    full, quick = validate_phone("0803 123 4567"), validate_phone("0803 123 4567", with_carrier=False)
+    assert full.carrier == "MTN" and quick.carrier == ""
+    assert (quick.digits, quick.display, quick.country, quick.region) == (full.digits, full.display, full.country,
+                                                                          full.region)
+
+
 def test_number_without_known_carrier_has_empty_carrier() -> None:
     phone = validate_phone("+1 202 555 0143")
     assert phone.digits == "12025550143"
@@ -118,12 +125,34 @@ def test_mask_code_keeps_only_last_two() -> None:
     assert mask_code("12345678") == "••••••78"
 
 
-@given(st.integers(min_value=CODE_MIN_LENGTH, max_value=CODE_MAX_LENGTH))
+@pytest.mark.parametrize("length", range(CODE_MIN_LENGTH, CODE_MAX_LENGTH + 1))
 def test_generated_codes_are_valid_and_never_start_with_zero(length: int) -> None:
-    code = generate_code(length)
-    assert len(code) == length
-    assert code[0] != "0"
-    assert validate_code(code).digits == code
+    # 3,000 codes per length: a generator whose first digit may be 0 (one chance in ten) fails every run.
+    codes = [generate_code(length) for _ in range(3000)]
+    assert all(len(code) == length and validate_code(code).digits == code for code in codes)
+    assert {code[0] for code in codes} == set("123456789")  # every allowed first digit, and never 0
+    assert {code[-1] for code in codes} == set("0123456789")  # the other digits do use 0
+
+
+@pytest.mark.parametrize("drawn", ["lowest", "highest"])
+def test_the_first_digits_range_is_one_to_nine_whatever_the_random_source_draws(
+    monkeypatch: pytest.MonkeyPatch, drawn: str
+) -> None:
+    """The range itself, not a sample: the random source forced to its lowest and highest draws."""
+    import secrets
+
+    bounds: list[int] = []
+
+    def extreme(n: int) -> int:
+        bounds.append(n)
+        return 0 if drawn == "lowest" else n - 1
+
+    monkeypatch.setattr(secrets, "randbelow", extreme)
+    for length in range(CODE_MIN_LENGTH, CODE_MAX_LENGTH + 1):
+        code = generate_code(length)
+        assert code == ("1" + "0" * (length - 1) if drawn == "lowest" else "9" * length)
+        assert validate_code(code).digits == code
+    assert bounds  # the generator draws from secrets, so forcing it reached every digit
 
 
 def test_generated_codes_vary() -> None:

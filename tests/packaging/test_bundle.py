@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,3 +131,23 @@ def test_icu_data_is_trimmed_and_still_serves_english(exe: Path, desk_home: Path
     assert done.returncode == 0
     assert "self-test ok" in done.stdout
     assert "ICU" not in done.stderr and "libicu" not in done.stderr
+
+
+def test_the_bundle_writes_to_a_team_history(exe: Path, desk_home: Path, simulator: TermiiSimulator,
+                                             team: Any) -> None:
+    """psycopg and its own libpq are inside the bundle: a call is recorded on a real PostgreSQL, as alice."""
+    from tests.postgres_server import AGENT_PASSWORDS
+
+    env = clean_env(TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url, TERMII_DESK_HOME=str(desk_home),
+                    TERMII_DESK_HISTORY_URL=team.url("alice"), PGPASSWORD=AGENT_PASSWORDS["alice"])
+    status = run([exe, "team", "status"], env)
+    assert status.returncode == 0 and "Agent: alice" in status.stdout
+    done = run([exe, "call", "+2348031234567", "123456"], env)
+    assert done.returncode == 0 and done.stderr == ""
+    assert [(r[1], r[2], r[3]) for r in team.rows()] == [("alice", "2348031234567", "sent")]
+
+
+def test_bundle_size_stays_under_120_mb(exe: Path) -> None:
+    size = sum(p.stat().st_size for p in exe.parent.rglob("*") if p.is_file() and not p.is_symlink())
+    print(f"bundle: {size / 2**20:.1f} MiB")
+    assert size < 120 * 10**6

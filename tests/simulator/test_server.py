@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import requests
 
-from termii_desk.core.client import BALANCE_PATH, CALL_PATH
+from termii_desk.core.client import BALANCE_PATH, CALL_PATH, VOICE_TOKEN_PATH
 from termii_desk.simulator import FAULT_MODES, ReceivedRequest, TermiiSimulator, serve
 from termii_desk.simulator import server as server_module
 
@@ -127,10 +127,54 @@ CODE_INVALID = {"message": [{"issue": "code must be numeric, 4 to 8 digits"}]}
         ({"phone_number": 2348031234567}, PHONE_INVALID),  # a number, not a string
     ],
 )
-def test_field_rules_are_422(sim: TermiiSimulator, change: dict[str, object], expected: object) -> None:
+def test_strict_field_rules_are_422(change: dict[str, object], expected: object) -> None:
+    with TermiiSimulator(strict=True) as sim:
+        response = post_call(sim, {**CALL, **change})
+        assert (response.status_code, response.json()) == (422, expected)
+        assert sim.balance == START and sim.heard == []
+
+
+@pytest.mark.parametrize(
+    ("change", "heard"),
+    [
+        ({"code": "123456"}, ("2348031234567", "123456")),  # the code as a numeric string
+        ({"code": " 4821 "}, ("2348031234567", "4821")),
+        ({"phone_number": "+2348031234567"}, ("2348031234567", "123456")),  # + before the digits
+        ({"phone_number": "+2348031234567", "code": "87654321"}, ("2348031234567", "87654321")),
+    ],
+)
+def test_lenient_by_default_accepts_what_real_clients_send(
+    sim: TermiiSimulator, change: dict[str, object], heard: tuple[str, str]
+) -> None:
+    response = post_call(sim, {**CALL, **change})
+    assert response.status_code == 200 and response.json()["code"] == "ok"
+    [call] = sim.heard
+    assert (call.phone_number, call.digits, call.endpoint) == (*heard, "call")
+    assert call.pin_id == response.json()["pinId"]
+    assert sim.balance == START - COST
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"code": 123}, CODE_INVALID),
+        ({"code": "123"}, CODE_INVALID),
+        ({"code": "12a456"}, CODE_INVALID),
+        ({"code": "123456789"}, CODE_INVALID),
+        ({"code": True}, CODE_INVALID),
+        ({"code": 1234.0}, CODE_INVALID),
+        ({"phone_number": "23480312345ab"}, PHONE_INVALID),
+        ({"phone_number": "++2348031234567"}, PHONE_INVALID),
+        ({"phone_number": "123456789"}, PHONE_INVALID),
+        ({"phone_number": 2348031234567}, PHONE_INVALID),
+    ],
+)
+def test_lenient_mode_still_refuses_what_termii_would(
+    sim: TermiiSimulator, change: dict[str, object], expected: object
+) -> None:
     response = post_call(sim, {**CALL, **change})
     assert (response.status_code, response.json()) == (422, expected)
-    assert sim.balance == START
+    assert sim.balance == START and sim.heard == []
 
 
 @pytest.mark.parametrize("body", [{"code": 1000}, {"code": 99_999_999}, {"phone_number": "2348031234"}])
@@ -151,17 +195,62 @@ def test_insufficient_balance_is_400_and_charges_nothing() -> None:
         assert sim.balance == Decimal("2.00")
 
 
-def test_get_with_json_content_type_gets_an_empty_200(sim: TermiiSimulator) -> None:
-    response = get_balance(sim, headers={"Content-Type": "application/json"})
+@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8"])
+def test_get_with_json_content_type_gets_an_empty_200_without_a_content_type(
+    sim: TermiiSimulator, content_type: str
+) -> None:
+    # As recorded from a real host: HTTP 200, Content-Length: 0, no Content-Type header, Via: 1.1 google.
+    response = get_balance(sim, headers={"Content-Type": content_type})
     assert response.status_code == 200
     assert response.content == b""
     assert response.headers["Content-Length"] == "0"
-    assert sim.balance_requests[0].headers["Content-Type"] == "application/json"
+    assert "Content-Type" not in response.headers
+    assert response.headers["Via"] == "1.1 google"
+    assert sim.balance_requests[0].headers["Content-Type"] == content_type
+
+
+def test_the_voice_token_path_succeeds_but_the_customer_hears_a_pin_termii_made_up(sim: TermiiSimulator) -> None:
+    """The trap the seed's samples lead into: the desk's fields posted to the Voice Token API."""
+    response = requests.post(sim.url + VOICE_TOKEN_PATH, json=CALL, timeout=5)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["code"] == "ok" and body["message"] == "Successfully Sent"
+    assert uuid.UUID(body["pinId"]) and body["message_id"].isdigit()
+    [heard] = sim.heard
+    assert heard.endpoint == "voice-token" and heard.pin_id == body["pinId"]
+    assert heard.phone_number == "2348031234567"
+    assert len(heard.digits) == 4 and heard.digits[0] != "0"  # the default PIN length, never the code sent
+    assert sim.calls == [] and len(sim.voice_token_requests) == 1
+    assert sim.balance == START - COST
+
+
+def test_voice_token_fields_are_used_and_checked(sim: TermiiSimulator) -> None:
+    token = {"api_key": KEY, "phone_number": "+2348031234567", "pin_attempts": 3, "pin_time_to_live": "5",
+             "pin_length": 8}
+    assert requests.post(sim.url + VOICE_TOKEN_PATH, json=token, timeout=5).status_code == 200
+    assert len(sim.heard[0].digits) == 8
+    for bad in ({"pin_length": 3}, {"pin_length": 9}, {"pin_attempts": 0}, {"pin_time_to_live": 61},
+                {"pin_length": True}, {"api_key": "wrong"}, {"phone_number": "123"}):
+        refused = requests.post(sim.url + VOICE_TOKEN_PATH, json={**token, **bad}, timeout=5)
+        assert refused.status_code in (401, 422)
+    assert len(sim.heard) == 1
+
+
+def test_strict_voice_token_requires_its_documented_fields() -> None:
+    with TermiiSimulator(strict=True) as sim:
+        assert requests.post(sim.url + VOICE_TOKEN_PATH, json=CALL, timeout=5).status_code == 422
+        token = {"api_key": KEY, "phone_number": "2348031234567", "pin_attempts": 3, "pin_time_to_live": 5,
+                 "pin_length": 6}
+        assert requests.post(sim.url + VOICE_TOKEN_PATH, json={**token, "pin_length": "6"}, timeout=5
+                             ).status_code == 422
+        assert requests.post(sim.url + VOICE_TOKEN_PATH, json=token, timeout=5).status_code == 200
+        assert [len(h.digits) for h in sim.heard] == [6]
 
 
 def test_unknown_path_is_404_and_wrong_method_is_405(sim: TermiiSimulator) -> None:
-    missing = requests.post(sim.url + "/api/sms/otp/send/voice", json=CALL, timeout=5)
+    missing = requests.post(sim.url + "/api/sms/otp/send", json=CALL, timeout=5)
     assert (missing.status_code, missing.json()) == (404, {"message": "Not found"})
+    assert requests.get(sim.url + VOICE_TOKEN_PATH, timeout=5).headers["Allow"] == "POST"
     wrong_method = requests.get(sim.url + CALL_PATH, timeout=5)
     assert wrong_method.status_code == 405
     assert wrong_method.headers["Allow"] == "POST"
@@ -468,7 +557,7 @@ def test_serve_prints_url_and_redacted_request_lines(
     monkeypatch.setattr(server_module.time, "sleep", fake_sleep)
     assert serve(port=0, fault="balance-string") == 0
     first, *rest = (printed[0] + capsys.readouterr().out).splitlines()
-    assert "(API key: sim-test-key)" in first
+    assert "(API key: sim-test-key; lenient" in first
     assert any(line.endswith(f"GET {BALANCE_PATH}?api_key=[redacted] -> 200 (fault balance-string)") for line in rest)
     assert any(f"POST {CALL_PATH} -> 200" in line for line in rest)
     assert KEY not in "\n".join(rest)

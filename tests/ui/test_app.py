@@ -91,7 +91,7 @@ def test_bad_overrides_become_notices_not_crashes(desk_home: Path, monkeypatch: 
         notices = loader.load().notices
     finally:
         loader.close()
-    assert any(n.startswith("Ignored --base-url") for n in notices)
+    assert any(n.startswith("--base-url cannot be used, so nothing is sent") for n in notices)
     assert any(n.startswith("Ignored --region") for n in notices)
 
 
@@ -219,20 +219,20 @@ def test_benchmark_probe_prints_one_line_on_its_paint_and_quits(tmp_path: Path, 
     assert mode == probe and float(when) > 0 and int(hwm) >= int(rss) > 0
 
 
-SKELETON_PROBE = """
+FIRST_FRAME_PROBE = """
 import sys
 import PySide6.QtCore as QtCore
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QApplication
 from termii_desk.app import after_first_paint, make_application
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import ThreadExecutor
 
 app = make_application()
-window = MainWindow(ThreadExecutor(), skeleton=True)
+window = MainWindow(ThreadExecutor(), staged=True)
 
 def first_paint():
     print("qt-namespace", "Qt" in QtCore.__dict__)
-    print("children", len(window.findChildren(QWidget)))
+    print("focus", QApplication.focusWidget() is window.form.phone.edit)
     print("ui-modules", ",".join(sorted(m for m in sys.modules if m.startswith("termii_desk.ui."))))
     print("core-modules", ",".join(sorted(m for m in sys.modules if m.startswith("termii_desk.core."))))
     print("icon-set", not app.windowIcon().isNull())
@@ -240,41 +240,56 @@ def first_paint():
     after_first_paint(window.centralWidget(), content_paint)
 
 def content_paint():
-    central = window.centralWidget() is not None
-    print("built", window.built, "form-enabled", window.form.isEnabled(), "has-central", central)
+    print("built", window.built, "ready", window.form.ready, "checking", window.form.phone.checking)
     app.quit()
 
 after_first_paint(window, first_paint)
 window.show()
+window.activateWindow()
 app.exec()
 """
 
 
-def test_first_frame_is_a_skeleton_then_the_widgets_replace_it(tmp_path: Path) -> None:
-    """What the first paint costs is measured (issue 6): nothing before it makes a child widget (that starts the
-    accessibility bridge's D-Bus connection), creates the enums of ``Qt``, loads the form's or the core's
-    modules or the icon."""
-    done = subprocess.run([sys.executable, "-c", SKELETON_PROBE], env=_env(tmp_path), capture_output=True,
+def test_first_frame_is_the_form_without_qt_enums_core_or_icon(tmp_path: Path) -> None:
+    """The first frame is the real form, the phone field focused, and costs little more than an empty window: its
+    modules never create the enums of ``Qt`` (~20 ms) and load no core module but errors, nor the icon."""
+    done = subprocess.run([sys.executable, "-c", FIRST_FRAME_PROBE], env=_env(tmp_path), capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert lines["qt-namespace"] == "False"
-    assert lines["children"] == "0"
+    assert lines["focus"] == "True"
     assert set(lines["ui-modules"].split(",")) <= {"termii_desk.ui.main_window", "termii_desk.ui.worker",
-                                                  "termii_desk.ui.error_hook", "termii_desk.ui.skeleton"}
-    assert set(lines["core-modules"].split(",")) <= {"termii_desk.core.errors"}  # paths, settings: on the worker
+                                                  "termii_desk.ui.error_hook", "termii_desk.ui.send_form",
+                                                  "termii_desk.ui.fields",
+                                                  "termii_desk.ui._pyside"}  # PySide6's import hook, made cheap
+    assert set(lines["core-modules"].split(",")) <= {"termii_desk.core.errors"}  # validation, paths: later
     assert lines["icon-set"] == "False"  # set_app_icon() comes after the first paint too
-    assert lines["built"] == "True form-enabled False has-central True"
+    assert lines["built"] == "True ready False checking True"  # until attach()
 
 
-def test_skeleton_outline_follows_the_window_size() -> None:
-    from termii_desk.ui.skeleton import BLOCKS, MARGIN, skeleton_rects
+LOADER_PROBE = """
+import sys
+from termii_desk.app import CoreLoader
+loader = CoreLoader(default_log_file=True)
+services = loader.load()
+print("before", ",".join(m for m in ("requests", "urllib3", "phonenumbers", "phonenumbers.carrier")
+                         if m in sys.modules))
+CoreLoader.load_after_ready()
+print("after", ",".join(m for m in ("requests", "phonenumbers.carrier") if m in sys.modules))
+print("key", services.key_status.has_key)
+loader.close()
+services.close()
+"""
 
-    rects = skeleton_rects(900, 720)
-    assert len(rects) == len(BLOCKS)
-    for x, y, w, h in rects:
-        assert x >= MARGIN and y >= 0 and w > 0 and h > 0
-        assert x + w <= 900 - MARGIN and y + h <= 720 - MARGIN
-    wider = skeleton_rects(1200, 720)
-    assert wider[0][2] == rects[0][2] + 300  # the account strip spans the width
-    assert wider[-1][3] == rects[-1][3]
+
+def test_the_core_is_ready_without_the_network_stack_or_the_carrier_tables(tmp_path: Path) -> None:
+    """Ready comes sooner: requests/urllib3 (~60 ms) and the carrier names (~20 ms) load after ready."""
+    done = subprocess.run([sys.executable, "-c", LOADER_PROBE],
+                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL="http://127.0.0.1:9"),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert lines["before"] == "phonenumbers"
+    assert lines["after"] == "requests,phonenumbers.carrier"
+    assert lines["key"] == "True"

@@ -100,7 +100,7 @@ def test_columns_show_time_phone_masked_code_outcome_message_id_and_balance(stor
         "Time", "Phone", "Code", "Outcome", "Message id", "Balance after"]
     assert cell(model, 0, M.TIME) == short_local_time(row.time_utc)
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}:\d{2}", str(cell(model, 0, M.TIME)))
-    assert cell(model, 0, M.TIME, Qt.ItemDataRole.ToolTipRole) == f"{row.time_utc} (UTC)"
+    assert cell(model, 0, M.TIME, Qt.ItemDataRole.ToolTipRole) == f"{row.time_utc} (UTC), profile default"
     assert cell(model, 0, M.PHONE) == "+234 803 123 4567"
     assert cell(model, 0, M.CODE) == "••••56"
     assert cell(model, 0, M.OUTCOME) == "Sent"
@@ -183,12 +183,12 @@ def test_read_errors_never_raise_and_set_the_problem(store, qtbot) -> None:
     model = loaded(store, page_size=2)
     assert model.problem == ""
 
-    store.close()  # every read now fails inside the store
+    store.close()  # every read now fails inside the store (a bug: no condition explains a closed store)
     with qtbot.waitSignal(model.problem_changed) as blocker:
         model.fetchMore(QModelIndex())
 
     assert blocker.args == [model.problem]
-    assert model.problem.startswith("History could not be read")
+    assert model.problem.startswith("Something unexpected went wrong with history")
     assert model.rowCount() == 2, "what was loaded stays"
     assert not model.canFetchMore(QModelIndex()), "no endless retries from the view"
     model.refresh()
@@ -244,16 +244,56 @@ def test_phone_and_balance_display_fall_back_to_what_is_stored() -> None:
 # -- with an executor: filtered reads off the GUI thread -------------------------------------------------
 
 
-def test_unfiltered_reads_stay_on_the_gui_thread_with_an_executor(store) -> None:
+def test_after_the_first_page_every_read_is_on_the_executor(store) -> None:
     record_many(store, 5)
     executor = HeldExecutor()
     model = loaded(store, executor=executor, page_size=2)
+    assert model.rowCount() == 2 and executor.pending() == 0, "the first page shows with the panel"
 
-    assert model.rowCount() == 2 and not model.loading, "an unfiltered page is keyed by id: quick"
-    model.fetchMore(QModelIndex())
-    assert model.rowCount() == 4
+    model.fetchMore(QModelIndex())  # the next page as the view scrolls
+    assert model.rowCount() == 2 and executor.pending() == 1 and model.loading
+    assert not model.canFetchMore(QModelIndex())  # one page at a time
+    executor.run()
+    assert model.rowCount() == 4 and not model.loading
+
+    record(store)
+    model.refresh()  # after a call
+    assert model.total() == 5 and executor.pending() == 1
+    executor.run()
+    assert model.total() == model.total(unfiltered=True) == 6 and model.rowCount() == 2
+
+    row_id = model.row_at(0).id
+    model.set_in_flight(row_id, True)
+    model.set_in_flight(row_id, False)  # the completed attempt is re-read there too
+    assert executor.pending() == 1
+    executor.run()
     assert executor.pending() == 0
-    assert model.total() == model.total(unfiltered=True) == 5
+
+
+def test_texts_of_new_rows_are_made_off_the_gui_thread(store, qtbot, monkeypatch) -> None:
+    import threading
+
+    from termii_desk.ui.worker import ThreadExecutor
+
+    record_many(store, 7)
+    made_on: list[int] = []
+    original = HistoryModel._display_texts
+
+    def display_texts(row: HistoryRow) -> tuple[str, ...]:
+        made_on.append(threading.get_ident())
+        return original(row)
+
+    monkeypatch.setattr(HistoryModel, "_display_texts", staticmethod(display_texts))
+    executor = ThreadExecutor()
+    model = loaded(store, executor=executor, page_size=3)
+    made_on.clear()  # the first page's were made here, with the panel
+    model.fetchMore(QModelIndex())
+    qtbot.waitUntil(lambda: model.rowCount() == 6, timeout=5000)
+    assert len(made_on) == 3 and threading.get_ident() not in made_on
+    made_on.clear()
+    texts = [model.data(model.index(row, column)) for row in range(6) for column in range(len(model.HEADERS))]
+    assert made_on == [] and "+234 800 000 0001" in texts  # a paint only looks them up
+    executor.wait(5)
 
 
 def test_filter_is_read_on_the_executor_then_rows_and_totals_change(store, qtbot) -> None:
@@ -409,3 +449,25 @@ def test_a_cell_that_cannot_be_formatted_shows_its_stored_value(store, monkeypat
     assert cell(model, 0, M.TIME) == row.time_utc  # shown as stored
     assert cell(model, 0, M.BALANCE) == "4,850.50 NGN" and cell(model, 0, M.MESSAGE_ID) == "m-1"
     assert "could not be formatted" in caplog.text
+
+
+@pytest.mark.parametrize("force_py", [False, True], ids=["qt-tester", "py-tester"])
+def test_the_model_tester_follows_reads_on_a_worker(qtmodeltester, store, qtbot, force_py) -> None:
+    from termii_desk.ui.worker import ThreadExecutor
+
+    record_many(store, 8)
+    executor = ThreadExecutor()
+    model = loaded(store, executor=executor, page_size=3)
+    qtmodeltester.check(model, force_py=force_py)  # and it keeps checking every change signal from here on
+    model.fetchMore(QModelIndex())
+    qtbot.waitUntil(lambda: model.rowCount() == 6 and not model.loading, timeout=5000)
+    model.set_filter("0000 0004")
+    qtbot.waitUntil(lambda: model.rowCount() == 1 and not model.loading, timeout=5000)
+    model.set_filter("")
+    qtbot.waitUntil(lambda: model.rowCount() == 3 and not model.loading, timeout=5000)
+    row_id = model.row_at(0).id
+    model.set_in_flight(row_id, True)
+    model.set_in_flight(row_id, False)
+    qtbot.waitUntil(lambda: not model.in_flight and not model.loading, timeout=5000)
+    qtmodeltester.check(model, force_py=force_py)
+    executor.wait(5)

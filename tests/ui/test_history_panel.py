@@ -368,7 +368,7 @@ def test_unreadable_history_from_the_start_does_not_raise(qtbot, window, store) 
     panel = show(qtbot, window, HistoryPanel(store))
 
     assert panel.problem_label.isVisible()
-    assert panel.problem_label.text().startswith("History could not be read")
+    assert panel.problem_label.text().startswith("Something unexpected went wrong with history")
     assert panel.empty_label.isVisible()
     assert panel.empty_label.text() == "Nothing to show: history could not be read."
     assert panel.count_label.text() == ""

@@ -1,0 +1,116 @@
+"""Calls waiting for the shared history: a local SQLite file, one row per attempt, each with its UUID.
+
+When the server cannot be reached, an attempt is written here instead (and completed here). When it can be
+again, each waiting attempt is inserted with ``ON CONFLICT (uuid) DO NOTHING`` and only then removed from
+here: a sync that is interrupted, or run twice, or by two processes at once, sends every attempt once.
+An attempt started on the server whose completion could not reach it waits here as a completion (``kind``
+``complete``), applied only to a row still in flight.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from termii_desk.core.paths import private_file
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS waiting (
+    seq INTEGER PRIMARY KEY,
+    uuid TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('insert', 'complete')),
+    row TEXT NOT NULL,
+    UNIQUE (uuid, kind)
+)
+"""
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """One entry: ``row`` holds the attempt's columns (for ``insert``) or its completion (for ``complete``)."""
+
+    seq: int
+    uuid: str
+    kind: str
+    row: dict[str, Any]
+    text: str  # the row as stored: removal after a sync checks that it did not change meanwhile
+
+
+class Outbox:
+    """The waiting attempts of one desk. Thread-safe; each change is its own transaction."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        if path is not None:
+            private_file(path)  # 0600 in a 0700 folder: it holds customers' numbers (its -wal, -shm follow)
+        self._conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, timeout=5.0,
+                                     isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._conn.execute("PRAGMA busy_timeout = 5000")
+            if path is not None:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+            self._conn.execute(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def add(self, uuid: str, kind: str, row: dict[str, Any]) -> int:
+        """Keep an attempt (or a completion); returns its local sequence number."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "INSERT INTO waiting (uuid, kind, row) VALUES (?, ?, ?)"
+                " ON CONFLICT (uuid, kind) DO UPDATE SET row = excluded.row",
+                (uuid, kind, json.dumps(row, default=str)),
+            )
+            seq = cursor.lastrowid
+            if not seq:
+                seq = self._conn.execute("SELECT seq FROM waiting WHERE uuid = ? AND kind = ?",
+                                         (uuid, kind)).fetchone()[0]
+            return int(seq)
+
+    def complete(self, seq: int, changes: dict[str, Any]) -> bool:
+        """An attempt that waits here finished: its completion goes into the same entry. False: not here."""
+        with self._lock:
+            found = self._conn.execute("SELECT row FROM waiting WHERE seq = ?", (seq,)).fetchone()
+            if found is None:
+                return False
+            row = {**json.loads(found[0]), **changes}
+            self._conn.execute("UPDATE waiting SET row = ? WHERE seq = ?", (json.dumps(row, default=str), seq))
+            return True
+
+    def get(self, seq: int) -> Waiting | None:
+        with self._lock:
+            found = self._conn.execute("SELECT seq, uuid, kind, row FROM waiting WHERE seq = ?",
+                                       (seq,)).fetchone()
+        return _waiting(found) if found else None
+
+    def remove(self, entry: Waiting) -> bool:
+        """Forget an entry the server now has, unless it changed since it was read (completed meanwhile)."""
+        with self._lock:
+            return self._conn.execute("DELETE FROM waiting WHERE seq = ? AND row = ?",
+                                      (entry.seq, entry.text)).rowcount == 1
+
+    def entries(self) -> list[Waiting]:
+        """Oldest first."""
+        with self._lock:
+            found = self._conn.execute("SELECT seq, uuid, kind, row FROM waiting ORDER BY seq").fetchall()
+        return [_waiting(row) for row in found]
+
+    def __iter__(self) -> Iterator[Waiting]:
+        return iter(self.entries())
+
+    def count(self) -> int:
+        """Attempts waiting (a completion of an attempt already on the server counts as one too)."""
+        with self._lock:
+            return int(self._conn.execute("SELECT count(*) FROM waiting").fetchone()[0])
+
+
+def _waiting(found: tuple[Any, ...]) -> Waiting:
+    return Waiting(int(found[0]), str(found[1]), str(found[2]), json.loads(found[3]), str(found[3]))

@@ -1,0 +1,156 @@
+"""The history interface, one suite for every backend: the local SQLite file and a team's PostgreSQL.
+
+Each test runs twice: against ``HistoryStore`` (a file under tmp_path) and against ``TeamHistory`` (a fresh
+database on the session's private PostgreSQL, as an agent).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from termii_desk.core.errors import Outcome
+from termii_desk.core.history import INTERRUPTED_TEXT, HistoryStore
+from termii_desk.core.history_backend import HistoryBackend, RecentlyCalled
+from termii_desk.core.validation import validate_code
+
+CODE = validate_code("482916")
+HOST = "api.ng.termii.com"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> HistoryBackend:
+    if request.param == "sqlite":
+        store = HistoryStore(tmp_path / "history.sqlite3")
+        request.addfinalizer(store.close)
+        return store
+    team = request.getfixturevalue("team")
+    history: HistoryBackend = team.history("alice")
+    return history
+
+
+@pytest.fixture
+def second_desk(request: pytest.FixtureRequest, backend: HistoryBackend, tmp_path: Path) -> HistoryBackend:
+    """Another desk on the same history: a second window on the same file, or another agent on the server."""
+    if isinstance(backend, HistoryStore):
+        assert backend.path is not None
+        other = HistoryStore(backend.path)
+        request.addfinalizer(other.close)
+        return other
+    history: HistoryBackend = request.getfixturevalue("team").history("bob")
+    return history
+
+
+def _add(store: HistoryBackend, phone: str = "2348031234567", outcome: Outcome = Outcome.SENT) -> int:
+    row_id = store.start_attempt(phone, CODE, HOST)
+    store.complete_attempt(row_id, outcome=outcome, duration_ms=120, http_status=200, message_id=f"m{row_id}",
+                           termii_message="Successfully Sent", balance="77.5", currency="NGN")
+    return row_id
+
+
+def test_the_row_before_the_request_reads_as_unknown_then_completes(backend: HistoryBackend) -> None:
+    row_id = backend.start_attempt("2348031234567", CODE, HOST)
+    row = backend.get(row_id)
+    assert row is not None
+    assert (row.outcome, row.error, row.completed, row.code_masked) == ("unknown", INTERRUPTED_TEXT, False,
+                                                                        CODE.masked)
+    backend.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=120, http_status=200, message_id="m-1",
+                             balance="77.5", currency="NGN")
+    row = backend.get(row_id)
+    assert row is not None
+    assert (row.outcome, row.http_status, row.message_id, row.balance, row.currency, row.duration_ms, row.error) == (
+        "sent", 200, "m-1", "77.5", "NGN", 120, None)
+    assert row.time.tzinfo is not None and abs(datetime.now(timezone.utc) - row.time) < timedelta(minutes=1)
+    assert row.app_version and row.base_host == HOST
+
+
+def test_pages_newest_first_and_counts(backend: HistoryBackend) -> None:
+    ids = [_add(backend, f"23480312345{n:02d}") for n in range(7)]
+    first = backend.page(3)
+    assert [r.id for r in first] == ids[::-1][:3]
+    rest = backend.page(10, before_id=first[-1].id)
+    assert [r.id for r in rest] == ids[::-1][3:]
+    assert backend.count() == 7
+
+
+def test_filter_by_phone_digits(backend: HistoryBackend) -> None:
+    _add(backend, "2348031234567")
+    _add(backend, "2348039999999")
+    _add(backend, "233201234567")
+    assert [r.phone for r in backend.page(10, phone_filter="0312345")] == ["2348031234567"]
+    assert backend.count("+234 803") == 2
+    assert backend.count("1234567") == 2
+    assert backend.page(10, phone_filter="55555") == []
+
+
+def test_the_cooldown_counts_sent_and_unknown_not_refused(backend: HistoryBackend) -> None:
+    assert backend.last_sent_to("2348031234567") is None
+    _add(backend, "2348031234567", Outcome.REJECTED)
+    assert backend.last_sent_to("2348031234567") is None
+    _add(backend, "2348031234567", Outcome.SENT)
+    last = backend.last_sent_to("2348031234567")
+    assert last is not None and abs(datetime.now(timezone.utc) - last) < timedelta(minutes=1)
+    prior = backend.prior_call("2348031234567")
+    assert prior is not None and prior.outcome == "sent" and prior.who
+
+
+def test_reserve_refuses_within_the_cooldown_and_records_nothing(backend: HistoryBackend) -> None:
+    first = backend.reserve_attempt("2348031234567", CODE, HOST, cooldown_seconds=60)
+    assert first
+    with pytest.raises(RecentlyCalled) as refused:
+        backend.reserve_attempt("2348031234567", CODE, HOST, cooldown_seconds=60)
+    assert refused.value.exit_code == 6
+    assert "+2348031234567 was called" in str(refused.value)
+    assert backend.count() == 1
+    assert backend.reserve_attempt("2348039999999", CODE, HOST, cooldown_seconds=60)  # another number: fine
+    assert backend.start_attempt("2348031234567", CODE, HOST)  # forced: no check
+    assert backend.count() == 3
+
+
+def test_a_refused_or_failed_call_does_not_hold_the_cooldown(backend: HistoryBackend) -> None:
+    _add(backend, "2348031234567", Outcome.FAILED)
+    assert backend.reserve_attempt("2348031234567", CODE, HOST, cooldown_seconds=60)
+
+
+def test_two_desks_see_each_others_rows_and_the_cooldown(backend: HistoryBackend,
+                                                         second_desk: HistoryBackend) -> None:
+    row_id = _add(backend, "2348031234567")
+    seen = second_desk.get(row_id)
+    assert seen is not None and seen.outcome == "sent"
+    with pytest.raises(RecentlyCalled):
+        second_desk.reserve_attempt("2348031234567", CODE, HOST, cooldown_seconds=60)
+
+
+def test_simultaneous_reservations_for_one_number_let_exactly_one_through(
+    backend: HistoryBackend, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    desks: list[Any] = []
+    for n in range(6):
+        if isinstance(backend, HistoryStore):
+            other = HistoryStore(backend.path)
+            request.addfinalizer(other.close)
+            desks.append(other)
+        else:
+            desks.append(request.getfixturevalue("team").history(("alice", "bob", "carol")[n % 3], name=f"d{n}"))
+    barrier = threading.Barrier(len(desks))
+    results: list[str] = []
+
+    def press_send(desk: Any) -> None:
+        barrier.wait()
+        try:
+            desk.reserve_attempt("2348031234567", CODE, HOST, cooldown_seconds=60)
+            results.append("sent")
+        except RecentlyCalled:
+            results.append("refused")
+
+    threads = [threading.Thread(target=press_send, args=(d,)) for d in desks]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert sorted(results) == ["refused"] * (len(desks) - 1) + ["sent"]
+    assert backend.count() == 1

@@ -1,0 +1,198 @@
+"""`termii-desk team …` and calls to a team history: real subprocesses, a real PostgreSQL, the simulator."""
+
+from __future__ import annotations
+
+import base64
+import json
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from termii_desk.simulator import TermiiSimulator
+from tests.conftest import SIM_KEY
+from tests.postgres_server import AGENT_PASSWORDS, PostgresServer, Team, free_port
+from tests.test_cli import run
+
+PHONE, CODE = "+2348031234567", "482916"
+DAVE_PASSWORD = "dave-Secret-4471"
+
+
+def _desk_env(team: Team, simulator: TermiiSimulator, home: Path, agent: str = "alice",
+              url: str | None = None) -> dict[str, str]:
+    return {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": simulator.url, "TERMII_DESK_HOME": str(home),
+            "DBUS_SESSION_BUS_ADDRESS": "disabled:", "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+            "TERMII_DESK_HISTORY_URL": url or team.url(agent),
+            "PGPASSWORD": AGENT_PASSWORDS.get(agent, DAVE_PASSWORD)}
+
+
+def _leaks(root: Path, secret: str) -> list[str]:
+    forms = [secret.encode(), secret.encode("utf-16-le"), base64.b64encode(secret.encode()),
+             secret.encode().hex().encode()]
+    return [str(p) for p in root.rglob("*") if p.is_file() and any(f in p.read_bytes() for f in forms)]
+
+
+def test_owner_sets_up_a_team_and_an_agent_uses_it(postgres: PostgresServer, tmp_path: Path,
+                                                   simulator: TermiiSimulator) -> None:
+    database = f"cli_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {database}")
+    owner = {"TERMII_DESK_HOME": str(tmp_path / "owner"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    owner_url = postgres.owner_url(database)
+    created = run("team", "init", "--url", owner_url, env=owner)
+    assert created.returncode == 0, created.stderr
+    assert "schema 1 created" in created.stdout
+    again = run("team", "init", "--url", owner_url, env=owner)
+    assert again.returncode == 0 and "already set up" in again.stdout
+    added = run("team", "add-agent", "dave", "--url", owner_url, env=owner, stdin=DAVE_PASSWORD + "\n")
+    assert added.returncode == 0, added.stderr
+    assert "Agent dave created with a password" in added.stdout and DAVE_PASSWORD not in added.stdout
+
+    agent_url = postgres.url("dave", database)
+    home = tmp_path / "dave"
+    env = {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": simulator.url, "TERMII_DESK_HOME": str(home),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "TERMII_DESK_HISTORY_URL": agent_url,
+           "PGPASSWORD": DAVE_PASSWORD}
+    status = run("team", "status", env=env)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines() == [f"Server: {agent_url}", "Agent: dave", "Schema: 1",
+                                          "Calls waiting on this desk: 0"]
+    sent = run("call", PHONE, CODE, env=env)
+    assert sent.returncode == 0 and sent.stderr == "", sent.stderr
+    with psycopg.connect(owner_url) as conn:
+        assert conn.execute("SELECT agent, phone, outcome FROM termii_desk.attempts").fetchall() == [
+            ("dave", "2348031234567", "sent")]
+    listed = run("history", env=env)
+    assert "2348031234567" in listed.stdout
+    [row] = json.loads(run("history", "--json", env=env).stdout)
+    assert (row["agent"], row["phone_number"], row["outcome"]) == ("dave", "2348031234567", "sent")
+    refused = run("team", "purge", "--older-than", "30", env=env)
+    assert refused.returncode == 3 and "Only the team's owner can purge" in refused.stderr
+    refused = run("team", "erase-number", PHONE, env=env)
+    assert refused.returncode == 3 and "Only the team's owner" in refused.stderr
+    erased = run("team", "erase-number", PHONE, "--url", owner_url, env=owner)
+    assert erased.returncode == 0 and "erased from 1 attempt" in erased.stdout, erased.stderr
+    purged = run("team", "purge", "--older-than", "30", "--url", owner_url, env=owner)
+    assert purged.returncode == 0 and "0 attempts older than 30 days removed" in purged.stdout
+    assert _leaks(tmp_path, DAVE_PASSWORD) == []
+    with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE {database} WITH (FORCE)")
+
+
+def test_another_agents_call_holds_the_cooldown_naming_them(team: Team, simulator: TermiiSimulator,
+                                                            tmp_path: Path) -> None:
+    alice = _desk_env(team, simulator, tmp_path / "alice", "alice")
+    bob = _desk_env(team, simulator, tmp_path / "bob", "bob")
+    assert run("call", PHONE, CODE, env=alice).returncode == 0
+    refused = run("call", PHONE, CODE, env=bob)
+    assert refused.returncode == 6, refused.stderr
+    assert "was called by alice" in refused.stderr and "--force" in refused.stderr
+    assert len(simulator.calls) == 1
+    forced = run("call", PHONE, CODE, "--force", env=bob)
+    assert forced.returncode == 0, forced.stderr
+    assert len(simulator.calls) == 2
+    assert [r[1] for r in team.rows()] == ["alice", "bob"]
+
+
+def test_server_down_the_call_goes_out_with_a_warning_then_syncs_once(team: Team, simulator: TermiiSimulator,
+                                                                       tmp_path: Path) -> None:
+    env = _desk_env(team, simulator, tmp_path / "alice")
+    team.server.stop()
+    try:
+        result = run("call", PHONE, CODE, env=env)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("Sent: Termii accepted the call")
+        [warning] = result.stderr.strip().splitlines()
+        assert warning.startswith("termii-desk: warning: Shared history unreachable: 1 call waiting.")
+        refused = run("call", PHONE, CODE, env=env)  # offline, this desk's own outbox holds the cooldown
+        assert refused.returncode == 6 and "only this desk's calls were checked" in refused.stderr
+        status = run("team", "status", env=env)
+        assert status.returncode == 5 and "Calls waiting on this desk: 1" in status.stdout
+        assert len(simulator.calls) == 1
+    finally:
+        team.server.start()
+    synced = run("team", "sync", env=env)
+    assert synced.returncode == 0, synced.stderr
+    assert synced.stdout.strip() == "1 call sent to the shared history; none waiting."
+    assert run("team", "sync", env=env).stdout.strip() == "0 calls sent to the shared history; none waiting."
+    rows = team.rows()
+    assert [(r[1], r[2], r[3]) for r in rows] == [("alice", "2348031234567", "sent")]
+
+
+@pytest.mark.parametrize(("case", "expected"), [
+    ("wrong password", 'refused the password of agent "alice"'),
+    ("unreachable", "cannot be reached"),
+    ("tls required", "does not offer TLS"),
+])
+def test_connection_problems_are_one_sentence_and_the_call_still_goes_out(
+    team: Team, simulator: TermiiSimulator, tmp_path: Path, case: str, expected: str
+) -> None:
+    env = _desk_env(team, simulator, tmp_path / "alice")
+    if case == "wrong password":
+        env["PGPASSWORD"] = "wrong-Password-993"
+    elif case == "unreachable":
+        env["TERMII_DESK_HISTORY_URL"] = f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}"
+    else:
+        env["TERMII_DESK_HISTORY_URL"] = team.url("alice", sslmode="require")
+    status = run("team", "status", env=env)
+    assert status.returncode == 5
+    assert expected in status.stdout and "Traceback" not in status.stderr
+    result = run("call", PHONE, CODE, env=env)
+    assert result.returncode == 0
+    [warning] = result.stderr.strip().splitlines()
+    assert "Shared history unreachable: 1 call waiting." in warning and expected in warning
+    assert "wrong-Password-993" not in result.stderr + status.stdout + status.stderr
+    assert _leaks(tmp_path, "wrong-Password-993") == []
+    assert _leaks(tmp_path, AGENT_PASSWORDS["alice"]) == []
+
+
+def test_a_url_with_a_password_is_refused_in_settings_and_never_shown(team: Team, simulator: TermiiSimulator,
+                                                                      tmp_path: Path) -> None:
+    secret = AGENT_PASSWORDS["alice"]
+    env = _desk_env(team, simulator, tmp_path / "alice", url=team.url("alice").replace("alice@",
+                                                                                       f"alice:{secret}@"))
+    del env["PGPASSWORD"]
+    status = run("team", "status", env=env)  # the environment may carry one: used, shown as ***
+    assert status.returncode == 0, status.stdout + status.stderr
+    assert "alice:***@" in status.stdout and secret not in status.stdout + status.stderr
+    assert run("call", PHONE, CODE, env=env).returncode == 0
+    home = tmp_path / "alice"
+    (home / "config").mkdir(parents=True, exist_ok=True)
+    (home / "config" / "settings.json").write_text(
+        '{"history_url": "' + team.url("alice").replace("alice@", f"alice:{secret}@") + '"}')
+    env.pop("TERMII_DESK_HISTORY_URL")
+    listed = run("history", env=env)
+    assert "Ignored the setting history_url (the URL holds a password" in listed.stderr
+    assert secret not in listed.stderr + listed.stdout
+    assert _leaks(home / "logs", secret) == [] and _leaks(home / "data", secret) == []
+
+
+@pytest.mark.keyring
+def test_password_set_keeps_it_in_the_keyring(team: Team, simulator: TermiiSimulator, tmp_path: Path,
+                                              secret_service: str) -> None:
+    env = _desk_env(team, simulator, tmp_path / "bob", "bob")
+    del env["PGPASSWORD"], env["PYTHON_KEYRING_BACKEND"]
+    env["DBUS_SESSION_BUS_ADDRESS"] = secret_service
+    assert run("team", "status", env=env).returncode == 5  # no password anywhere yet
+    stored = run("team", "password", "set", env=env, stdin=AGENT_PASSWORDS["bob"] + "\n")
+    assert stored.returncode == 0, stored.stderr
+    assert "is stored in" in stored.stdout and AGENT_PASSWORDS["bob"] not in stored.stdout
+    status = run("team", "status", env=env)
+    assert status.returncode == 0 and "Agent: bob" in status.stdout, status.stdout
+    assert run("call", PHONE, CODE, env=env).returncode == 0
+    assert [r[1] for r in team.rows()] == ["bob"]
+    assert _leaks(tmp_path, AGENT_PASSWORDS["bob"]) == []
+
+
+def test_rows_name_the_profile_they_were_sent_from(team: Team, simulator: TermiiSimulator, tmp_path: Path) -> None:
+    env = _desk_env(team, simulator, tmp_path / "alice")
+    added = run("profile", "add", "ghana", "--base-url", simulator.url, "--region", "GH", env=env)
+    assert added.returncode == 0, added.stderr
+    assert run("call", PHONE, CODE, env=env).returncode == 0
+    assert run("call", "+233201234567", CODE, "--profile", "ghana", env=env).returncode == 0
+    with psycopg.connect(team.owner_url) as conn:
+        rows = conn.execute("SELECT phone, profile, agent FROM termii_desk.attempts ORDER BY id").fetchall()
+    assert rows == [("2348031234567", "default", "alice"), ("233201234567", "ghana", "alice")]
+    status = run("team", "status", "--profile", "ghana", env=env)
+    assert status.returncode == 0 and "Agent: alice" in status.stdout

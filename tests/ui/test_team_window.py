@@ -1,0 +1,158 @@
+"""The window on a team's shared history (a real PostgreSQL): other desks' calls live, the server down, races."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from termii_desk.core.bootstrap import DeskServices
+from termii_desk.core.client import make_session
+from termii_desk.core.desk import Desk
+from termii_desk.core.errors import Outcome
+from termii_desk.core.keystore import KeyStore
+from termii_desk.core.settings import Settings
+from termii_desk.core.validation import Code
+from termii_desk.simulator import TermiiSimulator
+from termii_desk.ui.dialogs import CooldownDialog
+from termii_desk.ui.main_window import MainWindow
+from tests.conftest import SIM_KEY
+from tests.postgres_server import Team, free_port
+from tests.ui.conftest import OFFSCREEN_NOISE, MemoryKeyring
+from tests.ui.test_main_window import fill, send
+
+pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+WAIT_MS = 15_000
+
+
+@pytest.fixture
+def team_services(simulator: TermiiSimulator) -> Callable[..., DeskServices]:
+    sessions: list[Any] = []
+
+    def build(history: Any) -> DeskServices:
+        keystore = KeyStore(backend=MemoryKeyring(), environ={})
+        keystore.set(SIM_KEY)
+        session = make_session()
+        sessions.append(session)
+        settings = Settings().updated(base_url=simulator.url, read_timeout=5.0, connect_timeout=2.0)
+        desk = Desk(settings, keystore, history, session=session)
+        return DeskServices(desk=desk, keystore=keystore, history=history, key_status=keystore.status())
+
+    yield build  # type: ignore[misc]
+    for session in sessions:
+        session.close()
+
+
+def _shot(window: MainWindow, screenshot_dir: Path, name: str) -> None:
+    QApplication.processEvents()
+    assert window.grab().save(str(screenshot_dir / f"{name}.png"))
+
+
+def test_another_agents_call_shows_within_about_a_second(
+    team: Team, qtbot: Any, team_services: Callable[..., DeskServices], open_window: Callable[..., MainWindow],
+    screenshot_dir: Path
+) -> None:
+    bob = team.history("bob", connect_now=False)  # as the window opens it: its listener thread connects
+    window = open_window(team_services(bob))
+    qtbot.waitUntil(lambda: bob.online, timeout=WAIT_MS)
+    time.sleep(0.3)  # the listener's LISTEN follows its connection
+    panel = window.history_panel
+    assert panel is not None
+    alice = team.history("alice")
+    started = time.monotonic()
+    row_id = alice.start_attempt("2348031234567", Code("482916"), "api.ng.termii.com")
+    alice.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=300, http_status=200, message_id="m-alice")
+    qtbot.waitUntil(lambda: panel.model.row_of(row_id) is not None, timeout=5_000)
+    assert time.monotonic() - started < 1.5
+    row = panel.model.row_at(panel.model.row_of(row_id) or 0)
+    assert row.phone == "2348031234567" and getattr(row, "agent", "") == "alice"
+    assert not window.team_status.isVisible()
+    panel.table.selectRow(panel.model.row_of(row_id) or 0)
+    qtbot.waitUntil(lambda: "Agent:" in panel.details_label.text(), timeout=WAIT_MS)
+    assert "alice" in panel.details_label.text()
+    _shot(window, screenshot_dir, "team-live-row")
+
+
+def test_server_unreachable_the_call_goes_out_and_the_window_says_how_many_wait(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], screenshot_dir: Path
+) -> None:
+    url = f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}"
+    history = team.history("alice", url=url, connect_now=False)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: window.team_status.isVisible(), timeout=WAIT_MS)
+    assert window.team_status.text().startswith("Shared history unreachable: 0 calls waiting.")
+    fill(window)
+    attempt = send(qtbot, window)
+    assert getattr(attempt, "outcome", None) is Outcome.SENT
+    assert len(simulator.calls) == 1
+    qtbot.waitUntil(lambda: "1 call waiting" in window.team_status.text(), timeout=WAIT_MS)
+    panel = window.history_panel
+    assert panel is not None
+    # Reads of a shared history run on the worker: the row's final outcome arrives a moment after the call's.
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).outcome == "sent",
+                    timeout=WAIT_MS)
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: "waiting on this desk" in panel.details_label.text(), timeout=WAIT_MS)
+    _shot(window, screenshot_dir, "team-unreachable")
+
+
+def test_a_call_from_another_desk_meanwhile_brings_the_cooldown_question(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bob = team.history("bob")
+    services = team_services(bob)
+    window = open_window(services)
+    # Bob's desk looked (nobody had called), then Alice's desk called before Bob's attempt was recorded.
+    monkeypatch.setattr(services.desk, "recently_called", lambda _phone: None)
+    alice = team.history("alice")
+    row_id = alice.start_attempt("2348031234567", Code("482916"), "api.ng.termii.com")
+    alice.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=300, http_status=200)
+    asked: list[tuple[str, datetime]] = []
+
+    def ask(_cls: Any, _parent: Any, phone_display: str, last: datetime) -> bool:
+        asked.append((phone_display, last))
+        return len(asked) > 1  # "Don't send" first, "Call again" the second time
+
+    monkeypatch.setattr(CooldownDialog, "ask", classmethod(ask))
+    fill(window)
+    qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(asked) == 1 and not window.form.busy, timeout=WAIT_MS)
+    assert simulator.calls == [] and len(team.rows()) == 1  # nothing sent, nothing recorded for bob
+    assert "not called again" in window.outcome.text
+    fill(window)
+    attempt = send(qtbot, window)
+    assert len(asked) == 2 and getattr(attempt, "outcome", None) is Outcome.SENT
+    assert len(simulator.calls) == 1
+    assert [r[1] for r in team.rows()] == ["alice", "bob"]
+
+
+def test_server_stopped_then_back_the_window_sends_the_waiting_call_once(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], screenshot_dir: Path
+) -> None:
+    history = team.history("alice", connect_now=False)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    team.server.stop()
+    try:
+        fill(window)
+        attempt = send(qtbot, window)
+        assert getattr(attempt, "outcome", None) is Outcome.SENT and len(simulator.calls) == 1
+        qtbot.waitUntil(lambda: "1 call waiting" in window.team_status.text(), timeout=WAIT_MS)
+        _shot(window, screenshot_dir, "team-server-down")
+    finally:
+        team.server.start()
+    # The window's listener finds the server again on its own, sends the outbox, and the line goes away.
+    qtbot.waitUntil(lambda: not window.team_status.isVisible(), timeout=WAIT_MS)
+    assert [(r[1], r[3]) for r in team.rows()] == [("alice", "sent")]
+    panel = window.history_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).id > 0, timeout=WAIT_MS)
