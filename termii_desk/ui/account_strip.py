@@ -65,6 +65,11 @@ class AccountStrip(QFrame):
         self.profile_combo.setToolTip("The Termii account this window sends with")
         self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.profile_combo.hide()  # until the profiles are known; never in demo mode
+        # A bar of the profile's colour down the strip's left edge: which account is in use, at a glance.
+        self.profile_mark = QFrame(self)
+        self.profile_mark.setFixedWidth(5)
+        self.profile_mark.setAutoFillBackground(True)
+        self.profile_mark.hide()
         self._current_profile = ""
 
         self.account_label = QLabel("", self)
@@ -102,6 +107,8 @@ class AccountStrip(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 8, 6)
         layout.setSpacing(14)
+        layout.addWidget(self.profile_mark)
+        layout.addSpacing(-8)
         layout.addWidget(self.demo_badge)
         layout.addWidget(self.profile_combo)
         layout.addWidget(self.account_label)
@@ -152,8 +159,11 @@ class AccountStrip(QFrame):
         colour = next((p.colour for p in profiles if p.name == current), None)
         self.profile_combo.setVisible(bool(profiles))
         self.profile_combo.setAccessibleDescription(f"Profile {current} in use")
-        # A bar of the profile's colour down the strip's left side: which account is in use, at a glance.
-        self.setStyleSheet(f"AccountStrip {{ border-left: 5px solid {colour}; }}" if colour else "")
+        if colour:
+            palette = self.profile_mark.palette()
+            palette.setColor(self.profile_mark.backgroundRole(), QColor(colour))
+            self.profile_mark.setPalette(palette)
+        self.profile_mark.setVisible(bool(colour))
 
     def show_current_profile(self) -> None:
         """Put the switcher back on the profile in use (after a switch was refused)."""
