@@ -57,7 +57,14 @@ def _seed_history(paths: AppPaths) -> None:
 @pytest.fixture
 def desk(secret_service: str, desk_home: Path, monkeypatch: pytest.MonkeyPatch
          ) -> Iterator[tuple[AppPaths, TermiiSimulator, TermiiSimulator]]:
+    import keyring
+    from keyring.backends.SecretService import Keyring
+
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service)
+    # The desk asks keyring for the system's backend, as it does outside tests: here the private Secret
+    # Service (keyring may have settled on another backend for an earlier test in this process).
+    before = keyring.get_keyring()
+    keyring.set_keyring(Keyring())
     paths = AppPaths.from_environment()
     with TermiiSimulator(api_key=KEY_A, user="Account A", balance=10_000) as a, \
             TermiiSimulator(api_key=KEY_B, user="Account B", currency="GHS") as b:
@@ -76,6 +83,7 @@ def desk(secret_service: str, desk_home: Path, monkeypatch: pytest.MonkeyPatch
         finally:
             for store in stores:
                 store.delete()
+            keyring.set_keyring(before)
 
 
 def _open(qtbot: Any, open_window: Any, paths: AppPaths) -> tuple[MainWindow, CoreLoader]:
