@@ -70,6 +70,7 @@ class CoreLoader:
         region: str | None = None,
         timeout: float | None = None,
         self_test: bool = False,
+        profile: str | None = None,
         log_problem: str | None = None,
         log_file: Path | None = None,
         default_log_file: bool = False,
@@ -86,6 +87,7 @@ class CoreLoader:
         self.log_problem = log_problem
         self.simulator: TermiiSimulator | None = None
         self.timeout = timeout
+        self.profile = profile
         self.history: HistoryStore | None = None
         self.services: DeskServices | None = None
 
@@ -131,7 +133,7 @@ class CoreLoader:
             self.simulator = TermiiSimulator(api_key=DEMO_KEY).start()
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
-                             self_test=self.self_test)
+                             profile=self.profile or None, self_test=self.self_test)
         # connect_now=False: a team history connects on its own thread, not on this one before the form works.
         services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
@@ -144,6 +146,19 @@ class CoreLoader:
         validate_phone(SELF_TEST_PHONE, with_carrier=False)
         # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach().
         import termii_desk.ui.history_panel  # noqa: F401
+        return services
+
+    def load_profile(self, name: str) -> DeskServices:
+        """The desk for profile ``name`` (the window's switcher), on a worker, by the same bootstrap as at start.
+
+        Raises ``ConfigError`` for a profile that no longer exists. The controller closes the previous services.
+        """
+        from termii_desk.core.bootstrap import RunOptions, build_desk
+
+        options = RunOptions(region=self.region or None, timeout=self.timeout, profile=name)
+        services = build_desk(self.paths, options, strict=True, connect_now=False)
+        self.services = services
+        self.history = services.history
         return services
 
     @staticmethod
@@ -281,6 +296,7 @@ def run_window(
     self_test: bool = False,
     timeout: float | None = None,
     instance: Primary | None = None,
+    profile: str | None = None,
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
@@ -304,6 +320,7 @@ def run_window(
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
+                        profile=profile,
                         default_log_file=True)
     check = SelfTest(window, loader, hook) if self_test else None
 
@@ -352,6 +369,8 @@ def run_window(
 
     def finish_build() -> None:
         window.build_content()
+        if not (demo or self_test):
+            window.controller.profile_loader = loader.load_profile
         after_first_paint(window.centralWidget() or window, load_core)
 
     after_first_paint(window, build_content)

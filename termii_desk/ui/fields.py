@@ -274,6 +274,11 @@ class PhoneField(ValidatedField["PhoneNumber"]):
             self.choice_buttons.append(button)
         if choices:
             self._choice_row.addStretch(1)
+            # Tab from the number goes to the choices first, then on to the code as before.
+            previous: QWidget = self.edit
+            for button in self.choice_buttons:
+                QWidget.setTabOrder(previous, button)
+                previous = button
             self.reveal_problem()
 
     @Slot()
@@ -292,6 +297,30 @@ class PhoneField(ValidatedField["PhoneNumber"]):
         """The agent chose a reading: the field holds it in international form, which reads back as only it."""
         self.edit.setText(display)
         self.edit.setFocus()
+
+    def set_completions(self, numbers: list[str]) -> None:
+        """Offer these numbers (digits, newest first: the profile's recent calls) as the agent types any part."""
+        from PySide6.QtCore import QStringListModel, Qt
+        from PySide6.QtWidgets import QCompleter
+
+        completer = self.edit.completer()
+        if completer is None:
+            completer = QCompleter(self.edit)
+            completer.setModel(QStringListModel(completer))
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setMaxVisibleItems(8)
+            completer.popup().setAccessibleName("Recent numbers")
+            self.edit.setCompleter(completer)
+        model = completer.model()
+        assert isinstance(model, QStringListModel)
+        model.setStringList([f"+{digits}" for digits in numbers])
+
+    def completions(self) -> list[str]:
+        completer = self.edit.completer()
+        model = completer.model() if completer is not None else None
+        return list(model.stringList()) if model is not None else []  # type: ignore[attr-defined]
 
     @property
     def default_region(self) -> str:

@@ -140,7 +140,7 @@ def open_history(
 
     url = configured_url(setting, environ)
     if not url:
-        return HistoryStore(local_file, profile=profile)
+        return HistoryStore(local_file, profile=profile, check_now=connect_now)
     problem: str | None = None
     try:
         target = parse_history_url(url)
@@ -153,7 +153,7 @@ def open_history(
             problem = ("The team history is not used: its PostgreSQL driver is not installed "
                        "(pip install 'termii-desk[team]').")
     if problem is not None:
-        local = HistoryStore(local_file, profile=profile)
+        local = HistoryStore(local_file, profile=profile, check_now=connect_now)
         local.notice = f"{problem} Calls are recorded on this computer." + (f" {local.notice}" if local.notice
                                                                             else "")
         return local

@@ -351,7 +351,7 @@ class TeamHistory:
         return self._start(self._new_row(phone_digits, code, base_host), cooldown_seconds=cooldown_seconds)
 
     def _start(self, row: dict[str, Any], *, cooldown_seconds: int) -> int:
-        if not self._tried:
+        if not self._tried and self._listener is None:  # with a listener, its thread connects: never a call
             self.reconnect()
         if cooldown_seconds > 0:
             local = self._local_prior(row["phone"], cooldown_seconds)
