@@ -5,6 +5,7 @@ Prints one markdown table (figure, measured, target, verdict, detail) and writes
 date and machine, into bench/RESULTS.md between the ``results`` markers.
 
 1. start-to-window and 3. start-to-ready / memory: bench/startup.py (fresh processes on a private Xvfb)
+1. typing at first sight (keystrokes lost, first keystroke, ready, the call): bench/typing_at_start.py (xdotool)
 2. GUI-thread stalls: bench/stalls.py (the real window, driven in a fresh process)
 3. history at 100,000 rows, store level: bench/history_scale.py
 4. request overhead: bench/request_overhead.py
@@ -21,7 +22,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import history_scale, request_overhead, second_launch, stalls, startup
+from bench import history_scale, request_overhead, second_launch, stalls, startup, typing_at_start
 from bench.common import RESULTS, Figure, machine, table, virtual_display, write_results
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
@@ -79,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
     with virtual_display() as display:
         step("start-to-window (1, 3)")
         figures += startup.run(runs=5 if args.quick else 15, display=display)
+        step("typing at first sight (1)")
+        figures += typing_at_start.run(runs=2 if args.quick else 5, display=display)
         step("GUI-thread stalls (2)")
         figures += stalls.run(display, repeats=1 if args.quick else 5)
         step("second launch (6)")

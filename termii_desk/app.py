@@ -70,6 +70,7 @@ class CoreLoader:
         region: str | None = None,
         timeout: float | None = None,
         self_test: bool = False,
+        profile: str | None = None,
         log_problem: str | None = None,
         log_file: Path | None = None,
         default_log_file: bool = False,
@@ -86,6 +87,7 @@ class CoreLoader:
         self.log_problem = log_problem
         self.simulator: TermiiSimulator | None = None
         self.timeout = timeout
+        self.profile = profile
         self.history: HistoryStore | None = None
         self.services: DeskServices | None = None
 
@@ -96,12 +98,14 @@ class CoreLoader:
         holds the interpreter (and so the GUI thread) for ~15 ms. Afterwards everything start-up built is frozen
         out of later collections, which then scan only what the session adds.
         """
+        collecting = gc.isenabled()  # run_window() keeps it off until the window is ready
         gc.disable()
         try:
             return self._load()
         finally:
             gc.freeze()
-            gc.enable()
+            if collecting:
+                gc.enable()
 
     @property
     def paths(self) -> AppPaths:
@@ -113,7 +117,7 @@ class CoreLoader:
 
     def _load(self) -> DeskServices:
         from termii_desk.core.bootstrap import DemoAccount, RunOptions, build_desk, run_only_sentence
-        from termii_desk.core.validation import generate_code, validate_phone
+        from termii_desk.core.validation import validate_phone
 
         if self.log_file is None and self._default_log_file:
             self.log_file = self.paths.log_file
@@ -129,7 +133,7 @@ class CoreLoader:
             self.simulator = TermiiSimulator(api_key=DEMO_KEY).start()
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
-                             self_test=self.self_test)
+                             profile=self.profile or None, self_test=self.self_test)
         # connect_now=False: a team history connects on its own thread, not on this one before the form works.
         services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
@@ -138,11 +142,34 @@ class CoreLoader:
             services.notices.insert(0, self.log_problem)
         if services.run_only and not services.demo and not self.self_test:
             services.notices.append(run_only_sentence(services.run_only))
-        validate_phone(SELF_TEST_PHONE)  # loads the phone metadata now, not on the agent's first keystroke
-        generate_code()  # and the random source behind Generate (hashlib, OpenSSL)
+        # The phone metadata now, not on the agent's first keystroke; the carrier names after ready.
+        validate_phone(SELF_TEST_PHONE, with_carrier=False)
         # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach().
         import termii_desk.ui.history_panel  # noqa: F401
         return services
+
+    def load_profile(self, name: str) -> DeskServices:
+        """The desk for profile ``name`` (the window's switcher), on a worker, by the same bootstrap as at start.
+
+        Raises ``ConfigError`` for a profile that no longer exists. The controller closes the previous services.
+        """
+        from termii_desk.core.bootstrap import RunOptions, build_desk
+
+        options = RunOptions(region=self.region or None, timeout=self.timeout, profile=name)
+        services = build_desk(self.paths, options, strict=True, connect_now=False)
+        self.services = services
+        self.history = services.history
+        return services
+
+    @staticmethod
+    def load_after_ready() -> None:
+        """What the window can do without until it is ready: the carrier names, Generate's random source
+        (hashlib, OpenSSL) and the network stack (the first request's, ~60 ms of imports)."""
+        from termii_desk.core.validation import generate_code, load_carrier_names
+
+        load_carrier_names()
+        generate_code()
+        import requests  # noqa: F401
 
     def close(self) -> None:
         if self.simulator is not None:
@@ -269,6 +296,7 @@ def run_window(
     self_test: bool = False,
     timeout: float | None = None,
     instance: Primary | None = None,
+    profile: str | None = None,
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
@@ -281,6 +309,8 @@ def run_window(
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     # Workers (the core loader, requests) run Python too: a GUI thread that wants the interpreter back waits
     # up to this long for a running worker to yield it, per Python call Qt makes (a table's paint makes hundreds).
+    # No garbage collection until ready (~100 collections, ~10 ms of start-up): what start-up builds lives on.
+    gc.disable()
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
     previous_handler = qInstallMessageHandler(log_qt_message)
@@ -290,10 +320,16 @@ def run_window(
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
+                        profile=profile,
                         default_log_file=True)
     check = SelfTest(window, loader, hook) if self_test else None
 
+    def collect_again() -> None:
+        gc.freeze()  # what start-up built stays out of later collections, which scan only what the session adds
+        gc.enable()
+
     def on_startup_failed(error: BaseException) -> None:
+        collect_again()
         window.show_startup_failure(error)
         if check is not None:
             check.fail(f"the desk could not start: {error}")
@@ -302,6 +338,16 @@ def run_window(
         # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
         window.prepare_history(services.history)
         QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
+
+    def after_ready() -> None:
+        collect_again()
+        # Once the history panel is shown (its first paint must not wait for the worker's imports).
+        panel = window.history_panel
+        after_first_paint(panel if panel is not None else window, lambda: QueryOp(
+            parent=window, op=CoreLoader.load_after_ready, success=lambda _none: window.carrier_names_loaded()
+        ).failure(lambda error: log.warning("loading after ready failed: %s", error)).run_in_background(executor))
+
+    window.ready.connect(after_ready)
 
     def load_core() -> None:
         QueryOp(parent=window, op=loader.load, success=on_core_loaded).failure(on_startup_failed).run_in_background(
@@ -323,6 +369,8 @@ def run_window(
 
     def finish_build() -> None:
         window.build_content()
+        if not (demo or self_test):
+            window.controller.profile_loader = loader.load_profile
         after_first_paint(window.centralWidget() or window, load_core)
 
     after_first_paint(window, build_content)
@@ -344,6 +392,7 @@ def run_window(
         hook.uninstall()
         qInstallMessageHandler(previous_handler)
         sys.setswitchinterval(previous_interval)
+        gc.enable()
         if shiboken6.isValid(window):
             window.deleteLater()
     log.info("%s closed", APP_NAME)
@@ -381,27 +430,46 @@ def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms
 # paint (the form's line edits and buttons), ``content``: on the first paint after ``build_content()`` added the
 # rest around them, ``ready``: on the history panel's first paint (after ``MainWindow.ready``), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
-# prints the same line, so both are timed the same way. Nothing here runs unless the variable is set.
+# prints the same line, so both are timed the same way. ``watch`` (bench/typing_at_start.py) prints the
+# ``painted``, ``keystroke`` (the phone field's first text) and ``ready`` lines and does not quit; it adds a
+# ``termii-desk-typed sent|fields PHONE CODE`` line with what the form sent (or held at exit), so the benchmark
+# can count keystrokes lost. Nothing here runs unless the variable is set.
 
 BENCH_PROBE_ENV = "TERMII_DESK_BENCH_PROBE"
 
 
 def install_bench_probe(window: MainWindow, mode: str) -> None:
-    def report() -> None:
-        from termii_desk.bench_probe import bench_probe_line
+    from termii_desk.bench_probe import bench_probe_line
 
-        print(bench_probe_line(mode), flush=True)
-        QApplication.quit()
+    watching = mode == "watch"
+
+    def reporter(line_mode: str) -> Callable[[], None]:
+        def report() -> None:
+            print(bench_probe_line(line_mode), flush=True)
+            if not watching:
+                QApplication.quit()
+
+        return report
 
     def on_ready() -> None:
         # The history panel is shown a few event-loop turns after ready: its first paint is the one that counts.
         panel = window.history_panel
-        after_first_paint(panel if panel is not None else window, report)
+        after_first_paint(panel if panel is not None else window, reporter("ready"))
         window.update()
 
-    if mode == "ready":
+    if mode in ("ready", "watch"):
         window.ready.connect(on_ready)
-    elif mode == "content":
-        window.content_built.connect(lambda: after_first_paint(window.centralWidget() or window, report))
-    else:
-        after_first_paint(window, report)
+    if mode == "content":
+        window.content_built.connect(lambda: after_first_paint(window.centralWidget() or window, reporter(mode)))
+    elif mode != "ready":
+        after_first_paint(window, reporter("painted"))
+    if watching:
+        form = window.form
+
+        def typed(kind: str) -> None:
+            print(f"termii-desk-typed {kind} {form.phone.text().replace(' ', '')!r} {form.code.text()!r}", flush=True)
+
+        first_key: list[Callable[[], None]] = [reporter("keystroke")]
+        form.phone.edit.textChanged.connect(lambda _text: first_key and first_key.pop()())
+        form.send_requested.connect(lambda *_values: typed("sent"))
+        QApplication.instance().aboutToQuit.connect(lambda: typed("fields"))  # type: ignore[union-attr]

@@ -156,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
                                                  region=getattr(args, "region", None),
                                                  timeout=getattr(args, "timeout", None), self_test=args.self_test,
+                                                 profile=getattr(args, "profile", None),
                                                  arguments=arguments if single else None))
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
@@ -182,7 +183,8 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
-            timeout: float | None = None, self_test: bool = False, arguments: list[str] | None = None) -> int:
+            timeout: float | None = None, self_test: bool = False, profile: str | None = None,
+            arguments: list[str] | None = None) -> int:
     """Open the window. With ``arguments`` (the agent's desk, not a demo or self-test), first hand them to the
     desk already running for this user and home, if there is one: it comes to the front, and this start ends."""
     if _no_display() and not self_test:
@@ -206,7 +208,7 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
 
     try:
         return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
-                          instance=primary)
+                          instance=primary, profile=profile)
     finally:
         if primary is not None:
             primary.close()
@@ -276,6 +278,10 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
         record["phone_number"] = phone.digits
         code = validate_code(_code_text(args))
     except InputError as exc:
+        choices = getattr(exc, "choices", ())  # a number in two countries: both readings, for a script to pick
+        if choices:
+            record["choices"] = [{"phone_number": c.digits, "display": c.display, "country": c.country}
+                                 for c in choices]
         out.fail(f"input rejected, nothing sent: {exc}", record)
         return EXIT_INPUT
     try:
@@ -536,7 +542,7 @@ def _read_hidden(prompt: str) -> str:
 
 
 def _simulator(args: argparse.Namespace) -> int:
-    from termii_desk.core.client import is_loopback_host
+    from termii_desk.core.endpoints import is_loopback_host
     from termii_desk.simulator import FAULT_MODES, serve
 
     if not is_loopback_host(args.host):

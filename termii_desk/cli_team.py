@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import argparse
 
     from termii_desk.cli import _Output
+    from termii_desk.core.settings import Settings
     from termii_desk.core.team import HistoryTarget
 
 EXIT_OK, EXIT_INPUT, EXIT_CONFIG, EXIT_NOT_COMPLETED = 0, 2, 3, 5
@@ -78,14 +79,25 @@ def run(args: argparse.Namespace, out: _Output) -> int:
     return handlers[args.team_command](args, out, target)
 
 
-def _configured(args: argparse.Namespace) -> str:
+def _profile_settings(args: argparse.Namespace) -> tuple[Settings, str]:
+    """The selected profile's settings (``--profile``, ``TERMII_DESK_PROFILE`` or the default) and its name."""
+    import os
+
     from termii_desk.core.paths import AppPaths
-    from termii_desk.core.settings import SettingsStore
+    from termii_desk.core.profiles import ProfileStore
+
+    profiles = ProfileStore(AppPaths.from_environment().settings_file).load()
+    profile = profiles.select(getattr(args, "profile", None), os.environ)
+    settings, _problem = profiles.resolve(profile, os.environ)
+    return settings, profile.name
+
+
+def _configured(args: argparse.Namespace) -> str:
     from termii_desk.core.team import configured_url
 
     if args.url:
         return str(args.url)
-    return configured_url(SettingsStore(AppPaths.from_environment().settings_file).load().history_url)
+    return configured_url(_profile_settings(args)[0].history_url)
 
 
 def _owner(out: _Output, target: HistoryTarget) -> Any:
@@ -175,12 +187,10 @@ def _purge(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int
 
 def _erase(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
     from termii_desk.core.errors import InputError
-    from termii_desk.core.paths import AppPaths
-    from termii_desk.core.settings import SettingsStore
     from termii_desk.core.team.postgres import erase_number
     from termii_desk.core.validation import validate_phone
 
-    region = SettingsStore(AppPaths.from_environment().settings_file).load().default_region
+    region = _profile_settings(args)[0].default_region
     try:
         phone = validate_phone(args.phone, region)
     except InputError as exc:
@@ -196,18 +206,18 @@ def _erase(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int
     return _owner_only(out, target, "erase a number", erase)
 
 
-def _agent_history(target: HistoryTarget) -> Any:
+def _agent_history(args: argparse.Namespace, target: HistoryTarget) -> Any:
     from termii_desk.core.paths import AppPaths
     from termii_desk.core.team import outbox_file
     from termii_desk.core.team.credentials import TeamPasswords
     from termii_desk.core.team.postgres import TeamHistory
 
     return TeamHistory(target.url, outbox_path=outbox_file(AppPaths.from_environment().data_dir, target),
-                       password=TeamPasswords().get(target))
+                       password=TeamPasswords().get(target), profile=_profile_settings(args)[1])
 
 
 def _status(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
-    history = _agent_history(target)
+    history = _agent_history(args, target)
     try:
         status = history.status()
     finally:
@@ -225,7 +235,7 @@ def _status(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> in
 
 
 def _sync(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
-    history = _agent_history(target)  # connecting sends the outbox already; sync() says what is left
+    history = _agent_history(args, target)  # connecting sends the outbox already; sync() says what is left
     try:
         if not history.online:
             waiting = history.outbox.count()

@@ -82,9 +82,10 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
 - A full disk (SQLite's own "database or disk is full"): the call still goes out and the agent is told
   history could not be saved (same file); calling that number again within the cooldown still asks first,
   as it does when history cannot be read (`tests/core/test_desk.py`).
-- A damaged history file is moved aside and a new one started; a file from a newer schema is left
+- A damaged history file (a broken header, or damage inside found by `quick_check` or the first
+  `SQLITE_CORRUPT`) is moved aside once and a new one started; a file from a newer schema is left
   untouched and this session's attempts are kept in memory; an unwritable folder falls back to memory,
-  with a sentence each time (`tests/core/test_history.py`).
+  with a sentence each time (`tests/core/test_history.py`, `tests/core/test_history_damage.py`).
 - Every attempt is written before its request goes out and completed after: a crash leaves a visible
   **unknown** row; closing the window during a call waits for it, so no row is left unfinished
   (`tests/ui/test_main_window.py`).
@@ -128,6 +129,16 @@ HARDENING: list[tuple[str, str, str]] = [
      "JSON numbers are read as the text Termii wrote (never a float): `1234567890123456789.123456789` stays "
      "that text, `1e400` stays `1e400` (never `inf`), a 50,000-digit number is text capped like any other.",
      "`tests/core/test_client_hostile.py`, `tests/core/test_client_properties.py`"),
+    ("2. numbers of any size (formatting and stored rows)",
+     "One balance formatter (`core.formatting.format_balance`), used by the window's account strip, outcome "
+     "and history, and by the command line: grouped, in cents unless Termii gave finer digits (kept exactly); "
+     "what it cannot format (`1e30`, `1E+400`, 200 KB of digits, `unlimited`, garbage, bytes) is shown as "
+     "stored, cleaned of control characters and capped at 40 characters. Never raises (hypothesis over any "
+     "value). History rows are read back typed and capped (text columns at 1,000 characters, numbers as int or "
+     "nothing), and a cell no formatter expected shows its stored value: the panel always shows.",
+     "`tests/core/test_formatting.py` (hypothesis), `tests/core/test_history.py`, "
+     "`tests/ui/test_history_model.py`, `tests/ui/test_hostile_storage.py` (the window over such rows), "
+     "`tests/test_cli.py` (`history`, `--json`, `--csv` as subprocesses)"),
     ("3. every field cleaned and capped in one place",
      "Control characters (ESC, BEL, CR, backspace, NUL, line separators, lone surrogates) become spaces, "
      "format characters (U+202E and the other bidi controls, zero-width marks) are dropped, every string is "
@@ -167,6 +178,15 @@ HARDENING: list[tuple[str, str, str]] = [
      "`tests/core/test_base_url.py` (hypothesis: every accepted URL's host, as `parse_url` and "
      "`PreparedRequest` see it, is the host shown), `tests/test_cli_base_url.py` (real sockets: a listener at "
      "the fallback host accepts nothing), `tests/ui/test_unusable_base_url.py`, `tests/core/test_bootstrap.py`"),
+    ("8. absurd settings values",
+     "Each setting is declared once (`core.settings`: type, default, label, range or check) and every value is "
+     "checked against its declaration at load, in `updated()` and in `Settings()` itself, as an exact decimal: "
+     "`history_retention_days` 1e9, `cooldown_seconds` 1e15, a timeout of 1e300 or 1E+400, a thousand digits, "
+     "NaN, wrong types are out of range or refused, and the default is used with a notice; a file nested "
+     "thousands deep or over 1 MB is \"not valid JSON\" / not read. The Settings dialog takes its ranges from "
+     "the declarations. No OverflowError or RecursionError: the window starts and Settings opens.",
+     "`tests/core/test_settings.py`, `tests/ui/test_hostile_storage.py` (the real loader and window over such "
+     "a file, then Settings)"),
     ("9. no call to the wrong country",
      "Digits typed without `+` or `00` are read in the default country when they are a valid number there, as an "
      "international number without `+` when only that is valid; when both are valid and differ (`81234567890` "
@@ -175,6 +195,33 @@ HARDENING: list[tuple[str, str, str]] = [
      "`tests/core/test_phone_country.py` (every country's example numbers, typed nationally and internationally "
      "without `+`, and hypothesis over digit strings, against phonenumbers as the oracle), "
      "`tests/ui/test_phone_choice.py`, `tests/test_cli_input.py`"),
+    ("10. private files",
+     "History (with `-wal` and `-shm`), the log and its rotations, settings (and the copy kept from before "
+     "profiles) and the team outbox are created 0600 in folders created 0700, the modes set explicitly so the "
+     "umask changes nothing; an older version's 0644 files and 0755 app folders are tightened on first use; "
+     "folders that are not the desk's, and devices, are never changed.",
+     "`tests/core/test_private_files.py` (umask 0, in process and a `termii-desk call` subprocess)"),
+    ("11. damage inside the history file",
+     "Found at open by `PRAGMA quick_check` (the command line before it starts, the window on a thread of its "
+     "own: about 35 ms at 100,000 rows that start-up does not wait for, `bench/history_scale.py`) or by the "
+     "first `SQLITE_CORRUPT` of any read or write: the file (with its `-wal`, `-shm`) is moved aside once a "
+     "session, a new one started with the attempts still waiting for Termii, the operation tried again, and "
+     "the agent told (a window notice, a command-line warning). Calls go on being recorded.",
+     "`tests/core/test_history_damage.py` (real files with pages in the middle overwritten, at open, "
+     "mid-session and in the background), `tests/test_cli.py`, `tests/ui/test_hostile_storage.py`"),
+    ("12. SQLite errors by code, not text",
+     "`sqlite3.Error` is sorted by `sqlite_errorcode`: busy/locked, full, read-only/permission, corrupt/not a "
+     "database, I/O and can't-open are the history sentences; any other code (a missing table, a constraint, "
+     "misuse) is a bug, logged with its traceback and said as \"Something unexpected went wrong with history "
+     "(SQLITE_...)\", never \"could not be saved\" (a trigger whose message reads like a full disk stays "
+     "unexpected).",
+     "`tests/core/test_history_damage.py`, `tests/core/test_history.py`, `tests/core/test_desk.py`"),
+    ("13. logs that cannot be written",
+     "A read-only log folder or a full disk prints no \"--- Logging error ---\" traceback: one sentence (at "
+     "start, or the first failed write), then logging stops for the session; the window shows one notice, the "
+     "command line one warning line, and the desk goes on.",
+     "`tests/core/test_logs.py` (a log on `/dev/full`, and `termii-desk call` subprocesses with a read-only "
+     "folder and a full disk), `tests/ui/test_hostile_storage.py`"),
     ("14. the code off the command line",
      "`call PHONE -` (or `--code-stdin`) reads the code from a hidden prompt on a terminal (getpass) or one line "
      "of standard input, so it is in neither `/proc/PID/cmdline` nor the shell's history; an empty, unreadable or "

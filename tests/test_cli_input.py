@@ -3,6 +3,7 @@ in two countries. Real subprocesses: a pipe on standard input, and a pseudo-term
 
 from __future__ import annotations
 
+import json
 import os
 import select
 import sys
@@ -113,6 +114,9 @@ def test_a_number_in_two_countries_is_refused_naming_both(
     assert result.returncode == 2, result.stderr
     assert "input rejected, nothing sent" in result.stderr
     assert "+62 812-3456-7890 (Indonesia)" in result.stderr and "+81 234-56-7890 (Japan)" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["outcome"] == "rejected" and [c["phone_number"] for c in data["choices"]] == [
+        "6281234567890", "81234567890"]
     assert simulator.calls == []
     assert not (desk_home / "data" / "history.sqlite3").exists() or _history_rows(desk_home) == []
     chosen = run("call", "+62 812 3456 7890", CODE, "--region", "ID", env=sim_env)

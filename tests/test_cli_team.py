@@ -183,3 +183,16 @@ def test_password_set_keeps_it_in_the_keyring(team: Team, simulator: TermiiSimul
     assert run("call", PHONE, CODE, env=env).returncode == 0
     assert [r[1] for r in team.rows()] == ["bob"]
     assert _leaks(tmp_path, AGENT_PASSWORDS["bob"]) == []
+
+
+def test_rows_name_the_profile_they_were_sent_from(team: Team, simulator: TermiiSimulator, tmp_path: Path) -> None:
+    env = _desk_env(team, simulator, tmp_path / "alice")
+    added = run("profile", "add", "ghana", "--base-url", simulator.url, "--region", "GH", env=env)
+    assert added.returncode == 0, added.stderr
+    assert run("call", PHONE, CODE, env=env).returncode == 0
+    assert run("call", "+233201234567", CODE, "--profile", "ghana", env=env).returncode == 0
+    with psycopg.connect(team.owner_url) as conn:
+        rows = conn.execute("SELECT phone, profile, agent FROM termii_desk.attempts ORDER BY id").fetchall()
+    assert rows == [("2348031234567", "default", "alice"), ("233201234567", "ghana", "alice")]
+    status = run("team", "status", "--profile", "ghana", env=env)
+    assert status.returncode == 0 and "Agent: alice" in status.stdout

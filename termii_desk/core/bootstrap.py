@@ -154,7 +154,8 @@ def build_desk(
     opens anyway and says so). A base URL that cannot be used (``--base-url``, ``TERMII_BASE_URL``, the
     profile's) is never replaced by another: it is kept, nothing can be sent with it, and ``base_url_problem``
     says why (also a notice when not ``strict``). ``connect_now``: a team history connects here (the command
-    line); the window passes False and lets the history's own worker thread connect.
+    line); the window passes False and lets the history's own worker thread connect (and a local history check
+    its file's integrity on a thread of its own).
     """
     options = options or RunOptions()
     paths.close_to_others()  # folders an older version left open to others (0755) are the user's alone (0700)
@@ -179,7 +180,8 @@ def build_desk(
         history = open_history(history_path, settings.history_url, data_dir=paths.data_dir, environ=env,
                                profile=profile.name, connect_now=connect_now, keyring_backend=keyring_backend)
     else:
-        history = HistoryStore(history_path, profile=profile.name)  # its ``notice`` is shown by the face
+        # Its ``notice`` is shown by the face; the window checks the file's integrity on a thread of its own.
+        history = HistoryStore(history_path, profile=profile.name, check_now=connect_now)
     desk = Desk(settings, keystore, history, profile=profile.name)
     if profiles is not None and profiles.retention_asked and isinstance(history, HistoryStore):
         # Until the window has asked the agent once how long to keep history, no face deletes any of it; a

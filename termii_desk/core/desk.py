@@ -13,9 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-import requests
-
-from termii_desk.core.client import TermiiClient, make_session
 from termii_desk.core.errors import ConfigError, DeskError, Outcome, TermiiError
 from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
 from termii_desk.core.history_backend import HistoryBackend, RecentCall, RecentlyCalled
@@ -27,7 +24,10 @@ from termii_desk.core.results import BalanceResult, VoiceCallResult
 from termii_desk.core.settings import Settings
 from termii_desk.core.validation import Code, PhoneNumber
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the client and requests load with the first request (Desk.client)
+    import requests
+
+    from termii_desk.core.client import TermiiClient
     from termii_desk.core.estimate import CostEstimate
 
 log = logging.getLogger(__name__)
@@ -107,6 +107,8 @@ class Desk:
         if not key:
             raise ConfigError("No Termii API key is set: add it in Settings (or `termii-desk key set`).")
         register_secret(key)
+        from termii_desk.core.client import TermiiClient, make_session
+
         with self._lock:
             if self._client is None or self._client_key != key:
                 if self._session is None:

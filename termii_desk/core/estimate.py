@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import pairwise
-from statistics import median
+from typing import TYPE_CHECKING
 
-from termii_desk.core.history import HistoryRow
+from termii_desk.core.formatting import balance_amount
+
+if TYPE_CHECKING:  # the window's strip imports this module: it stays light (no SQLite)
+    from termii_desk.core.history import HistoryRow
 
 MIN_DROPS = 3
 RECENT_DROPS = 20  # the median of at most this many of the newest drops
@@ -59,14 +62,15 @@ def _plain(amount: Decimal) -> str:
     return text
 
 
+def _median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def _amount(raw: str | None) -> Decimal | None:
-    if raw is None:
-        return None
-    try:
-        value = Decimal(str(raw).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return value if value.is_finite() else None
+    # The formatter's own notion of a number: 1E+999999999 or 200 KB of digits never reach arithmetic (Overflow).
+    return balance_amount(raw)
 
 
 def _time(row: HistoryRow) -> datetime | None:
@@ -97,7 +101,7 @@ def estimate_cost(rows: Sequence[HistoryRow]) -> CostEstimate | None:
     if len(drops) < MIN_DROPS:
         return None
     recent = drops[-RECENT_DROPS:]
-    cost = Decimal(median(recent))
+    cost = _median(recent)
     return CostEstimate(cost, len(recent), min(recent), max(recent), currency)
 
 

@@ -57,16 +57,26 @@ def format_balance(balance: object, currency: object = None) -> str:
     return f"{amount} {unit}" if numeric and unit else amount
 
 
-def _amount_text(balance: object) -> tuple[str, bool]:
-    """The amount's text, and whether it is a number (only a number is followed by the currency)."""
+def balance_amount(balance: object) -> Decimal | None:
+    """A stored balance as a number, when it is one the formatter groups (below 10**19, at most 20 decimals);
+    None otherwise. Sums and differences of these never overflow: what counts balances uses this."""
     shown = display_text(balance, BALANCE_LIMIT)
     if not _NUMBER.fullmatch(shown):
-        return shown, bool(_NUMBER.fullmatch(shown.rstrip(ELLIPSIS)))
+        return None
     amount = Decimal(shown)
     exponent = amount.as_tuple().exponent
     if not isinstance(exponent, int) or amount.adjusted() > _MAX_MAGNITUDE or exponent < -_MAX_DECIMALS:
-        return shown, True
-    if exponent > -2:
+        return None
+    return amount
+
+
+def _amount_text(balance: object) -> tuple[str, bool]:
+    """The amount's text, and whether it is a number (only a number is followed by the currency)."""
+    shown = display_text(balance, BALANCE_LIMIT)
+    amount = balance_amount(shown)
+    if amount is None:
+        return shown, bool(_NUMBER.fullmatch(shown.rstrip(ELLIPSIS)))
+    if amount.as_tuple().exponent > -2:  # type: ignore[operator]  # always an int: balance_amount is finite
         amount = amount.quantize(_CENTS, context=_CONTEXT)  # money reads as 4,849.00, like 4,850.50 above it
     if amount.is_zero():
         amount = abs(amount)  # "-0" is 0.00

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from termii_desk.core.client import DEFAULT_BASE_URL
+from termii_desk.core.endpoints import DEFAULT_BASE_URL
 from termii_desk.core.errors import ConfigError, InputError
 from termii_desk.core.formatting import display_text
 from termii_desk.core.paths import private_file

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from termii_desk.core.client import DEFAULT_BASE_URL, normalise_base_url
+from termii_desk.core.endpoints import DEFAULT_BASE_URL, normalise_base_url
 from termii_desk.core.errors import ConfigError
 from termii_desk.core.formatting import display_text
 from termii_desk.core.paths import close_to_others, private_folder

@@ -28,7 +28,8 @@ from types import TracebackType
 from typing import Any, Literal, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from termii_desk.core.client import BALANCE_PATH, CALL_PATH, VOICE_TOKEN_PATH, redact
+from termii_desk.core.client import redact
+from termii_desk.core.endpoints import BALANCE_PATH, CALL_PATH, VOICE_TOKEN_PATH
 
 Target = Literal["both", "call", "balance"]
 

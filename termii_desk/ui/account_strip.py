@@ -1,18 +1,38 @@
-"""The account strip at the top of the window: account, balance, when it was checked, and Refresh.
+"""The account strip at the top of the window: profile, account, balance, calls left, trend, and Refresh.
 
-It only displays values; fetching the balance is the window's job (through the worker layer).
+It only displays values and says what the agent asked for; fetching and switching are the controller's job.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from termii_desk.core.results import Balance
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+from termii_desk.ui.trend import BalanceTrend, change_text
+
+if TYPE_CHECKING:
+    from termii_desk.core.estimate import CostEstimate, Trend
+    from termii_desk.core.profiles import Profile
+
+
+def profile_icon(colour: str, size: int = 12) -> QIcon:
+    """A square of the profile's colour: the switcher's items and the strip's mark."""
+    pixmap = QPixmap(size, size)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(colour))
+    painter.drawRoundedRect(0, 0, size, size, 3, 3)
+    painter.end()
+    return QIcon(pixmap)
 
 
 class AccountStrip(QFrame):
@@ -20,9 +40,12 @@ class AccountStrip(QFrame):
 
     Signals:
         refresh_requested(): the agent pressed Refresh.
+        profile_requested(str): the agent chose another profile in the switcher (the strip shows the one in use
+            until ``show_profiles`` is called again).
     """
 
     refresh_requested = Signal()
+    profile_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, demo: bool = False) -> None:
         super().__init__(parent)
@@ -37,6 +60,18 @@ class AccountStrip(QFrame):
         self.demo_badge.setToolTip("Demo mode: calls go to the built-in simulator, nobody is called.")
         self.demo_badge.setVisible(demo)
 
+        self.profile_combo = QComboBox(self)
+        self.profile_combo.setAccessibleName("Profile")
+        self.profile_combo.setToolTip("The Termii account this window sends with")
+        self.profile_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.profile_combo.hide()  # until the profiles are known; never in demo mode
+        # A bar of the profile's colour down the strip's left edge: which account is in use, at a glance.
+        self.profile_mark = QFrame(self)
+        self.profile_mark.setFixedWidth(5)
+        self.profile_mark.setAutoFillBackground(True)
+        self.profile_mark.hide()
+        self._current_profile = ""
+
         self.account_label = QLabel("", self)
         self.account_label.setAccessibleName("Account name")
         self.account_label.setTextFormat(Qt.TextFormat.PlainText)
@@ -48,6 +83,20 @@ class AccountStrip(QFrame):
         balance_font = self.balance_label.font()
         balance_font.setBold(True)
         self.balance_label.setFont(balance_font)
+        self.calls_left_label = ToneLabel("", self)
+        self.calls_left_label.setWordWrap(False)
+        self.calls_left_label.setAccessibleName("Calls left")
+        self.calls_left_label.hide()
+        self.trend = BalanceTrend(self)
+        self.trend.hide()
+        self.trend_change_label = ToneLabel("", self, tone=Tone.NEUTRAL)
+        self.trend_change_label.setWordWrap(False)
+        self.trend_change_label.setAccessibleName("Balance change today")
+        self.trend_change_label.hide()
+        self._balance: Balance | None = None
+        self._currency: str | None = None
+        self._threshold = 0.0
+        self._estimate: CostEstimate | None = None
         self.updated_label = ToneLabel("", self)
         self.updated_label.setAccessibleName("Balance last updated")
         self.refresh_button = QPushButton("&Refresh", self)
@@ -58,16 +107,24 @@ class AccountStrip(QFrame):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(12, 6, 8, 6)
         layout.setSpacing(14)
+        layout.addWidget(self.profile_mark)
+        layout.addSpacing(-8)
         layout.addWidget(self.demo_badge)
+        layout.addWidget(self.profile_combo)
         layout.addWidget(self.account_label)
         layout.addSpacing(6)
         layout.addWidget(self.balance_caption)
         layout.addSpacing(-8)
         layout.addWidget(self.balance_label)
+        layout.addWidget(self.calls_left_label)
+        layout.addWidget(self.trend)
+        layout.addSpacing(-8)
+        layout.addWidget(self.trend_change_label)
         layout.addWidget(self.updated_label, 1)
         layout.addWidget(self.refresh_button)
 
         self.refresh_button.clicked.connect(self.refresh_requested)
+        self.profile_combo.activated.connect(self.on_profile_activated)
         self.show_no_account("Opening…")
 
     @property
@@ -89,9 +146,71 @@ class AccountStrip(QFrame):
     def set_refresh_enabled(self, enabled: bool) -> None:
         self.refresh_button.setEnabled(enabled)
 
+    # -- profiles -------------------------------------------------------------------------------------
+
+    def show_profiles(self, profiles: list[Profile], current: str) -> None:
+        """The switcher: every profile (name and colour), ``current`` selected; the strip takes its colour."""
+        with QSignalBlocker(self.profile_combo):
+            self.profile_combo.clear()
+            for profile in profiles:
+                self.profile_combo.addItem(profile_icon(profile.colour), profile.name, profile.name)
+            self.profile_combo.setCurrentIndex(max(0, self.profile_combo.findData(current)))
+        self._current_profile = current
+        colour = next((p.colour for p in profiles if p.name == current), None)
+        self.profile_combo.setVisible(bool(profiles))
+        self.profile_combo.setAccessibleDescription(f"Profile {current} in use")
+        if colour:
+            palette = self.profile_mark.palette()
+            palette.setColor(self.profile_mark.backgroundRole(), QColor(colour))
+            self.profile_mark.setPalette(palette)
+        self.profile_mark.setVisible(bool(colour))
+
+    def show_current_profile(self) -> None:
+        """Put the switcher back on the profile in use (after a switch was refused)."""
+        with QSignalBlocker(self.profile_combo):
+            self.profile_combo.setCurrentIndex(max(0, self.profile_combo.findData(self._current_profile)))
+
+    @Slot(int)
+    def on_profile_activated(self, index: int) -> None:
+        name = self.profile_combo.itemData(index)
+        if isinstance(name, str) and name != self._current_profile:
+            self.profile_requested.emit(name)
+
+    # -- balance ----------------------------------------------------------------------------------------
+
+    def show_outlook(self, estimate: CostEstimate | None, trend: Trend | None) -> None:
+        """The cost estimate ("≈ N calls left", with its basis in the tooltip) and the 14-day trend."""
+        self._estimate = estimate
+        self.trend.set_trend(trend)
+        shown = trend is not None and len(trend.points) >= 2
+        self.trend.setVisible(shown)
+        change = change_text(trend)
+        self.trend_change_label.setText(change)
+        self.trend_change_label.setVisible(shown and bool(change))
+        if self._balance is not None or estimate is None:
+            self._show_balance_text()
+
+    def forget_balance(self) -> None:
+        """Another profile: nothing of the previous account's balance stays on screen."""
+        self._balance, self._estimate = None, None
+        self.balance_label.setText("")
+        self.balance_caption.hide()
+        self.calls_left_label.hide()
+        self.trend.set_trend(None)
+        self.trend.hide()
+        self.trend_change_label.hide()
+        self.updated_label.setText("")
+        self.account_label.setText("")
+
+    def calls_left(self) -> int | None:
+        if self._estimate is None or self._balance is None:
+            return None
+        return self._estimate.calls_left(self._balance.amount)
+
     def show_balance(
         self, balance: Balance | None, currency: str | None, user: str | None, *, threshold: float, when: datetime
     ) -> None:
+        self._balance, self._currency, self._threshold = balance, currency, threshold
         if user:
             shown = _fit(self.account_label, user, ACCOUNT_WIDTH)
             self.account_label.setText(shown)
@@ -99,18 +218,39 @@ class AccountStrip(QFrame):
         elif not self.account_label.text() or self.account_label.text() == "Opening…":
             self.account_label.setText("Termii account")
         self.balance_caption.show()
-        if balance is None:
-            self.balance_label.show_text("not given", Tone.NEUTRAL)
-        else:
-            low = balance.amount is not None and balance.amount < Decimal(str(threshold))
-            full = balance.display(currency or "")
-            text = _fit(self.balance_label, full, BALANCE_WIDTH)
-            self.balance_label.show_text(MARKS[Tone.WARNING] + text + " (low)" if low else text,
-                                         Tone.WARNING if low else Tone.PLAIN)
-            tips = (full if text != full else "", f"Below {threshold:g}: top up soon." if low else "")
-            self.balance_label.setToolTip("\n".join(tip for tip in tips if tip))
+        self._show_balance_text()
         self.updated_label.show_text(f"Updated {when.strftime('%H:%M:%S')}", Tone.NEUTRAL)
         self.refresh_button.setEnabled(True)
+
+    def _show_balance_text(self) -> None:
+        balance, currency, threshold = self._balance, self._currency, self._threshold
+        if balance is None:
+            if self.balance_caption.isVisible():
+                self.balance_label.show_text("not given", Tone.NEUTRAL)
+            self.calls_left_label.hide()
+            return
+        left = self.calls_left()
+        estimate = self._estimate
+        low = balance.amount is not None and balance.amount < Decimal(str(threshold))
+        full = balance.display(currency or "")
+        text = _fit(self.balance_label, full, BALANCE_WIDTH)
+        tips = [full if text != full else ""]
+        if low:
+            # The warning says how long the balance lasts when history can tell.
+            warning = f" (low: ≈ {left:,} calls left)" if left is not None else " (low)"
+            self.balance_label.show_text(MARKS[Tone.WARNING] + text + warning, Tone.WARNING)
+            tips.append(f"Below {threshold:g}: top up soon.")
+            if left is not None and estimate is not None:
+                tips.append(estimate.basis())
+        else:
+            self.balance_label.show_text(text, Tone.PLAIN)
+        self.balance_label.setToolTip("\n".join(tip for tip in tips if tip))
+        if left is not None and estimate is not None and not low:
+            self.calls_left_label.show_text(f"≈ {left:,} calls left", Tone.NEUTRAL)
+            self.calls_left_label.setToolTip(estimate.basis())
+            self.calls_left_label.show()
+        else:
+            self.calls_left_label.hide()
 
     def show_problem(self, sentence: str) -> None:
         """The balance could not be checked; the last known balance (if any) stays, marked as old."""

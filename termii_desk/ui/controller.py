@@ -20,9 +20,11 @@ from termii_desk.ui.worker import Executor, QueryOp
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from pathlib import Path
 
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
+    from termii_desk.core.estimate import CostEstimate, Trend
     from termii_desk.core.keystore import KeyStatus
     from termii_desk.core.results import Balance, BalanceResult
     from termii_desk.core.settings import Settings
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+OUTLOOK_DELAY_MS = 300
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 # Rows other desks write reach the panel as one reload per this many ms, however many arrive.
 ROWS_HEARD_MS = 200
@@ -39,6 +42,15 @@ def _now() -> datetime:
     from datetime import datetime
 
     return datetime.now()
+
+
+@dataclass(frozen=True)
+class BalanceOutlook:
+    """What history says about the balance of the profile in use: the cost of a call and the trend."""
+
+    profile: str
+    estimate: CostEstimate | None
+    trend: Trend
 
 
 @dataclass(frozen=True)
@@ -80,6 +92,14 @@ class DeskController(QObject):
         settings_changed(object): new ``Settings`` are in effect (before they are stored).
         settings_applied(object): new ``Settings`` are in use and stored (or kept for this session).
         notice(str): a sentence to show the agent once.
+        profile_changed(object): the ``DeskServices`` now in use (its ``profile`` and ``profiles``): at attach
+            and after a switch.
+        services_replaced(object): a profile switch built new ``DeskServices`` (their own history store).
+        profile_switch_refused(str): a switch was not made; the sentence says why (the old profile stays).
+        outlook_known(object): a ``BalanceOutlook`` (cost estimate and 14-day trend) read from history.
+        completions_known(object): this profile's recent numbers (``list[str]`` of digits), newest first.
+        export_finished(str): the sentence after an export (how many attempts, or why it failed).
+        retention_question(int): the agent was never asked how long history is kept: ask (days as set).
     """
 
     cooldown_question = Signal(object, object, object)
@@ -103,11 +123,19 @@ class DeskController(QObject):
     # Emitted from the worker thread once a row exists; delivered queued to the GUI thread.
     team_state = Signal(str)
 
+    profile_changed = Signal(object)
+    services_replaced = Signal(object)
+    profile_switch_refused = Signal(str)
+    outlook_known = Signal(object)
+    completions_known = Signal(object)
+    export_finished = Signal(str)
+    retention_question = Signal(int)
     _recorded = Signal(int)
     _row_heard = Signal(int)  # from a shared history's listener thread
     _state_heard = Signal(str)
     # Emitted from whichever thread met the trouble (history moved aside mid-session, the log file failing).
     _later_notice = Signal(str)
+    _history_moved = Signal(str)  # from the thread that found the history file damaged
 
     def __init__(self, executor: Executor, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -120,9 +148,15 @@ class DeskController(QObject):
         self._calls_in_flight = 0
         self._recorded.connect(self.attempt_started)
         self._later_notice.connect(self.notice)
+        self._history_moved.connect(self.notice)
+        self._history_moved.connect(lambda _sentence: self.history_changed.emit())  # rows of the new file
         self._row_heard.connect(self._on_row_heard)
         self._state_heard.connect(self._on_state_heard)
         self._rows_heard_timer: QTimer | None = None
+        # Builds the desk for another profile (app.py's loader, on a worker); None: this window cannot switch.
+        self.profile_loader: Callable[[str], DeskServices] | None = None
+        self._switching = False
+        self._outlook_timer: QTimer | None = None
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -147,13 +181,168 @@ class DeskController(QObject):
         if services.history.notice:
             self.notice.emit(services.history.notice)
         if hasattr(services.history, "on_notice"):  # a file moved aside later in the session says so
-            services.history.on_notice = self._later_notice.emit
+            services.history.on_notice = self._history_moved.emit
         from termii_desk.core.logs import on_problem
 
         on_problem(self._later_notice.emit)  # the log file failing (a full disk): one notice, the desk goes on
         self._listen_to_team(services.history)
         self.settings_changed.emit(services.settings)
+        self.profile_changed.emit(services)
         self._set_key_status(services.key_status, check_balance=check_balance)
+        profiles = services.profiles
+        if profiles is not None and not profiles.retention_asked and not services.demo:
+            self.retention_question.emit(services.settings.history_retention_days)
+
+    # -- profiles -------------------------------------------------------------------------------------
+
+    @property
+    def switching(self) -> bool:
+        return self._switching
+
+    @Slot(str)
+    def on_profile_requested(self, name: str) -> None:
+        """Switch to profile ``name``: refused while a call is in flight (or asked for), never mixed.
+
+        The new profile's desk (its key, its base URL, its settings) is built on a worker by the bootstrap; the
+        old one is closed only once the new one is in use, and no call starts in between.
+        """
+        services = self._services
+        if services is None or self._closing or name == services.profile.name:
+            return
+        blocker = services.switch_blocker()
+        if blocker is None and self.profile_loader is None:
+            blocker = "This window cannot change profiles."
+        if blocker is None and (self._calls_in_flight or self._switching):
+            blocker = (f"A call is in flight with the profile {services.profile.name}: switch once it has "
+                       "finished." if self._calls_in_flight else "Another profile is being opened.")
+        if blocker is not None:
+            self.profile_switch_refused.emit(blocker)
+            return
+        loader = self.profile_loader
+        assert loader is not None
+        self._switching = True
+        QueryOp(parent=self, op=lambda: loader(name), success=self._profile_loaded).failure(
+            self._profile_load_failed
+        ).run_in_background(self._executor)
+
+    def _profile_loaded(self, services: DeskServices) -> None:
+        self._switching = False
+        old = self._services
+        if self._closing or self._calls_in_flight:  # cannot happen (sends wait for the switch), but never mix
+            services.close()
+            return
+        self._balance_generation += 1  # an answer still coming for the old profile is dropped
+        self.services_replaced.emit(services)
+        self.attach(services)
+        if old is not None:
+            QueryOp(parent=self, op=old.close, success=lambda _none: None).failure(
+                lambda error: log.warning("closing the previous profile failed", exc_info=error)
+            ).run_in_background(self._executor)
+
+    def _profile_load_failed(self, error: BaseException) -> None:
+        self._switching = False
+        if not isinstance(error, DeskError):
+            log.error("a profile could not be opened", exc_info=error)
+        self.profile_switch_refused.emit(str(error) if isinstance(error, DeskError) else UNEXPECTED)
+
+    # -- what history says ------------------------------------------------------------------------------
+
+    def read_outlook(self) -> None:
+        """Soon, on a worker: the cost estimate, the trend and the phone completions of the profile in use.
+
+        A moment later rather than at once: the history panel's own reads after a call or a balance come first.
+        """
+        if self._outlook_timer is None:
+            self._outlook_timer = QTimer(self)
+            self._outlook_timer.setSingleShot(True)
+            self._outlook_timer.setInterval(OUTLOOK_DELAY_MS)
+            self._outlook_timer.timeout.connect(self._read_outlook_now)
+        self._outlook_timer.start()
+
+    def _read_outlook_now(self) -> None:
+        services = self._services
+        if services is None or self._closing:
+            return
+        desk = services.desk
+
+        def read() -> tuple[BalanceOutlook, list[str]]:
+            from termii_desk.core.estimate import balance_trend, estimate_cost
+            from termii_desk.core.history import HistoryError
+
+            try:
+                rows = desk.recent_rows(500)
+            except HistoryError:
+                rows = []
+            numbers: list[str] = []
+            for row in rows:
+                if row.phone.isdigit() and row.phone not in numbers:
+                    numbers.append(row.phone)
+            return BalanceOutlook(desk.profile, estimate_cost(rows), balance_trend(rows)), numbers[:50]
+
+        def done(found: tuple[BalanceOutlook, list[str]]) -> None:
+            if self._services is None or found[0].profile != self._services.profile.name:
+                return  # read for a profile no longer in use
+            self.outlook_known.emit(found[0])
+            self.completions_known.emit(found[1])
+
+        QueryOp(parent=self, op=read, success=done).failure(
+            lambda error: log.warning("history outlook could not be read", exc_info=error)
+        ).run_in_background(self._executor)
+
+    @Slot(object)
+    def on_export_requested(self, request: tuple[Path, str, str | None]) -> None:
+        """(file, phone filter, profile or None): write the attempts shown to a CSV file, on a worker."""
+        services = self._services
+        if services is None:
+            return
+        path, phone_filter, profile = request
+        history = services.history
+
+        def write() -> int:
+            from termii_desk.core.history import write_export
+
+            return write_export(history, path, phone_filter=phone_filter, profile=profile)
+
+        def failed(error: BaseException) -> None:
+            reason = str(error) if isinstance(error, DeskError) else (getattr(error, "strerror", None)
+                                                                      or type(error).__name__)
+            self.export_finished.emit(f"The export could not be written ({reason}).")
+
+        QueryOp(parent=self, op=write,
+                success=lambda count: self.export_finished.emit(
+                    f"{count:,} attempt{'s' if count != 1 else ''} exported to {path.name}.")).failure(
+            failed
+        ).run_in_background(self._executor)
+
+    @Slot(int, bool)
+    def on_retention_answered(self, days: int, keep_all: bool) -> None:
+        """The agent answered how long history is kept: stored (so the command line purges too), applied now."""
+        services = self._services
+        if services is None or services.profiles is None:
+            return
+        profiles, desk = services.profiles, services.desk
+        settings = services.settings.updated(history_retention_days=0 if keep_all else days)
+
+        def store() -> int:
+            profiles.mark_retention_asked()
+            if services.settings_store is not None:
+                services.save_settings(settings)
+            else:
+                desk.update_settings(settings)
+            from termii_desk.core.history import HistoryStore
+
+            return desk.apply_retention() if isinstance(desk.history, HistoryStore) else 0
+
+        def done(purged: int) -> None:
+            self.settings_changed.emit(settings)
+            if purged:
+                self.notice.emit(f"{purged:,} attempt{'s' if purged != 1 else ''} older than "
+                                 f"{settings.history_retention_days} days removed from history.")
+                self.history_changed.emit()
+
+        QueryOp(parent=self, op=store, success=done).failure(
+            lambda error: self.notice.emit(f"The answer could not be saved ({error}); you will be asked again.")
+        ).run_in_background(self._executor)
 
     def _listen_to_team(self, history: object) -> None:
         """A shared history: hear other desks' rows and its state on its own thread (never this one)."""
@@ -193,6 +382,10 @@ class DeskController(QObject):
         """The form asked to send: check the cooldown on a worker, then ask or place the call."""
         services = self._services
         if services is None or self._closing:
+            self.send_ended.emit()
+            return
+        if self._switching:
+            self.send_failed.emit("Not sent: another profile is being opened. Send again in a moment.")
             self.send_ended.emit()
             return
         desk = services.desk
@@ -251,6 +444,7 @@ class DeskController(QObject):
         self.attempt_finished.emit(attempt)
         self.send_ended.emit()
         self.call_finished.emit(attempt)
+        self.read_outlook()
 
     def _call_failed(self, error: BaseException) -> None:
         """Nothing was attempted (``ConfigError``), or something unexpected broke before the call."""
@@ -294,6 +488,7 @@ class DeskController(QObject):
         if result.user:
             self.account_named.emit(result.user)
         self.balance_finished.emit(result)
+        self.read_outlook()  # the estimate and the trend go with the balance
 
     def _balance_check_failed(self, error: BaseException) -> None:
         if not isinstance(error, DeskError):
@@ -323,8 +518,11 @@ class DeskController(QObject):
 
     def _settings_store_failed(self, error: BaseException, settings: Settings, key_changed: bool) -> None:
         log.error("settings could not be saved", exc_info=error)
-        reason = getattr(error, "strerror", None) or type(error).__name__
-        self.notice.emit(f"The settings could not be saved ({reason}); they apply until you close the window.")
+        if isinstance(error, DeskError):
+            self.notice.emit(f"The settings could not be saved: {error}")
+        else:
+            reason = getattr(error, "strerror", None) or type(error).__name__
+            self.notice.emit(f"The settings could not be saved ({reason}); they apply until you close the window.")
         self.settings_applied.emit(settings)
         self.after_settings(key_changed)
 

@@ -222,6 +222,7 @@ class PhoneField(ValidatedField["PhoneNumber"]):
 
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG", staged: bool = False) -> None:
         self._region = default_region
+        self._with_carrier = True
         self.choice_buttons: list[QPushButton] = []  # one per reading while the digits are ambiguous
         self._choice_row: QHBoxLayout | None = None
         super().__init__(self._hint_for(default_region), self._parse, parent, staged=staged)
@@ -273,6 +274,11 @@ class PhoneField(ValidatedField["PhoneNumber"]):
             self.choice_buttons.append(button)
         if choices:
             self._choice_row.addStretch(1)
+            # Tab from the number goes to the choices first, then on to the code as before.
+            previous: QWidget = self.edit
+            for button in self.choice_buttons:
+                QWidget.setTabOrder(previous, button)
+                previous = button
             self.reveal_problem()
 
     @Slot()
@@ -292,6 +298,30 @@ class PhoneField(ValidatedField["PhoneNumber"]):
         self.edit.setText(display)
         self.edit.setFocus()
 
+    def set_completions(self, numbers: list[str]) -> None:
+        """Offer these numbers (digits, newest first: the profile's recent calls) as the agent types any part."""
+        from PySide6.QtCore import QStringListModel, Qt
+        from PySide6.QtWidgets import QCompleter
+
+        completer = self.edit.completer()
+        if completer is None:
+            completer = QCompleter(self.edit)
+            completer.setModel(QStringListModel(completer))
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+            completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+            completer.setMaxVisibleItems(8)
+            completer.popup().setAccessibleName("Recent numbers")
+            self.edit.setCompleter(completer)
+        model = completer.model()
+        assert isinstance(model, QStringListModel)
+        model.setStringList([f"+{digits}" for digits in numbers])
+
+    def completions(self) -> list[str]:
+        completer = self.edit.completer()
+        model = completer.model() if completer is not None else None
+        return list(model.stringList()) if model is not None else []  # type: ignore[attr-defined]
+
     @property
     def default_region(self) -> str:
         return self._region
@@ -302,10 +332,17 @@ class PhoneField(ValidatedField["PhoneNumber"]):
             self._hint = self._hint_for(region)
             self.revalidate()
 
+    def set_carrier_names(self, enabled: bool) -> None:
+        """Name the number's network in the line (at start, once its tables are loaded)."""
+        if enabled != self._with_carrier:
+            self._with_carrier = enabled
+            if self.value is not None:
+                self.revalidate()
+
     def _parse(self, text: str) -> PhoneNumber:
         from termii_desk.core.validation import validate_phone
 
-        return validate_phone(text, self._region)
+        return validate_phone(text, self._region, with_carrier=self._with_carrier)
 
     def _describe(self, value: PhoneNumber) -> str:
         return value.summary

@@ -98,7 +98,9 @@ class HistoryModel(QAbstractTableModel):
         *,
         page_size: int = PAGE_SIZE,
         executor: Executor | None = None,
+        profile: str | None = None,
     ) -> None:
+        """``profile``: show only that profile's rows (None: every profile's; see ``set_profile``)."""
         super().__init__(parent)
         self._store = store
         self._page_size = max(1, page_size)
@@ -110,6 +112,7 @@ class HistoryModel(QAbstractTableModel):
         self._more = True
         self._notifying = False  # inside begin/end of a reset or insert, and while its signal is delivered
         self._filter = ""
+        self._profile = profile
         self._in_flight: set[int] = set()
         self._totals: tuple[int, int] | None = None  # (matching the filter, all), as of the last reload
         self._generation = 0  # counts reloads asked for: a read started before the latest one is dropped
@@ -146,6 +149,18 @@ class HistoryModel(QAbstractTableModel):
         if digits == self._filter:
             return
         self._filter = digits
+        self._reload(keep_rows_on_error=False)
+
+    @property
+    def profile(self) -> str | None:
+        """The profile whose rows are shown; None for every profile's."""
+        return self._profile
+
+    def set_profile(self, profile: str | None) -> None:
+        """Show only ``profile``'s attempts (None: every profile's); reloads from the first page."""
+        if profile == self._profile:
+            return
+        self._profile = profile
         self._reload(keep_rows_on_error=False)
 
     def refresh(self) -> None:
@@ -253,8 +268,9 @@ class HistoryModel(QAbstractTableModel):
             return
         before = self._rows[-1].id if self._rows else None
         generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
+        profile = self._profile
         self._fetching = True
-        self._read(lambda: _prepared(store.page(size, before_id=before, phone_filter=digits)),
+        self._read(lambda: _prepared(store.page(size, before_id=before, phone_filter=digits, profile=profile)),
                    lambda page, error: self._on_page_read(generation, page, error), slow=True)
 
     # -- internals ----------------------------------------------------------------------------------
@@ -263,11 +279,12 @@ class HistoryModel(QAbstractTableModel):
         self._generation += 1
         self._reload_pending = True
         generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
+        profile = self._profile
 
         def read() -> _FirstPage:
-            page = store.page(size, phone_filter=digits)
-            every = store.count()
-            return _prepared(page), store.count(digits) if digits else every, every
+            page = store.page(size, phone_filter=digits, profile=profile)
+            every = store.count(profile=profile)
+            return _prepared(page), store.count(digits, profile=profile) if digits else every, every
 
         # The first load is here and now (a page keyed by id: the panel shows with its rows); later ones, like
         # every page and re-read, go to the executor with their texts, when there is one.
@@ -398,7 +415,7 @@ class HistoryModel(QAbstractTableModel):
 
     def _tooltip(self, row: HistoryRow, column: int) -> str | None:
         if column == self.TIME:
-            return display_text(row.time_utc, CELL_LIMIT) + " (UTC)"
+            return f"{display_text(row.time_utc, CELL_LIMIT)} (UTC), profile {display_text(row.profile, CELL_LIMIT)}"
         if column == self.PHONE:
             return "+" + display_text(row.phone, CELL_LIMIT)
         if column == self.OUTCOME:

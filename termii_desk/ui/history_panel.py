@@ -16,12 +16,14 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPo
 from PySide6.QtGui import QAction, QGuiApplication, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QMenu,
+    QPushButton,
     QSizePolicy,
     QStackedWidget,
     QStyle,
@@ -71,14 +73,27 @@ class HistoryPanel(QWidget):
 
     Signals:
         use_number_requested(str): the agent chose "Use this number" on an attempt; carries "+<digits>".
+        export_requested(): the agent pressed Export (the window asks where, the controller writes the file).
     """
 
     use_number_requested = Signal(str)
+    export_requested = Signal()
 
     def __init__(self, store: HistoryStore, parent: QWidget | None = None, *, executor: Executor | None = None) -> None:
         super().__init__(parent)
-        self.model = HistoryModel(store, self, executor=executor)
+        # The store's profile (the account in use): its rows are shown, or every profile's when chosen.
+        self._profile: str | None = getattr(store, "profile", None)
+        self.model = HistoryModel(store, self, executor=executor, profile=self._profile)
         self._keep_id: int | None = None  # the attempt to select again once the reload asked for is done
+
+        self.scope_combo = QComboBox(self)
+        self.scope_combo.setAccessibleName("Whose calls")
+        self.scope_combo.setToolTip("This profile's calls, or every profile's")
+        self.scope_combo.addItem(f"This profile ({self._profile})" if self._profile else "This profile")
+        self.scope_combo.addItem("All profiles")
+        self.export_button = QPushButton("E&xport…", self)
+        self.export_button.setAccessibleName("Export the calls shown to a CSV file")
+        self.export_button.setToolTip("Save the calls shown (filter and profile as chosen) as a CSV file")
 
         self.filter_edit = QLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter by phone number")
@@ -157,21 +172,34 @@ class HistoryPanel(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
+        top.addWidget(self.scope_combo)
         top.addSpacing(12)
         top.addWidget(self.count_label)
+        top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self._problem_bar)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self._details_frame)
-        self.setTabOrder(self.filter_edit, self.table)
+        self.setTabOrder(self.filter_edit, self.scope_combo)
+        self.setTabOrder(self.scope_combo, self.export_button)
+        self.setTabOrder(self.export_button, self.table)
         self.setTabOrder(self.table, self.details_label)
 
         self._connect_signals()
         self.refresh()
 
     # -- public API ---------------------------------------------------------------------------------
+
+    @Slot(int)
+    def on_scope_changed(self, index: int) -> None:
+        self._remember_selection()
+        self.model.set_profile(self._profile if index == 0 else None)
+
+    @property
+    def all_profiles(self) -> bool:
+        return self.scope_combo.currentIndex() == 1
 
     def refresh(self) -> None:
         """Reload from the newest attempt and recount; the selected attempt stays selected if still loaded."""
@@ -291,6 +319,8 @@ class HistoryPanel(QWidget):
         self.copy_message_id_action.triggered.connect(self.on_copy_message_id_triggered)
         self.copy_phone_action.triggered.connect(self.on_copy_phone_triggered)
         self.use_number_action.triggered.connect(self.on_use_number_triggered)
+        self.scope_combo.currentIndexChanged.connect(self.on_scope_changed)
+        self.export_button.clicked.connect(self.export_requested)
 
     def _set_up_table(self) -> None:
         table = self.table
@@ -397,15 +427,16 @@ def details_html(row: HistoryRow, *, in_flight: bool = False) -> str:
     heading = " · ".join((short_local_time(row.time_utc), display_phone(row.phone),
                           display_text(row.code_masked, DETAIL_LIMIT), outcome))
     error = SENDING_TOOLTIP if in_flight else row.error
+    # Who placed it, for an audit: the profile (account), the OS user and the computer, and the app version.
     cells = [
         [field("Termii", row.termii_message), field("HTTP status", row.http_status),
          field("Duration", _duration_text(row.duration_ms))],
-        [field("Base host", row.base_host), field("OS user", row.os_user), field("App version", row.app_version)],
+        [field("Profile", row.profile), field("OS user", row.os_user), field("Machine", row.machine)],
+        [field("Base host", row.base_host), field("App version", row.app_version)],
     ]
     agent = getattr(row, "agent", "")  # a team's shared history: the database role that wrote the row
     if agent:
-        cells.append([field("Agent", agent), field("Machine", getattr(row, "machine", "")),
-                      field("Profile", getattr(row, "profile", ""))])
+        cells[2].append(field("Agent", agent))
         if getattr(row, "via_outbox", False):  # recorded on this desk while the shared history was unreachable
             cells.append([field("Shared history", "waiting on this desk" if row.id < 0
                                 else "sent later from a desk's outbox")])

@@ -38,10 +38,10 @@ if TYPE_CHECKING:
     from termii_desk.core.settings import Settings
     from termii_desk.core.validation import Code, PhoneNumber
     from termii_desk.ui.account_strip import AccountStrip
-    from termii_desk.ui.controller import BalanceReading, DeskController
+    from termii_desk.ui.controller import BalanceOutlook, BalanceReading, DeskController
     from termii_desk.ui.first_run import FirstRunPage
     from termii_desk.ui.history_panel import HistoryPanel
-    from termii_desk.ui.notices import NoticeBar
+    from termii_desk.ui.notices import NoticeBar, RetentionQuestion
     from termii_desk.ui.outcome_view import OutcomeView
     from termii_desk.ui.settings_dialog import SettingsDialog
     from termii_desk.ui.team_status import TeamStatus
@@ -77,6 +77,19 @@ def load_content_modules() -> None:
     import termii_desk.ui.notices
     import termii_desk.ui.outcome_view
     import termii_desk.ui.team_status  # noqa: F401
+
+
+def ask_export_path(parent: QWidget, suggested: str) -> str:
+    """Where to save an export ("" when the agent cancelled); tests replace this function."""
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QFileDialog
+
+    path, _filter = QFileDialog.getSaveFileName(parent, "Export calls", str(Path.home() / suggested),
+                                                "CSV files (*.csv)")
+    if path and not path.lower().endswith(".csv"):
+        path += ".csv"
+    return path
 
 
 class MainWindow(QMainWindow):
@@ -121,6 +134,8 @@ class MainWindow(QMainWindow):
         self._history_store: HistoryStore | None = None
         self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
         self.settings_dialog: SettingsDialog | None = None
+        self.retention_question: RetentionQuestion | None = None
+        self._account_name: str | None = None
         self._early_notices: list[tuple[str, Tone | None]] = []  # notices before build_content() made the bar
         # The controller and the widgets build_content() adds around the first frame's.
         self.controller: DeskController
@@ -142,6 +157,7 @@ class MainWindow(QMainWindow):
         self._layout.setSpacing(10)
         self.form = SendForm(self, staged=True)
         self.form.phone.set_checking(True)  # until attach(): the loader reads the phone metadata
+        self.form.phone.set_carrier_names(False)  # until carrier_names_loaded(): their tables load after ready
         self._strip_room = QWidget(central)  # where the account strip will be
         self._strip_room.setFixedHeight(self.form.send_button.sizeHint().height() + STRIP_ROOM_EXTRA)
         self._form_page = QWidget(self)
@@ -257,6 +273,14 @@ class MainWindow(QMainWindow):
         controller.notice.connect(self.notices.add)
         controller.team_state.connect(self.team_status.show_state)
         # Passed on, for whoever watches the window (the self-test, tests).
+        controller.profile_changed.connect(self.on_profile_changed)
+        controller.services_replaced.connect(self.on_services_replaced)
+        controller.profile_switch_refused.connect(self.on_profile_switch_refused)
+        controller.outlook_known.connect(self.on_outlook_known)
+        controller.completions_known.connect(self.form.phone.set_completions)
+        controller.export_finished.connect(self.on_export_finished)
+        controller.retention_question.connect(self.on_retention_question)
+        self.account.profile_requested.connect(controller.on_profile_requested)
         controller.call_finished.connect(self.call_finished)
         controller.balance_finished.connect(self.balance_finished)
         controller.settings_applied.connect(self.settings_applied)
@@ -273,6 +297,7 @@ class MainWindow(QMainWindow):
         controller.attempt_finished.connect(panel.on_attempt_finished)
         controller.history_changed.connect(panel.refresh)
         panel.use_number_requested.connect(self.on_use_number_requested)
+        panel.export_requested.connect(self.on_export_requested)
 
     def prepare_history(self, store: HistoryStore) -> None:
         """Build the history panel, hidden, for ``store``; ``attach()`` does it when this was not called first.
@@ -396,13 +421,21 @@ class MainWindow(QMainWindow):
         self.outcome.show_message("Termii Desk could not start", sentence, Tone.BAD)
 
     def _title(self, account: str | None = None) -> str:
+        """"Termii Desk — <profile>" (and the Termii account's name once known); demo mode is marked instead."""
         if self._demo:
             return f"{APP_NAME} — {DEMO_MARKER}"
-        if not account:
-            return APP_NAME
-        from termii_desk.core.scrub import elide  # not at import: the first frame does not need it
+        services = self.controller.services if self._built else None
+        profile = services.profile.name if services is not None and services.profiles is not None else None
+        if account:
+            from termii_desk.core.scrub import elide  # not at import: the first frame does not need it
 
-        return f"{APP_NAME} — {elide(account)}"
+            account = elide(account)
+        parts = [part for part in (profile, f"({account})" if account and profile else account) if part]
+        return f"{APP_NAME} — {' '.join(parts)}" if parts else APP_NAME
+
+    def carrier_names_loaded(self) -> None:
+        """The carrier tables are loaded (after ready): the phone line names the number's network from now on."""
+        self.form.phone.set_carrier_names(True)
 
     def add_notice(self, sentence: str, tone: Tone | None = None) -> None:
         """A non-modal notice at the top (kept until the bar exists); it never takes the focus."""
@@ -492,7 +525,102 @@ class MainWindow(QMainWindow):
 
     @Slot(str)
     def on_account_named(self, user: str) -> None:
+        self._account_name = user
         self.setWindowTitle(self._title(user))
+
+    # -- profiles -------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def on_profile_changed(self, services: DeskServices) -> None:
+        """A profile is in use (at start, after a switch): switcher, colour, title."""
+        profiles = services.profiles
+        if profiles is None or self._demo:
+            self.account.profile_combo.hide()
+        else:
+            self.account.show_profiles([profiles.get(name) for name in profiles.names()], services.profile.name)
+        self._account_name = None
+        self.setWindowTitle(self._title())
+
+    @Slot(object)
+    def on_services_replaced(self, services: DeskServices) -> None:
+        """Another profile's desk: its own history panel; nothing of the previous account stays on screen."""
+        from termii_desk.ui.tones import Tone
+
+        self.account.forget_balance()
+        self.outcome.clear()
+        self.form.phone.set_completions([])
+        self._replace_history_panel(services.history)
+        self.add_notice(f"Now using the profile {services.profile.name} ({services.settings.base_url}).",
+                        Tone.NEUTRAL)
+
+    def _replace_history_panel(self, store: HistoryStore) -> None:
+        old, placed = self.history_panel, self._history_panel_placed
+        if old is None or not placed:
+            self.prepare_history(store)
+            return
+        from termii_desk.ui.history_panel import HistoryPanel
+
+        index = self._layout.indexOf(old)
+        self._layout.removeWidget(old)
+        old.hide()
+        old.deleteLater()
+        self._history_store = store
+        panel = HistoryPanel(store, self, executor=self._executor)
+        self._connect_history_panel(panel)
+        self.history_panel = panel
+        self._layout.insertWidget(index, panel, 1)
+        panel.show()
+
+    @Slot(str)
+    def on_profile_switch_refused(self, sentence: str) -> None:
+        from termii_desk.ui.tones import Tone
+
+        self.account.show_current_profile()
+        self.add_notice(sentence, Tone.WARNING)
+
+    @Slot(object)
+    def on_outlook_known(self, outlook: BalanceOutlook) -> None:
+        self.account.show_outlook(outlook.estimate, outlook.trend)
+
+    @Slot(int)
+    def on_retention_question(self, days: int) -> None:
+        from termii_desk.ui.notices import RetentionQuestion
+
+        if self.retention_question is not None or days <= 0:
+            if days <= 0:  # keeping everything deletes nothing: nothing to ask, but remember it was settled
+                self.controller.on_retention_answered(days, True)
+            return
+        question = RetentionQuestion(days, self)
+        question.answered.connect(self.controller.on_retention_answered)
+        question.destroyed.connect(self._forget_retention_question)
+        self.retention_question = question
+        self.notices.add_question(question)
+
+    def _forget_retention_question(self) -> None:
+        self.retention_question = None
+
+    @Slot()
+    def on_export_requested(self) -> None:
+        """Export: ask where (the file dialog), then the controller writes the attempts shown on a worker."""
+        from pathlib import Path
+
+        panel = self.history_panel
+        services = self.controller.services
+        if panel is None or services is None:
+            return
+        profile = None if panel.all_profiles else services.profile.name
+        from datetime import datetime
+
+        suggested = f"termii-desk-{profile or 'all-profiles'}-{datetime.now():%Y%m%d-%H%M}.csv"
+        path = ask_export_path(self, suggested)  # modal: the agent chose Export
+        if path:
+            self.controller.on_export_requested((Path(path), panel.model.filter_digits, profile))
+
+    @Slot(str)
+    def on_export_finished(self, sentence: str) -> None:
+        from termii_desk.ui.tones import Tone
+
+        self.add_notice(sentence, Tone.GOOD if "exported" in sentence else Tone.BAD)
 
     # -- the window's own actions ---------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ Each notice is a sentence from core; the agent dismisses it with its close butto
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 
@@ -34,6 +34,41 @@ class _Notice(QFrame):
         close.clicked.connect(self.dismissed)
 
 
+class RetentionQuestion(QFrame):
+    """Asked once: how long history is kept. Until it is answered, no face deletes any history.
+
+    Signals:
+        answered(int, bool): (days to keep, keep everything instead).
+    """
+
+    answered = Signal(int, bool)
+
+    def __init__(self, days: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAccessibleName("History retention question")
+        text = (f"Termii Desk can delete calls older than {days:,} days from this computer's history each time "
+                "it starts (the command line too). Keep them all instead? You can change it in Settings.")
+        self.label = ToneLabel(MARKS[Tone.NEUTRAL] + text, self, tone=Tone.NEUTRAL)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.keep_days_button = QPushButton(f"Delete after {days:,} days", self)
+        self.keep_all_button = QPushButton("Keep everything", self)
+        for button in (self.keep_days_button, self.keep_all_button):
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # never takes the focus from the form by a click
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 4, 4, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.keep_days_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addWidget(self.keep_all_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.keep_days_button.clicked.connect(lambda: self._answer(days, False))
+        self.keep_all_button.clicked.connect(lambda: self._answer(days, True))
+
+    def _answer(self, days: int, keep_all: bool) -> None:
+        self.hide()
+        self.answered.emit(days, keep_all)
+        self.deleteLater()
+
+
 class NoticeBar(QWidget):
     """A stack of dismissable notices; hidden when empty."""
 
@@ -56,6 +91,13 @@ class NoticeBar(QWidget):
         self._layout.addWidget(notice)
         self._notices.append(notice)
         notice.show()
+        self.show()
+
+    def add_question(self, question: RetentionQuestion) -> None:
+        """A notice with its own buttons (``RetentionQuestion``); it goes away when it emits ``answered``."""
+        self._layout.insertWidget(0, question)
+        question.answered.connect(lambda *_answer: self.setVisible(bool(self._notices)))
+        question.show()
         self.show()
 
     def _dismiss(self, notice: _Notice) -> None:

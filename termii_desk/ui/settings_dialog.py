@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from termii_desk.core.bootstrap import DeskServices, check_key, store_key
-from termii_desk.core.client import normalise_base_url
+from termii_desk.core.endpoints import normalise_base_url
 from termii_desk.core.errors import ConfigError, DeskError, KeyringUnavailableError
 from termii_desk.core.keystore import KeyStatus
 from termii_desk.core.results import BalanceResult

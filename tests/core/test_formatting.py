@@ -82,3 +82,19 @@ def test_money_in_cents_reads_back_exactly(amount: Decimal) -> None:
     shown = format_balance(str(amount), None)
     assert Decimal(shown.replace(",", "")) == amount
     assert shown.split(".")[1].__len__() == 2
+
+
+def test_what_counts_balances_never_meets_a_number_it_cannot_add() -> None:
+    from termii_desk.core.estimate import balance_trend, estimate_cost
+    from termii_desk.core.formatting import balance_amount
+    from termii_desk.core.history import HistoryRow
+
+    assert balance_amount("4850.5") == Decimal("4850.5")
+    for raw in ("1E+999999999", "1e-999999999", "1e30", HUGE, "NaN", "unlimited", None):
+        assert balance_amount(raw) is None
+    balances = ["1E+999999999", "5000", "4990", "4980", "4970", HUGE, "1e-999999999", "-1E+999999", "1"]
+    rows = [HistoryRow(i, f"2026-11-30T10:{i:02d}:00.000+00:00", "agent", "0.1.0", "h", "2348031234567",
+                       "••••16", "sent", 200, f"m{i}", None, raw, "NGN", 100, None) for i, raw in enumerate(balances)]
+    estimate = estimate_cost(rows)  # no decimal.Overflow
+    assert estimate is not None and estimate.cost == Decimal("10")
+    assert all(abs(point.balance) < 10**19 for point in balance_trend(rows).points)

@@ -147,3 +147,37 @@ def test_a_bug_at_open_is_unexpected_and_history_goes_on_in_memory(tmp_path: Pat
     assert store.notice is not None and "unexpected" in store.notice and "memory only" in store.notice
     _add(store)
     assert store.count() == 1
+
+
+def test_the_windows_background_check_finds_damage_and_tells_whoever_listens(tmp_path: Path) -> None:
+    import time
+
+    path = filled(tmp_path / "history.sqlite3")
+    damage_pages(path)
+    store = HistoryStore(path, check_now=False)  # returns before the check: the window's start-up
+    deadline = time.monotonic() + 10
+    while not _aside(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(_aside(tmp_path)) == 1
+    told: list[str] = []
+    store.on_notice = told.append  # the window listens once it is attached: it is told what it missed
+    # Found by the check on its thread (told now), or already while opening (in ``notice``, shown at attach).
+    said = told or [store.notice]
+    assert len(said) == 1 and said[0] is not None and "moved aside" in said[0]
+    _add(store)
+    assert store.count() == 1
+    store.close()
+
+
+def test_a_sound_file_checked_in_the_background_is_left_alone(tmp_path: Path) -> None:
+    import threading
+
+    path = filled(tmp_path / "history.sqlite3", rows=500)
+    store = HistoryStore(path, check_now=False)
+    for thread in threading.enumerate():
+        if thread.name == "history-check":
+            thread.join(10)
+    told: list[str] = []
+    store.on_notice = told.append
+    assert told == [] and store.notice is None and store.count() == 500 and _aside(tmp_path) == []
+    store.close()

@@ -124,3 +124,14 @@ def test_command_line_call_writes_only_private_files_under_umask_0(
     assert "data/history.sqlite3" in files and "logs/termii-desk.log" in files
     assert {name: m for name, m in files.items() if m != 0o600} == {}
     assert {name: m for name, m in folders.items() if m != 0o700} == {}
+
+
+def test_an_export_is_private_under_a_permissive_umask(tmp_path: Path, permissive_umask: None) -> None:
+    from termii_desk.core.history import write_export
+
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    store.start_attempt("2348031234567", validate_code("482916"), "api.ng.termii.com")
+    target = tmp_path / "export.csv"
+    assert write_export(store, target) == 1
+    assert mode(target) == 0o600
+    store.close()

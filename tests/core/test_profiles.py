@@ -42,7 +42,8 @@ def test_a_file_from_before_profiles_becomes_the_profile_default(path: Path) -> 
     # Written in the new format at once, the old file kept next to it; read again, nothing changes.
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["format"] == 2 and data["default_profile"] == DEFAULT_PROFILE
-    assert path.with_name("settings.json.before-profiles").read_bytes() == original
+    backup = path.with_name("settings.json.before-profiles")
+    assert backup.read_bytes() == original and backup.stat().st_mode & 0o777 == 0o600
     again = ProfileStore(path).load()
     assert not again.migrated and again.settings_for(again.default) == settings
 

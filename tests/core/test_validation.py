@@ -46,6 +46,13 @@ def test_default_region_reads_national_numbers() -> None:
     assert phone.country == "Ghana"
 
 
+def test_without_carrier_names_the_number_is_the_same_and_names_no_network() -> None:
+    full, quick = validate_phone("0803 123 4567"), validate_phone("0803 123 4567", with_carrier=False)
+    assert full.carrier == "MTN" and quick.carrier == ""
+    assert (quick.digits, quick.display, quick.country, quick.region) == (full.digits, full.display, full.country,
+                                                                          full.region)
+
+
 def test_number_without_known_carrier_has_empty_carrier() -> None:
     phone = validate_phone("+1 202 555 0143")
     assert phone.digits == "12025550143"

@@ -266,3 +266,30 @@ def test_first_frame_is_the_form_without_qt_enums_core_or_icon(tmp_path: Path) -
     assert set(lines["core-modules"].split(",")) <= {"termii_desk.core.errors"}  # validation, paths: later
     assert lines["icon-set"] == "False"  # set_app_icon() comes after the first paint too
     assert lines["built"] == "True ready False checking True"  # until attach()
+
+
+LOADER_PROBE = """
+import sys
+from termii_desk.app import CoreLoader
+loader = CoreLoader(default_log_file=True)
+services = loader.load()
+print("before", ",".join(m for m in ("requests", "urllib3", "phonenumbers", "phonenumbers.carrier")
+                         if m in sys.modules))
+CoreLoader.load_after_ready()
+print("after", ",".join(m for m in ("requests", "phonenumbers.carrier") if m in sys.modules))
+print("key", services.key_status.has_key)
+loader.close()
+services.close()
+"""
+
+
+def test_the_core_is_ready_without_the_network_stack_or_the_carrier_tables(tmp_path: Path) -> None:
+    """Ready comes sooner: requests/urllib3 (~60 ms) and the carrier names (~20 ms) load after ready."""
+    done = subprocess.run([sys.executable, "-c", LOADER_PROBE],
+                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL="http://127.0.0.1:9"),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert lines["before"] == "phonenumbers"
+    assert lines["after"] == "requests,phonenumbers.carrier"
+    assert lines["key"] == "True"

@@ -46,6 +46,6 @@ def test_a_short_user_has_no_tooltip(qtbot: Any) -> None:
 def test_the_window_title_elides_a_capped_account_name() -> None:
     from termii_desk.ui.main_window import MainWindow
 
-    title = MainWindow._title.__get__(type("W", (), {"_demo": False})())(LONG_USER)  # type: ignore[attr-defined]
+    title = MainWindow._title.__get__(type("W", (), {"_demo": False, "_built": False})())(LONG_USER)  # type: ignore[attr-defined]
     assert title.startswith("Termii Desk — Acme Support") and title.endswith("…")
     assert len(title) <= len("Termii Desk — ") + LABEL_LIMIT

@@ -228,7 +228,9 @@ def test_success_shows_message_id_and_balance_clears_code_keeps_phone(
     assert row is not None and row.outcome == "sent" and row.phone == PHONE_DIGITS and row.completed
     assert window.form.code.text() == "" and window.form.phone.text() == PHONE
     assert not window.form.busy and not window.form.send_button.isEnabled()  # code empty now
-    assert window.history_panel is not None and window.history_panel.model.rowCount() == 1
+    panel = window.history_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5000)  # read on the worker, like the outlook
     shot(window, screenshot_dir, "success")
 
 

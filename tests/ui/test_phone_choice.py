@@ -53,9 +53,15 @@ def test_the_window_sends_nothing_until_the_agent_chooses(
     assert simulator.calls == []
     QApplication.processEvents()
     assert window.grab().save(str(screenshot_dir / "phone-which-country.png"))
+    # From the keyboard: Tab from the number reaches the choices, Space picks one, Tab goes on to the code.
+    window.form.phone.edit.setFocus()
+    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_Tab)
     indonesia = window.form.phone.choice_buttons[0]
-    qtbot.mouseClick(indonesia, Qt.MouseButton.LeftButton)
-    assert window.form.send_button.isEnabled()
+    assert indonesia.hasFocus()
+    qtbot.keyClick(indonesia, Qt.Key.Key_Space)
+    assert window.form.phone.text() == "+62 812-3456-7890" and window.form.send_button.isEnabled()
+    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_Tab)
+    assert window.form.code.edit.hasFocus()
     with qtbot.waitSignal(window.call_finished, timeout=15_000) as blocker:
         qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
     attempt = blocker.args[0]

@@ -106,6 +106,18 @@ def test_phone_says_checking_until_attached_never_an_error(
     assert window.form.code.edit.hasFocus()
 
 
+def test_the_network_is_named_once_its_tables_are_loaded(
+    qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    window = first_frame
+    type_keys(qtbot, "0803 123 4567")
+    attach(qtbot, window, make_services(simulator.url))
+    assert window.form.phone.status.text() == "✓ +234 803 123 4567 · Nigeria"  # carrier tables: after ready
+    window.carrier_names_loaded()
+    assert window.form.phone.status.text() == "✓ +234 803 123 4567 · Nigeria · MTN"
+    assert window.form.phone.edit.hasFocus() and window.form.phone.text() == "0803 123 4567"
+
+
 def test_enter_before_ready_sends_exactly_once_when_ready(
     qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices,
     screenshot_dir: Path

@@ -55,7 +55,7 @@ def _shot(window: MainWindow, screenshot_dir: Path, name: str) -> None:
 
 
 def test_another_agents_call_shows_within_about_a_second(
-    qtbot: Any, team: Team, team_services: Callable[..., DeskServices], open_window: Callable[..., MainWindow],
+    team: Team, qtbot: Any, team_services: Callable[..., DeskServices], open_window: Callable[..., MainWindow],
     screenshot_dir: Path
 ) -> None:
     bob = team.history("bob", connect_now=False)  # as the window opens it: its listener thread connects
@@ -80,7 +80,7 @@ def test_another_agents_call_shows_within_about_a_second(
 
 
 def test_server_unreachable_the_call_goes_out_and_the_window_says_how_many_wait(
-    qtbot: Any, team: Team, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
     open_window: Callable[..., MainWindow], screenshot_dir: Path
 ) -> None:
     url = f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}"
@@ -104,7 +104,7 @@ def test_server_unreachable_the_call_goes_out_and_the_window_says_how_many_wait(
 
 
 def test_a_call_from_another_desk_meanwhile_brings_the_cooldown_question(
-    qtbot: Any, team: Team, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
     open_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bob = team.history("bob")
@@ -135,7 +135,7 @@ def test_a_call_from_another_desk_meanwhile_brings_the_cooldown_question(
 
 
 def test_server_stopped_then_back_the_window_sends_the_waiting_call_once(
-    qtbot: Any, team: Team, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
     open_window: Callable[..., MainWindow], screenshot_dir: Path
 ) -> None:
     history = team.history("alice", connect_now=False)

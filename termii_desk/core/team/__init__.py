@@ -67,6 +67,15 @@ def parse_history_url(url: str) -> HistoryTarget:
                          bool(parts.password) or "password" in query)
 
 
+def url_password(url: str) -> str | None:
+    """The password a URL holds (from the environment or ``--url``), so the log filter can redact it."""
+    try:
+        parts = urlsplit(url.strip())
+        return unquote(parts.password or "") or dict(parse_qsl(parts.query)).get("password") or None
+    except ValueError:
+        return None
+
+
 def redact_url(url: str) -> str:
     """``url`` with any password (in the authority or as ``password=``) replaced by ``***``."""
     try:
@@ -131,7 +140,7 @@ def open_history(
 
     url = configured_url(setting, environ)
     if not url:
-        return HistoryStore(local_file, profile=profile)
+        return HistoryStore(local_file, profile=profile, check_now=connect_now)
     problem: str | None = None
     try:
         target = parse_history_url(url)
@@ -144,7 +153,7 @@ def open_history(
             problem = ("The team history is not used: its PostgreSQL driver is not installed "
                        "(pip install 'termii-desk[team]').")
     if problem is not None:
-        local = HistoryStore(local_file, profile=profile)
+        local = HistoryStore(local_file, profile=profile, check_now=connect_now)
         local.notice = f"{problem} Calls are recorded on this computer." + (f" {local.notice}" if local.notice
                                                                             else "")
         return local

@@ -33,7 +33,7 @@ from termii_desk.core.errors import Outcome
 from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
 from termii_desk.core.history_backend import PriorCall, RecentlyCalled, RowListener
 from termii_desk.core.logs import register_secret
-from termii_desk.core.team import HistoryTarget, parse_history_url
+from termii_desk.core.team import HistoryTarget, parse_history_url, url_password
 from termii_desk.core.team.outbox import Outbox, Waiting
 from termii_desk.core.team.schema import (
     AGENT_GROUP,
@@ -213,12 +213,11 @@ class TeamHistory:
         self.notice: str | None = None
         self._password = password or None
         register_secret(self._password)
+        register_secret(url_password(url))
         self.outbox = Outbox(outbox_path)
-        self._lock = threading.RLock()  # the write connection and the online state
-        self._read_lock = threading.Lock()
+        self._lock = threading.RLock()  # the connection (writes and reads) and the online state
         self._sync_lock = threading.Lock()
         self._write: psycopg.Connection[Any] | None = None
-        self._read: psycopg.Connection[Any] | None = None
         self._online = False
         self._tried = False
         self.problem: str | None = "Connecting to the shared history…"
@@ -230,6 +229,7 @@ class TeamHistory:
         self._stop = threading.Event()
         self._listener: threading.Thread | None = None
         self.last_sync = SyncReport(0, 0, 0)
+        self._closed = False
         if connect_now:
             self.reconnect()
 
@@ -314,9 +314,6 @@ class TeamHistory:
     def _drop_connections(self) -> None:
         write, self._write = self._write, None
         _close(write)
-        with self._read_lock:
-            read, self._read = self._read, None
-        _close(read)
 
     @contextmanager
     def _writer(self) -> Iterator[psycopg.Connection[Any]]:
@@ -331,6 +328,7 @@ class TeamHistory:
                 raise
 
     def close(self) -> None:
+        self._closed = True
         self._stop.set()
         if self._listener is not None:
             self._listener.join(timeout=5)
@@ -498,24 +496,22 @@ class TeamHistory:
     # -- reading ---------------------------------------------------------------------------------
 
     def _query(self, query: str, params: list[Any]) -> list[tuple[Any, ...]] | None:
-        """Rows from the server, or None when it cannot answer (the desk is offline then)."""
+        """Rows from the server, or None when it cannot answer (the desk is offline then).
+
+        Reads share the write connection: a window holds two connections to the server (this one and its
+        listener's), so 50 desks stay within PostgreSQL's default of 100. A read is a few ms to tens of ms.
+        """
         if not self._online:
             return None
-        with self._read_lock:
-            try:
-                if self._read is None:
-                    self._read = connect(self.target, self._password)
-                return self._read.execute(query, params).fetchall()
-            except psycopg.Error as exc:
-                conn, self._read = self._read, None
-                if conn is not None:
-                    conn.close()
-                problem = explain(exc, self.target)
-        with self._lock:
-            self._set_offline(problem)
-        return None
+        try:
+            with self._writer() as conn:
+                return conn.execute(query, params).fetchall()
+        except psycopg.Error:
+            return None  # offline now, with the reason in ``problem``
 
     def _waiting_rows(self, phone_filter: str = "") -> list[TeamRow]:
+        if self._closed:  # a read queued on a worker before the desk closed
+            raise HistoryError("History is closed.")
         digits = "".join(ch for ch in phone_filter if ch.isdigit())
         rows = []
         for entry in reversed(self.outbox.entries()):
@@ -562,6 +558,8 @@ class TeamHistory:
         return (int(found[0][0]) if found else 0) + len(waiting)
 
     def get(self, row_id: int) -> TeamRow | None:
+        if self._closed:
+            raise HistoryError("History is closed.")
         if row_id < 0:
             entry = self.outbox.get(-row_id)
             if entry is not None:
