@@ -668,6 +668,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         """Let requests in flight finish (bounded by their own timeouts), so history rows are completed."""
         self._closing = True
+        if self.history_panel is not None:
+            self.history_panel.model.close()  # no history reads from now on: the store is closed after this
         self.closing.emit()
         services = self.services
         if self._executor.pending():

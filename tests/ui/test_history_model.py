@@ -472,6 +472,36 @@ def test_the_model_tester_follows_reads_on_a_worker(qtmodeltester, store, qtbot,
     executor.wait(5)
 
 
+def test_only_the_rows_shown_next_get_their_texts_on_the_worker(store, monkeypatch) -> None:
+    from termii_desk.ui import history_model
+
+    record_many(store, 6)
+    monkeypatch.setattr(history_model, "PREPARED_ROWS", 2)
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor, page_size=3)
+    model.fetchMore(QModelIndex())
+    executor.run()
+    assert model.rowCount() == 6
+    assert [model.row_at(i).id in model._texts for i in range(6)] == [True, True, False, True, True, False]
+    assert cell(model, 5, model.PHONE) == "+234 800 000 0000"  # the others' when a paint asks
+    assert model.row_at(5).id in model._texts
+
+
+def test_a_closed_model_reads_nothing_and_drops_what_was_running(store) -> None:
+    record_many(store, 4)
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor, page_size=2)
+    model.fetchMore(QModelIndex())
+    assert executor.pending() == 1
+    model.close()  # the window is closing; its store is closed next
+    store.close()
+    executor.run()  # the read that was running fails on the closed store: nothing is delivered
+    assert model.rowCount() == 2 and model.problem == ""
+    model.refresh()
+    model.set_in_flight(model.row_at(0).id, False)
+    assert executor.pending() == 0 and not model.canFetchMore(QModelIndex())
+
+
 _STORED = st.one_of(st.none(), st.text(max_size=300), st.binary(max_size=100), st.integers(-2**63, 2**63 - 1),
                     st.floats(), st.sampled_from(["1e30", "1E+400", "9" * 5000, "unlimited", "\x1b[2J", "NaN"]))
 
