@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OUTLOOK_DELAY_MS = 300
+OLD_SERVICES_CLOSE_MS = 3000
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 # Rows other desks write reach the panel as one reload per this many ms, however many arrive.
 ROWS_HEARD_MS = 200
@@ -235,9 +236,13 @@ class DeskController(QObject):
         self.services_replaced.emit(services)
         self.attach(services)
         if old is not None:
-            QueryOp(parent=self, op=old.close, success=lambda _none: None).failure(
-                lambda error: log.warning("closing the previous profile failed", exc_info=error)
-            ).run_in_background(self._executor)
+            # A moment later: reads the old history panel had started finish first (it is being deleted).
+            QTimer.singleShot(OLD_SERVICES_CLOSE_MS, self, lambda: self._close_old(old))
+
+    def _close_old(self, old: DeskServices) -> None:
+        QueryOp(parent=self, op=old.close, success=lambda _none: None).failure(
+            lambda error: log.warning("closing the previous profile failed", exc_info=error)
+        ).run_in_background(self._executor)
 
     def _profile_load_failed(self, error: BaseException) -> None:
         self._switching = False
