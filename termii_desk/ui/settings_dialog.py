@@ -198,7 +198,9 @@ class SettingsDialog(QDialog):
         if name == "ca_bundle":
             line.setPlaceholderText("Only if a proxy inspects TLS: a PEM file")
         if name == "history_url":
-            line.setPlaceholderText("Empty: this computer only. postgresql://agent@host/db for a team")
+            line.setPlaceholderText("postgresql://agent@host/database")
+            line.setToolTip("Empty: history stays on this computer. For a team's shared history, the PostgreSQL "
+                            "URL without a password (store that with `termii-desk team password set`).")
         return line
 
     def _load(self, settings: Settings, status: KeyStatus) -> None:
