@@ -155,6 +155,11 @@ def test_each_profile_calls_with_its_own_key_and_address_only(
         assert window.windowTitle() == "Termii Desk — gh-test (Account B)"
         assert window.controller.services is not None and window.controller.services.profile.name == "gh-test"
         assert window.form.phone.default_region == "GH"
+        window.on_settings_requested()  # what Settings edits now is gh-test's
+        dialog = window.settings_dialog
+        assert dialog is not None and dialog.windowTitle() == "Termii Desk Settings — gh-test"
+        assert dialog.candidate_settings().base_url == b.url
+        dialog.reject()
         fill(window, "024 412 3456", "482916")
         attempt = send(qtbot, window)
         assert [c.json["api_key"] for c in b.calls] == [KEY_B]  # type: ignore[index]
