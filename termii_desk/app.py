@@ -70,6 +70,7 @@ class CoreLoader:
         region: str | None = None,
         timeout: float | None = None,
         self_test: bool = False,
+        profile: str | None = None,
         log_problem: str | None = None,
         log_file: Path | None = None,
         default_log_file: bool = False,
@@ -86,6 +87,7 @@ class CoreLoader:
         self.log_problem = log_problem
         self.simulator: TermiiSimulator | None = None
         self.timeout = timeout
+        self.profile = profile
         self.history: HistoryStore | None = None
         self.services: DeskServices | None = None
 
@@ -131,7 +133,7 @@ class CoreLoader:
             self.simulator = TermiiSimulator(api_key=DEMO_KEY).start()
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
-                             self_test=self.self_test)
+                             profile=self.profile or None, self_test=self.self_test)
         # connect_now=False: a team history connects on its own thread, not on this one before the form works.
         services = build_desk(self.paths, options, demo=demo, connect_now=False)
         self.services = services
@@ -161,13 +163,16 @@ class CoreLoader:
 
     @staticmethod
     def load_after_ready() -> None:
-        """What the window can do without until it is ready: the carrier names, Generate's random source
-        (hashlib, OpenSSL) and the network stack (the first request's, ~60 ms of imports)."""
+        """What the window can do without until it is ready, what the first call needs first: the network stack
+        (the client, requests, urllib3, the trust store: ~100 ms of imports), then the carrier names and Generate's
+        random source (hashlib, OpenSSL)."""
+        import truststore  # noqa: F401
+
+        import termii_desk.core.client  # noqa: F401
         from termii_desk.core.validation import generate_code, load_carrier_names
 
         load_carrier_names()
         generate_code()
-        import requests  # noqa: F401
 
     def close(self) -> None:
         if self.simulator is not None:
@@ -294,6 +299,7 @@ def run_window(
     self_test: bool = False,
     timeout: float | None = None,
     instance: Primary | None = None,
+    profile: str | None = None,
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
@@ -317,6 +323,7 @@ def run_window(
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
+                        profile=profile,
                         default_log_file=True)
     check = SelfTest(window, loader, hook) if self_test else None
 

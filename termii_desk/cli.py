@@ -156,6 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
                                                  region=getattr(args, "region", None),
                                                  timeout=getattr(args, "timeout", None), self_test=args.self_test,
+                                                 profile=getattr(args, "profile", None),
                                                  arguments=arguments if single else None))
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
@@ -182,7 +183,8 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
-            timeout: float | None = None, self_test: bool = False, arguments: list[str] | None = None) -> int:
+            timeout: float | None = None, self_test: bool = False, profile: str | None = None,
+            arguments: list[str] | None = None) -> int:
     """Open the window. With ``arguments`` (the agent's desk, not a demo or self-test), first hand them to the
     desk already running for this user and home, if there is one: it comes to the front, and this start ends."""
     if _no_display() and not self_test:
@@ -206,7 +208,7 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
 
     try:
         return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
-                          instance=primary)
+                          instance=primary, profile=profile)
     finally:
         if primary is not None:
             primary.close()

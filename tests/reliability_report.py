@@ -121,7 +121,8 @@ HARDENING: list[tuple[str, str, str]] = [
      "Every string of an answer (message, user, balance, currency, message id, pin id, error texts, a "
      "redirect's host) has the key and the codes this client sent removed after JSON decoding, in one place "
      "(`client._answer_values`): written plainly, in any letter case, as `\\u` escapes, percent- or "
-     "HTML-encoded, base64, hex or split by invisible characters. History, `--json`, CSV, stdout/stderr, "
+     "HTML-encoded, base64, hex, in fullwidth letters or split by invisible characters, a code also spelled "
+     "out digit by digit (`4 8 2-9 1 6`). History, `--json`, CSV, stdout/stderr, "
      "the account label and the window title get only those values; the log filter uses the same redactor.",
      "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (real subprocesses: call, balance, "
      "history, `--json`, `--csv`, the history file), `tests/core/test_client_properties.py` (hypothesis)"),
@@ -147,11 +148,13 @@ HARDENING: list[tuple[str, str, str]] = [
      "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`, `tests/core/test_client_properties.py`"),
     ("4. a deadline that holds whatever the server does",
      "One wall-clock deadline (connect + answer timeout) over the whole request: the request's sockets are "
-     "recorded as they are made and shut down at the deadline, and the caller stops waiting then whatever "
-     "happens. A trickled body (with a Content-Length), trickled status line or headers, a chunked trickle "
+     "recorded as they are made and shut down at the deadline by a watchdog thread; a name lookup that hangs "
+     "is waited for no longer than the connect timeout. A trickled body (with a Content-Length), trickled "
+     "status line or headers, a chunked trickle "
      "or a trickled TLS handshake end on time; cut after the request went out the call is **unknown**, "
      "before the connection was made **failed**.",
-     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (`--timeout 2` ends in about 4 s)"),
+     "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (`--timeout 2` ends in about 4 s), "
+     "`tests/ui/test_window_hostile.py` (the form is free again at the deadline)"),
     ("5. explicit failures are never \"sent\"",
      "The success rule is written once (`client.is_placed`): a 2xx JSON object whose `code` is `ok`, or "
      "that has no `code` and a plausible `message_id`. A `code` that is an error (a 4xx as a number or as "

@@ -312,3 +312,24 @@ def test_history_csv_is_utf8_with_a_bom_and_a_profile_column(simulator: TermiiSi
     text = raw.decode("utf-8")
     assert '"=""2348031234567"""' in text and "\u2022\u2022\u2022\u202216" in text and "482916" not in text
     assert SIM_KEY not in text
+
+
+def test_the_command_line_purges_old_history_only_once_the_window_has_asked(
+    simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path
+) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from termii_desk.core.history import HistoryRow, HistoryStore
+    from termii_desk.core.profiles import ProfileStore
+
+    old = (datetime.now(timezone.utc) - timedelta(days=40)).isoformat(timespec="milliseconds")
+    store = HistoryStore(desk_home / "data" / "history.sqlite3")
+    store.import_rows([HistoryRow(0, old, "a", "1", "h", "2348031234567", "••", "sent", 200, None, None, None, None,
+                                  1, None)])
+    store.close()
+    profiles = ProfileStore(desk_home / "config" / "settings.json").load()
+    profiles.save_settings("default", profiles.settings_for(profiles.default).updated(history_retention_days=30))
+    assert run("history", "--json", env=sim_env).returncode == 0
+    assert len(json.loads(run("history", "--json", env=sim_env).stdout)) == 1  # not asked yet: nothing deleted
+    profiles.mark_retention_asked()
+    assert json.loads(run("history", "--json", env=sim_env).stdout) == []  # asked: older than 30 days goes

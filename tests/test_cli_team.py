@@ -196,3 +196,27 @@ def test_rows_name_the_profile_they_were_sent_from(team: Team, simulator: Termii
     assert rows == [("2348031234567", "default", "alice"), ("233201234567", "ghana", "alice")]
     status = run("team", "status", "--profile", "ghana", env=env)
     assert status.returncode == 0 and "Agent: alice" in status.stdout
+
+
+def test_a_dozen_command_lines_calling_one_number_at_once_send_one(team: Team, simulator: TermiiSimulator,
+                                                                    tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    procs = []
+    for n in range(12):
+        agent = ("alice", "bob", "carol")[n % 3]
+        env = {**{k: v for k, v in os.environ.items() if not k.startswith("TERMII_")},
+               **_desk_env(team, simulator, tmp_path / f"desk{n}", agent)}
+        procs.append(subprocess.Popen([sys.executable, "-m", "termii_desk", "call", PHONE, str(482910 + n)],
+                                      env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    results = []
+    for proc in procs:
+        _out, err = proc.communicate(timeout=120)
+        results.append((proc.returncode, err))
+    codes = sorted(code for code, _ in results)
+    assert codes == [0] + [6] * 11, results
+    assert all("was called by" in err for code, err in results if code == 6)
+    assert len(simulator.calls) == 1
+    assert len(team.rows()) == 1

@@ -9,15 +9,19 @@ from __future__ import annotations
 import collections
 import contextlib
 import email.utils
+import heapq
 import html
+import ipaddress
+import itertools
 import json
 import logging
+import queue
 import re
 import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -26,6 +30,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError
 
 from termii_desk import __version__
 from termii_desk.core.endpoints import (  # noqa: F401 (also the client's callers' names for them)
@@ -72,10 +77,9 @@ def redact(text: str, *secrets: str | None) -> str:
 # requests and urllib3 time each socket operation on its own: a server that trickles its headers or its
 # body a byte at a time never trips them. Every request therefore runs under a ``_Deadline``: the request's
 # sockets are recorded as they are made (by the connection classes below) and shut down when the deadline
-# passes, which ends whatever read or handshake is under way; the caller stops waiting at the deadline
-# whatever happens (even a name lookup that hangs).
+# passes (by one watchdog thread), which ends whatever read or handshake is under way. A name lookup, which
+# no socket can cut short, runs on a helper thread and is waited for no longer than the connect timeout.
 
-_GRACE_SECONDS = 0.5  # after the deadline, how long the caller waits for the request to wind down
 _current = threading.local()
 
 
@@ -85,7 +89,7 @@ class _Deadline:
         self.expires = time.monotonic() + seconds
         self.phase = "starting"  # "connecting" once a connection is being made, "sending" once it is made
         self.fired = False
-        self._finished = False
+        self.finished = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
 
@@ -108,7 +112,7 @@ class _Deadline:
         except (OSError, ValueError):
             return
         with self._lock:
-            if self._finished:
+            if self.finished:
                 duplicate.close()
                 return
             self._sockets.append(duplicate)
@@ -117,7 +121,7 @@ class _Deadline:
 
     def fire(self) -> None:
         with self._lock:
-            if self._finished:
+            if self.finished:
                 return
             self.fired = True
             for sock in self._sockets:
@@ -125,10 +129,76 @@ class _Deadline:
 
     def finish(self) -> None:
         with self._lock:
-            self._finished = True
+            self.finished = True
             sockets, self._sockets = self._sockets, []
         for sock in sockets:
             sock.close()
+
+
+class _Runner:
+    """Daemon threads for name lookups, kept for the next one. One is added whenever none is idle; a lookup
+    abandoned at its timeout holds only its own thread, and never delays the program's exit."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def run(self, job: Callable[[], None]) -> None:
+        with self._lock:
+            start = self._idle == 0
+            if not start:
+                self._idle -= 1
+        if start:
+            threading.Thread(target=self._work, name="termii-request", daemon=True).start()
+        self._jobs.put(job)
+
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            job()  # never raises: the lookup hands every exception to its caller
+            with self._lock:
+                self._idle += 1
+
+
+_RUNNER = _Runner()
+
+
+class _Watchdog:
+    """One daemon thread that fires each request's deadline when it passes (finished ones are skipped)."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._ids = itertools.count()
+        self._wake = threading.Condition()
+        self._started = False
+
+    def watch(self, deadline: _Deadline) -> None:
+        with self._wake:
+            if not self._started:
+                threading.Thread(target=self._run, name="termii-deadlines", daemon=True).start()
+                self._started = True
+            earliest = self._heap[0][0] if self._heap else None
+            heapq.heappush(self._heap, (deadline.expires, next(self._ids), deadline))
+            if earliest is None or deadline.expires < earliest:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._heap and self._heap[0][2].finished:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._wake.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                heapq.heappop(self._heap)[2].fire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut(sock: socket.socket) -> None:
@@ -147,6 +217,7 @@ class _WatchedConnection(HTTPConnection):
         deadline = _deadline()
         if deadline is not None:
             deadline.connecting()
+            _bounded_lookup(self, deadline)
         sock = super()._new_conn()
         if deadline is not None:
             deadline.watch(sock)
@@ -160,6 +231,31 @@ class _WatchedConnection(HTTPConnection):
             deadline.watch(self.sock)  # a kept-alive connection made for an earlier request
             deadline.sending()
         super().request(*args, **kwargs)
+
+
+def _bounded_lookup(conn: HTTPConnection, deadline: _Deadline) -> None:
+    """Look the host up on a helper thread, waiting no longer than the connect timeout (and the deadline);
+    the connection then finds the answer in the resolver's cache. An IP address needs no lookup."""
+    host = conn._dns_host  # what urllib3 itself resolves
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return
+    except ValueError:
+        pass
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            socket.getaddrinfo(host, conn.port, type=socket.SOCK_STREAM)
+        except (OSError, UnicodeError):
+            pass  # the connection's own lookup reports it
+        finally:
+            done.set()
+
+    _RUNNER.run(lookup)
+    limit = conn.timeout if isinstance(conn.timeout, int | float) else deadline.seconds
+    if not done.wait(max(0.0, min(float(limit), deadline.remaining()))):
+        raise ConnectTimeoutError(conn, f"Looking up {conn.host} took too long.")
 
 
 class _WatchedHTTPSConnection(_WatchedConnection, HTTPSConnection):
@@ -437,32 +533,17 @@ class TermiiClient:
     ) -> tuple[int, Mapping[str, str], bytes]:
         """The whole exchange (connect, send, headers, body) within one deadline, whatever the server does."""
         deadline = _Deadline(self._total_seconds)
-        answer: list[tuple[int, Mapping[str, str], bytes]] = []
-        failure: list[BaseException] = []
-        done = threading.Event()
-
-        def exchange() -> None:
-            _current.deadline = deadline
-            try:
-                answer.append(self._exchange(method, path, is_call=is_call, deadline=deadline, **kwargs))
-            except BaseException as exc:  # handed to the caller's thread below
-                failure.append(exc)
-            finally:
-                _current.deadline = None
-                deadline.finish()
-                done.set()
-
-        threading.Thread(target=exchange, name="termii-request", daemon=True).start()
-        if not done.wait(max(0.0, deadline.remaining())):
-            deadline.fire()
-            done.wait(_GRACE_SECONDS)
-        if answer:
-            return answer[0]
-        if deadline.fired:
-            raise self._deadline_error(deadline, is_call=is_call)
-        if failure:
-            raise failure[0]
-        raise self._deadline_error(deadline, is_call=is_call)  # pragma: no cover - done without either
+        _WATCHDOG.watch(deadline)
+        _current.deadline = deadline
+        try:
+            return self._exchange(method, path, is_call=is_call, deadline=deadline, **kwargs)
+        except TermiiError:
+            if deadline.fired:  # whatever broke when the sockets were shut, the deadline is the reason
+                raise self._deadline_error(deadline, is_call=is_call) from None
+            raise
+        finally:
+            _current.deadline = None
+            deadline.finish()
 
     def _exchange(
         self, method: str, path: str, *, is_call: bool, deadline: _Deadline, **kwargs: Any

@@ -842,7 +842,10 @@ def csv_phone(cell: str) -> str:
 def _csv_cell(row: HistoryRow, name: str) -> str:
     if name == "time":
         when = _aware_time(row.time_utc)
-        text = when.astimezone().isoformat(timespec="seconds") if when else display_text(row.time_utc, 64)
+        try:
+            text = when.astimezone().isoformat(timespec="seconds") if when else display_text(row.time_utc, 64)
+        except (OverflowError, ValueError):  # year 1 in a zone west of UTC: before any date there is
+            text = display_text(row.time_utc, 64)
     else:
         value = getattr(row, name)
         text = display_text(value, STORED_TEXT_LIMIT)  # no control characters reach a terminal or sheet

@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import base64
-import binascii
-import contextlib
 import functools
 import html
 import re
@@ -33,54 +31,97 @@ def clean_text(text: str, limit: int = TEXT_LIMIT, secrets: Iterable[str | None]
     are not printable (ESC, BEL, CR, backspace, line separators, lone surrogates) become spaces; runs of
     spaces become one. Cheap for any length: only the first few thousand characters are read.
     """
-    secret_list = _secrets(secrets)
+    prepared = _prepare(tuple(secrets))
     cut = len(text) > _SCAN_LIMIT
     if cut:
         text = text[:_SCAN_LIMIT]
     text = _printable(text)
-    redacted = redact_secrets(text, secret_list)
+    redacted = _redact(text, prepared)
     if redacted != text:  # shown decoded where the encoded form held a secret: clean what the decoding revealed
         text = _printable(redacted)
     if cut:
-        text = _drop_partial_secret(text, secret_list)
+        text = _drop_partial_secret(text, prepared.plain)
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
 
 
 def redact_secrets(text: str, secrets: Iterable[str | None]) -> str:
-    """``text`` with every secret replaced by ``[redacted]``: written plainly, percent-, HTML-, ``\\u``-,
-    base64- or hex-encoded, or split by invisible characters. ``api_key=...`` values go too.
+    """``text`` with every secret replaced by ``[redacted]``: written plainly (in any letter case), percent-,
+    HTML-, ``\\u``-, base64- or hex-encoded, or split by invisible characters. ``api_key=...`` values go too.
     """
-    secret_list = _secrets(secrets)
-    text = _KEY_IN_QUERY.sub(r"\1" + REDACTED, text)
-    if not secret_list:
+    return _redact(text, _prepare(tuple(secrets)))
+
+
+class _Prepared:
+    """The secrets, longest first (so a code inside a key leaves nothing of the key), with their encoded forms."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        self.plain = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
+        self.folded = [s.casefold() for s in self.plain]
+        # What base64 (standard or URL-safe) and hex make of each secret wherever it starts in the encoded
+        # bytes: the characters that depend on the secret alone. A token holding one holds the secret.
+        self.encoded: list[str] = []
+        for secret in self.plain:
+            raw = secret.encode("utf-8", "replace")
+            for offset in range(3):
+                full = base64.b64encode(bytes(offset) + raw).decode()
+                core = full[(8 * offset + 5) // 6: (8 * (offset + len(raw))) // 6]
+                self.encoded += [core, core.replace("+", "-").replace("/", "_")]
+            self.encoded.append(raw.hex())
+        self.encoded = sorted({e for e in self.encoded if len(e) >= 5}, key=len, reverse=True)
+        # A code spelled out digit by digit ("4 8 2-9 1 6"), as it would be read to a customer.
+        spelled = ["[\\s.,:;_/·•-]{0,3}".join(s) for s in self.plain if s.isascii() and s.isdigit()]
+        self.spelled = re.compile("|".join(spelled)) if spelled else None
+        # Anything that could need work: without a match (nearly every text), a text is left as it is at once.
+        forms = [re.escape(form) for form in [*self.plain, *self.encoded, "api_key"]]
+        self.trigger = re.compile("|".join([*forms, *spelled, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=32)
+def _prepare(secrets: tuple[str | None, ...]) -> _Prepared:
+    return _Prepared(tuple(s for s in secrets if s))
+
+
+def _redact(text: str, prepared: _Prepared) -> str:
+    if not text.isascii() and prepared.plain:
+        # Fullwidth and other compatibility forms (ＴＬ…) read as the secret: compared as NFKC makes them.
+        normal = unicodedata.normalize("NFKC", text)
+        folded = normal.casefold()
+        if normal != text and (any(secret in folded for secret in prepared.folded)
+                               or (prepared.spelled is not None and prepared.spelled.search(normal))):
+            text = normal
+    if not prepared.trigger.search(text):
         return text
-    text = _replace(text, secret_list)
-    decoded = _decoded_view(text)
-    if decoded != text and any(secret in decoded for secret in secret_list):
-        # Shown decoded: the encoded form cannot be shown without the secret.
-        text = _replace(decoded, secret_list)
-    if _ENCODED_TOKEN.search(text):
-        text = _ENCODED_TOKEN.sub(lambda match: _redact_encoded(match.group(0), secret_list), text)
+    if "api_key" in text.casefold():
+        text = _KEY_IN_QUERY.sub(r"\1" + REDACTED, text)
+    if not prepared.plain:
+        return text
+    text = _replace(text, prepared)
+    if "%" in text or "&" in text or "\\" in text:
+        decoded = _decoded_view(text)
+        folded = decoded.casefold()
+        if decoded != text and any(secret in folded for secret in prepared.folded):
+            # Shown decoded: the encoded form cannot be shown without the secret.
+            text = _replace(decoded, prepared)
+    folded = text.casefold()
+    if any(form.casefold() in folded for form in prepared.encoded):
+        text = _ENCODED_TOKEN.sub(lambda match: _redact_encoded(match.group(0), prepared), text)
+    if prepared.spelled is not None:
+        text = prepared.spelled.sub(REDACTED, text)
     return text
 
 
-def _secrets(secrets: Iterable[str | None]) -> list[str]:
-    # Longest first, so a code inside a key does not leave the key's remainder behind.
-    return sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len, reverse=True)
-
-
-def _replace(text: str, secrets: list[str]) -> str:
+def _replace(text: str, prepared: _Prepared) -> str:
     folded = text.casefold()
-    for secret in secrets:
-        if secret.casefold() in folded:  # in any letter case: a host name, for one, arrives lower-cased
+    for secret, folded_secret in zip(prepared.plain, prepared.folded, strict=True):
+        if folded_secret in folded:  # in any letter case: a host name, for one, arrives lower-cased
             text = _pattern(secret).sub(REDACTED, text)
             folded = text.casefold()
-    if any(ch in text for ch in _INVISIBLE):
+    if _INVISIBLE_CHARACTER.search(text):
         joined = text.translate(_DROP_INVISIBLE)
-        if any(secret in joined for secret in secrets):
-            text = _replace(joined, secrets)
+        if any(secret in joined.casefold() for secret in prepared.folded):
+            text = _replace(joined, prepared)
     return text
 
 
@@ -108,6 +149,7 @@ def _is_format(ch: str) -> bool:
 # Characters that render as nothing: a secret split by them still reads as the secret.
 _INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff"
 _DROP_INVISIBLE = {ord(ch): None for ch in _INVISIBLE}
+_INVISIBLE_CHARACTER = re.compile(f"[{_INVISIBLE}]")
 
 
 def _decoded_view(text: str) -> str:
@@ -134,20 +176,12 @@ def _unescape(match: re.Match[str]) -> str:
         return match.group(0)
 
 
-def _redact_encoded(token: str, secrets: list[str]) -> str:
-    """A base64 or hex token that decodes to something holding a secret becomes ``[redacted]``."""
-    candidates: list[bytes] = []
-    stripped = token.rstrip("=")
-    padded = stripped + "=" * (-len(stripped) % 4)
-    for decode in (base64.b64decode, base64.urlsafe_b64decode):
-        with contextlib.suppress(binascii.Error, ValueError):
-            candidates.append(decode(padded))
-    if len(token) % 2 == 0 and all(ch in "0123456789abcdefABCDEF" for ch in token):
-        candidates.append(bytes.fromhex(token))
-    for raw in candidates:
-        for secret in secrets:
-            if secret.encode("utf-8", "replace") in raw:
-                return REDACTED
+def _redact_encoded(token: str, prepared: _Prepared) -> str:
+    """A base64 or hex token holding a secret's encoded form becomes ``[redacted]``."""
+    if any(form in token for form in prepared.encoded) or any(
+        form in token.lower() for form in prepared.encoded if all(ch in "0123456789abcdef" for ch in form)
+    ):
+        return REDACTED
     return token
 
 

@@ -216,6 +216,7 @@ class AccountStrip(QFrame):
             self.account_label.setText("Termii account")
         self.balance_caption.show()
         self._show_balance_text()
+        self.updated_label.setWordWrap(False)  # a time, never split over two lines
         self.updated_label.show_text(f"Updated {when.strftime('%H:%M:%S')}", Tone.NEUTRAL)
         self.refresh_button.setEnabled(True)
 
@@ -251,6 +252,7 @@ class AccountStrip(QFrame):
 
     def show_problem(self, sentence: str) -> None:
         """The balance could not be checked; the last known balance (if any) stays, marked as old."""
+        self.updated_label.setWordWrap(True)  # a sentence: it wraps rather than widen the window
         self.updated_label.show_text(MARKS[Tone.BAD] + sentence, Tone.BAD)
         self.updated_label.setToolTip(sentence)
         self.refresh_button.setEnabled(True)

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 OUTLOOK_DELAY_MS = 300
+OLD_SERVICES_CLOSE_MS = 3000
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
 # How long Send waits after Termii limited requests without saying for how long (its sentence: "a minute").
 RATE_LIMIT_WAIT_SECONDS = 60.0
@@ -240,9 +241,13 @@ class DeskController(QObject):
         self.services_replaced.emit(services)
         self.attach(services)
         if old is not None:
-            QueryOp(parent=self, op=old.close, success=lambda _none: None).failure(
-                lambda error: log.warning("closing the previous profile failed", exc_info=error)
-            ).run_in_background(self._executor)
+            # A moment later: reads the old history panel had started finish first (it is being deleted).
+            QTimer.singleShot(OLD_SERVICES_CLOSE_MS, self, lambda: self._close_old(old))
+
+    def _close_old(self, old: DeskServices) -> None:
+        QueryOp(parent=self, op=old.close, success=lambda _none: None).failure(
+            lambda error: log.warning("closing the previous profile failed", exc_info=error)
+        ).run_in_background(self._executor)
 
     def _profile_load_failed(self, error: BaseException) -> None:
         self._switching = False

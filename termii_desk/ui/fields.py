@@ -55,6 +55,9 @@ def clear_undoably(edit: QLineEdit) -> bool:
     return True
 
 
+_KEY_ESCAPE = 0x01000000
+
+
 class EscClearsLineEdit(QLineEdit):
     """A line edit where Esc empties this field only (and Esc in an empty field goes on to the window).
 
@@ -64,9 +67,9 @@ class EscClearsLineEdit(QLineEdit):
     escape_hook: Callable[[], bool] | None = None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        from PySide6.QtCore import Qt
-
-        if event.key() == Qt.Key.Key_Escape and event.modifiers() == Qt.KeyboardModifier.NoModifier:
+        # Qt.Key.Key_Escape as a number: keys typed at the first frame arrive while a worker builds Qt's enums
+        # (main_window.load_content_modules), and Qt's namespace cannot be read meanwhile.
+        if event.key() == _KEY_ESCAPE:
             completer = self.completer()
             popup = completer.popup() if completer is not None else None
             if popup is not None and popup.isVisible():

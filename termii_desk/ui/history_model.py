@@ -7,11 +7,11 @@ already loaded stay, and ``problem`` says what went wrong.
 
 Given an ``Executor``, every read after the first runs on it, not on the GUI thread: the next page as the view
 scrolls, a reload after a call or a filter (the store's phone index, or a scan for one or two digits), the
-re-read of a completed attempt. Each brings its rows' display texts with it (local time, the formatted number,
-the balance), made on the worker, so a paint of new rows only looks them up. The first load, a page keyed by id
-(about a millisecond at 100,000 rows), stays synchronous so the panel shows with its rows, as does everything
-without an executor. While a read is on the executor, the next ones queue behind it there, so the GUI thread
-never waits for the store's lock.
+re-read of a completed attempt. Each brings the display texts of the rows shown next (local time, the formatted
+number, the balance), made on the worker, so a paint of new rows mostly looks them up (see ``_prepared``).
+The first load, a page keyed by id (about a millisecond at 100,000 rows), stays synchronous so the panel shows
+with its rows, as does everything without an executor. While a read is on the executor, the next ones queue
+behind it there, so the GUI thread never waits for the store's lock.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from termii_desk.core.words import OUTCOME_WORDS, SENDING, outcome_words
 from termii_desk.ui.worker import Executor, QueryOp
 
 PAGE_SIZE = 200
+PREPARED_ROWS = 50  # rows of a page whose texts are made with the read (a screenful on a tall screen)
 SENDING_TEXT = SENDING
 SENDING_TOOLTIP = "Waiting for Termii to answer."
 OUTCOME_TEXT = {outcome.value: words.word for outcome, words in OUTCOME_WORDS.items()}
@@ -58,7 +59,7 @@ _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.
 _T = TypeVar("_T")
 # Rows as a read brings them back: each with its display texts, made where the rows were read (on the executor,
 # when there is one), so that a paint of new rows only looks them up.
-_Prepared = list[tuple[HistoryRow, tuple[str, ...]]]
+_Prepared = list[tuple[HistoryRow, tuple[str, ...] | None]]
 # What a reload reads: the first page, how many attempts match the filter, how many there are in all.
 _FirstPage = tuple[_Prepared, int, int]
 
@@ -111,6 +112,7 @@ class HistoryModel(QAbstractTableModel):
         self._generation = 0  # counts reloads asked for: a read started before the latest one is dropped
         self._reload_pending = False
         self._loaded_once = False  # the first reload reads here and now: the panel shows with its first page
+        self._closed = False  # close(): no more reads, and the results of those running are dropped
         self._fetching = False
         self._reads_on_executor = 0
         self.problem = ""
@@ -159,6 +161,10 @@ class HistoryModel(QAbstractTableModel):
     def refresh(self) -> None:
         """Reload from the first page, e.g. after an attempt was written or completed."""
         self._reload(keep_rows_on_error=True)
+
+    def close(self) -> None:
+        """Read no more (the window is closing and its history store will be closed); rows shown stay."""
+        self._closed = True
 
     def total(self, *, unfiltered: bool = False) -> int | None:
         """How many attempts match the filter (or all, with ``unfiltered``), counted by the last reload.
@@ -254,7 +260,7 @@ class HistoryModel(QAbstractTableModel):
         # calls fetchMore would insert rows before later slots have even seen the first change. Nor while a
         # page or a reload is being read: the next page follows the rows it will bring.
         return (not parent.isValid() and self._more and not self._notifying and not self._fetching
-                and not self._reload_pending)
+                and not self._reload_pending and not self._closed)
 
     def fetchMore(self, parent: _Index) -> None:
         if not self.canFetchMore(parent):
@@ -289,8 +295,11 @@ class HistoryModel(QAbstractTableModel):
               slow: bool) -> None:
         """Run a store read: on the executor when ``slow`` or when a read is already there, else here.
 
-        ``done(result, None)`` or ``done(None, error)`` is called on the GUI thread, here or later.
+        ``done(result, None)`` or ``done(None, error)`` is called on the GUI thread, here or later; never once the
+        model is closed.
         """
+        if self._closed:
+            return
         # A shared history is across the network: every read of it goes to the executor.
         slow = slow or getattr(self._store, "remote", False)
         if self._executor is None or not (slow or self._reads_on_executor):
@@ -304,6 +313,8 @@ class HistoryModel(QAbstractTableModel):
 
         def finished(result: _T | None, error: BaseException | None) -> None:
             self._reads_on_executor -= 1
+            if self._closed:
+                return  # read while the window closed: its store may be closed too
             if error is not None and not isinstance(error, HistoryError):
                 sys.excepthook(type(error), error, error.__traceback__)  # a bug, not unreadable history
                 error = HistoryError(f"History could not be read ({type(error).__name__}).")
@@ -389,7 +400,7 @@ class HistoryModel(QAbstractTableModel):
         start = len(self._rows)
         self._rows.extend(row for row, _ in page)
         self._row_of_id.update((row.id, start + i) for i, (row, _) in enumerate(page))
-        self._texts.update((row.id, (row, texts)) for row, texts in page)
+        self._texts.update((row.id, (row, texts)) for row, texts in page if texts is not None)
 
     def _set_problem(self, text: str) -> None:
         if text != self.problem:
@@ -449,9 +460,17 @@ def _dot_icon(colour: str, *, hollow: bool) -> QIcon:
     return icon
 
 
-def _prepared(rows: list[HistoryRow]) -> _Prepared:
-    """The rows with their display texts: run where the rows were read, off the GUI thread with an executor."""
-    return [(row, HistoryModel._display_texts(row)) for row in rows]
+def _prepared(rows: list[HistoryRow]) -> list[tuple[HistoryRow, tuple[str, ...] | None]]:
+    """The rows, the first ``PREPARED_ROWS`` with their display texts: run where the rows were read (off the GUI
+    thread, with an executor).
+
+    Not every row's: a worker's Python competes with the GUI thread for the interpreter, and a table's paint asks
+    the Python model for ~1,000 cells, each waiting its turn; texts for a whole page (~10 ms, the phone formatting
+    most of it) made while the new rows are painted slowed that paint more than it saved. The first rows of a page
+    are the ones shown next (the top after a reload, the rows below the last when scrolling); the others' texts
+    are made if and when a paint asks for them.
+    """
+    return [(row, HistoryModel._display_texts(row) if i < PREPARED_ROWS else None) for i, row in enumerate(rows)]
 
 
 def outcome_text(outcome: str) -> str:

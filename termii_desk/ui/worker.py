@@ -75,6 +75,9 @@ class ThreadExecutor(Executor):
         super().__init__(parent)
         self._pool = QThreadPool(self)
         self._pool.setMaxThreadCount(max_threads)
+        # Threads stay once started (Qt's default ends them after 30 s idle): starting one is a few ms of the GUI
+        # thread's submit(), paid again at every call an agent places minutes after the last.
+        self._pool.setExpiryTimeout(-1)
         self._ids = itertools.count(1)
         self._deliveries: dict[int, Deliver] = {}
         self._finished.connect(self._on_finished)

@@ -95,6 +95,7 @@ ENCODINGS = {
     "lower case": lambda s: '"' + s.lower() + '"',
     "split by zero-width spaces": lambda s: json_escaped("\u200b".join(s)),
     "inside words": lambda s: '"abc' + s + 'xyz"',
+    "fullwidth": lambda s: json_escaped("".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s)),
 }
 
 
@@ -465,3 +466,34 @@ def test_a_body_that_stops_longer_than_the_read_timeout_says_so(server: HostileS
         _call(_client(server, connect=2.0, read=0.4))
     assert "stopped for more than 0.4 seconds" in str(caught.value)
     assert caught.value.outcome is Outcome.UNKNOWN
+
+
+def test_a_name_lookup_that_hangs_ends_at_the_connect_timeout(
+    server: HostileServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    real = socket.getaddrinfo
+
+    def hanging(host: object, *args: object, **kwargs: object) -> object:
+        if host == "localhost":
+            time.sleep(3)
+        return real(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    server.answer(json_answer({"code": "ok", "message_id": "1234567"}))
+    client = TermiiClient(f"http://localhost:{server.port}", KEY, session=make_session(), connect_timeout=0.5,
+                          read_timeout=0.5)
+    started = time.monotonic()
+    with pytest.raises(RequestTimeoutError) as caught:
+        _call(client)
+    assert time.monotonic() - started < 1.5
+    assert caught.value.outcome is Outcome.FAILED and "Could not connect to localhost" in str(caught.value)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("spelled", ["4 8 2 9 1 6", "48-29-16", "482 916", "4.8.2.9.1.6", "4, 8, 2, 9, 1, 6"])
+def test_a_code_spelled_out_digit_by_digit_is_redacted(server: HostileServer, spelled: str) -> None:
+    server.answer(json_answer({"code": "ok", "message_id": "1234567", "message": f"We will read {spelled} to them"}))
+    result = _call(_client(server))
+    assert result.message == "We will read [redacted] to them"

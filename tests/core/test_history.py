@@ -238,3 +238,20 @@ def test_values_no_version_would_write_read_back_typed_and_capped(store: History
     assert store.last_sent_to("2348031234567") is not None  # odd times never raise
     text = rows_to_csv(rows)
     assert "\x1b" not in text and "\x07" not in text and "\x00" not in text
+
+
+def test_year_one_west_of_utc_exports_as_stored(store: HistoryStore, tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from tests.hostile_rows import insert_hostile_rows
+
+    insert_hostile_rows(tmp_path / "history.sqlite3")
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        text = rows_to_csv(store.page(100))  # local time of 0001-01-01 00:00 UTC is before year 1: no OverflowError
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert "0001-01-01T00:00:00+00:00" in text

@@ -42,7 +42,8 @@ def test_a_file_from_before_profiles_becomes_the_profile_default(path: Path) -> 
     # Written in the new format at once, the old file kept next to it; read again, nothing changes.
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["format"] == 2 and data["default_profile"] == DEFAULT_PROFILE
-    assert path.with_name("settings.json.before-profiles").read_bytes() == original
+    backup = path.with_name("settings.json.before-profiles")
+    assert backup.read_bytes() == original and backup.stat().st_mode & 0o777 == 0o600
     again = ProfileStore(path).load()
     assert not again.migrated and again.settings_for(again.default) == settings
 
@@ -216,3 +217,17 @@ def test_a_run_with_its_own_address_or_key_stays_on_its_profile(
         assert blocker is not None and pinned in blocker
     finally:
         services.close()
+
+
+def test_a_change_never_undoes_what_another_desk_wrote_meanwhile(path: Path) -> None:
+    window = ProfileStore(path).load()
+    window.add("live", "https://api.ng.termii.com")
+    command_line = ProfileStore(path).load()
+    command_line.add("test", "https://v3.api.termii.com")  # while the window is open
+    window.save_settings("live", window.settings_for(window.get("live")).updated(cooldown_seconds=10))
+    again = ProfileStore(path).load()
+    assert again.names() == ("default", "live", "test") and again.get("live").overrides == {"cooldown_seconds": 10}
+    command_line.remove("live")
+    with pytest.raises(ProfileError, match="no profile 'live'"):
+        window.save_settings("live", Settings())  # removed meanwhile: said, not written back
+    assert ProfileStore(path).load().names() == ("default", "test")

@@ -151,3 +151,45 @@ def test_bundle_size_stays_under_120_mb(exe: Path) -> None:
     size = sum(p.stat().st_size for p in exe.parent.rglob("*") if p.is_file() and not p.is_symlink())
     print(f"bundle: {size / 2**20:.1f} MiB")
     assert size < 120 * 10**6
+
+
+def _loads_qt(stderr: str) -> bool:
+    """Whether the dynamic loader's trace (LD_DEBUG=libs) shows Qt's core library being loaded."""
+    return any("libQt6Core" in line and "calling init" in line for line in stderr.splitlines())
+
+
+def test_the_command_line_starts_without_qt(exe: Path, desk_home: Path) -> None:
+    # PyInstaller's PySide6 runtime hook imported QtCore before the desk's first line; it now runs with PySide6.
+    env = clean_env(TERMII_DESK_HOME=str(desk_home), LD_DEBUG="libs")
+    for command in (["--version"], ["history"]):
+        done = run([exe, *command], env)
+        assert done.returncode == 0 and not _loads_qt(done.stderr), command
+    shown = run([exe, "--self-test"], clean_env(QT_QPA_PLATFORM="offscreen", TERMII_DESK_HOME=str(desk_home),
+                                                LD_DEBUG="libs"))
+    assert shown.returncode == 0 and _loads_qt(shown.stderr)  # the trace does show Qt when it is loaded
+
+
+def test_a_second_start_of_the_bundle_hands_over_without_qt(exe: Path, desk_home: Path, tmp_path: Path) -> None:
+    import tempfile
+    import time
+
+    runtime = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
+    env = clean_env(QT_QPA_PLATFORM="offscreen", TERMII_DESK_HOME=str(desk_home), XDG_RUNTIME_DIR=str(runtime),
+                    TERMII_API_KEY="bundle-key", TERMII_BASE_URL="http://127.0.0.1:9")
+    first = subprocess.Popen([str(exe)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(0.5)  # it takes the lock before anything else; from then on a start hands over or waits
+        deadline = time.monotonic() + 60
+        while True:
+            second = run([exe], {**env, "LD_DEBUG": "libs"}, timeout=30)
+            if first.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the first desk ended ({first.poll()}) or never answered")
+            if second.returncode == 0 and not second.stdout:
+                break  # handed over (the window takes requests once painted)
+            time.sleep(0.2)
+        assert not _loads_qt(second.stderr) and first.poll() is None
+        assert "brought to the front" in (desk_home / "logs" / "termii-desk.log").read_text()
+    finally:
+        first.terminate()
+        first.wait(timeout=30)
+        shutil.rmtree(runtime, ignore_errors=True)

@@ -99,16 +99,20 @@ def make_services(tmp_path: Path, history: HistoryStore) -> Iterator[Callable[..
 
 
 @pytest.fixture
-def open_window(qtbot: Any) -> Callable[..., MainWindow]:
+def open_window(qtbot: Any) -> Iterator[Callable[..., MainWindow]]:
     """``open_window(services, executor=None, demo=False)``: a shown window with the services attached.
 
     With real threads (the default executor) and a key, it returns after the start-up balance check.
     """
 
+    executors: list[Executor] = []
+
     def build(services: DeskServices | None, executor: Executor | None = None, *, demo: bool = False,
               size: tuple[int, int] = (900, 720)) -> MainWindow:
         threaded = executor is None or isinstance(executor, ThreadExecutor)
-        window = MainWindow(executor if executor is not None else ThreadExecutor(), demo=demo)
+        executor = executor if executor is not None else ThreadExecutor()
+        executors.append(executor)
+        window = MainWindow(executor, demo=demo)
         qtbot.addWidget(window)
         window.resize(*size)
         window.show()
@@ -130,7 +134,12 @@ def open_window(qtbot: Any) -> Callable[..., MainWindow]:
         qtbot.waitUntil(lambda: panel.isVisibleTo(window), timeout=10_000)
         return window
 
-    return build
+    yield build
+    # Reads the window started last (history reads run on its executor) end before the history store is closed
+    # by the fixtures set up before this one; their results are not delivered to a test that has ended.
+    for executor in executors:
+        executor.wait(10)
+        executor.discard_deliveries()
 
 
 def dark_palette() -> QPalette:

@@ -65,3 +65,70 @@ def test_demo_badge_only_in_demo(qtbot: Any) -> None:
     real = AccountStrip()
     qtbot.addWidget(real)
     assert real.demo_badge.isHidden()
+
+
+def _estimate(cost: str = "2.5") -> Any:
+    from termii_desk.core.estimate import CostEstimate
+
+    return CostEstimate(Decimal(cost), 5, Decimal(cost), Decimal("3"), "NGN")
+
+
+def test_calls_left_from_the_estimate_with_its_basis(strip: AccountStrip, qtbot: Any) -> None:
+    strip.show()
+    strip.show_balance(Balance("4662.3", Decimal("4662.3")), "NGN", "Acme", threshold=100.0, when=WHEN)
+    assert not strip.calls_left_label.isVisible()  # no estimate: nothing guessed
+    strip.show_outlook(_estimate(), None)
+    assert strip.calls_left_label.isVisible() and strip.calls_left_label.text() == "≈ 1,864 calls left"
+    assert "median" in strip.calls_left_label.toolTip() and "5 pairs" in strip.calls_left_label.toolTip()
+    strip.show_balance(Balance("unlimited", None), "NGN", "Acme", threshold=100.0, when=WHEN)
+    assert not strip.calls_left_label.isVisible()  # an unlimited balance: no count
+
+
+def test_the_low_balance_warning_says_how_many_calls_are_left(
+    strip: AccountStrip, qtbot: Any, screenshot_dir: Any
+) -> None:
+    from datetime import date
+
+    from termii_desk.core.estimate import Trend, TrendPoint
+
+    strip.resize(820, strip.sizeHint().height())
+    strip.show()
+    trend = Trend(tuple(TrendPoint(date(2025, 5, day), Decimal(str(200 - 8 * day))) for day in range(1, 5)),
+                  Decimal("-7.5"), "NGN")
+    strip.show_outlook(_estimate(), trend)
+    strip.show_balance(Balance("30", Decimal("30")), "NGN", "Acme Support", threshold=100.0, when=WHEN)
+    assert strip.is_low and strip.balance_text.endswith("30.00 NGN (low: ≈ 12 calls left)")
+    assert "median" in strip.balance_label.toolTip() and not strip.calls_left_label.isVisible()
+    assert strip.trend.isVisible() and strip.trend_change_label.text() == "today −7.50 NGN"
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()  # the layout the new texts asked for
+    assert strip.balance_label.width() >= strip.balance_label.sizeHint().width()  # nothing cut off
+    assert strip.grab().save(str(screenshot_dir / "strip-low-calls-left.png"))
+    strip.forget_balance()  # another profile: nothing of this account stays
+    assert strip.balance_text == "" and not strip.trend.isVisible() and strip.calls_left() is None
+
+
+def test_two_profiles_in_the_switcher_on_a_dark_theme(qtbot: Any, dark_app: Any, screenshot_dir: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from termii_desk.core.profiles import COLOURS, Profile
+
+    strip = AccountStrip()
+    qtbot.addWidget(strip)
+    strip.resize(900, strip.sizeHint().height())
+    strip.show()
+    profiles = [Profile("gh-test", colour=COLOURS[1]), Profile("ng-live", colour=COLOURS[0])]
+    strip.show_profiles(profiles, "ng-live")
+    strip.show_balance(Balance("4662.3", Decimal("4662.3")), "NGN", "Acme Support", threshold=100.0, when=WHEN)
+    with qtbot.assertNotEmitted(strip.profile_requested):
+        strip.on_profile_activated(strip.profile_combo.findData("ng-live"))  # the one in use: nothing to do
+    with qtbot.waitSignal(strip.profile_requested) as asked:
+        strip.on_profile_activated(strip.profile_combo.findData("gh-test"))
+    assert asked.args == ["gh-test"]
+    strip.show_current_profile()  # refused: back on the one in use
+    assert strip.profile_combo.currentData() == "ng-live"
+    mark = strip.profile_mark.palette().color(strip.profile_mark.backgroundRole()).name()
+    assert strip.profile_mark.isVisible() and mark == COLOURS[0]
+    QApplication.processEvents()
+    assert strip.grab().save(str(screenshot_dir / "strip-profiles-dark.png"))

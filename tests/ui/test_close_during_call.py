@@ -29,10 +29,14 @@ def test_closing_during_a_call_asks_and_closing_anyway_records_unknown_twenty_ti
         return answers.pop(0)
 
     monkeypatch.setattr(CloseDuringCallDialog, "ask", classmethod(ask))
+    # Held until the test ends: a closed window left to the garbage collector could be collected on a worker
+    # thread still running its abandoned call, and Qt objects must be deleted on the GUI thread.
+    windows: list[MainWindow] = []
     for round_ in range(20):
         # An answer that comes while the window is open, and one that never comes (ends at the timeout).
         simulator.set_fault("slow" if round_ % 2 == 0 else "no-answer", on="call", delay=1.5)
         window = open_window(services)
+        windows.append(window)
         window.form.phone.set_text("0803 123 4567")
         window.form.code.set_text(f"{482913 + round_}")
         with qtbot.waitSignal(window.controller.attempt_started, timeout=10_000):  # recorded, request going out

@@ -171,3 +171,11 @@ def test_typing_over_a_selected_valid_number_shows_no_error_until_a_pause(qtbot:
     qtbot.waitUntil(lambda: phone.status.tone is Tone.BAD, timeout=3000)  # after the pause
     qtbot.keyClicks(phone.edit, "03 555 0199")
     assert phone.status.tone is Tone.GOOD and "✓" in phone.status.text()
+
+
+def test_the_escape_key_number_is_qts() -> None:
+    from PySide6.QtCore import Qt
+
+    from termii_desk.ui import fields
+
+    assert Qt.Key.Key_Escape.value == fields._KEY_ESCAPE

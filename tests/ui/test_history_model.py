@@ -7,6 +7,8 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtGui import QIcon
 
@@ -471,3 +473,67 @@ def test_the_model_tester_follows_reads_on_a_worker(qtmodeltester, store, qtbot,
     qtbot.waitUntil(lambda: not model.in_flight and not model.loading, timeout=5000)
     qtmodeltester.check(model, force_py=force_py)
     executor.wait(5)
+
+
+def test_only_the_rows_shown_next_get_their_texts_on_the_worker(store, monkeypatch) -> None:
+    from termii_desk.ui import history_model
+
+    record_many(store, 6)
+    monkeypatch.setattr(history_model, "PREPARED_ROWS", 2)
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor, page_size=3)
+    model.fetchMore(QModelIndex())
+    executor.run()
+    assert model.rowCount() == 6
+    assert [model.row_at(i).id in model._texts for i in range(6)] == [True, True, False, True, True, False]
+    assert cell(model, 5, model.PHONE) == "+234 800 000 0000"  # the others' when a paint asks
+    assert model.row_at(5).id in model._texts
+
+
+def test_a_closed_model_reads_nothing_and_drops_what_was_running(store) -> None:
+    record_many(store, 4)
+    executor = HeldExecutor()
+    model = loaded(store, executor=executor, page_size=2)
+    model.fetchMore(QModelIndex())
+    assert executor.pending() == 1
+    model.close()  # the window is closing; its store is closed next
+    store.close()
+    executor.run()  # the read that was running fails on the closed store: nothing is delivered
+    assert model.rowCount() == 2 and model.problem == ""
+    model.refresh()
+    model.set_in_flight(model.row_at(0).id, False)
+    assert executor.pending() == 0 and not model.canFetchMore(QModelIndex())
+
+
+_STORED = st.one_of(st.none(), st.text(max_size=300), st.binary(max_size=100), st.integers(-2**63, 2**63 - 1),
+                    st.floats(), st.sampled_from(["1e30", "1E+400", "9" * 5000, "unlimited", "\x1b[2J", "NaN"]))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(*[_STORED] * 10), min_size=1, max_size=5))
+def test_any_stored_values_every_cell_shows_and_nothing_raises(qapp, values) -> None:
+    store = HistoryStore(None)
+    try:
+        for row in values:
+            # NOT NULL columns get "" for None; every other column takes the value as it is.
+            time_utc, phone, code, outcome, status, message_id, termii_message, balance, currency, duration = row
+            store._conn.execute(
+                "INSERT INTO attempts (time_utc, os_user, app_version, base_host, phone, code_masked, outcome,"
+                " http_status, message_id, termii_message, balance, currency, duration_ms, error)"
+                " VALUES (?, '', '', '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                tuple("" if (v is None or v != v) and i < 4 else v  # NaN is bound as NULL
+                      for i, v in enumerate((time_utc, phone, code, outcome, status, message_id, termii_message,
+                                             balance, currency, duration, termii_message)))),
+        model = loaded(store)
+        assert model.rowCount() == len(values)
+        for r in range(model.rowCount()):
+            for column in range(model.columnCount()):
+                for role in (*ROLES, Qt.ItemDataRole.DecorationRole):
+                    text = model.data(model.index(r, column), role)
+                    assert text is None or isinstance(text, QIcon) or (
+                        isinstance(text, str) and all(ch.isprintable() for ch in text) and len(text) <= 510)
+            from termii_desk.ui.history_panel import details_html
+
+            details_html(model.row_at(r))
+    finally:
+        store.close()

@@ -156,3 +156,27 @@ def test_server_stopped_then_back_the_window_sends_the_waiting_call_once(
     panel = window.history_panel
     assert panel is not None
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).id > 0, timeout=WAIT_MS)
+
+
+def test_a_server_that_never_answers_never_holds_the_window_or_a_call(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow]
+) -> None:
+    import socket
+
+    silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # accepts connections, never says a word
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    try:
+        url = f"postgresql://alice@127.0.0.1:{silent.getsockname()[1]}/{team.database}"
+        history = team.history("alice", url=url, connect_now=False)
+        started = time.monotonic()
+        window = open_window(team_services(history))
+        fill(window)
+        attempt = send(qtbot, window)  # while the history's own thread still waits for the server
+        assert time.monotonic() - started < 2.5  # the connect timeout is 3 s: nobody waited for it
+        assert getattr(attempt, "outcome", None) is Outcome.SENT and len(simulator.calls) == 1
+        qtbot.waitUntil(lambda: window.team_status.isVisible(), timeout=WAIT_MS)
+        assert "1 call waiting" in window.team_status.text()
+    finally:
+        silent.close()

@@ -53,6 +53,7 @@ CONNECT_TIMEOUT_SECONDS = 3
 # How long a statement may take before the desk gives up on the server (and keeps the attempt in the outbox).
 STATEMENT_TIMEOUT_MS = 5000
 RECONNECT_SECONDS = 1.0
+RECONNECT_MAX_SECONDS = 10.0
 LISTEN_WAKE_SECONDS = 0.25
 ERASED_MARK = "[erased]"
 OFFLINE_COOLDOWN = "Meanwhile the cooldown looks at this desk's calls only."
@@ -351,7 +352,7 @@ class TeamHistory:
         return self._start(self._new_row(phone_digits, code, base_host), cooldown_seconds=cooldown_seconds)
 
     def _start(self, row: dict[str, Any], *, cooldown_seconds: int) -> int:
-        if not self._tried:
+        if not self._tried and self._listener is None:  # with a listener, its thread connects: never a call
             self.reconnect()
         if cooldown_seconds > 0:
             local = self._local_prior(row["phone"], cooldown_seconds)
@@ -605,10 +606,16 @@ class TeamHistory:
             self._listener.start()
 
     def _listen(self) -> None:
+        pause = RECONNECT_SECONDS
         while not self._stop.is_set():
             if not self._online and not self.reconnect():
-                self._stop.wait(RECONNECT_SECONDS)
+                # Asked again less and less often (1, 2, 4, 8, then every 10 s): a refused password or a newer
+                # schema does not go away by itself, and a server that is down must not be knocked on 50 times
+                # a second by a team's desks when it comes back.
+                self._stop.wait(pause)
+                pause = min(pause * 2, RECONNECT_MAX_SECONDS)
                 continue
+            pause = RECONNECT_SECONDS
             try:
                 conn = connect(self.target, self._password)
             except psycopg.Error as exc:

@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS {SCHEMA}.owner_actions (
 
 -- A completed attempt, or another agent's, is refused out loud (the row policy alone would skip it
 -- silently); only the table's owner (purge, erasure) may change those. The completion time is the server's.
-CREATE OR REPLACE FUNCTION {SCHEMA}.stamp_completion() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {SCHEMA}.stamp_completion() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF NOT pg_has_role(current_user, (SELECT relowner FROM pg_class WHERE oid = TG_RELID), 'USAGE') THEN
         IF OLD.agent <> current_user THEN
@@ -88,7 +89,8 @@ CREATE TRIGGER attempts_stamp_completion BEFORE UPDATE ON {SCHEMA}.attempts
     FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.stamp_completion();
 
 -- Every desk's listener hears each new or completed attempt (LISTEN/NOTIFY: no polling).
-CREATE OR REPLACE FUNCTION {SCHEMA}.announce_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION {SCHEMA}.announce_attempt() RETURNS trigger LANGUAGE plpgsql
+    SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     PERFORM pg_notify('{NOTIFY_CHANNEL}', NEW.id::text);
     RETURN NULL;
