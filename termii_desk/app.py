@@ -163,13 +163,16 @@ class CoreLoader:
 
     @staticmethod
     def load_after_ready() -> None:
-        """What the window can do without until it is ready: the carrier names, Generate's random source
-        (hashlib, OpenSSL) and the network stack (the first request's, ~60 ms of imports)."""
+        """What the window can do without until it is ready, what the first call needs first: the network stack
+        (the client, requests, urllib3, the trust store: ~100 ms of imports), then the carrier names and Generate's
+        random source (hashlib, OpenSSL)."""
+        import truststore  # noqa: F401
+
+        import termii_desk.core.client  # noqa: F401
         from termii_desk.core.validation import generate_code, load_carrier_names
 
         load_carrier_names()
         generate_code()
-        import requests  # noqa: F401
 
     def close(self) -> None:
         if self.simulator is not None:

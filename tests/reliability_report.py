@@ -121,7 +121,8 @@ HARDENING: list[tuple[str, str, str]] = [
      "Every string of an answer (message, user, balance, currency, message id, pin id, error texts, a "
      "redirect's host) has the key and the codes this client sent removed after JSON decoding, in one place "
      "(`client._answer_values`): written plainly, in any letter case, as `\\u` escapes, percent- or "
-     "HTML-encoded, base64, hex or split by invisible characters. History, `--json`, CSV, stdout/stderr, "
+     "HTML-encoded, base64, hex, in fullwidth letters or split by invisible characters, a code also spelled "
+     "out digit by digit (`4 8 2-9 1 6`). History, `--json`, CSV, stdout/stderr, "
      "the account label and the window title get only those values; the log filter uses the same redactor.",
      "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (real subprocesses: call, balance, "
      "history, `--json`, `--csv`, the history file), `tests/core/test_client_properties.py` (hypothesis)"),

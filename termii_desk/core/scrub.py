@@ -70,9 +70,12 @@ class _Prepared:
                 self.encoded += [core, core.replace("+", "-").replace("/", "_")]
             self.encoded.append(raw.hex())
         self.encoded = sorted({e for e in self.encoded if len(e) >= 5}, key=len, reverse=True)
+        # A code spelled out digit by digit ("4 8 2-9 1 6"), as it would be read to a customer.
+        spelled = ["[\\s.,:;_/·•-]{0,3}".join(s) for s in self.plain if s.isascii() and s.isdigit()]
+        self.spelled = re.compile("|".join(spelled)) if spelled else None
         # Anything that could need work: without a match (nearly every text), a text is left as it is at once.
         forms = [re.escape(form) for form in [*self.plain, *self.encoded, "api_key"]]
-        self.trigger = re.compile("|".join([*forms, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
+        self.trigger = re.compile("|".join([*forms, *spelled, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=32)
@@ -81,6 +84,13 @@ def _prepare(secrets: tuple[str | None, ...]) -> _Prepared:
 
 
 def _redact(text: str, prepared: _Prepared) -> str:
+    if not text.isascii() and prepared.plain:
+        # Fullwidth and other compatibility forms (ＴＬ…) read as the secret: compared as NFKC makes them.
+        normal = unicodedata.normalize("NFKC", text)
+        folded = normal.casefold()
+        if normal != text and (any(secret in folded for secret in prepared.folded)
+                               or (prepared.spelled is not None and prepared.spelled.search(normal))):
+            text = normal
     if not prepared.trigger.search(text):
         return text
     if "api_key" in text.casefold():
@@ -97,6 +107,8 @@ def _redact(text: str, prepared: _Prepared) -> str:
     folded = text.casefold()
     if any(form.casefold() in folded for form in prepared.encoded):
         text = _ENCODED_TOKEN.sub(lambda match: _redact_encoded(match.group(0), prepared), text)
+    if prepared.spelled is not None:
+        text = prepared.spelled.sub(REDACTED, text)
     return text
 
 

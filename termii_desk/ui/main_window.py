@@ -331,8 +331,9 @@ class MainWindow(QMainWindow):
         if services.key_status.has_key:
             # Once the panel is shown: the check's worker would slow the panel's first paint (the GIL).
             self._balance_after_panel = True
-        else:
-            self.form.cancel_pending()  # nothing can be sent: the first-run page says why
+        if not services.key_status.has_key or not self.form.isEnabled():
+            # Nothing can be sent (no key, a base URL that cannot be used): the window says why instead.
+            self.form.cancel_pending()
         self.form.phone.set_checking(False)
         self.form.set_ready(True)
         self._next_turn(self._lay_out_history_panel)

@@ -70,7 +70,9 @@ class SettingsDialog(QDialog):
 
     def __init__(self, services: DeskServices, executor: Executor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Termii Desk Settings")
+        # With profiles, what is edited here is one profile's: its name is in the title and on its group.
+        named = services.profiles is not None and not services.demo
+        self.setWindowTitle(f"Termii Desk Settings — {services.profile.name}" if named else "Termii Desk Settings")
         self.setModal(True)
         self._services = services
         self._executor = executor
@@ -117,7 +119,8 @@ class SettingsDialog(QDialog):
         key_column.addWidget(self.session_only)
         key_column.addLayout(test_row)
 
-        self.account_group = QGroupBox("Termii account", self)
+        self.account_group = QGroupBox(f"Termii account of the profile {services.profile.name}" if named
+                                       else "Termii account", self)
         account_form = QFormLayout(self.account_group)
         account_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         key_label = QLabel("API &key", self)

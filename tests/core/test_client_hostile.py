@@ -95,6 +95,7 @@ ENCODINGS = {
     "lower case": lambda s: '"' + s.lower() + '"',
     "split by zero-width spaces": lambda s: json_escaped("\u200b".join(s)),
     "inside words": lambda s: '"abc' + s + 'xyz"',
+    "fullwidth": lambda s: json_escaped("".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in s)),
 }
 
 
@@ -489,3 +490,10 @@ def test_a_name_lookup_that_hangs_ends_at_the_connect_timeout(
     assert time.monotonic() - started < 1.5
     assert caught.value.outcome is Outcome.FAILED and "Could not connect to localhost" in str(caught.value)
     assert server.requests == []
+
+
+@pytest.mark.parametrize("spelled", ["4 8 2 9 1 6", "48-29-16", "482 916", "4.8.2.9.1.6", "4, 8, 2, 9, 1, 6"])
+def test_a_code_spelled_out_digit_by_digit_is_redacted(server: HostileServer, spelled: str) -> None:
+    server.answer(json_answer({"code": "ok", "message_id": "1234567", "message": f"We will read {spelled} to them"}))
+    result = _call(_client(server))
+    assert result.message == "We will read [redacted] to them"

@@ -107,3 +107,28 @@ def test_the_low_balance_warning_says_how_many_calls_are_left(
     assert strip.grab().save(str(screenshot_dir / "strip-low-calls-left.png"))
     strip.forget_balance()  # another profile: nothing of this account stays
     assert strip.balance_text == "" and not strip.trend.isVisible() and strip.calls_left() is None
+
+
+def test_two_profiles_in_the_switcher_on_a_dark_theme(qtbot: Any, dark_app: Any, screenshot_dir: Any) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    from termii_desk.core.profiles import COLOURS, Profile
+
+    strip = AccountStrip()
+    qtbot.addWidget(strip)
+    strip.resize(900, strip.sizeHint().height())
+    strip.show()
+    profiles = [Profile("gh-test", colour=COLOURS[1]), Profile("ng-live", colour=COLOURS[0])]
+    strip.show_profiles(profiles, "ng-live")
+    strip.show_balance(Balance("4662.3", Decimal("4662.3")), "NGN", "Acme Support", threshold=100.0, when=WHEN)
+    with qtbot.assertNotEmitted(strip.profile_requested):
+        strip.on_profile_activated(strip.profile_combo.findData("ng-live"))  # the one in use: nothing to do
+    with qtbot.waitSignal(strip.profile_requested) as asked:
+        strip.on_profile_activated(strip.profile_combo.findData("gh-test"))
+    assert asked.args == ["gh-test"]
+    strip.show_current_profile()  # refused: back on the one in use
+    assert strip.profile_combo.currentData() == "ng-live"
+    mark = strip.profile_mark.palette().color(strip.profile_mark.backgroundRole()).name()
+    assert strip.profile_mark.isVisible() and mark == COLOURS[0]
+    QApplication.processEvents()
+    assert strip.grab().save(str(screenshot_dir / "strip-profiles-dark.png"))

@@ -116,8 +116,10 @@ def test_details_show_what_termii_said_and_where_the_call_went(qtbot, window, st
 
     assert selected.id == ids["sent"]
     for expected in ("Successfully Sent", "HTTP status:", "200", "842 ms", "api.ng.termii.com",
-                     selected.os_user, selected.app_version, "+234 803 123 4567", "••••13"):
+                     selected.os_user, selected.app_version, "+234 803 123 4567", "••••13",
+                     "Profile:</b>&nbsp;default", "Machine:</b>", "OS user:</b>"):
         assert expected in details
+    assert selected.machine and selected.machine in details  # the audit: which computer placed it
     assert "482913" not in details
     assert panel.details_label.textInteractionFlags() & Qt.TextInteractionFlag.TextSelectableByMouse
 

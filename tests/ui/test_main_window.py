@@ -119,6 +119,7 @@ def test_demo_marker_in_title_and_account_strip(
     window = open_window(make_services(simulator.url, demo=True), demo=True)
     assert window.windowTitle() == "Termii Desk — DEMO"
     assert window.account.demo_badge.isVisibleTo(window) and "DEMO" in window.account.demo_badge.text()
+    assert not window.account.profile_combo.isVisibleTo(window)  # demo mode is not a profile
 
 
 def test_real_account_has_no_demo_marker_and_shows_the_account_name(

@@ -57,7 +57,14 @@ def _seed_history(paths: AppPaths) -> None:
 @pytest.fixture
 def desk(secret_service: str, desk_home: Path, monkeypatch: pytest.MonkeyPatch
          ) -> Iterator[tuple[AppPaths, TermiiSimulator, TermiiSimulator]]:
+    import keyring
+    from keyring.backends.SecretService import Keyring
+
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", secret_service)
+    # The desk asks keyring for the system's backend, as it does outside tests: here the private Secret
+    # Service (keyring may have settled on another backend for an earlier test in this process).
+    before = keyring.get_keyring()
+    keyring.set_keyring(Keyring())
     paths = AppPaths.from_environment()
     with TermiiSimulator(api_key=KEY_A, user="Account A", balance=10_000) as a, \
             TermiiSimulator(api_key=KEY_B, user="Account B", currency="GHS") as b:
@@ -76,6 +83,7 @@ def desk(secret_service: str, desk_home: Path, monkeypatch: pytest.MonkeyPatch
         finally:
             for store in stores:
                 store.delete()
+            keyring.set_keyring(before)
 
 
 def _open(qtbot: Any, open_window: Any, paths: AppPaths) -> tuple[MainWindow, CoreLoader]:
@@ -147,6 +155,11 @@ def test_each_profile_calls_with_its_own_key_and_address_only(
         assert window.windowTitle() == "Termii Desk — gh-test (Account B)"
         assert window.controller.services is not None and window.controller.services.profile.name == "gh-test"
         assert window.form.phone.default_region == "GH"
+        window.on_settings_requested()  # what Settings edits now is gh-test's
+        dialog = window.settings_dialog
+        assert dialog is not None and dialog.windowTitle() == "Termii Desk Settings — gh-test"
+        assert dialog.candidate_settings().base_url == b.url
+        dialog.reject()
         fill(window, "024 412 3456", "482916")
         attempt = send(qtbot, window)
         assert [c.json["api_key"] for c in b.calls] == [KEY_B]  # type: ignore[index]

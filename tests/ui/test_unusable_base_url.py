@@ -93,3 +93,29 @@ def test_a_refused_override_disables_the_form_until_fixed_in_settings(
     finally:
         window.close()
         loader.close()
+
+
+def test_an_enter_before_ready_is_not_sent_to_a_refused_base_url(
+    qtbot: Any, simulator: TermiiSimulator, desk_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TERMII_API_KEY", SIM_KEY)
+    loader = _loader(desk_home, simulator, base_url="http://example.com")
+    window = MainWindow(ThreadExecutor(), staged=True)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    try:
+        window.build_content()
+        window.form.phone.set_text("0803 123 4567")
+        window.form.code.set_text("482913")
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)  # before the core is there
+        assert window.form.send_pending
+        with qtbot.waitSignal(window.ready, timeout=10_000):
+            window.attach(loader.load())
+        assert not window.form.send_pending
+        assert "Nothing can be sent" in window.outcome.text
+        qtbot.wait(200)
+        assert simulator.received == []
+    finally:
+        window.close()
+        loader.close()
