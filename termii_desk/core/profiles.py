@@ -276,8 +276,17 @@ class ProfileStore:
 
     # -- changing ------------------------------------------------------------------------------------------
 
+    def _latest(self) -> None:
+        """Read the file again before a change: another desk or the command line may have changed it since
+        (a profile added), and writing this store's older copy would undo that."""
+        if self.path.exists() and not self.read_only:
+            warnings = self.warnings
+            self.load()
+            self.warnings = warnings
+
     def save_settings(self, name: str, settings: Settings) -> None:
         """Store ``settings`` as profile ``name``'s: its own values, and the shared ones where it now differs."""
+        self._latest()
         profile = self.get(name)
         defaults = Settings()
         overrides: dict[str, Any] = {}
@@ -298,6 +307,7 @@ class ProfileStore:
     def add(self, name: str, base_url: str, region: str | None = None) -> Profile:
         """A new profile; raises ``InputError`` for a bad name or value, ``ProfileError`` when it exists."""
         name = check_name(name)
+        self._latest()
         if any(key.lower() == name.lower() for key in self.profiles):
             raise ProfileError(f"A profile {name!r} exists already; remove it first to set it up anew.")
         values: dict[str, Any] = {}
@@ -316,6 +326,7 @@ class ProfileStore:
 
     def remove(self, name: str) -> Profile:
         """Remove a profile (not the default one: make another the default first). Its key is the caller's."""
+        self._latest()
         profile = self.get(name)
         if profile.name == self.default_name:
             others = [key for key in self.profiles if key != profile.name]
@@ -327,12 +338,14 @@ class ProfileStore:
         return profile
 
     def set_default(self, name: str) -> Profile:
+        self._latest()
         profile = self.get(name)
         with self._change():
             self.default_name = profile.name
         return profile
 
     def mark_retention_asked(self) -> None:
+        self._latest()
         with self._change():
             self.retention_asked = True
 

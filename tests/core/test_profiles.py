@@ -217,3 +217,17 @@ def test_a_run_with_its_own_address_or_key_stays_on_its_profile(
         assert blocker is not None and pinned in blocker
     finally:
         services.close()
+
+
+def test_a_change_never_undoes_what_another_desk_wrote_meanwhile(path: Path) -> None:
+    window = ProfileStore(path).load()
+    window.add("live", "https://api.ng.termii.com")
+    command_line = ProfileStore(path).load()
+    command_line.add("test", "https://v3.api.termii.com")  # while the window is open
+    window.save_settings("live", window.settings_for(window.get("live")).updated(cooldown_seconds=10))
+    again = ProfileStore(path).load()
+    assert again.names() == ("default", "live", "test") and again.get("live").overrides == {"cooldown_seconds": 10}
+    command_line.remove("live")
+    with pytest.raises(ProfileError, match="no profile 'live'"):
+        window.save_settings("live", Settings())  # removed meanwhile: said, not written back
+    assert ProfileStore(path).load().names() == ("default", "test")
