@@ -169,8 +169,11 @@ def test_each_profile_calls_with_its_own_key_and_address_only(
         assert panel is not None
         qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=WAIT_MS)  # gh-test's rows only
         assert {panel.model.row_at(i).profile for i in range(panel.model.rowCount())} == {"gh-test"}
+        assert panel.table.isColumnHidden(panel.model.PROFILE)  # one profile: its name on every row says nothing
         panel.scope_combo.setCurrentIndex(1)  # all profiles
         qtbot.waitUntil(lambda: panel.model.total() == 2 + 28 + 2, timeout=WAIT_MS)
+        assert not panel.table.isColumnHidden(panel.model.PROFILE)
+        assert panel.model.data(panel.model.index(1, panel.model.PROFILE)) == "ng-live"  # the slow call
         QApplication.processEvents()
         assert window.grab().save(str(screenshot_dir / "profiles-switched.png"))
     finally:
