@@ -79,8 +79,9 @@ class HistoryModel(QAbstractTableModel):
     problem_changed = Signal(str)
     reloaded = Signal()
 
-    TIME, PHONE, CODE, OUTCOME, MESSAGE_ID, BALANCE = range(6)
-    HEADERS = ("Time", "Phone", "Code", "Outcome", "Message id", "Balance after")
+    TIME, PHONE, CODE, OUTCOME, MESSAGE_ID, BALANCE, PROFILE = range(7)
+    # The profile column matters when every profile's calls are shown; the panel hides it otherwise.
+    HEADERS = ("Time", "Phone", "Code", "Outcome", "Message id", "Balance after", "Profile")
     ROW_ROLE = Qt.ItemDataRole.UserRole
 
     _icons: ClassVar[dict[str, QIcon]] = {}  # built on first use: a QPixmap needs the QGuiApplication
@@ -415,7 +416,8 @@ class HistoryModel(QAbstractTableModel):
         """
         return (_cell(short_local_time, row.time_utc), _cell(display_phone, row.phone),
                 display_text(row.code_masked, CELL_LIMIT), "", display_text(row.message_id, CELL_LIMIT),
-                _cell(lambda balance: balance_text(balance, row.currency), row.balance))
+                _cell(lambda balance: balance_text(balance, row.currency), row.balance),
+                display_text(row.profile, CELL_LIMIT))
 
     def _tooltip(self, row: HistoryRow, column: int) -> str | None:
         if column == self.TIME:

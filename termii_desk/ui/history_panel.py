@@ -63,6 +63,7 @@ _COLUMN_SAMPLES = {
     HistoryModel.CODE: ("••••••56",),
     HistoryModel.OUTCOME: ("Refused", "Unknown", SENDING_TEXT),
     HistoryModel.MESSAGE_ID: ("3017694584737030299856628",),  # real ids are ~25 digits
+    HistoryModel.BALANCE: ("1,234,567.50 NGN",),  # the last column stretches, unless the profile one is shown
 }
 
 
@@ -245,6 +246,7 @@ class HistoryPanel(QWidget):
     @Slot(int)
     def on_scope_changed(self, index: int) -> None:
         self._remember_selection()
+        self.table.setColumnHidden(HistoryModel.PROFILE, index == 0)
         self.model.set_profile(self._profile if index == 0 else None)
 
     @property
@@ -418,6 +420,7 @@ class HistoryPanel(QWidget):
             if column == HistoryModel.OUTCOME:
                 width += icon
             table.setColumnWidth(column, width + 28)
+        table.setColumnHidden(HistoryModel.PROFILE, self._profile is not None)  # shown with "All profiles"
 
     def _apply_filter(self) -> None:
         self._remember_selection()

@@ -99,7 +99,7 @@ def test_columns_show_time_phone_masked_code_outcome_message_id_and_balance(stor
     row = model.row_at(0)
 
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
-        "Time", "Phone", "Code", "Outcome", "Message id", "Balance after"]
+        "Time", "Phone", "Code", "Outcome", "Message id", "Balance after", "Profile"]
     assert cell(model, 0, M.TIME) == short_local_time(row.time_utc)
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}:\d{2}", str(cell(model, 0, M.TIME)))
     assert cell(model, 0, M.TIME, Qt.ItemDataRole.ToolTipRole) == f"{row.time_utc} (UTC), profile default"
