@@ -73,13 +73,11 @@ class AccountStrip(QFrame):
         self._current_profile = ""
 
         self.account_label = QLabel("", self)
-        self.account_label.setAccessibleName("Account name")
         self.account_label.setTextFormat(Qt.TextFormat.PlainText)
         self.balance_caption = ToneLabel("Balance", self)
         self.balance_caption.setWordWrap(False)
-        self.balance_label = ToneLabel("", self)
+        self.balance_label = ToneLabel("", self, caption="Balance")
         self.balance_label.setWordWrap(False)
-        self.balance_label.setAccessibleName("Balance")
         balance_font = self.balance_label.font()
         balance_font.setBold(True)
         self.balance_label.setFont(balance_font)
@@ -103,7 +101,6 @@ class AccountStrip(QFrame):
         self._threshold = 0.0
         self._estimate: CostEstimate | None = None
         self.updated_label = ToneLabel("", self)
-        self.updated_label.setAccessibleName("Balance last updated")
         self.refresh_button = QPushButton("&Refresh", self)
         self.refresh_button.setAccessibleName("Refresh the balance")
         self.refresh_button.setToolTip(REFRESH_TIP)

@@ -30,25 +30,18 @@ from termii_desk.core.errors import Outcome
 from termii_desk.core.formatting import display_text, format_balance
 from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
 from termii_desk.core.validation import phone_filter_digits
+from termii_desk.core.words import OUTCOME_WORDS, SENDING, outcome_words
 from termii_desk.ui.worker import Executor, QueryOp
 
 PAGE_SIZE = 200
 PREPARED_ROWS = 50  # rows of a page whose texts are made with the read (a screenful on a tall screen)
-SENDING_TEXT = "Sending…"
+SENDING_TEXT = SENDING
 SENDING_TOOLTIP = "Waiting for Termii to answer."
-OUTCOME_TEXT = {
-    Outcome.SENT.value: "Sent",
-    Outcome.REJECTED.value: "Rejected",
-    Outcome.FAILED.value: "Failed",
-    Outcome.UNKNOWN.value: "Unknown",
-}
-# Colours readable on light and dark palettes; the word next to the dot carries the meaning.
-_DOT_COLOURS = {
-    Outcome.SENT.value: "#2f9e44",
-    Outcome.REJECTED.value: "#e8890c",
-    Outcome.FAILED.value: "#e03131",
-    Outcome.UNKNOWN.value: "#868e96",
-}
+OUTCOME_TEXT = {outcome.value: words.word for outcome, words in OUTCOME_WORDS.items()}
+# The outcome banner's colours (by severity: sent green, unknown amber, refused and failed red), in shades
+# readable on light and dark palettes; the word next to the dot carries the meaning.
+_SEVERITY_COLOURS = {"good": "#2f9e44", "warning": "#f08c00", "bad": "#e03131"}
+_DOT_COLOURS = {outcome.value: _SEVERITY_COLOURS[words.severity] for outcome, words in OUTCOME_WORDS.items()}
 _SENDING_COLOUR = "#1c7ed6"
 _DOT_SIZE = 10
 CELL_LIMIT = 100  # characters of a stored value in a cell; the view elides what does not fit
@@ -483,8 +476,8 @@ def _prepared(rows: list[HistoryRow]) -> list[tuple[HistoryRow, tuple[str, ...] 
 
 
 def outcome_text(outcome: str) -> str:
-    """The word for a stored outcome: "Sent", "Rejected", "Failed", "Unknown"."""
-    return OUTCOME_TEXT.get(outcome, "Unknown")
+    """The word for a stored outcome: "Sent", "Refused", "Failed", "Unknown" (core/words.py)."""
+    return outcome_words(outcome).word
 
 
 def short_local_time(time_utc: str) -> str:
