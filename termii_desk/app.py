@@ -389,7 +389,9 @@ def run_window(
         if instance is not None:  # the window is closed: a start from now on opens a desk of its own
             instance.close()
         # The window waited for its requests when it closed; this covers an exit without closing it.
-        executor.wait(5.0 if self_test else EXIT_WAIT_SECONDS)
+        # Not when the agent closed during a call and chose not to wait: its row already says so.
+        closed_anyway = shiboken6.isValid(window) and window.closed_without_waiting
+        abandoned = not executor.wait(0.0 if closed_anyway else 5.0 if self_test else EXIT_WAIT_SECONDS)
         executor.discard_deliveries()
         loader.close()
         hook.uninstall()
@@ -399,7 +401,15 @@ def run_window(
         if shiboken6.isValid(window):
             window.deleteLater()
     log.info("%s closed", APP_NAME)
-    return check.exit_code if check is not None else int(status)
+    code = check.exit_code if check is not None else int(status)
+    if closed_anyway and abandoned:
+        # A request the agent chose not to wait for still blocks a worker thread, and the thread pool would
+        # hold the process until it times out: end now (history and the log are closed and flushed).
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 class _FirstPaint(QObject):

@@ -263,6 +263,7 @@ def _desk(args: argparse.Namespace, out: _Output, *, contacts_termii: bool = Tru
 def _call(args: argparse.Namespace, out: _Output) -> int:
     from termii_desk.core.errors import DeskError, InputError, Outcome
     from termii_desk.core.validation import validate_code, validate_phone
+    from termii_desk.core.words import outcome_words
 
     record: dict[str, Any] = {"outcome": Outcome.REJECTED.value, "phone_number": None, "message_id": None,
                               "balance": None, "http_status": None}
@@ -325,14 +326,15 @@ def _call(args: argparse.Namespace, out: _Output) -> int:
     )
     if attempt.history_problem:
         out.warn(attempt.history_problem)
+    words = outcome_words(attempt.outcome)
     team_state = getattr(desk.history, "state_text", None)  # a team history: unreachable, N calls waiting
     if callable(team_state) and (line := team_state()):
         out.warn(line)
     if attempt.error is not None:
-        out.fail(f"{attempt.outcome.value}: {attempt.error}", record)
+        out.fail(f"{words.headline}. {attempt.error}", record)
         return attempt.exit_code
     balance = f" Balance {result.balance.display(desk.currency or '')}." if result and result.balance else ""
-    out.result(f"sent: {attempt.message}{balance}", {**record, "error": None})
+    out.result(f"{words.word}: {attempt.message}{balance}", {**record, "error": None})
     return EXIT_OK
 
 

@@ -339,8 +339,8 @@ def rows() -> list[str]:
             except DeskError as exc:
                 balance_text = str(exc)
             attempt = desk.place_call(validate_phone("+2348031234567"), validate_code("482916"))
-            call_text = "Call placed; message id kept exactly (25 digits)" if attempt.error is None else str(
-                attempt.error)
+            call_text = ("Sent: Termii accepted the call; message id kept exactly (25 digits)"
+                         if attempt.error is None else str(attempt.error))
             desk.close()
             lines.append(f"| {_cell(fault.name)} | {attempt.outcome.value} | {len(sim.calls)} | {_cell(call_text)} | "
                          f"{_cell(balance_text)} |")

@@ -46,11 +46,15 @@ def test_version() -> None:
 def test_call_sends_prints_and_records(simulator: TermiiSimulator, sim_env: dict[str, str], desk_home: Path) -> None:
     result = run("call", "+234 803 123 4567", "482916", env=sim_env)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("sent: Call to +234 803 123 4567 placed. Message id ")
-    assert "Balance 4,997.50" in result.stdout
+    assert result.stdout.startswith("Sent: Termii accepted the call to +234 803 123 4567. Message id ")
+    assert "Balance 4,997.50 NGN." in result.stdout  # with its currency, which the call's answer does not carry
     assert len(simulator.calls) == 1 and simulator.calls[0].json["code"] == 482916  # type: ignore[index]
     [row] = _history_rows(desk_home)
     assert (row["outcome"], row["phone"], row["code_masked"]) == ("sent", "2348031234567", "••••16")
+    assert row["currency"] == "NGN"  # so the window shows it too
+    balance_checks = len(simulator.balance_requests)
+    second = run("call", "+234 803 123 4568", "482917", env=sim_env)
+    assert "NGN." in second.stdout and len(simulator.balance_requests) == balance_checks  # history knew it
 
 
 def test_call_json(simulator: TermiiSimulator, sim_env: dict[str, str]) -> None:
@@ -198,7 +202,7 @@ def test_unusable_home_folder_still_sends_and_says_why(
     home = blocker if home_kind == "a file" else blocker / "below" / "home"
     env = {"TERMII_API_KEY": SIM_KEY, "TERMII_BASE_URL": simulator.url, "TERMII_DESK_HOME": str(home)}
     result = run("call", "+2348031234567", "482916", env=env)
-    assert result.returncode == 0 and result.stdout.startswith("sent:")
+    assert result.returncode == 0 and result.stdout.startswith("Sent: Termii accepted the call")
     assert "logging is off" in result.stderr and "kept in memory only" in result.stderr
     assert "Traceback" not in result.stderr
     assert len(simulator.calls) == 1

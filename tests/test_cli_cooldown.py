@@ -71,7 +71,7 @@ def test_json_says_cooldown_with_when_and_what(simulator: TermiiSimulator, env: 
 def test_force_calls_anyway_and_records_it(simulator: TermiiSimulator, env: dict[str, str], desk_home: Path) -> None:
     assert run("call", PHONE, CODE, env=env).returncode == 0
     forced = run("call", PHONE, "551177", "--force", env=env)
-    assert forced.returncode == 0 and forced.stdout.startswith("sent:")
+    assert forced.returncode == 0 and forced.stdout.startswith("Sent: Termii accepted the call")
     assert len(simulator.calls) == 2
     assert _rows(desk_home) == [("2348031234567", "sent")] * 2
 

@@ -75,7 +75,7 @@ def test_call_with_everything_echoed_and_escaped(server: HostileServer, desk_hom
     assert data["outcome"] == "sent" and data["message_id"] == "[redacted]"
     _assert_clean(result.stdout + result.stderr)
     human = run("call", PHONE, CODE, "--force", env=_env(server, desk_home))
-    assert human.returncode == 0 and human.stdout.startswith("sent: ")
+    assert human.returncode == 0 and human.stdout.startswith("Sent: ")
     _assert_clean(human.stdout + human.stderr)
     _assert_clean(_everything_after(server, desk_home))
 

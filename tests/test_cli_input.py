@@ -97,13 +97,13 @@ def test_on_a_terminal_the_code_is_asked_at_a_hidden_prompt(
         before = _read_until(fd, b"(input hidden): ")
         assert b"Code to read out (input hidden): " in before
         os.write(fd, CODE.encode() + b"\n")
-        after = _read_until(fd, b"placed.")
+        after = _read_until(fd, b"NGN.")
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 0, after
     assert CODE.encode() not in before + after  # not echoed by the terminal
-    assert b"sent: Call to +234 803 123 4567 placed." in after
+    assert b"Sent: Termii accepted the call to +234 803 123 4567." in after
     assert [call.json["code"] for call in simulator.calls] == [int(CODE)]  # type: ignore[index]
 
 

@@ -102,7 +102,7 @@ def test_server_down_the_call_goes_out_with_a_warning_then_syncs_once(team: Team
     try:
         result = run("call", PHONE, CODE, env=env)
         assert result.returncode == 0, result.stderr
-        assert result.stdout.startswith("sent:")
+        assert result.stdout.startswith("Sent: Termii accepted the call")
         [warning] = result.stderr.strip().splitlines()
         assert warning.startswith("termii-desk: warning: Shared history unreachable: 1 call waiting.")
         refused = run("call", PHONE, CODE, env=env)  # offline, this desk's own outbox holds the cooldown

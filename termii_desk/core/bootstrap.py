@@ -1,10 +1,12 @@
 """The one place that builds the desk for a face: the window, the command line, or any other.
 
-``build_desk()`` turns paths, the saved settings, this run's overrides and the account into ``DeskServices``,
-step by step as qutebrowser's ``app._init_modules`` does: settings (with the run-only overrides), the key store,
-the history (with the retention rule applied), then the ``Desk`` (client and cooldown rule). Every face calls it,
-so the rules cannot drift apart: an override given for this run is never saved, ``--timeout`` applies to both,
-retention is applied by both. Nothing here knows a face; faces show ``notices`` their own way.
+``build_desk()`` turns paths, the saved settings, this run's overrides and the profile into ``DeskServices``,
+step by step as qutebrowser's ``app._init_modules`` does: the profile (``--profile``, ``TERMII_DESK_PROFILE`` or
+the default), its settings (with the run-only overrides), its key store, the history (the local file or a team's,
+recording this profile; retention applied once the agent was asked), then the ``Desk`` (client and cooldown
+rule). Every face calls it, so the rules cannot drift apart: an override given for this run is never saved,
+``--timeout`` applies to both, retention is applied by both. A face that switches profiles calls it again for
+the other profile. Nothing here knows a face; faces show ``notices`` their own way.
 """
 
 from __future__ import annotations

@@ -45,13 +45,14 @@ class CallAttempt:
     history_id: int | None
     history_problem: str | None
     duration_ms: int
+    called_at: datetime | None = None  # when the request went out (UTC)
 
     @property
     def message(self) -> str:
         if self.error is not None:
             return str(self.error)
         assert self.result is not None
-        parts = [f"Call to {self.phone.display} placed."]
+        parts = [f"Termii accepted the call to {self.phone.display}."]
         if self.result.message_id:
             parts.append(f"Message id {self.result.message_id}.")
         return " ".join(parts)
@@ -244,10 +245,27 @@ class Desk:
             duration_ms = int((time.monotonic() - started) * 1000)
             if outcome in (Outcome.SENT, Outcome.UNKNOWN):  # what history's cooldown counts too
                 self._called[phone.digits] = (called_at, outcome.value)
+            if result is not None and result.balance is not None and not self.currency:
+                self._learn_currency()
             if row_id is not None:
                 history_problem = self._complete(row_id, outcome, duration_ms, result, error) or history_problem
         log.info("call to …%s: %s in %d ms", phone.digits[-4:], outcome.value, duration_ms)
-        return CallAttempt(outcome, phone, code.masked, result, error, row_id, history_problem, duration_ms)
+        return CallAttempt(outcome, phone, code.masked, result, error, row_id, history_problem, duration_ms,
+                           called_at)
+
+    def _learn_currency(self) -> None:
+        """A call's answer has a balance but no currency, and none is known yet (a command-line call, a call
+        before the first balance check): take the one history last recorded, else ask the balance endpoint."""
+        last_currency = getattr(self.history, "last_currency", None)
+        try:
+            self.currency = last_currency() if last_currency is not None else None
+        except HistoryError:
+            self.currency = None
+        if not self.currency:
+            try:
+                self.check_balance()
+            except DeskError as exc:
+                log.info("currency unknown: the balance check failed (%s)", type(exc).__name__)
 
     def _complete(
         self, row_id: int, outcome: Outcome, duration_ms: int, result: VoiceCallResult | None, error: DeskError | None

@@ -547,6 +547,19 @@ class HistoryStore:
         finally:
             self._open_attempts.pop(row_id, None)
 
+    def last_currency(self) -> str | None:
+        """The currency of this profile's last recorded balance (Termii's call answers carry none)."""
+        rows = self._read("SELECT currency FROM attempts WHERE currency IS NOT NULL AND currency != '' AND profile = ?"
+                          " ORDER BY id DESC LIMIT 1", [self.profile])
+        return str(rows[0][0]) if rows else None
+
+    def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
+        """Complete an attempt still waiting for its answer as unknown, with ``error`` as the reason (the agent
+        stopped waiting). An attempt already completed keeps its outcome. True when the row was changed."""
+        sql = "UPDATE attempts SET outcome = ?, duration_ms = ?, error = ? WHERE id = ? AND duration_ms IS NULL"
+        params = (Outcome.UNKNOWN.value, duration_ms, error, row_id)
+        return self._writing(lambda conn: conn.execute(sql, params).rowcount == 1)
+
     def import_rows(self, rows: Iterable[HistoryRow]) -> int:
         """Append finished rows in one transaction (ids are assigned anew). For imports, tests and benchmarks."""
         names = [f.name for f in fields(HistoryRow) if f.name != "id"]

@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 OUTLOOK_DELAY_MS = 300
 OLD_SERVICES_CLOSE_MS = 3000
 UNEXPECTED = "Something unexpected went wrong; the details are in the log file."
+# How long Send waits after Termii limited requests without saying for how long (its sentence: "a minute").
+RATE_LIMIT_WAIT_SECONDS = 60.0
 # Rows other desks write reach the panel as one reload per this many ms, however many arrive.
 ROWS_HEARD_MS = 200
 
@@ -80,6 +82,7 @@ class DeskController(QObject):
         send_failed(str): nothing was attempted (no key, bad base URL, no keyring) or something unexpected
             broke before the call; the sentence says what.
         send_ended(): the form may accept the next send (after a call, a failure or a declined question).
+        rate_limited(float): Termii limited requests: wait this many seconds before the next send.
         history_changed(): history has rows the panel has not read (after a failure before the call, or
             rows another desk wrote to a shared history, announced by its listener at most every 200 ms).
         team_state(str): a shared history's state: "" when it works, else the sentence to keep showing
@@ -111,6 +114,7 @@ class DeskController(QObject):
     call_finished = Signal(object)
     send_failed = Signal(str)
     send_ended = Signal()
+    rate_limited = Signal(float)
     history_changed = Signal()
     balance_loading = Signal()
     balance_known = Signal(object)
@@ -147,7 +151,8 @@ class DeskController(QObject):
         self._balance_generation = 0
         self._closing = False
         self._calls_in_flight = 0
-        self._recorded.connect(self.attempt_started)
+        self._rows_in_flight: dict[int, float] = {}  # history row id -> time.monotonic() when it was recorded
+        self._recorded.connect(self._on_recorded)
         self._later_notice.connect(self.notice)
         self._history_moved.connect(self.notice)
         self._history_moved.connect(lambda _sentence: self.history_changed.emit())  # rows of the new file
@@ -427,6 +432,11 @@ class DeskController(QObject):
             lambda error: self._call_refused_or_failed(phone, code, error)
         ).run_in_background(self._executor)
 
+    def _on_recorded(self, row_id: int) -> None:
+        import time
+
+        self._rows_in_flight[row_id] = time.monotonic()
+        self.attempt_started.emit(row_id)
     def _call_refused_or_failed(self, phone: PhoneNumber, code: Code, error: BaseException) -> None:
         from termii_desk.core.history_backend import RecentlyCalled
 
@@ -436,7 +446,13 @@ class DeskController(QObject):
         self._call_failed(error)
 
     def _call_answered(self, attempt: CallAttempt) -> None:
+        from termii_desk.core.errors import RateLimitedError
+
         self._calls_in_flight -= 1
+        if attempt.history_id is not None:
+            self._rows_in_flight.pop(attempt.history_id, None)
+        if isinstance(attempt.error, RateLimitedError):
+            self.rate_limited.emit(attempt.error.retry_after or RATE_LIMIT_WAIT_SECONDS)
         result = attempt.result
         if attempt.outcome is Outcome.SENT and result is not None:
             if result.balance is not None:
@@ -551,6 +567,39 @@ class DeskController(QObject):
     def on_closing(self) -> None:
         """The window is closing: start nothing new."""
         self._closing = True
+
+    def abandon_calls(self) -> int:
+        """The agent closes without waiting: every call in flight is recorded as unknown, with that reason (an
+        answer that arrives before the process ends still completes its row truthfully). Returns how many."""
+        import time
+
+        from termii_desk.core.history import HistoryError
+        from termii_desk.core.words import CLOSED_BEFORE_ANSWER
+
+        self._closing = True
+        services = self._services
+        abandoned = 0
+        for row_id, recorded in list(self._rows_in_flight.items()):
+            if services is None:
+                break
+            duration_ms = int((time.monotonic() - recorded) * 1000)
+            history = services.history
+            try:
+                abandon = getattr(history, "abandon_attempt", None)
+                if abandon is not None:  # only if still waiting, in one statement
+                    changed = bool(abandon(row_id, duration_ms=duration_ms, error=CLOSED_BEFORE_ANSWER))
+                else:
+                    row = history.get(row_id)
+                    changed = row is not None and not row.completed
+                    if changed:
+                        history.complete_attempt(row_id, outcome=Outcome.UNKNOWN, duration_ms=duration_ms,
+                                                 error=CLOSED_BEFORE_ANSWER)
+                abandoned += changed
+            except HistoryError as exc:
+                log.error("could not record the abandoned call: %s", exc)
+        self._rows_in_flight.clear()
+        log.info("closing without waiting for %d call(s) in flight", self._calls_in_flight)
+        return abandoned
 
     def close(self) -> None:
         """Close the desk's connections (after the window waited for what was in flight)."""

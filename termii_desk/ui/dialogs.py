@@ -1,6 +1,7 @@
-"""The cooldown question before calling a number again (the unexpected-error notice is ui/error_hook.py).
+"""The questions the window asks: calling a number again within the cooldown, closing during a call.
 
-``CooldownDialog.ask`` is the one place the window asks; tests monkeypatch it instead of clicking.
+Each has an ``ask`` classmethod, the one place the window asks; tests monkeypatch it instead of clicking
+(the unexpected-error notice is ui/error_hook.py).
 """
 
 from __future__ import annotations
@@ -41,3 +42,29 @@ class CooldownDialog(QMessageBox):
         dialog = cls(parent, phone_display, last)
         dialog.exec()
         return dialog.clickedButton() is dialog.call_button
+
+
+class CloseDuringCallDialog(QMessageBox):
+    """"1 call is waiting for Termii's answer: Wait / Close anyway". Default answer: wait."""
+
+    def __init__(self, parent: QWidget | None, calls: int) -> None:
+        super().__init__(parent)
+        self.setIcon(QMessageBox.Icon.Warning)
+        self.setWindowTitle("A call is waiting for Termii")
+        waiting = "1 call is" if calls == 1 else f"{calls} calls are"
+        self.setText(f"{waiting} waiting for Termii's answer.")
+        self.setInformativeText(
+            "Wait to see the answer. If you close anyway, history records the call as unknown (it may have "
+            "been placed): check before sending again."
+        )
+        self.wait_button = self.addButton("Wait", QMessageBox.ButtonRole.RejectRole)
+        self.close_button = self.addButton("Close anyway", QMessageBox.ButtonRole.DestructiveRole)
+        self.setDefaultButton(self.wait_button)
+        self.setEscapeButton(self.wait_button)
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, calls: int) -> bool:
+        """True when the agent chooses to close anyway."""
+        dialog = cls(parent, calls)
+        dialog.exec()
+        return dialog.clickedButton() is dialog.close_button

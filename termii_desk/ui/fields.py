@@ -1,8 +1,10 @@
 """The two input fields of the form, each with a live line under it that says what the desk understood.
 
 The line never nags: a valid value is confirmed at once, but a problem is only shown after the agent
-pauses typing, leaves the field, or presses Enter; once a problem is shown it follows the text without
-waiting, and the line keeps its height so nothing below it jumps.
+pauses typing, leaves the field, or presses Enter (typing over a selected number never flashes an error);
+once a problem is shown it follows the text without waiting, and the line keeps its height so nothing below
+it jumps. Esc empties the focused field only (its own Ctrl+Z brings the text back). Each line's text is what
+screen readers read for it: no fixed accessible name hides it.
 
 At start the fields are part of the window's first frame: built ``staged``, they are only the line edits (and
 Generate), with the live line's room kept, and ``finish()`` adds the lines after that frame is painted. While
@@ -16,8 +18,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Generic, TypeVar
 
 from PySide6.QtCore import QTimer, Signal, Slot
-from PySide6.QtGui import QFocusEvent
-from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QFocusEvent, QKeyEvent
+from PySide6.QtWidgets import QHBoxLayout, QLineEdit, QPushButton, QToolButton, QVBoxLayout, QWidget
 
 from termii_desk.core.errors import InputError
 
@@ -37,7 +39,50 @@ AMBIGUOUS_TEXT = "Which number did you mean? Choose one, or type it with + and t
 V = TypeVar("V", "PhoneNumber", "Code")
 
 
-class _LineEdit(QLineEdit):
+def name_clear_button(edit: QLineEdit, name: str) -> None:
+    """Give a line edit's built-in clear button (``setClearButtonEnabled``) an accessible name and tooltip."""
+    for button in edit.findChildren(QToolButton):
+        button.setAccessibleName(name)
+        button.setToolTip(name)
+
+
+def clear_undoably(edit: QLineEdit) -> bool:
+    """Empty ``edit`` the way typing would, so its own Ctrl+Z brings the text back. True when it held text."""
+    if not edit.text():
+        return False
+    edit.selectAll()
+    edit.del_()
+    return True
+
+
+_KEY_ESCAPE = 0x01000000
+
+
+class EscClearsLineEdit(QLineEdit):
+    """A line edit where Esc empties this field only (and Esc in an empty field goes on to the window).
+
+    ``escape_hook``, when set, is asked first: it returns True when it used the Esc (a pending send cancelled).
+    """
+
+    escape_hook: Callable[[], bool] | None = None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Qt.Key.Key_Escape as a number: keys typed at the first frame arrive while a worker builds Qt's enums
+        # (main_window.load_content_modules), and Qt's namespace cannot be read meanwhile.
+        if event.key() == _KEY_ESCAPE:
+            completer = self.completer()
+            popup = completer.popup() if completer is not None else None
+            if popup is not None and popup.isVisible():
+                popup.hide()  # an open completion list closes first
+                event.accept()
+                return
+            if (self.escape_hook is not None and self.escape_hook()) or clear_undoably(self):
+                event.accept()
+                return
+        super().keyPressEvent(event)
+
+
+class _LineEdit(EscClearsLineEdit):
     """A line edit that reports losing focus (``editingFinished`` is not sent for invalid or empty text)."""
 
     focus_lost = Signal()
@@ -58,6 +103,8 @@ class ValidatedField(QWidget, Generic[V]):
     validity_changed = Signal(bool)
     submitted = Signal()
 
+    _clear_name = "Clear the field"  # the accessible name of the line edit's clear button
+
     def __init__(
         self, hint: str, validate: Callable[[str], V], parent: QWidget | None = None, *, staged: bool = False
     ) -> None:
@@ -71,6 +118,7 @@ class ValidatedField(QWidget, Generic[V]):
         self._showing_problem: bool = False
         self._checking: bool = False
         self._finished: bool = False
+        self._last_text: str = ""
         self.status: ToneLabel  # the live line, made by finish()
 
         self.edit: _LineEdit = _LineEdit(self)
@@ -108,6 +156,7 @@ class ValidatedField(QWidget, Generic[V]):
         self._finished = True
         self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
         self.edit.setClearButtonEnabled(True)
+        name_clear_button(self.edit, self._clear_name)
         self.status = ToneLabel(self._hint, self)
         self.status.setMinimumHeight(self._line_height)
         self._layout.takeAt(self._layout.count() - 1)  # the spacing that kept its place
@@ -157,6 +206,8 @@ class ValidatedField(QWidget, Generic[V]):
     @Slot(str)
     def on_text_changed(self, text: str) -> None:
         was_valid = self._value is not None
+        previous, self._last_text = self._last_text, text
+        typed_past_valid = was_valid and text.startswith(previous)  # past a valid value, not over it
         self._error = None
         if self._checking:
             self._value, self._problem = None, ""
@@ -167,7 +218,7 @@ class ValidatedField(QWidget, Generic[V]):
             except InputError as exc:
                 self._value = None
                 self._problem, self._error = str(exc), exc
-        self._describe_status(text, was_valid)
+        self._describe_status(text, typed_past_valid)
         if was_valid != (self._value is not None):
             self.validity_changed.emit(self._value is not None)
 
@@ -186,7 +237,9 @@ class ValidatedField(QWidget, Generic[V]):
             self._showing_problem = False
             self.status.show_text(CHECKING_TEXT if text.strip() else self._hint, Tone.NEUTRAL)
         elif self._showing_problem or was_valid:
-            # Already talking about this text, or the agent just typed past a valid value: say so now.
+            # Already talking about this text, or the agent typed past a valid value (an extra digit): say so
+            # now. Not when a valid value was replaced: typing over a selected number has typed one digit of
+            # the next, which is no mistake yet.
             self.reveal_problem()
         else:
             self.status.show_text(self._hint, Tone.NEUTRAL)
@@ -220,6 +273,8 @@ class PhoneField(ValidatedField["PhoneNumber"]):
     number in the field, with ``+`` and its country code.
     """
 
+    _clear_name = "Clear the phone number"
+
     def __init__(self, parent: QWidget | None = None, *, default_region: str = "NG", staged: bool = False) -> None:
         self._region = default_region
         self._with_carrier = True
@@ -237,7 +292,6 @@ class PhoneField(ValidatedField["PhoneNumber"]):
         self._choice_row.setContentsMargins(0, 0, 0, 0)
         super().finish()
         self._layout.addLayout(self._choice_row)
-        self.status.setAccessibleName("Phone number check")
         self._show_choices()
 
     @property
@@ -365,6 +419,8 @@ class CodeField(ValidatedField["Code"]):
         generated(str): Generate filled in a new code.
     """
 
+    _clear_name = "Clear the code"
+
     generated = Signal(str)
 
     def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
@@ -385,7 +441,6 @@ class CodeField(ValidatedField["Code"]):
 
         super().finish()
         self.edit.setMaxLength(max(CODE_MAX_LENGTH * 3, MAX_INPUT_LENGTH + 1))
-        self.status.setAccessibleName("Code check")
 
     @Slot()
     def on_generate_clicked(self) -> None:

@@ -42,7 +42,6 @@ class FirstRunPage(QWidget):
         self.invitation.setWordWrap(True)
         self.problem = ToneLabel("", self, tone=Tone.WARNING)
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
-        self.problem.setAccessibleName("Keyring problem")
         self.problem.hide()
         self.settings_button = QPushButton("Add API &key…", self)
         self.settings_button.setDefault(True)

@@ -30,25 +30,18 @@ from termii_desk.core.errors import Outcome
 from termii_desk.core.formatting import display_text, format_balance
 from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
 from termii_desk.core.validation import phone_filter_digits
+from termii_desk.core.words import OUTCOME_WORDS, SENDING, outcome_words
 from termii_desk.ui.worker import Executor, QueryOp
 
 PAGE_SIZE = 200
 PREPARED_ROWS = 50  # rows of a page whose texts are made with the read (a screenful on a tall screen)
-SENDING_TEXT = "Sending…"
+SENDING_TEXT = SENDING
 SENDING_TOOLTIP = "Waiting for Termii to answer."
-OUTCOME_TEXT = {
-    Outcome.SENT.value: "Sent",
-    Outcome.REJECTED.value: "Rejected",
-    Outcome.FAILED.value: "Failed",
-    Outcome.UNKNOWN.value: "Unknown",
-}
-# Colours readable on light and dark palettes; the word next to the dot carries the meaning.
-_DOT_COLOURS = {
-    Outcome.SENT.value: "#2f9e44",
-    Outcome.REJECTED.value: "#e8890c",
-    Outcome.FAILED.value: "#e03131",
-    Outcome.UNKNOWN.value: "#868e96",
-}
+OUTCOME_TEXT = {outcome.value: words.word for outcome, words in OUTCOME_WORDS.items()}
+# The outcome banner's colours (by severity: sent green, unknown amber, refused and failed red), in shades
+# readable on light and dark palettes; the word next to the dot carries the meaning.
+_SEVERITY_COLOURS = {"good": "#2f9e44", "warning": "#f08c00", "bad": "#e03131"}
+_DOT_COLOURS = {outcome.value: _SEVERITY_COLOURS[words.severity] for outcome, words in OUTCOME_WORDS.items()}
 _SENDING_COLOUR = "#1c7ed6"
 _DOT_SIZE = 10
 CELL_LIMIT = 100  # characters of a stored value in a cell; the view elides what does not fit
@@ -86,8 +79,9 @@ class HistoryModel(QAbstractTableModel):
     problem_changed = Signal(str)
     reloaded = Signal()
 
-    TIME, PHONE, CODE, OUTCOME, MESSAGE_ID, BALANCE = range(6)
-    HEADERS = ("Time", "Phone", "Code", "Outcome", "Message id", "Balance after")
+    TIME, PHONE, CODE, OUTCOME, MESSAGE_ID, BALANCE, PROFILE = range(7)
+    # The profile column matters when every profile's calls are shown; the panel hides it otherwise.
+    HEADERS = ("Time", "Phone", "Code", "Outcome", "Message id", "Balance after", "Profile")
     ROW_ROLE = Qt.ItemDataRole.UserRole
 
     _icons: ClassVar[dict[str, QIcon]] = {}  # built on first use: a QPixmap needs the QGuiApplication
@@ -422,7 +416,8 @@ class HistoryModel(QAbstractTableModel):
         """
         return (_cell(short_local_time, row.time_utc), _cell(display_phone, row.phone),
                 display_text(row.code_masked, CELL_LIMIT), "", display_text(row.message_id, CELL_LIMIT),
-                _cell(lambda balance: balance_text(balance, row.currency), row.balance))
+                _cell(lambda balance: balance_text(balance, row.currency), row.balance),
+                display_text(row.profile, CELL_LIMIT))
 
     def _tooltip(self, row: HistoryRow, column: int) -> str | None:
         if column == self.TIME:
@@ -481,8 +476,8 @@ def _prepared(rows: list[HistoryRow]) -> list[tuple[HistoryRow, tuple[str, ...] 
 
 
 def outcome_text(outcome: str) -> str:
-    """The word for a stored outcome: "Sent", "Rejected", "Failed", "Unknown"."""
-    return OUTCOME_TEXT.get(outcome, "Unknown")
+    """The word for a stored outcome: "Sent", "Refused", "Failed", "Unknown" (core/words.py)."""
+    return outcome_words(outcome).word
 
 
 def short_local_time(time_utc: str) -> str:

@@ -13,7 +13,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QGuiApplication, QPalette
+from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from termii_desk.core.formatting import display_text
 from termii_desk.core.history import HistoryRow, HistoryStore
 from termii_desk.core.validation import MAX_INPUT_LENGTH
+from termii_desk.ui.fields import EscClearsLineEdit
 from termii_desk.ui.history_model import (
     SENDING_TEXT,
     SENDING_TOOLTIP,
@@ -60,9 +61,62 @@ _COLUMN_SAMPLES = {
     HistoryModel.TIME: ("28 Nov 2024 14:05:33",),
     HistoryModel.PHONE: ("+234 803 123 4567",),
     HistoryModel.CODE: ("••••••56",),
-    HistoryModel.OUTCOME: ("Rejected", "Unknown", SENDING_TEXT),
+    HistoryModel.OUTCOME: ("Refused", "Unknown", SENDING_TEXT),
     HistoryModel.MESSAGE_ID: ("3017694584737030299856628",),  # real ids are ~25 digits
+    HistoryModel.BALANCE: ("99,999.50 NGN",),  # the last column stretches, unless the profile one is shown
 }
+
+
+class HistoryTable(QTableView):
+    """The history table, with the keys an agent uses on the current row.
+
+    The context menu (right click, the Menu key, Shift+F10) is asked for on the row it is about: the clicked
+    row, or from the keyboard the current row. Enter means "use this number"; Ctrl+C copies the number, or the
+    message id in that column.
+
+    Signals:
+        menu_requested(QModelIndex, QPoint): open the menu for this row at this global position.
+        activated_row(QModelIndex): Enter or double click on a row.
+        copy_requested(QModelIndex): Ctrl+C on the current row.
+    """
+
+    menu_requested = Signal(QModelIndex, QPoint)
+    activated_row = Signal(QModelIndex)
+    copy_requested = Signal(QModelIndex)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            index = self.indexAt(event.pos())
+            position = event.globalPos()
+        else:
+            index = self.currentIndex()
+            if not index.isValid():
+                selected = self.selectionModel().selectedRows()
+                index = selected[0] if selected else QModelIndex()
+            rect = self.visualRect(index)
+            position = self.viewport().mapToGlobal(rect.bottomLeft() + QPoint(12, 0))
+        if index.isValid():
+            self.menu_requested.emit(index, position)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        index = self.currentIndex()
+        if index.isValid() and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers() & (
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            self.activated_row.emit(index)
+            event.accept()
+            return
+        if index.isValid() and event.matches(QKeySequence.StandardKey.Copy):
+            self.copy_requested.emit(index)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        super().mouseDoubleClickEvent(event)
+        index = self.currentIndex()
+        if index.isValid():
+            self.activated_row.emit(index)
 
 
 class HistoryPanel(QWidget):
@@ -95,7 +149,7 @@ class HistoryPanel(QWidget):
         self.export_button.setAccessibleName("Export the calls shown to a CSV file")
         self.export_button.setToolTip("Save the calls shown (filter and profile as chosen) as a CSV file")
 
-        self.filter_edit = QLineEdit(self)
+        self.filter_edit: QLineEdit = EscClearsLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter by phone number")
         self.filter_edit.setAccessibleName("Filter history by phone number")
         self.filter_edit.setToolTip("Type any part of a number; only its digits are matched.")
@@ -103,11 +157,9 @@ class HistoryPanel(QWidget):
         self.filter_edit.setMaxLength(MAX_INPUT_LENGTH)
 
         self.count_label = QLabel(self)
-        self.count_label.setAccessibleName("Number of attempts")
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         self.problem_label = QLabel(self)
-        self.problem_label.setAccessibleName("History problem")
         self.problem_label.setWordWrap(True)
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self._problem_icon = QLabel(self)
@@ -121,13 +173,12 @@ class HistoryPanel(QWidget):
         problem_row.addWidget(self.problem_label, 1)
         self._problem_bar.hide()
 
-        self.table = QTableView(self)
+        self.table = HistoryTable(self)
         self.table.setAccessibleName("Call history")
         self.table.setModel(self.model)
         self._set_up_table()
 
         self.empty_label = QLabel(EMPTY_TEXT, self)
-        self.empty_label.setAccessibleName("Call history")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_label.setWordWrap(True)
         # Framed like the table it stands in for, so nothing moves when the first attempt arrives.
@@ -195,6 +246,7 @@ class HistoryPanel(QWidget):
     @Slot(int)
     def on_scope_changed(self, index: int) -> None:
         self._remember_selection()
+        self.table.setColumnHidden(HistoryModel.PROFILE, index == 0)
         self.model.set_profile(self._profile if index == 0 else None)
 
     @property
@@ -282,12 +334,22 @@ class HistoryPanel(QWidget):
         self._problem_bar.setVisible(bool(text))
         self._update_empty_state()
 
-    def on_table_context_menu_requested(self, pos: QPoint) -> None:
-        index = self.table.indexAt(pos)
-        if not index.isValid():
-            return
-        self.table.selectRow(index.row())
-        self.context_menu.popup(self.table.viewport().mapToGlobal(pos))
+    def on_table_menu_requested(self, index: QModelIndex, position: QPoint) -> None:
+        """The menu acts on the row it was asked for: that row is selected (it already is, from the keyboard)."""
+        self._select(index.row())
+        self.context_menu.popup(position)
+
+    def on_table_activated_row(self, index: QModelIndex) -> None:
+        self._select(index.row())
+        self.on_use_number_triggered()
+
+    def on_table_copy_requested(self, index: QModelIndex) -> None:
+        """Ctrl+C: the message id in its column (when there is one), else the number as "+<digits>"."""
+        row = self.model.row_at(index.row())
+        if index.column() == HistoryModel.MESSAGE_ID and row.message_id:
+            QGuiApplication.clipboard().setText(row.message_id)
+        else:
+            QGuiApplication.clipboard().setText("+" + row.phone)
 
     def on_copy_message_id_triggered(self) -> None:
         row = self._selected_row()
@@ -311,7 +373,9 @@ class HistoryPanel(QWidget):
         self.filter_edit.returnPressed.connect(self.on_filter_return_pressed)
         self._filter_timer.timeout.connect(self.on_filter_timer_timeout)
         self.table.selectionModel().selectionChanged.connect(self.on_selection_changed)
-        self.table.customContextMenuRequested.connect(self.on_table_context_menu_requested)
+        self.table.menu_requested.connect(self.on_table_menu_requested)
+        self.table.activated_row.connect(self.on_table_activated_row)
+        self.table.copy_requested.connect(self.on_table_copy_requested)
         self.model.modelReset.connect(self.on_model_rows_changed)
         self.model.rowsInserted.connect(self.on_model_rows_changed)
         self.model.problem_changed.connect(self.on_model_problem_changed)
@@ -334,7 +398,7 @@ class HistoryPanel(QWidget):
         table.setCornerButtonEnabled(False)
         table.setTabKeyNavigation(False)  # Tab leaves the table; arrows move between rows
         table.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.DefaultContextMenu)  # HistoryTable.contextMenuEvent
         vertical = table.verticalHeader()
         vertical.hide()
         # Fixed heights: the view never measures rows, which keeps 100,000 rows as quick as 10.
@@ -356,6 +420,7 @@ class HistoryPanel(QWidget):
             if column == HistoryModel.OUTCOME:
                 width += icon
             table.setColumnWidth(column, width + 28)
+        table.setColumnHidden(HistoryModel.PROFILE, self._profile is not None)  # shown with "All profiles"
 
     def _apply_filter(self) -> None:
         self._remember_selection()
@@ -398,6 +463,11 @@ class HistoryPanel(QWidget):
             self.empty_label.setText(EMPTY_TEXT)
         self._stack.setCurrentWidget(self.empty_label if empty else self.table)
         self._details_frame.setVisible(not empty)
+
+    def _select(self, row: int) -> None:
+        index = self.model.index(row, self.table.currentIndex().column() if self.table.currentIndex().isValid() else 0)
+        self.table.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
     def _selected_row(self) -> HistoryRow | None:
         rows = self.table.selectionModel().selectedRows()

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self._executor = executor
         self._demo = demo
         self._closing = False
+        self._closed_without_waiting = False
         self._base_url_blocked = False  # the form is disabled because the base URL cannot be used
         self.history_panel: HistoryPanel | None = None
         self._history_panel_placed = False
@@ -233,13 +234,16 @@ class MainWindow(QMainWindow):
         self.settings_action = action("&Settings…", "Ctrl+,", "settings_action")
         self.refresh_action = action("&Refresh balance", "Ctrl+R", "refresh_action")
         self.filter_action = action("&Filter history", "Ctrl+F", "filter_action")
-        self.clear_action = action("&Clear form", "Esc", "clear_action")
+        # Esc empties only the focused field; clearing the whole form is this deliberate command.
+        self.clear_action = action("&New customer (clear the form)", "Ctrl+N", "clear_action")
+        self.undo_clear_action = action("&Undo clear", QKeySequence.StandardKey.Undo, "undo_clear_action")
+        self.undo_clear_action.setEnabled(False)
         self.quit_action = action("&Quit", "Ctrl+Q", "quit_action")
         self.refresh_action.setEnabled(False)
         menu = self._desk_menu
         menu.addActions([self.settings_action, self.refresh_action])
         menu.addSeparator()
-        menu.addActions([self.filter_action, self.clear_action])
+        menu.addActions([self.filter_action, self.clear_action, self.undo_clear_action])
         menu.addSeparator()
         menu.addAction(self.quit_action)
 
@@ -251,6 +255,7 @@ class MainWindow(QMainWindow):
         self.form.send_requested.connect(controller.on_send_requested)
         self.form.send_deferred.connect(self.on_send_deferred)
         self.form.deferred_refused.connect(self.on_deferred_send_refused)
+        self.form.pending_cancelled.connect(self.on_pending_send_cancelled)
         self.account.refresh_requested.connect(self.refresh_requested)
         self.refresh_action.triggered.connect(self.refresh_requested)
         self.refresh_requested.connect(controller.on_refresh_requested)
@@ -263,6 +268,7 @@ class MainWindow(QMainWindow):
         controller.call_started.connect(self.on_call_started)
         controller.attempt_finished.connect(self.on_attempt_finished)
         controller.send_ended.connect(self.on_send_ended)
+        controller.rate_limited.connect(self.form.hold)
         controller.send_failed.connect(self.outcome.show_failure)
         controller.balance_loading.connect(self.on_balance_loading)
         controller.balance_known.connect(self.on_balance_known)
@@ -289,6 +295,9 @@ class MainWindow(QMainWindow):
         self.settings_action.triggered.connect(self.on_settings_requested)
         self.filter_action.triggered.connect(self.on_filter_requested)
         self.clear_action.triggered.connect(self.on_clear_requested)
+        self.undo_clear_action.triggered.connect(self.on_undo_clear_requested)
+        self.form.phone.edit.textChanged.connect(self.on_form_text_changed)
+        self.form.code.edit.textChanged.connect(self.on_form_text_changed)
         self.quit_action.triggered.connect(self.close)
 
     def _connect_history_panel(self, panel: HistoryPanel) -> None:
@@ -457,6 +466,14 @@ class MainWindow(QMainWindow):
         if self._built:
             self.outcome.show_message(SEND_DEFERRED_HEADLINE, SEND_DEFERRED_DETAILS, Tone.PLAIN)
 
+    @Slot()
+    def on_pending_send_cancelled(self) -> None:
+        from termii_desk.ui.tones import Tone
+
+        if self._built:
+            self.outcome.show_message("Not sent: cancelled", "Nothing will be sent when the desk is ready.",
+                                      Tone.NEUTRAL)
+
     @Slot(str)
     def on_deferred_send_refused(self, reason: str) -> None:
         from termii_desk.ui.tones import Tone
@@ -491,11 +508,12 @@ class MainWindow(QMainWindow):
     def on_send_declined(self, phone: PhoneNumber) -> None:
         from termii_desk.ui.tones import Tone
 
-        self.outcome.show_message("Not sent", f"{phone.display} was not called again.", Tone.NEUTRAL)
+        self.outcome.show_message("Not sent: you chose not to call again",
+                                  f"{phone.display} was not called again.", Tone.NEUTRAL, number=phone.display)
 
     @Slot(object, object)
-    def on_call_started(self, phone: PhoneNumber, _when: datetime) -> None:
-        self.outcome.show_sending(phone.display)
+    def on_call_started(self, phone: PhoneNumber, when: datetime) -> None:
+        self.outcome.show_sending(phone.display, when)
 
     @Slot(object)
     def on_attempt_finished(self, attempt: CallAttempt) -> None:
@@ -504,11 +522,9 @@ class MainWindow(QMainWindow):
         balance_text = None
         result = attempt.result
         services = self.controller.services
-        if attempt.outcome is Outcome.SENT and result is not None:
-            if result.balance is not None and services is not None:
-                balance_text = result.balance.display(services.desk.currency or "")
-            self.form.clear_code()
-            self.form.focus_phone(select_all=True)
+        if attempt.outcome is Outcome.SENT and result is not None and result.balance is not None and services:
+            balance_text = result.balance.display(services.desk.currency or "")
+        self.form.after_answer(attempt.outcome is Outcome.SENT)
         self.outcome.show_attempt(attempt, balance_text)
 
     @Slot()
@@ -656,9 +672,19 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_clear_requested(self) -> None:
-        if self.pages.currentWidget() is self._form_page and not self.form.busy:
+        """"New customer": both fields emptied (the outcome of the last call stays); Ctrl+Z brings them back."""
+        if self.pages.currentWidget() is self._form_page:
             self.form.clear()
-            self.outcome.clear()
+            self.undo_clear_action.setEnabled(self.form.can_undo_clear)
+
+    @Slot()
+    def on_undo_clear_requested(self) -> None:
+        self.form.undo_clear()
+        self.undo_clear_action.setEnabled(False)
+
+    @Slot()
+    def on_form_text_changed(self) -> None:
+        self.undo_clear_action.setEnabled(self.form.can_undo_clear)
 
     @Slot(str)
     def on_use_number_requested(self, number: str) -> None:
@@ -666,14 +692,30 @@ class MainWindow(QMainWindow):
 
     # -- closing --------------------------------------------------------------------------------------
 
+    @property
+    def closed_without_waiting(self) -> bool:
+        """The agent closed during a call and chose not to wait: nothing should wait for it at exit either."""
+        return self._closed_without_waiting
+
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Let requests in flight finish (bounded by their own timeouts), so history rows are completed."""
+        """During a call, ask: wait (the window stays) or close anyway (the call is recorded as unknown, with
+        that reason). Otherwise let requests in flight finish (bounded by their own timeouts)."""
+        calls = self.controller.calls_in_flight if self._built else 0
+        if calls and not self._closing:
+            from termii_desk.ui.dialogs import CloseDuringCallDialog
+
+            if not CloseDuringCallDialog.ask(self, calls):
+                event.ignore()
+                return
+            self._closed_without_waiting = True
         self._closing = True
         if self.history_panel is not None:
             self.history_panel.model.close()  # no history reads from now on: the store is closed after this
         self.closing.emit()
         services = self.services
-        if self._executor.pending():
+        if self._closed_without_waiting:
+            self.controller.abandon_calls()
+        elif self._executor.pending():
             self.hide()
             settings = services.settings if services else None
             limit = (settings.connect_timeout + settings.read_timeout if settings else 35.0) + CLOSE_GRACE_SECONDS

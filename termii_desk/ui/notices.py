@@ -21,7 +21,6 @@ class _Notice(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.label = ToneLabel(MARKS[tone] + text, self, tone=tone)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
-        self.label.setAccessibleName("Notice")
         close = QToolButton(self)
         close.setText("✕")
         close.setAutoRaise(True)

@@ -1,87 +1,252 @@
-"""The inline outcome of the last send: what happened, in a sentence the agent can act on.
+"""The outcome banner: what became of the last call, which call it was, and what to do next.
 
-Success shows the message id and the new balance; a failure shows the core's sentence; an unknown outcome
-says plainly that the call may have been placed. Nothing here parses HTTP: it shows ``CallAttempt`` values.
+A tinted panel in the outcome's colour (core/words.py decides the words and the colour): a large mark, the
+headline, the time and the call's number in this session, the number called in large type, the message id
+with a Copy button, and Termii's words or the core's sentence. It names the call it reports, so it is never
+read as being about what the fields hold now. Its height never changes: long texts wrap and scroll inside.
+Nothing here parses HTTP: it shows ``CallAttempt`` values. Every change is announced to screen readers.
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QColor,
+    QGuiApplication,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+)
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from termii_desk.core.errors import Outcome
-from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+from termii_desk.core.words import OUTCOME_WORDS, SENDING
+from termii_desk.ui.tones import MARKS, Tone, ToneLabel, is_dark, tone_color
 
 if TYPE_CHECKING:
     from termii_desk.core.desk import CallAttempt
 
-HEADLINES = {
-    Outcome.SENT: "Call placed",
-    Outcome.REJECTED: "Not sent: Termii refused the request",
-    Outcome.FAILED: "Not sent",
-    Outcome.UNKNOWN: "Outcome unknown: the call may have been placed",
-}
-TONES = {Outcome.SENT: Tone.GOOD, Outcome.REJECTED: Tone.BAD, Outcome.FAILED: Tone.BAD, Outcome.UNKNOWN: Tone.WARNING}
+SEVERITY_TONES = {"good": Tone.GOOD, "warning": Tone.WARNING, "bad": Tone.BAD}
+TONES = {outcome: SEVERITY_TONES[words.severity] for outcome, words in OUTCOME_WORDS.items()}
+READY_HEADLINE = "Ready"
+READY_TEXT = "Type the customer's number and the code, then press Enter."
+DETAIL_LINES = 2  # lines of details shown; more wrap and scroll inside the banner
+
+
+def local_time(when: datetime | None) -> str:
+    """"14:05:33" in the agent's time zone; now when ``when`` is not known."""
+    moment = when if when is not None else datetime.now(timezone.utc)
+    return moment.astimezone().strftime("%H:%M:%S")
 
 
 class OutcomeView(QFrame):
-    """A headline in the outcome's colour and the details under it (selectable, to copy a message id)."""
+    """The banner. ``text`` is everything it says, as one string (what a screen reader reads too).
+
+    Signals:
+        copied(str): the agent copied the message id.
+    """
+
+    copied = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("OutcomeBanner")
         self.setAccessibleName("Outcome of the last call")
+        self._tone = Tone.NEUTRAL
+        self._calls = 0
+        self._message_id = ""
+
+        self.mark = ToneLabel("", self)
+        mark_font = self.mark.font()
+        mark_font.setPointSizeF(mark_font.pointSizeF() * 1.9)
+        mark_font.setBold(True)
+        self.mark.setFont(mark_font)
+        self.mark.setWordWrap(False)
+        self.mark.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        self.mark.setFixedWidth(self.mark.fontMetrics().horizontalAdvance("✓") + 12)
+        self.mark.setAccessibleName("")  # decoration: the headline says the same in words
         self.headline = ToneLabel("", self)
         font = self.headline.font()
         font.setBold(True)
         self.headline.setFont(font)
-        self.headline.setAccessibleName("Outcome")
-        self.details = QLabel("", self)
-        self.details.setWordWrap(True)
-        self.details.setTextFormat(Qt.TextFormat.PlainText)
-        self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.headline.setWordWrap(False)
+        self.when_label = ToneLabel("", self)
+        self.when_label.setWordWrap(False)
+        self.when_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.number_label = ToneLabel("", self, tone=Tone.PLAIN)
+        number_font = self.number_label.font()
+        number_font.setPointSizeF(number_font.pointSizeF() * 1.45)
+        number_font.setBold(True)
+        self.number_label.setFont(number_font)
+        self.number_label.setWordWrap(False)
+        self.number_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.message_id_label = ToneLabel("", self, tone=Tone.PLAIN)
+        self.message_id_label.setWordWrap(False)
+        self.message_id_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.copy_button = QPushButton("C&opy id", self)
+        self.copy_button.setAccessibleName("Copy the message id")
+        self.copy_button.setToolTip("Copy the message id to the clipboard (Alt+O)")
+        self.details = QPlainTextEdit(self)
+        self.details.setReadOnly(True)
         self.details.setAccessibleName("Outcome details")
-        # Room for the longest outcome (id, balance, a history problem): the layout below never jumps.
-        self.details.setMinimumHeight(self.details.fontMetrics().lineSpacing() * 3)
-        self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(4)
-        layout.addWidget(self.headline)
-        layout.addWidget(self.details)
+        self.details.setFrameShape(QFrame.Shape.NoFrame)
+        self.details.setTabChangesFocus(True)
+        self.details.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.details.viewport().setAutoFillBackground(False)
+        self.details.setStyleSheet("QPlainTextEdit { background: transparent; }")
+        self.details.document().setDocumentMargin(0)
+        self.details.setFixedHeight(self.fontMetrics().lineSpacing() * DETAIL_LINES + 6)
+
+        top = QHBoxLayout()
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.when_label)
+        id_row = QHBoxLayout()
+        id_row.setContentsMargins(0, 0, 0, 0)
+        id_row.addWidget(self.message_id_label, 1)
+        id_row.addWidget(self.copy_button)
+        text_column = QVBoxLayout()
+        text_column.setContentsMargins(0, 0, 0, 0)
+        text_column.setSpacing(2)
+        text_column.addLayout(top)
+        text_column.addWidget(self.number_label)
+        text_column.addLayout(id_row)
+        text_column.addWidget(self.details)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 8, 12, 8)
+        layout.setSpacing(8)
+        layout.addWidget(self.mark)
+        layout.addLayout(text_column, 1)
+        # Always the height of the fullest outcome, so nothing below moves when the outcome changes.
+        self._keep_height_for_every_row()
+
+        self.copy_button.clicked.connect(self.on_copy_clicked)
         self.clear()
+
+    # -- state ------------------------------------------------------------------------------------------
 
     @property
     def text(self) -> str:
-        """Headline and details, as one string (what a screen reader would read)."""
-        return f"{self.headline.text()}\n{self.details.text()}".strip()
+        """Everything the banner says, line by line."""
+        lines = [self.headline.text(), self.when_label.text(), self.number_label.text(),
+                 self.message_id_label.text(), self.details.toPlainText()]
+        return "\n".join(line for line in lines if line).strip()
+
+    @property
+    def tone(self) -> Tone:
+        return self._tone
+
+    @property
+    def message_id(self) -> str:
+        return self._message_id
+
+    # -- what it shows ----------------------------------------------------------------------------------
 
     def clear(self) -> None:
-        self.show_message("Ready", "Type the customer's number and the code, then press Enter.", Tone.NEUTRAL)
+        self._show(Tone.NEUTRAL, READY_HEADLINE, "", "", "", READY_TEXT, announce=False)
 
-    def show_message(self, headline: str, details: str, tone: Tone) -> None:
-        self.headline.show_text(MARKS[tone] + headline, tone)
-        self.details.setText(details)
+    def show_message(self, headline: str, details: str, tone: Tone, *, number: str = "") -> None:
+        self._show(tone, headline, local_time(None), number, "", details)
 
-    def show_sending(self, phone_display: str) -> None:
-        self.show_message(f"Calling {phone_display}…", "Waiting for Termii to answer. You can keep working.",
-                          Tone.PLAIN)
+    def show_sending(self, phone_display: str, when: datetime | None = None) -> None:
+        self._show(Tone.PLAIN, f"{SENDING} waiting for Termii's answer", local_time(when), phone_display, "",
+                   "You can type the next customer's number meanwhile.")
 
     def show_attempt(self, attempt: CallAttempt, balance_text: str | None) -> None:
+        self._calls += 1
+        words = OUTCOME_WORDS[attempt.outcome]
         lines: list[str] = []
+        message_id = ""
         if attempt.outcome is Outcome.SENT and attempt.result is not None:
-            lines.append(f"Called {attempt.phone.display} with code {attempt.code_masked}.")
-            lines.append(f"Message id: {attempt.result.message_id or '(Termii sent none)'}")
+            message_id = attempt.result.message_id or ""
+            said = [f"Code {attempt.code_masked}."]
             if balance_text:
-                lines.append(f"Balance now: {balance_text}")
+                said.append(f"Balance now {balance_text}.")
+            if attempt.result.message:
+                said.append(f"Termii: “{attempt.result.message}”")
+            lines.append(" ".join(said))
         else:
             lines.append(attempt.message)
         if attempt.history_problem:
             lines.append(attempt.history_problem)
-        self.show_message(HEADLINES[attempt.outcome], "\n".join(lines), TONES[attempt.outcome])
+        id_text = f"Message id {message_id}" if message_id else (
+            "Termii sent no message id." if attempt.outcome is Outcome.SENT else "")
+        when = f"{local_time(attempt.called_at)} · call {self._calls}"
+        self._show(TONES[attempt.outcome], words.headline, when, attempt.phone.display, id_text, "\n".join(lines),
+                   message_id=message_id)
 
     def show_failure(self, sentence: str) -> None:
         """Nothing was attempted (no key, bad setting, no keyring): the core's sentence."""
-        self.show_message(HEADLINES[Outcome.FAILED], sentence, Tone.BAD)
+        self._show(Tone.BAD, OUTCOME_WORDS[Outcome.FAILED].headline, local_time(None), "", "", sentence)
+
+    # -- slots ------------------------------------------------------------------------------------------
+
+    def on_copy_clicked(self) -> None:
+        if self._message_id:
+            QGuiApplication.clipboard().setText(self._message_id)
+            self.copied.emit(self._message_id)
+
+    # -- internals --------------------------------------------------------------------------------------
+
+    def _show(self, tone: Tone, headline: str, when: str, number: str, id_text: str, details: str, *,
+              message_id: str = "", announce: bool = True) -> None:
+        self._tone = tone
+        self._message_id = message_id
+        self.mark.show_text(MARKS[tone].strip() or ("…" if tone is Tone.PLAIN else ""), tone)
+        self.headline.show_text(headline, tone if tone is not Tone.NEUTRAL else Tone.PLAIN)
+        self.when_label.show_text(when, Tone.NEUTRAL)
+        self.number_label.setText(number)
+        self.message_id_label.setText(id_text)
+        self.copy_button.setVisible(bool(message_id))
+        self.details.setPlainText(details)
+        self.setAccessibleDescription(self.text)
+        self.update()
+        if announce:
+            event = QAccessibleAnnouncementEvent(self, self.text.replace("\n", ". "))
+            QAccessible.updateAccessibility(event)
+
+    def _keep_height_for_every_row(self) -> None:
+        self.number_label.setMinimumHeight(self.number_label.sizeHint().height())
+        self.message_id_label.setMinimumHeight(max(self.message_id_label.sizeHint().height(),
+                                                   self.copy_button.sizeHint().height()))
+        self.setMinimumHeight(self.sizeHint().height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.update()
+        super().changeEvent(event)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """A tint of the outcome's colour over the window's, and a border in it (picked at paint time, so a
+        palette change, also while the window is in the background, shows at once)."""
+        palette = self.palette()
+        window = palette.color(QPalette.ColorRole.Window)
+        if self._tone in (Tone.NEUTRAL, Tone.PLAIN):
+            fill = palette.color(QPalette.ColorRole.Base if self._tone is Tone.PLAIN else QPalette.ColorRole.Window)
+            border = palette.color(QPalette.ColorRole.Mid)
+        else:
+            border = tone_color(palette, self._tone)
+            share = 0.22 if is_dark(palette) else 0.12
+            fill = QColor(
+                round(window.red() + (border.red() - window.red()) * share),
+                round(window.green() + (border.green() - window.green()) * share),
+                round(window.blue() + (border.blue() - window.blue()) * share),
+            )
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(border)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        if self._tone not in (Tone.NEUTRAL, Tone.PLAIN):
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(border)
+            painter.drawRoundedRect(QRectF(0, 0, 5, self.height()), 3, 3)
+        painter.end()

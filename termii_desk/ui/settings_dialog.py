@@ -91,9 +91,7 @@ class SettingsDialog(QDialog):
         self.show_key_button.setToolTip("Show or hide the key you typed")
         self.key_status_label = QLabel("", self)
         self.key_status_label.setWordWrap(True)
-        self.key_status_label.setAccessibleName("Key status")
         self.keyring_problem = ToneLabel("", self, tone=Tone.WARNING)
-        self.keyring_problem.setAccessibleName("Keyring problem")
         self.keyring_problem.hide()
         self.session_only = QCheckBox(SESSION_ONLY_TEXT, self)
         self.session_only.setAccessibleName("Use the key for this session only")
@@ -101,8 +99,7 @@ class SettingsDialog(QDialog):
         self.test_button = QPushButton("&Test key", self)
         self.test_button.setAccessibleName("Test the key against the balance endpoint")
         self.test_button.setToolTip("Check the key (typed, or stored) with a balance request")
-        self.test_result = ToneLabel("", self)
-        self.test_result.setAccessibleName("Key test result")
+        self.test_result = ToneLabel("", self, caption="Key test")
 
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
@@ -126,8 +123,7 @@ class SettingsDialog(QDialog):
         key_label = QLabel("API &key", self)
         key_label.setBuddy(self.key_edit)
         account_form.addRow(key_label, key_column)
-        self.base_url_status = ToneLabel("", self)
-        self.base_url_status.setAccessibleName("Base URL check")
+        self.base_url_status = ToneLabel("", self, caption="Base URL")
         self._add_setting_rows(account_form, ("base_url",))
         account_form.addRow("", self.base_url_status)
 
@@ -138,7 +134,6 @@ class SettingsDialog(QDialog):
         self._add_setting_rows(calls_form, tuple(n for n in Settings.names() if n != "base_url"))
 
         self.error_label = ToneLabel("", self, tone=Tone.BAD)
-        self.error_label.setAccessibleName("Settings problem")
         self.error_label.hide()
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self

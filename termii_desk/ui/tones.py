@@ -49,15 +49,23 @@ def tone_color(palette: QPalette, tone: Tone) -> QColor:
 
 
 class ToneLabel(QLabel):
-    """A word-wrapped label whose text colour follows its tone and the current palette."""
+    """A word-wrapped label whose text colour follows its tone and the current palette.
 
-    def __init__(self, text: str = "", parent: QWidget | None = None, *, tone: Tone = Tone.NEUTRAL) -> None:
+    Its text is what screen readers read as its name; with a ``caption`` the name is "caption: text" (a fixed
+    name would hide the text: "Balance" instead of "Balance: 4,997.50 NGN").
+    """
+
+    def __init__(self, text: str = "", parent: QWidget | None = None, *, tone: Tone = Tone.NEUTRAL,
+                 caption: str = "") -> None:
         from PySide6.QtCore import Qt  # not at import: the form's first frame is built without Qt's enums
 
         super().__init__(text, parent)
         self._tone = tone
+        self._caption = caption
         self._applying = False
         self.setWordWrap(True)
+        if caption:
+            self.setAccessibleName(f"{caption}: {text}" if text else caption)
         # Plain text: these labels show Termii's words and balances, which must never be read as markup.
         self.setTextFormat(Qt.TextFormat.PlainText)
         self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -75,6 +83,11 @@ class ToneLabel(QLabel):
     def show_text(self, text: str, tone: Tone) -> None:
         self.set_tone(tone)
         self.setText(text)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        if self._caption:
+            self.setAccessibleName(f"{self._caption}: {text}" if text else self._caption)
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in _RECOLOUR_EVENTS and not self._applying:

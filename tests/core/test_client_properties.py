@@ -292,3 +292,13 @@ def test_any_json_number_reaches_the_balance_exactly(number: str) -> None:
     assert balance.raw == (number if len(number) <= TEXT_LIMIT else balance.raw)
     assert len(balance.raw) <= TEXT_LIMIT
     assert balance.display("NGN")
+
+
+@settings(max_examples=2000)
+@given(value=st.one_of(st.text(max_size=80), st.integers().map(str), st.from_regex(r"[+-]?\d{0,6000}", fullmatch=True),
+                       st.datetimes().map(lambda d: d.strftime("%a, %d %b %Y %H:%M:%S GMT"))))
+def test_retry_after_of_any_shape_is_a_capped_wait_or_none(value: str) -> None:
+    from termii_desk.core.client import RETRY_AFTER_CAP, retry_after_seconds
+
+    seconds = retry_after_seconds(value)
+    assert seconds is None or 0.0 <= seconds <= RETRY_AFTER_CAP

@@ -29,7 +29,7 @@ def test_sent_call_is_recorded_with_balance_and_currency(simulator: TermiiSimula
     desk.check_balance()
     attempt = desk.place_call(PHONE, CODE)
     assert attempt.outcome == Outcome.SENT and attempt.error is None and attempt.exit_code == 0
-    assert attempt.message.startswith("Call to +234 803 123 4567 placed. Message id ")
+    assert attempt.message.startswith("Termii accepted the call to +234 803 123 4567. Message id ")
     row = desk.history.get(attempt.history_id or 0)
     assert row is not None
     assert (row.outcome, row.phone, row.code_masked, row.http_status) == ("sent", "2348031234567", "••••16", 200)

@@ -103,5 +103,5 @@ def test_read_only_log_folder_and_full_disk_in_the_command_line(simulator: objec
         assert "Logging error" not in result.stderr and "Traceback" not in result.stderr, result.stderr
         warnings = [line for line in result.stderr.splitlines() if "log file" in line]
         assert len(warnings) == 1, (case, result.stderr)
-        assert result.stdout.startswith("sent: ")
+        assert result.stdout.startswith("Sent: ")
         assert (home / "data" / "history.sqlite3").exists()

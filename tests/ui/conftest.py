@@ -1,6 +1,6 @@
 """Fixtures for the window's tests: in-memory keyrings, core services against the simulator, a window.
 
-Nothing here is autouse: the history model and panel tests in this folder build their own objects.
+Only ``no_unexpected_questions`` is autouse: a modal question nobody answers would hang the run.
 """
 
 from __future__ import annotations
@@ -30,6 +30,15 @@ __all__ = ["OFFSCREEN_NOISE", "BrokenKeyring", "MemoryKeyring"]
 
 # The offscreen platform has no window manager: it says so when a window asks for one of its services.
 OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)$"
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_questions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Closing during a call (a test ending early, the fixture closing its window) closes anyway instead of
+    waiting for a click on the question; a test about the question monkeypatches ``ask`` itself."""
+    from termii_desk.ui.dialogs import CloseDuringCallDialog
+
+    monkeypatch.setattr(CloseDuringCallDialog, "ask", classmethod(lambda _cls, _parent, _calls: True))
 
 
 @pytest.fixture

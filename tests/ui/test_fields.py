@@ -129,6 +129,53 @@ def test_enter_reveals_the_problem_and_reports_submission(qtbot: Any, code: Code
     assert code.status.tone is Tone.BAD
 
 
-def test_fields_have_accessible_names(phone: PhoneField, code: CodeField) -> None:
-    for widget in (phone.edit, phone.status, code.edit, code.status, code.generate_button):
-        assert widget.accessibleName()
+def test_fields_have_accessible_names_and_their_lines_read_as_what_they_say(
+    qtbot: Any, phone: PhoneField, code: CodeField
+) -> None:
+    from PySide6.QtGui import QAccessible
+    from PySide6.QtWidgets import QToolButton
+
+    assert "phone" in phone.edit.accessibleName().lower() and "code" in code.edit.accessibleName().lower()
+    assert code.generate_button.accessibleName()
+    clear_names = {button.accessibleName() for field in (phone, code)
+                   for button in field.edit.findChildren(QToolButton)}
+    assert clear_names == {"Clear the phone number", "Clear the code"}
+    phone.set_text("0803 12")
+    phone.reveal_problem()
+    code.set_text("482913")
+    for status in (phone.status, code.status):
+        interface = QAccessible.queryAccessibleInterface(status)
+        assert interface is not None
+        assert interface.text(QAccessible.Text.Name) == status.text() != ""  # the sentence, not a fixed name
+
+
+def test_esc_empties_only_the_focused_field_and_ctrl_z_brings_it_back(
+    qtbot: Any, phone: PhoneField, code: CodeField
+) -> None:
+    from PySide6.QtCore import Qt
+
+    phone.set_text("0803 123 4567")
+    code.set_text("482913")
+    qtbot.keyClick(code.edit, Qt.Key.Key_Escape)
+    assert code.text() == "" and phone.text() == "0803 123 4567"
+    qtbot.keyClick(code.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert code.text() == "482913"
+
+
+def test_typing_over_a_selected_valid_number_shows_no_error_until_a_pause(qtbot: Any, phone: PhoneField) -> None:
+    phone.set_text("0803 123 4567")
+    assert phone.status.tone is Tone.GOOD
+    phone.edit.selectAll()
+    qtbot.keyClicks(phone.edit, "08")
+    assert phone.status.tone is Tone.NEUTRAL and "✕" not in phone.status.text()
+    qtbot.waitUntil(lambda: phone.status.tone is Tone.BAD, timeout=3000)  # after the pause
+    qtbot.keyClicks(phone.edit, "03 555 0199")
+    assert phone.status.tone is Tone.GOOD and "✓" in phone.status.text()
+
+
+def test_the_escape_key_number_is_qts() -> None:
+    from PySide6.QtCore import Qt
+
+    from termii_desk.ui import fields
+
+    assert Qt.Key.Key_Escape.value == fields._KEY_ESCAPE

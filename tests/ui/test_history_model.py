@@ -99,7 +99,7 @@ def test_columns_show_time_phone_masked_code_outcome_message_id_and_balance(stor
     row = model.row_at(0)
 
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
-        "Time", "Phone", "Code", "Outcome", "Message id", "Balance after"]
+        "Time", "Phone", "Code", "Outcome", "Message id", "Balance after", "Profile"]
     assert cell(model, 0, M.TIME) == short_local_time(row.time_utc)
     assert re.fullmatch(r"\d{1,2} [A-Z][a-z]{2} \d{2}:\d{2}:\d{2}", str(cell(model, 0, M.TIME)))
     assert cell(model, 0, M.TIME, Qt.ItemDataRole.ToolTipRole) == f"{row.time_utc} (UTC), profile default"
@@ -119,14 +119,17 @@ def test_outcomes_are_words_with_a_dot_and_the_error_as_tooltip(store, qapp) -> 
     record(store, outcome=None)  # never completed: the desk stopped before Termii answered
     model = loaded(store)
 
-    assert [cell(model, r, M.OUTCOME) for r in range(4)] == ["Unknown", "Failed", "Rejected", "Sent"]
+    assert [cell(model, r, M.OUTCOME) for r in range(4)] == ["Unknown", "Failed", "Refused", "Sent"]
     assert cell(model, 2, M.OUTCOME, Qt.ItemDataRole.ToolTipRole) == "Termii refused the number."
     assert "may have been placed" in str(cell(model, 0, M.OUTCOME, Qt.ItemDataRole.ToolTipRole))
     assert cell(model, 3, M.OUTCOME, Qt.ItemDataRole.ToolTipRole) is None
     icons = [cell(model, r, M.OUTCOME, Qt.ItemDataRole.DecorationRole) for r in range(4)]
     assert all(isinstance(icon, QIcon) and not icon.isNull() for icon in icons)
-    colours = {icon.pixmap(10, 10).toImage().pixelColor(5, 5).name() for icon in icons}
-    assert len(colours) == 4, "each outcome has its own colour"
+    colours = [icon.pixmap(10, 10).toImage().pixelColor(5, 5) for icon in icons]
+    unknown, failed, refused, sent = colours
+    # The banner's scheme: sent green, unknown amber, refused and failed red.
+    assert sent.green() > sent.red() and unknown.red() > unknown.blue() and unknown.green() > 100
+    assert failed == refused and failed.red() > 200 and failed.green() < 100 and unknown != failed
     assert cell(model, 0, M.PHONE, Qt.ItemDataRole.DecorationRole) is None
 
 

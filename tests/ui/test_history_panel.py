@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPoint, Qt
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from termii_desk.core.errors import Outcome
@@ -96,7 +97,7 @@ def test_mixed_outcomes_show_newest_first_with_masked_codes(qtbot, window, store
 
     assert panel.table.isVisible()
     assert panel.count_label.text() == "6 attempts"
-    assert texts(panel, HistoryModel.OUTCOME) == ["Sending…", "Sent", "Unknown", "Failed", "Rejected", "Sent"]
+    assert texts(panel, HistoryModel.OUTCOME) == ["Sending…", "Sent", "Unknown", "Failed", "Refused", "Sent"]
     assert texts(panel, HistoryModel.CODE) == ["••••11", "•••01", "••••45", "••••21", "••91", "••••13"]
     assert texts(panel, HistoryModel.PHONE)[3] == "+44 7911 123456"
     assert not any("482913" in text for text in texts(panel, HistoryModel.CODE))
@@ -199,7 +200,7 @@ def test_context_menu_copies_and_uses_the_number(qtbot, window, store) -> None:
     sent_row = panel.model.row_of(ids["sent"])
     rect = panel.table.visualRect(panel.model.index(sent_row, HistoryModel.PHONE))
 
-    panel.on_table_context_menu_requested(rect.center())
+    mouse_menu(panel, rect.center())
     qtbot.waitUntil(panel.context_menu.isVisible)
     assert panel.selected_row() is not None and panel.selected_row().id == ids["sent"]
     assert [a.text() for a in panel.context_menu.actions() if not a.isSeparator()] == [
@@ -226,10 +227,74 @@ def test_context_menu_outside_rows_does_nothing(qtbot, window, store) -> None:
     record(store)
     panel = show(qtbot, window, HistoryPanel(store))
 
-    panel.on_table_context_menu_requested(panel.table.viewport().rect().bottomLeft())
+    mouse_menu(panel, panel.table.viewport().rect().bottomLeft())
 
     assert not panel.context_menu.isVisible()
     assert panel.selected_row() is None
+
+
+def mouse_menu(panel: HistoryPanel, pos: QPoint) -> None:
+    """A right click in the table at ``pos`` (viewport coordinates), as Qt delivers it."""
+    viewport = panel.table.viewport()
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, viewport.mapToGlobal(pos))
+    QApplication.sendEvent(viewport, event)
+
+
+def keyboard_menu(panel: HistoryPanel) -> None:
+    """The Menu key (or Shift+F10) in the table, as Qt delivers it: at the middle of the widget."""
+    table = panel.table
+    event = QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, table.rect().center(),
+                              table.mapToGlobal(table.rect().center()))
+    QApplication.sendEvent(table, event)
+
+
+@pytest.mark.parametrize("row", [0, 1, 2, 5])
+def test_the_keyboard_menu_opens_on_the_current_row_and_keeps_it(qtbot, window, store, row) -> None:
+    record_mixed(store)
+    panel = show(qtbot, window, HistoryPanel(store))
+    panel.table.setFocus()
+    select(panel, row)
+    chosen = panel.selected_row()
+    keyboard_menu(panel)
+    qtbot.waitUntil(panel.context_menu.isVisible)  # also on the last row
+    assert panel.selected_row() == chosen  # not the row under the middle of the table
+    menu_top = panel.context_menu.pos().y()
+    row_rect = panel.table.visualRect(panel.model.index(row, 0))
+    assert abs(menu_top - panel.table.viewport().mapToGlobal(row_rect.bottomLeft()).y()) <= 2
+    with qtbot.waitSignal(panel.use_number_requested) as blocker:
+        panel.use_number_action.trigger()
+    panel.context_menu.close()
+    assert blocker.args == ["+" + chosen.phone]
+
+
+def test_enter_and_double_click_use_the_number_and_ctrl_c_copies_number_or_message_id(qtbot, window, store) -> None:
+    ids = record_mixed(store)
+    panel = show(qtbot, window, HistoryPanel(store))
+    sent_row = panel.model.row_of(ids["sent"])
+    panel.table.setFocus()
+    panel.table.setCurrentIndex(panel.model.index(sent_row, HistoryModel.TIME))
+    with qtbot.waitSignal(panel.use_number_requested) as blocker:
+        qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    assert blocker.args == ["+2348031234567"]
+    qtbot.keyClick(panel.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == "+2348031234567"  # the number, not the time in that cell
+    panel.table.setCurrentIndex(panel.model.index(sent_row, HistoryModel.MESSAGE_ID))
+    qtbot.keyClick(panel.table, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
+    assert QApplication.clipboard().text() == "3017544054459493160"
+    failed_row = panel.model.row_of(ids["failed"])
+    rect = panel.table.visualRect(panel.model.index(failed_row, HistoryModel.PHONE))
+    with qtbot.waitSignal(panel.use_number_requested) as blocker:
+        qtbot.mouseDClick(panel.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert blocker.args == ["+447911123456"]
+
+
+def test_esc_in_the_filter_clears_the_filter_only(qtbot, window, store) -> None:
+    record_mixed(store)
+    panel = show(qtbot, window, HistoryPanel(store))
+    panel.filter_edit.setFocus()
+    qtbot.keyClicks(panel.filter_edit, "4479")
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)
+    assert panel.filter_edit.text() == ""
 
 
 def test_in_flight_attempt_shows_sending_then_its_outcome(qtbot, window, store) -> None:

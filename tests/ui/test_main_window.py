@@ -246,7 +246,8 @@ def test_sending_state_disables_send_and_shows_busy(
         qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
         assert window.form.busy and not window.form.send_button.isEnabled()
         assert window.form.busy_bar.isVisibleTo(window)
-        assert window.outcome.text.startswith("Calling +234 803 123 4567")
+        assert window.outcome.text.startswith("Sending… waiting for Termii's answer")
+        assert "+234 803 123 4567" in window.outcome.number_label.text()
         # The window stays usable while the call is in flight.
         window.form.phone.set_text("+233 24 123 4567")
         assert "Ghana" in window.form.phone.status.text()
@@ -308,7 +309,8 @@ def test_unknown_outcome_says_the_call_may_have_been_placed(
     fill(window)
     attempt = send(qtbot, window)
     assert isinstance(attempt, CallAttempt) and attempt.outcome is Outcome.UNKNOWN
-    assert "may have been placed" in window.outcome.headline.text()
+    assert window.outcome.headline.text() == "Unknown: check before sending again"
+    assert "may have been placed" in window.outcome.text
     row = history.get(attempt.history_id or 0)
     assert row is not None and row.outcome == "unknown" and row.completed
 
@@ -380,31 +382,52 @@ def test_cooldown_off_never_asks(
     assert len(simulator.calls) == 2
 
 
-def test_closing_during_a_call_waits_and_completes_the_row(
-    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: HistoryStore
+def test_closing_during_a_call_asks_and_waiting_keeps_the_window(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    history: HistoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from termii_desk.ui.dialogs import CloseDuringCallDialog
+
     window = open_window(make_services(simulator.url))
+    asked: list[int] = []
+    monkeypatch.setattr(CloseDuringCallDialog, "ask", classmethod(lambda _c, _p, calls: asked.append(calls) or False))
     simulator.set_fault("slow", on="call", delay=1.0)
     fill(window)
     qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
-    assert window.close()
+    assert not window.close() and window.isVisible() and asked == [1]
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        pass
+    assert "Termii accepted the call" in window.outcome.text  # the answer is shown, to the agent who waited
+    assert window.close() and asked == [1]
     rows = history.page(10)
     assert len(rows) == 1 and rows[0].completed and rows[0].outcome == "sent"
-    assert window._executor.pending() == 0
 
 
-def test_closing_while_termii_never_answers_ends_unknown_not_sending(
-    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: HistoryStore
+def test_closing_anyway_while_termii_never_answers_is_quick_and_records_why(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    history: HistoryStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window = open_window(make_services(simulator.url, read_timeout=1.0))
+    import time
+
+    from termii_desk.core.words import CLOSED_BEFORE_ANSWER
+    from termii_desk.ui.dialogs import CloseDuringCallDialog
+
+    window = open_window(make_services(simulator.url, read_timeout=20.0))
+    monkeypatch.setattr(CloseDuringCallDialog, "ask", classmethod(lambda *_args: True))
     simulator.set_fault("no-answer", on="call")
     fill(window)
     qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: window.history_panel is not None and window.history_panel.model.rowCount() == 1,
+                    timeout=WAIT_MS)
+    start = time.monotonic()
     assert window.close()
+    assert time.monotonic() - start < 2.0 and window.closed_without_waiting
     rows = history.page(10)
     assert len(rows) == 1 and rows[0].completed and rows[0].outcome == "unknown"
+    assert rows[0].error == CLOSED_BEFORE_ANSWER  # not "the desk stopped": the agent closed it
+    simulator.clear_fault()
 
 
 # -- keyboard and history --------------------------------------------------------------------------------
@@ -418,12 +441,16 @@ def test_shortcuts(
     assert shortcuts["settings_action"] == "Ctrl+,"
     assert shortcuts["refresh_action"] == "Ctrl+R"
     assert shortcuts["filter_action"] == "Ctrl+F"
-    assert shortcuts["clear_action"] == "Esc"
+    assert shortcuts["clear_action"] == "Ctrl+N"
+    assert "Esc" not in shortcuts.values()  # Esc empties the focused field only
     window.refresh_action.trigger()
     assert len(simulator.balance_requests) == 2
     fill(window)
     window.clear_action.trigger()
     assert window.form.phone.text() == "" and window.form.code.text() == ""
+    assert window.undo_clear_action.isEnabled()
+    window.undo_clear_action.trigger()
+    assert window.form.phone.text() == PHONE and window.form.code.text() == CODE
     window.filter_action.trigger()
     assert window.history_panel is not None
     assert window.history_panel.filter_edit.hasFocus() or window.focusWidget() is window.history_panel.filter_edit
@@ -532,3 +559,94 @@ def test_first_frame_is_the_form_and_it_stays_put_when_the_rest_is_built(qtbot: 
     after = [w.mapTo(window, w.rect().topLeft()) for w in edits]
     assert [(p.x(), p.y()) for p in after] == [(p.x(), p.y()) for p in before]
     assert window.form.phone.edit.hasFocus()
+
+
+# -- back to back, rate limit, clearing ------------------------------------------------------------------
+
+
+def test_back_to_back_the_answer_leaves_the_next_customers_fields_alone(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, screenshot_dir: Path
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault("slow", on="call", delay=1.0)
+    fill(window)
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS) as finished:
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
+        # The next customer, typed while the first call waits for Termii.
+        window.form.phone.edit.setFocus()
+        window.form.phone.edit.selectAll()
+        qtbot.keyClicks(window.form.phone.edit, "0805 555 0199")
+        window.form.code.edit.setFocus()
+        window.form.code.edit.selectAll()
+        qtbot.keyClicks(window.form.code.edit, "7712")
+        window.form.code.edit.setCursorPosition(2)
+    assert finished.args[0].outcome is Outcome.SENT
+    assert window.form.phone.text() == "0805 555 0199" and window.form.code.text() == "7712"
+    assert window.form.code.edit.hasFocus() and window.form.code.edit.cursorPosition() == 2
+    assert not window.form.phone.edit.hasSelectedText()
+    # The banner is about the call that was answered, not the fields.
+    assert window.outcome.number_label.text() == "+234 803 123 4567"
+    assert "Termii accepted the call" in window.outcome.headline.text()
+    shot(window, screenshot_dir, "back-to-back")
+
+
+def test_an_untouched_form_is_ready_for_the_next_customer_after_a_success(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    fill(window)
+    send(qtbot, window)
+    assert window.form.code.text() == "" and window.form.phone.text() == PHONE
+    assert window.form.phone.edit.hasFocus() and window.form.phone.edit.selectedText() == PHONE
+
+
+def test_changing_only_the_code_keeps_the_phone_unselected_and_focus_where_it_is(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    simulator.set_fault("slow", on="call", delay=0.8)
+    fill(window)
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+        window.history_panel.focus_filter()  # type: ignore[union-attr]
+    assert window.form.code.text() == ""  # still the sent code: reset
+    assert window.history_panel is not None and window.history_panel.filter_edit.hasFocus()  # focus not taken
+
+
+def test_after_a_429_send_counts_down_and_sends_nothing(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    screenshot_dir: Path
+) -> None:
+    window = open_window(make_services(simulator.url, cooldown_seconds=0))
+    simulator.set_fault("429", on="call")
+    fill(window)
+    send(qtbot, window)
+    assert window.form.holding and not window.form.send_button.isEnabled()
+    assert window.form.send_button.text() in ("Send in 30 s", "Send in 29 s")
+    shot(window, screenshot_dir, "rate-limited")
+    simulator.clear_fault()
+    qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    qtbot.wait(100)
+    assert len(simulator.calls) == 1  # Enter during the countdown sends nothing
+    window.form.hold(1.0)
+    qtbot.waitUntil(lambda: window.form.send_button.isEnabled(), timeout=3000)
+    assert window.form.send_button.text() == "&Send"
+
+
+def test_ctrl_n_clears_the_form_ctrl_z_brings_it_back_esc_in_the_filter_leaves_it(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url), InlineExecutor())
+    fill(window)
+    window.on_filter_requested()
+    panel = window.history_panel
+    assert panel is not None
+    qtbot.keyClicks(panel.filter_edit, "0803")
+    qtbot.keyClick(panel.filter_edit, Qt.Key.Key_Escape)
+    assert panel.filter_edit.text() == "" and window.form.phone.text() == PHONE and window.form.code.text() == CODE
+    window.form.phone.edit.setFocus()
+    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.form.phone.text() == "" and window.form.code.text() == ""
+    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.form.phone.text() == PHONE and window.form.code.text() == CODE

@@ -169,8 +169,11 @@ def test_each_profile_calls_with_its_own_key_and_address_only(
         assert panel is not None
         qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=WAIT_MS)  # gh-test's rows only
         assert {panel.model.row_at(i).profile for i in range(panel.model.rowCount())} == {"gh-test"}
+        assert panel.table.isColumnHidden(panel.model.PROFILE)  # one profile: its name on every row says nothing
         panel.scope_combo.setCurrentIndex(1)  # all profiles
         qtbot.waitUntil(lambda: panel.model.total() == 2 + 28 + 2, timeout=WAIT_MS)
+        assert not panel.table.isColumnHidden(panel.model.PROFILE)
+        assert panel.model.data(panel.model.index(1, panel.model.PROFILE)) == "ng-live"  # the slow call
         QApplication.processEvents()
         assert window.grab().save(str(screenshot_dir / "profiles-switched.png"))
     finally:
@@ -224,6 +227,35 @@ def test_the_retention_question_is_asked_once_and_its_answer_kept(
         qtbot.waitUntil(lambda: HistoryStore(paths.history_file()).count() < 29, timeout=WAIT_MS)
         assert HistoryStore(paths.history_file()).count() == 2 * 7 + 1  # the last 7 days' calls
         assert ProfileStore(paths.settings_file).load().retention_asked is True
+    finally:
+        window.close()
+        loader.close()
+
+
+def test_nothing_is_sent_while_another_profile_is_being_opened(
+    qtbot: Any, desk: tuple[AppPaths, TermiiSimulator, TermiiSimulator], open_window: Any
+) -> None:
+    import time
+
+    from termii_desk.core.validation import Code, validate_phone
+
+    paths, a, b = desk
+    window, loader = _open(qtbot, open_window, paths)
+
+    def slow_loader(name: str) -> Any:
+        time.sleep(0.6)  # the keyring, a slow disk
+        return loader.load_profile(name)
+
+    window.controller.profile_loader = slow_loader
+    try:
+        with qtbot.waitSignal(window.controller.profile_changed, timeout=WAIT_MS):
+            window.account.on_profile_activated(window.account.profile_combo.findData("gh-test"))
+            assert window.controller.switching
+            with qtbot.waitSignal(window.controller.send_failed, timeout=WAIT_MS) as failed:
+                window.controller.on_send_requested(validate_phone("+2348031234567"), Code("482916"))
+            assert "another profile is being opened" in failed.args[0]
+        assert a.calls == [] and b.calls == []  # neither the old profile's key nor the new one's went out
+        assert window.controller.services is not None and window.controller.services.profile.name == "gh-test"
     finally:
         window.close()
         loader.close()

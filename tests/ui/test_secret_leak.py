@@ -90,6 +90,7 @@ def test_a_day_at_the_desk_leaks_neither_key_nor_codes(
             sim.set_fault(mode) if mode else sim.clear_fault()
             window.form.phone.set_text("0803 123 4567")
             window.form.code.set_text(code)
+            window.form.release_hold()  # after the 429 fault Send counts down; this day does not wait
             with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS) as finished:
                 qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
             attempt = finished.args[0]

@@ -75,3 +75,10 @@ def test_clear_empties_both_fields_and_use_number_moves_to_the_code(form: SendFo
     assert form.phone.text() == "" and form.code.text() == ""
     form.use_number("+2348031234567")
     assert form.phone.value is not None and form.code.edit.hasFocus()
+
+
+def test_the_send_button_says_the_vocabularys_word() -> None:
+    from termii_desk.core.words import SEND
+    from termii_desk.ui import send_form
+
+    assert send_form.SEND == SEND

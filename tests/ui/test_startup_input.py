@@ -139,7 +139,7 @@ def test_enter_before_ready_sends_exactly_once_when_ready(
     assert len(simulator.calls) == 1 and not window.form.send_pending
     body = simulator.calls[0].json
     assert isinstance(body, dict) and (body["phone_number"], body["code"]) == ("2348031234567", 482913)
-    assert window.outcome.text.startswith("✓ Call placed")
+    assert window.outcome.text.startswith("Sent: Termii accepted the call")
 
 
 def test_enter_before_ready_with_an_invalid_number_says_why_at_ready(

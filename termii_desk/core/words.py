@@ -1,0 +1,49 @@
+"""The desk's words for what happened to a call: one vocabulary for the window, its history and the command line.
+
+The agent sends ("Send"); while Termii has not answered the call is "Sending…"; afterwards it is one of four
+outcomes, each with a short word (the history column, the command line's first word) and a headline that
+says what is known, and no more: "Sent" means Termii accepted the call, not that the customer heard it.
+``severity`` decides the colour everywhere: good (green), warning (amber), bad (red).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from termii_desk.core.errors import Outcome
+
+SEND = "Send"
+SENDING = "Sending…"
+
+
+@dataclass(frozen=True)
+class OutcomeWords:
+    word: str  # "Sent"
+    headline: str  # "Sent: Termii accepted the call"
+    severity: str  # "good", "warning" or "bad"
+
+
+OUTCOME_WORDS = {
+    Outcome.SENT: OutcomeWords("Sent", "Sent: Termii accepted the call", "good"),
+    Outcome.UNKNOWN: OutcomeWords("Unknown", "Unknown: check before sending again", "warning"),
+    Outcome.REJECTED: OutcomeWords("Refused", "Refused: not sent", "bad"),
+    Outcome.FAILED: OutcomeWords("Failed", "Failed: not sent", "bad"),
+}
+
+
+def outcome_words(outcome: Outcome | str) -> OutcomeWords:
+    """The words for an outcome, or for its stored value; anything not known reads as unknown."""
+    try:
+        return OUTCOME_WORDS[Outcome(outcome)]
+    except ValueError:
+        return OUTCOME_WORDS[Outcome.UNKNOWN]
+
+
+def count_of_calls(count: int) -> str:
+    """"1 call", "1,234 calls"."""
+    return f"{count:,} call" + ("" if count == 1 else "s")
+
+# History's reason for a call whose answer the agent chose not to wait for (closing the window during it).
+CLOSED_BEFORE_ANSWER = (
+    "The window was closed before Termii answered; the call may have been placed. Check before sending again."
+)
