@@ -502,6 +502,8 @@ class TeamHistory:
         Reads share the write connection: a window holds two connections to the server (this one and its
         listener's), so 50 desks stay within PostgreSQL's default of 100. A read is a few ms to tens of ms.
         """
+        if self._closed:  # a read queued on a worker before the desk closed
+            raise HistoryError("History is closed.")
         if not self._online:
             return None
         try:
@@ -606,6 +608,14 @@ class TeamHistory:
             self._listener.start()
 
     def _listen(self) -> None:
+        try:
+            self._listen_until_stopped()
+        except HistoryError:
+            if not self._stop.is_set():
+                raise
+            # the desk closed (its outbox with it) while this thread was syncing: nothing left to do
+
+    def _listen_until_stopped(self) -> None:
         pause = RECONNECT_SECONDS
         while not self._stop.is_set():
             if not self._online and not self.reconnect():
