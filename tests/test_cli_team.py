@@ -180,7 +180,8 @@ def test_password_set_keeps_it_in_the_keyring(team: Team, simulator: TermiiSimul
     env = _desk_env(team, simulator, tmp_path / "bob", "bob")
     del env["PGPASSWORD"], env["PYTHON_KEYRING_BACKEND"]
     env["DBUS_SESSION_BUS_ADDRESS"] = secret_service
-    assert run("team", "status", env=env).returncode == 5  # no password anywhere yet
+    before = run("team", "status", env=env)  # no password anywhere yet
+    assert before.returncode == 5 and 'asks agent "bob" for a password, and this desk has none' in before.stdout
     stored = run("team", "password", "set", env=env, stdin=AGENT_PASSWORDS["bob"] + "\n")
     assert stored.returncode == 0, stored.stderr
     assert "is stored in" in stored.stdout and AGENT_PASSWORDS["bob"] not in stored.stdout

@@ -100,7 +100,10 @@ def explain(exc: BaseException, target: HistoryTarget) -> str:
     text = str(exc).lower()
     where = f"the shared history at {target.place}"
     who = target.user or getpass.getuser()
-    if "password authentication failed" in text or "no password supplied" in text:
+    if "no password supplied" in text:
+        return (f"{where.capitalize()} asks agent \"{who}\" for a password, and this desk has none: set it with "
+                "`termii-desk team password set` (or PGPASSWORD, ~/.pgpass).")
+    if "password authentication failed" in text:
         return (f"{where.capitalize()} refused the password of agent \"{who}\". Set it again with "
                 "`termii-desk team password set`, or ask the team's owner.")
     if "server does not support ssl" in text:
