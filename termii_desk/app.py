@@ -56,6 +56,8 @@ LOAD_FALLBACK_MS = 1000
 GIL_SWITCH_SECONDS = 0.001
 # attach() runs this long after the history panel was built, so that the GUI thread gets a turn in between.
 ATTACH_DELAY_MS = 2
+# Between two steps of the widgets' build (not 0 ms: zero timers run before the repaint already due).
+BUILD_STEP_MS = 1
 
 
 class CoreLoader:
@@ -371,7 +373,10 @@ def run_window(
         ).run_in_background(executor)
 
     def finish_build() -> None:
-        window.build_content()
+        # One step a turn (each followed by its paint): the keys typed meanwhile wait for a step, not the build.
+        if window.build_content_step():
+            QTimer.singleShot(BUILD_STEP_MS, window, finish_build)
+            return
         if not (demo or self_test):
             window.controller.profile_loader = loader.load_profile
         after_first_paint(window.centralWidget() or window, load_core)

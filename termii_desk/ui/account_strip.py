@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from termii_desk.core.results import Balance
@@ -91,6 +91,11 @@ class AccountStrip(QFrame):
         self.trend_change_label.setWordWrap(False)
         self.trend_change_label.setAccessibleName("Balance change today")
         self.trend_change_label.hide()
+        # What history adds (calls left, the trend and today's change) never makes the window wider: on a
+        # narrow window today's change goes first, then the trend, then calls left (``_fit_optional``).
+        self._wanted: dict[QWidget, bool] = {self.calls_left_label: False, self.trend: False,
+                                             self.trend_change_label: False}
+        self._checked_at = ""  # "Updated HH:MM:SS": given way last, then in the balance's tooltip
         self._balance: Balance | None = None
         self._stale = False
         self._when: datetime | None = None
@@ -103,7 +108,7 @@ class AccountStrip(QFrame):
         self.updated_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.refresh_button = QPushButton("&Refresh", self)
         self.refresh_button.setAccessibleName("Refresh the balance")
-        self.refresh_button.setToolTip("Check the balance again (Ctrl+R)")
+        self.refresh_button.setToolTip(REFRESH_TIP)
         self.refresh_button.setEnabled(False)
 
         layout = QHBoxLayout(self)
@@ -123,6 +128,7 @@ class AccountStrip(QFrame):
         layout.addSpacing(-8)
         layout.addWidget(self.trend_change_label)
         layout.addWidget(self.updated_label, 1)
+        layout.addStretch(1)  # the spare room, when the time gave way on a narrow window
         layout.addWidget(self.refresh_button)
 
         self.refresh_button.clicked.connect(self.refresh_requested)
@@ -143,6 +149,8 @@ class AccountStrip(QFrame):
     def set_loading(self, loading: bool) -> None:
         self.refresh_button.setEnabled(not loading)
         if loading:
+            self.updated_label.setWordWrap(True)  # said while it lasts, whatever the width
+            self.updated_label.show()
             self.updated_label.show_text("Checking the balance…", Tone.NEUTRAL)
 
     def set_refresh_enabled(self, enabled: bool) -> None:
@@ -185,10 +193,10 @@ class AccountStrip(QFrame):
         self._estimate = estimate
         self.trend.set_trend(trend)
         shown = trend is not None and len(trend.points) >= 2
-        self.trend.setVisible(shown)
         change = change_text(trend)
         self.trend_change_label.setText(change)
-        self.trend_change_label.setVisible(shown and bool(change))
+        self._want(self.trend, shown)
+        self._want(self.trend_change_label, shown and bool(change))
         if self._balance is not None or estimate is None:
             self._show_balance_text()
 
@@ -197,10 +205,9 @@ class AccountStrip(QFrame):
         self._balance, self._estimate = None, None
         self.balance_label.setText("")
         self.balance_caption.hide()
-        self.calls_left_label.hide()
         self.trend.set_trend(None)
-        self.trend.hide()
-        self.trend_change_label.hide()
+        for optional in self._wanted:
+            self._want(optional, False)
         self.updated_label.setText("")
         self.account_label.setText("")
 
@@ -225,8 +232,11 @@ class AccountStrip(QFrame):
         self._set_balance_bold(True)
         self._show_balance_text()
         self.updated_label.setWordWrap(False)  # a time, never split over two lines
-        self.updated_label.show_text(f"Updated {when.strftime('%H:%M:%S')}", Tone.NEUTRAL)
+        self._checked_at = f"Updated {when.strftime('%H:%M:%S')}"
+        self.updated_label.show_text(self._checked_at, Tone.NEUTRAL)
+        self._show_balance_text()
         self.updated_label.setToolTip("")
+        self.updated_label.setAccessibleDescription("")
         self.refresh_button.setEnabled(True)
 
     @property
@@ -244,7 +254,7 @@ class AccountStrip(QFrame):
         if balance is None:
             if self.balance_caption.isVisible():
                 self.balance_label.show_text("not given", Tone.NEUTRAL)
-            self.calls_left_label.hide()
+            self._want(self.calls_left_label, False)
             return
         left = self.calls_left()
         estimate = self._estimate
@@ -269,9 +279,43 @@ class AccountStrip(QFrame):
         if left is not None and estimate is not None and not low:
             self.calls_left_label.show_text(f"≈ {left:,} calls left", Tone.NEUTRAL)
             self.calls_left_label.setToolTip(estimate.basis())
-            self.calls_left_label.show()
+            self._want(self.calls_left_label, True)
         else:
-            self.calls_left_label.hide()
+            self._want(self.calls_left_label, False)
+
+    def _want(self, widget: QWidget, shown: bool) -> None:
+        self._wanted[widget] = shown
+        self._fit_optional()
+
+    def _fit_optional(self) -> None:
+        """Show the optional parts that are wanted and fit in the strip's width, most useful first."""
+        layout = self.layout()
+        if layout is None:
+            return
+        # A sentence (checking, a problem) is never given way; only the time of the last check is.
+        time_only = not self.updated_label.wordWrap() and self.updated_label.tone is not Tone.BAD
+        for widget in self._wanted:
+            widget.hide()
+        if time_only:
+            self.updated_label.hide()
+        spare = self.width() - layout.minimumSize().width()
+        order = [self.calls_left_label, self.trend, self.trend_change_label]
+        wanted = dict(self._wanted)
+        if time_only:
+            order.append(self.updated_label)
+            wanted[self.updated_label] = bool(self.updated_label.text())
+        for widget in order:
+            need = widget.sizeHint().width() + layout.spacing()
+            if wanted[widget] and (need <= spare or not self.isVisible()):
+                widget.show()
+                spare -= need
+        # The time of the last check, when it had to give way, is on the Refresh button instead.
+        hidden_time = time_only and self._checked_at and self.updated_label.isHidden()
+        self.refresh_button.setToolTip(REFRESH_TIP + (f" ({self._checked_at})" if hidden_time else ""))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_optional()
 
     def show_problem(self, sentence: str) -> None:
         """The balance could not be checked; the last known balance (if any) stays, marked as old (not bold,
@@ -282,6 +326,7 @@ class AccountStrip(QFrame):
             self._set_balance_bold(False)
             self._show_balance_text()
         self.updated_label.setWordWrap(False)
+        self.updated_label.show()
         shown = _fit(self.updated_label, MARKS[Tone.BAD] + sentence, max(200, self.updated_label.width()))
         self.updated_label.show_text(shown, Tone.BAD)
         self.updated_label.setToolTip(sentence)
@@ -293,6 +338,7 @@ class AccountStrip(QFrame):
         return self.balance_label.tone is Tone.WARNING
 
 
+REFRESH_TIP = "Check the balance again (Ctrl+R)"
 ACCOUNT_WIDTH = 240  # pixels: a server's account name or balance longer than this is elided, whole in the tooltip
 BALANCE_WIDTH = 220
 

@@ -64,7 +64,7 @@ _COLUMN_SAMPLES = {
     HistoryModel.CODE: ("••••••56",),
     HistoryModel.OUTCOME: ("Refused", "Unknown", SENDING_TEXT),
     HistoryModel.MESSAGE_ID: ("3017694584737030299856628",),  # real ids are ~25 digits
-    HistoryModel.BALANCE: ("1,234,567.50 NGN",),  # the last column stretches, unless the profile one is shown
+    HistoryModel.BALANCE: ("99,999.50 NGN",),  # the last column stretches, unless the profile one is shown
 }
 
 

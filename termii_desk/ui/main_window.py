@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.outcome: OutcomeView
         self.first_run: FirstRunPage
         self._built = False
+        # build_content()'s steps, in order: each one event-loop turn at start-up (app.py), all at once otherwise.
+        self._build_steps: list[Callable[[], None]] = [self._build_live_lines, self._build_strip,
+                                                      self._build_outcome, self._build_rest]
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
@@ -189,20 +192,31 @@ class MainWindow(QMainWindow):
     def build_content(self) -> None:
         """Add the controller, live lines, account strip, notices, outcome, first-run page and menu; once.
 
-        Nothing here moves the focus: the agent may be typing already.
+        Nothing here moves the focus: the agent may be typing already. app.py runs the same steps one event-loop
+        turn each (``build_content_step``), so keys typed meanwhile wait for one step, not the whole build.
         """
-        if self._built:
-            return
-        from termii_desk.ui.account_strip import AccountStrip
-        from termii_desk.ui.controller import DeskController
-        from termii_desk.ui.first_run import FirstRunPage
-        from termii_desk.ui.notices import NoticeBar
-        from termii_desk.ui.outcome_view import OutcomeView
-        from termii_desk.ui.team_status import TeamStatus
+        while self.build_content_step():
+            pass
 
-        self._built = True
+    def build_content_step(self) -> bool:
+        """Run the next step of ``build_content()``; True while steps remain (``built`` once none does)."""
+        if self._built:
+            return False
+        step = self._build_steps.pop(0)
+        step()
+        return not self._built
+
+    def _build_live_lines(self) -> None:
+        from termii_desk.ui.controller import DeskController
+
         self.controller = DeskController(self._executor, self)
         self.form.finish()
+
+    def _build_strip(self) -> None:
+        from termii_desk.ui.account_strip import AccountStrip
+        from termii_desk.ui.notices import NoticeBar
+        from termii_desk.ui.team_status import TeamStatus
+
         self.account = AccountStrip(self, demo=self._demo)
         self._layout.replaceWidget(self._strip_room, self.account)
         self._strip_room.deleteLater()
@@ -210,13 +224,21 @@ class MainWindow(QMainWindow):
         self._layout.insertWidget(1, self.notices)
         self.team_status = TeamStatus(self)
         self._layout.insertWidget(2, self.team_status)
+
+    def _build_outcome(self) -> None:
+        from termii_desk.ui.outcome_view import OutcomeView
+
         self.outcome = OutcomeView(self)
         self._form_layout.addWidget(self.outcome)
+
+    def _build_rest(self) -> None:
+        from termii_desk.ui.first_run import FirstRunPage
+
         self.first_run = FirstRunPage(self)
         self.pages.addWidget(self.first_run)
-
         self._make_actions()
         self._connect_signals()
+        self._built = True
         for sentence, tone in self._early_notices:
             self.add_notice(sentence, tone)
         self._early_notices.clear()

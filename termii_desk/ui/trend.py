@@ -24,7 +24,7 @@ class BalanceTrend(QWidget):
         super().__init__(parent)
         self._trend: Trend | None = None
         self.setAccessibleName("Balance trend over 14 days")
-        self.setMinimumSize(self.sizeHint())
+        self.setMinimumHeight(self.sizeHint().height())
 
     def sizeHint(self) -> QSize:
         return QSize(96, 22)

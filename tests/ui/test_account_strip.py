@@ -74,6 +74,7 @@ def _estimate(cost: str = "2.5") -> Any:
 
 
 def test_calls_left_from_the_estimate_with_its_basis(strip: AccountStrip, qtbot: Any) -> None:
+    strip.resize(900, strip.sizeHint().height())
     strip.show()
     strip.show_balance(Balance("4662.3", Decimal("4662.3")), "NGN", "Acme", threshold=100.0, when=WHEN)
     assert not strip.calls_left_label.isVisible()  # no estimate: nothing guessed
@@ -105,6 +106,13 @@ def test_the_low_balance_warning_says_how_many_calls_are_left(
     QApplication.processEvents()  # the layout the new texts asked for
     assert strip.balance_label.width() >= strip.balance_label.sizeHint().width()  # nothing cut off
     assert strip.grab().save(str(screenshot_dir / "strip-low-calls-left.png"))
+    strip.resize(660, strip.height())  # a narrow window: the trend and today's change give way, calls left last
+    QApplication.processEvents()
+    assert not strip.trend_change_label.isVisible() and strip.balance_label.isVisible()
+    assert strip.minimumSizeHint().width() <= 660
+    strip.resize(820, strip.height())
+    QApplication.processEvents()
+    assert strip.trend.isVisible() and strip.trend_change_label.isVisible()
     strip.forget_balance()  # another profile: nothing of this account stays
     assert strip.balance_text == "" and not strip.trend.isVisible() and strip.calls_left() is None
 
