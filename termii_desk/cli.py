@@ -434,7 +434,7 @@ def _key(args: argparse.Namespace, out: _Output) -> int:
         if status.source == "none" and status.problem:
             out.fail(who + status.problem, {"source": "none", "backend": "", "profile": profile.name})
             return EXIT_CONFIG
-        out.result(who + status.describe(), {"source": status.source, "backend": status.backend,
+        out.result(who + status.describe(profile.name), {"source": status.source, "backend": status.backend,
                                              "last4": status.last4, "profile": profile.name})
         return EXIT_OK
     if args.action == "clear":
