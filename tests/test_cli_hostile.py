@@ -239,3 +239,12 @@ def test_balance_keeps_termii_words_beside_a_failed_status(server: HostileServer
     server.answer(json_answer({"status": "failed", "balance": 5, "message": "Route closed for this account"}))
     result = run("balance", env=_env(server, desk_home))
     assert result.returncode == 4 and "Route closed for this account" in result.stderr
+
+
+def test_a_header_urllib3_cannot_parse_leaves_no_traceback_in_the_log(server: HostileServer, desk_home: Path) -> None:
+    server.answer(raw_answer(307, b"", [("Location", "https://x.example/\x1b]0;pwn\x07\x08\r")]))
+    result = run("call", PHONE, CODE, env=_env(server, desk_home))
+    assert result.returncode == 5 and "redirect (HTTP 307)" in result.stderr
+    log = (desk_home / "logs" / "termii-desk.log").read_text()
+    assert "Failed to parse headers" in log  # the library's warning is kept, in one line
+    assert "Traceback" not in log and "\x1b" not in log and "\x07" not in log
