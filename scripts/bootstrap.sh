@@ -24,6 +24,7 @@ TEST_PACKAGES=(
   binutils openssl
   icu-devtools gcc  # packaging/icu.py: icupkg, genccode and gcc rebuild ICU's data for root and English
   postgresql  # the team history's tests start a private server (initdb, pg_ctl) as the postgres user
+  at-spi2-core python3-pyatspi gir1.2-atspi-2.0  # the screen-reader test: the AT-SPI bus and a client in the system Python
 )
 SYSTEM_PACKAGES=("${RUNTIME_PACKAGES[@]}")
 [ "$BOOTSTRAP_FOR" = test ] && SYSTEM_PACKAGES+=("${TEST_PACKAGES[@]}")

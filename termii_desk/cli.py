@@ -82,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     history = sub.add_parser("history", parents=[common],
                              help="recent attempts, newest first (every profile's, unless one is chosen)")
-    history.add_argument("--limit", type=int, default=20, help="how many attempts (default 20)")
+    history.add_argument("--limit", type=int, default=None, metavar="N",
+                         help="how many attempts (default 20; with --csv, every attempt)")
     history.add_argument("--csv", action="store_true", help="print CSV (for a spreadsheet)")
 
     key = sub.add_parser("key", parents=[common], help="the API key in the system keyring")
@@ -358,12 +359,19 @@ def _balance(args: argparse.Namespace, out: _Output) -> int:
 def _history(args: argparse.Namespace, out: _Output) -> int:
     import os
 
-    from termii_desk.core.history import export_csv
+    from termii_desk.core.history import every_row, export_csv
     from termii_desk.core.profiles import PROFILE_ENV
 
+    if args.limit is not None and args.limit < 1:
+        out.fail("input rejected: --limit takes a number of attempts, 1 or more.")
+        return EXIT_INPUT
     desk = _desk(args, out, contacts_termii=False)
     chosen = getattr(args, "profile", None) or os.environ.get(PROFILE_ENV, "").strip()
-    rows = desk.history.page(max(0, args.limit), profile=desk.profile if chosen else None)
+    profile = desk.profile if chosen else None
+    if args.csv and args.limit is None:  # an export for an audit: all of it, not the last screenful
+        rows = every_row(desk.history, profile=profile)
+    else:
+        rows = desk.history.page(args.limit or 20, profile=profile)
     if args.csv:
         _write_text(export_csv(rows))
         return EXIT_OK
@@ -426,7 +434,7 @@ def _key(args: argparse.Namespace, out: _Output) -> int:
         if status.source == "none" and status.problem:
             out.fail(who + status.problem, {"source": "none", "backend": "", "profile": profile.name})
             return EXIT_CONFIG
-        out.result(who + status.describe(), {"source": status.source, "backend": status.backend,
+        out.result(who + status.describe(profile.name), {"source": status.source, "backend": status.backend,
                                              "last4": status.last4, "profile": profile.name})
         return EXIT_OK
     if args.action == "clear":

@@ -56,8 +56,17 @@ def _url_option() -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace, out: _Output) -> int:
+    from termii_desk.core.logs import on_problem, setup_logging
+    from termii_desk.core.paths import AppPaths
     from termii_desk.core.team import parse_history_url
 
+    # The desk's log file, as for every other command: without it, Python would print the team history's log
+    # lines (a server going offline...) on standard error beside the command's own sentence.
+    problem = setup_logging(AppPaths.from_environment().log_file)
+    if problem:
+        out.warn(problem)
+    else:
+        on_problem(out.warn)
     url = _configured(args)
     if not url:
         out.fail(NOT_CONFIGURED)

@@ -333,3 +333,25 @@ def test_the_command_line_purges_old_history_only_once_the_window_has_asked(
     assert len(json.loads(run("history", "--json", env=sim_env).stdout)) == 1  # not asked yet: nothing deleted
     profiles.mark_retention_asked()
     assert json.loads(run("history", "--json", env=sim_env).stdout) == []  # asked: older than 30 days goes
+
+
+def test_history_csv_exports_every_attempt_and_a_limit_below_one_is_rejected(sim_env: dict[str, str],
+                                                                             desk_home: Path) -> None:
+    from datetime import datetime, timezone
+
+    from termii_desk.core.history import HistoryRow, HistoryStore
+
+    when = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    store = HistoryStore(desk_home / "data" / "history.sqlite3")
+    store.import_rows([HistoryRow(0, when, "a", "1", "h", f"23480312345{n:02d}", "••", "sent", 200, None, None,
+                                  None, None, 1, None) for n in range(25)])
+    store.close()
+    assert len(json.loads(run("history", "--json", env=sim_env).stdout)) == 20  # a screenful by default
+    exported = run("history", "--csv", env=sim_env)
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.count("\n") == 26  # the header and all 25: an export for an audit is never cut short
+    assert run("history", "--csv", "--limit", "3", env=sim_env).stdout.count("\n") == 4
+    for limit in ("0", "-1"):
+        refused = run("history", "--limit", limit, env=sim_env)
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert refused.stderr.strip() == "termii-desk: input rejected: --limit takes a number of attempts, 1 or more."

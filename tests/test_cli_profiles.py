@@ -163,3 +163,21 @@ def test_profile_input_mistakes_are_one_sentence(args: list[str], code: int, wor
     assert result.returncode == code, result.stderr
     assert words in result.stderr and "Traceback" not in result.stderr
     assert not (desk_home / "config" / "settings.json").exists()  # nothing half-written
+
+
+def test_a_profile_without_a_key_names_itself_in_the_command_that_stores_one(
+    bus: str, two: tuple[TermiiSimulator, TermiiSimulator], desk_home: Path
+) -> None:
+    a, _b = two
+    env = {"DBUS_SESSION_BUS_ADDRESS": bus}
+    assert run("profile", "add", "a", "--base-url", a.url, env=env).returncode == 0
+    # Following the advice must store a's key, not the default profile's.
+    for selected in (["--profile", "a"], []):
+        extra = {} if selected else {"TERMII_DESK_PROFILE": "a"}
+        refused = run(*selected, "call", "+2348031234567", "482916", env={**env, **extra})
+        assert refused.returncode == 3 and "`termii-desk --profile a key set`" in refused.stderr, refused.stderr
+        status = run(*selected, "key", "status", env={**env, **extra})
+        assert status.returncode == 0 and "`termii-desk --profile a key set`" in status.stdout, status.stdout
+    default = run("call", "+2348031234567", "482916", env=env)
+    assert default.returncode == 3 and "(or `termii-desk key set`)" in default.stderr
+    assert a.calls == []

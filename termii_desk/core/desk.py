@@ -18,7 +18,7 @@ from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
 from termii_desk.core.history_backend import HistoryBackend, RecentCall, RecentlyCalled
 
 __all__ = ["CallAttempt", "Desk", "RecentCall", "RecentlyCalled"]
-from termii_desk.core.keystore import KeyStore
+from termii_desk.core.keystore import KeyStore, key_set_command
 from termii_desk.core.logs import register_secret
 from termii_desk.core.results import BalanceResult, VoiceCallResult
 from termii_desk.core.settings import Settings
@@ -106,7 +106,7 @@ class Desk:
         """The client for the current key and settings. Raises ``ConfigError`` (no key, bad URL, no keyring)."""
         key = self.keystore.get()
         if not key:
-            raise ConfigError("No Termii API key is set: add it in Settings (or `termii-desk key set`).")
+            raise ConfigError(f"No Termii API key is set: add it in Settings (or {key_set_command(self.profile)}).")
         register_secret(key)
         from termii_desk.core.client import TermiiClient, make_session
 

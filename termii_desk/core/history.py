@@ -792,14 +792,9 @@ def export_csv(rows: Iterable[HistoryRow]) -> str:
     return CSV_BOM + rows_to_csv(rows)
 
 
-def write_export(store: Any, path: Path, *, phone_filter: str = "", profile: str | None = None,
-                 page_size: int = 1000) -> int:
-    """Write every attempt ``store`` has for this filter and profile (what the window's table shows, not only the
-    loaded rows) to ``path`` as ``export_csv``, replacing it atomically. Returns how many. Raises ``OSError``,
-    ``HistoryError``."""
-    import os
-    import tempfile
-
+def every_row(store: Any, *, phone_filter: str = "", profile: str | None = None,
+              page_size: int = 1000) -> list[HistoryRow]:
+    """Every attempt ``store`` has for this filter and profile, newest first, read page by page."""
     rows: list[HistoryRow] = []
     before: int | None = None
     while True:
@@ -808,6 +803,18 @@ def write_export(store: Any, path: Path, *, phone_filter: str = "", profile: str
         if len(page) < page_size:
             break
         before = page[-1].id
+    return rows
+
+
+def write_export(store: Any, path: Path, *, phone_filter: str = "", profile: str | None = None,
+                 page_size: int = 1000) -> int:
+    """Write every attempt ``store`` has for this filter and profile (what the window's table shows, not only the
+    loaded rows) to ``path`` as ``export_csv``, replacing it atomically. Returns how many. Raises ``OSError``,
+    ``HistoryError``."""
+    import os
+    import tempfile
+
+    rows = every_row(store, phone_filter=phone_filter, profile=profile, page_size=page_size)
     fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -39,7 +39,8 @@ class KeyStatus:
     def has_key(self) -> bool:
         return self.source != "none"
 
-    def describe(self) -> str:
+    def describe(self, profile: str | None = None) -> str:
+        """``profile``: the profile this key belongs to, named in the command that stores one."""
         if self.source == "environment":
             return f"Using the key from {KEY_ENV} (ending …{self.last4}); it is not stored."
         if self.source == "session":
@@ -48,7 +49,15 @@ class KeyStatus:
             return f"Key ending …{self.last4} is stored in {self.backend}."
         if self.problem:
             return self.problem
-        return f"No API key is stored in {self.backend}. Add it in Settings or with `termii-desk key set`."
+        return f"No API key is stored in {self.backend}. Add it in Settings or with {key_set_command(profile)}."
+
+
+def key_set_command(profile: str | None = None) -> str:
+    """The command that stores ``profile``'s key: it names the profile unless it is ``default`` (or None), so that
+    following the advice never stores the key under another profile."""
+    if profile is None or profile == "default":
+        return "`termii-desk key set`"
+    return f"`termii-desk --profile {profile} key set`"
 
 
 def _skip_macos_backend_elsewhere() -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
-from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from termii_desk.core.results import Balance
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
@@ -97,10 +97,15 @@ class AccountStrip(QFrame):
                                              self.trend_change_label: False}
         self._checked_at = ""  # "Updated HH:MM:SS": given way last, then in the balance's tooltip
         self._balance: Balance | None = None
+        self._stale = False
+        self._when: datetime | None = None
         self._currency: str | None = None
         self._threshold = 0.0
         self._estimate: CostEstimate | None = None
         self.updated_label = ToneLabel("", self)
+        # A long failure sentence is cut to the room there is (whole in the tooltip), never widening the window.
+        self.updated_label.setMinimumWidth(self.updated_label.fontMetrics().horizontalAdvance("Updated 00:00:00 "))
+        self.updated_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.refresh_button = QPushButton("&Refresh", self)
         self.refresh_button.setAccessibleName("Refresh the balance")
         self.refresh_button.setToolTip(REFRESH_TIP)
@@ -222,12 +227,27 @@ class AccountStrip(QFrame):
         elif not self.account_label.text() or self.account_label.text() == "Opening…":
             self.account_label.setText("Termii account")
         self.balance_caption.show()
+        self._stale = False
+        self._when = when
+        self._set_balance_bold(True)
         self._show_balance_text()
         self.updated_label.setWordWrap(False)  # a time, never split over two lines
         self._checked_at = f"Updated {when.strftime('%H:%M:%S')}"
         self.updated_label.show_text(self._checked_at, Tone.NEUTRAL)
         self._show_balance_text()
+        self.updated_label.setToolTip("")
+        self.updated_label.setAccessibleDescription("")
         self.refresh_button.setEnabled(True)
+
+    @property
+    def stale(self) -> bool:
+        """The balance shown is an old one: the last refresh failed."""
+        return self._stale
+
+    def _set_balance_bold(self, bold: bool) -> None:
+        font = self.balance_label.font()
+        font.setBold(bold)
+        self.balance_label.setFont(font)
 
     def _show_balance_text(self) -> None:
         balance, currency, threshold = self._balance, self._currency, self._threshold
@@ -249,6 +269,10 @@ class AccountStrip(QFrame):
             tips.append(f"Below {threshold:g}: top up soon.")
             if left is not None and estimate is not None:
                 tips.append(estimate.basis())
+        elif self._stale:
+            when = f" as of {self._when.strftime('%H:%M')}" if self._when is not None else ""
+            self.balance_label.show_text(f"{text} (old{when})", Tone.NEUTRAL)
+            tips.append("The last refresh failed: this is the balance from before.")
         else:
             self.balance_label.show_text(text, Tone.PLAIN)
         self.balance_label.setToolTip("\n".join(tip for tip in tips if tip))
@@ -268,7 +292,8 @@ class AccountStrip(QFrame):
         layout = self.layout()
         if layout is None:
             return
-        time_only = not self.updated_label.wordWrap()  # a sentence (a problem) is never given way
+        # A sentence (checking, a problem) is never given way; only the time of the last check is.
+        time_only = not self.updated_label.wordWrap() and self.updated_label.tone is not Tone.BAD
         for widget in self._wanted:
             widget.hide()
         if time_only:
@@ -293,11 +318,19 @@ class AccountStrip(QFrame):
         self._fit_optional()
 
     def show_problem(self, sentence: str) -> None:
-        """The balance could not be checked; the last known balance (if any) stays, marked as old."""
-        self.updated_label.setWordWrap(True)  # a sentence: it wraps rather than widen the window
+        """The balance could not be checked; the last known balance (if any) stays, marked as old (not bold,
+        dim, "(old as of 14:05)"). The sentence stays on one line, so the strip keeps its height; all of it is
+        in the tooltip and the accessible description."""
+        if self._balance is not None and self.balance_caption.isVisible():
+            self._stale = True
+            self._set_balance_bold(False)
+            self._show_balance_text()
+        self.updated_label.setWordWrap(False)
         self.updated_label.show()
-        self.updated_label.show_text(MARKS[Tone.BAD] + sentence, Tone.BAD)
+        shown = _fit(self.updated_label, MARKS[Tone.BAD] + sentence, max(200, self.updated_label.width()))
+        self.updated_label.show_text(shown, Tone.BAD)
         self.updated_label.setToolTip(sentence)
+        self.updated_label.setAccessibleDescription(sentence)
         self.refresh_button.setEnabled(True)
 
     @property

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 from termii_desk.core.formatting import display_text
 from termii_desk.core.history import HistoryRow, HistoryStore
 from termii_desk.core.validation import MAX_INPUT_LENGTH
+from termii_desk.core.words import count_of_calls
 from termii_desk.ui.fields import EscClearsLineEdit
 from termii_desk.ui.history_model import (
     SENDING_TEXT,
@@ -49,8 +50,8 @@ from termii_desk.ui.worker import Executor
 if TYPE_CHECKING:
     from termii_desk.core.desk import CallAttempt
 
-EMPTY_TEXT = "No calls yet: attempts will appear here."
-NO_SELECTION_TEXT = "Select an attempt to see Termii's answer and how the call went."
+EMPTY_TEXT = "No calls yet: each call you send appears here."
+NO_SELECTION_TEXT = "Select a call to see Termii's answer and how it went."
 FILTER_DELAY_MS = 150
 WARM_UP_ROWS = 50  # more than a screenful of rows
 _NONE = "—"
@@ -447,7 +448,7 @@ class HistoryPanel(QWidget):
         if every is None:
             return ""
         if not self.model.filter_digits:
-            return f"{every:,} attempt" + ("" if every == 1 else "s")
+            return count_of_calls(every)
         match = self.model.total()
         if match is None:
             return ""
@@ -458,7 +459,7 @@ class HistoryPanel(QWidget):
         if self.model.problem:
             self.empty_label.setText("Nothing to show: history could not be read.")
         elif self.model.filter_digits:
-            self.empty_label.setText(f"No attempts to numbers containing {self.model.filter_digits}.")
+            self.empty_label.setText(f"No calls to numbers containing {self.model.filter_digits}.")
         else:
             self.empty_label.setText(EMPTY_TEXT)
         self._stack.setCurrentWidget(self.empty_label if empty else self.table)

@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEMO_MARKER = "DEMO"
+# Fits a 1366x768 laptop with a taskbar and the title bar; history takes whatever the agent adds.
+DEFAULT_SIZE = (960, 660)
+# The form, the banner and three rows of history whole; smaller would clip the fields.
+MINIMUM_SIZE = (560, 600)
 # Closing waits for requests in flight this much longer than their own timeouts allow.
 CLOSE_GRACE_SECONDS = 3.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
@@ -152,7 +156,8 @@ class MainWindow(QMainWindow):
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
-        self.resize(900, 720)
+        self.resize(*DEFAULT_SIZE)
+        self.setMinimumSize(*MINIMUM_SIZE)
         # The first frame: the form where it will stay, the phone field focused; Enter is kept until attach().
         self._desk_menu: QMenu = self.menuBar().addMenu("&Desk")
         central = QWidget(self)
@@ -546,8 +551,10 @@ class MainWindow(QMainWindow):
         services = self.controller.services
         if attempt.outcome is Outcome.SENT and result is not None and result.balance is not None and services:
             balance_text = result.balance.display(services.desk.currency or "")
+        sent = self.form.sent_texts
+        code = "".join(ch for ch in sent[1] if ch.isdigit()) if sent else ""
         self.form.after_answer(attempt.outcome is Outcome.SENT)
-        self.outcome.show_attempt(attempt, balance_text)
+        self.outcome.show_attempt(attempt, balance_text, code)  # revealable there until the next call
 
     @Slot()
     def on_send_ended(self) -> None:

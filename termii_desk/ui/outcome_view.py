@@ -35,6 +35,7 @@ SEVERITY_TONES = {"good": Tone.GOOD, "warning": Tone.WARNING, "bad": Tone.BAD}
 TONES = {outcome: SEVERITY_TONES[words.severity] for outcome, words in OUTCOME_WORDS.items()}
 READY_HEADLINE = "Ready"
 READY_TEXT = "Type the customer's number and the code, then press Enter."
+CODE_PLACEHOLDER = "\x00code\x00"  # where the (masked or shown) code goes in the details
 DETAIL_LINES = 2  # lines of details shown; more wrap and scroll inside the banner
 
 
@@ -60,6 +61,9 @@ class OutcomeView(QFrame):
         self._tone = Tone.NEUTRAL
         self._calls = 0
         self._message_id = ""
+        self._code = ""  # the code of the call shown, in full, until the next call (never stored)
+        self._code_masked = ""
+        self._code_line = ""
 
         self.mark = ToneLabel("", self)
         mark_font = self.mark.font()
@@ -90,6 +94,11 @@ class OutcomeView(QFrame):
         self.message_id_label.setWordWrap(False)
         self.message_id_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.show_code_button = QPushButton("Sho&w code", self)
+        self.show_code_button.setCheckable(True)
+        self.show_code_button.setAccessibleName("Show the code that was sent")
+        self.show_code_button.setToolTip("Show the code in full, to read it to the customer (Alt+W); it stays "
+                                         "here until the next call and is masked in history")
         self.copy_button = QPushButton("C&opy id", self)
         self.copy_button.setAccessibleName("Copy the message id")
         self.copy_button.setToolTip("Copy the message id to the clipboard (Alt+O)")
@@ -112,6 +121,7 @@ class OutcomeView(QFrame):
         id_row = QHBoxLayout()
         id_row.setContentsMargins(0, 0, 0, 0)
         id_row.addWidget(self.message_id_label, 1)
+        id_row.addWidget(self.show_code_button)
         id_row.addWidget(self.copy_button)
         text_column = QVBoxLayout()
         text_column.setContentsMargins(0, 0, 0, 0)
@@ -129,6 +139,7 @@ class OutcomeView(QFrame):
         self._keep_height_for_every_row()
 
         self.copy_button.clicked.connect(self.on_copy_clicked)
+        self.show_code_button.toggled.connect(self.on_show_code_toggled)
         self.clear()
 
     # -- state ------------------------------------------------------------------------------------------
@@ -160,14 +171,15 @@ class OutcomeView(QFrame):
         self._show(Tone.PLAIN, f"{SENDING} waiting for Termii's answer", local_time(when), phone_display, "",
                    "You can type the next customer's number meanwhile.")
 
-    def show_attempt(self, attempt: CallAttempt, balance_text: str | None) -> None:
+    def show_attempt(self, attempt: CallAttempt, balance_text: str | None, code: str = "") -> None:
+        """``code``: the code that was sent, in full: masked here until the agent asks to see it."""
         self._calls += 1
         words = OUTCOME_WORDS[attempt.outcome]
         lines: list[str] = []
         message_id = ""
         if attempt.outcome is Outcome.SENT and attempt.result is not None:
             message_id = attempt.result.message_id or ""
-            said = [f"Code {attempt.code_masked}."]
+            said = [f"Code {CODE_PLACEHOLDER}."]
             if balance_text:
                 said.append(f"Balance now {balance_text}.")
             if attempt.result.message:
@@ -180,14 +192,23 @@ class OutcomeView(QFrame):
         id_text = f"Message id {message_id}" if message_id else (
             "Termii sent no message id." if attempt.outcome is Outcome.SENT else "")
         when = f"{local_time(attempt.called_at)} · call {self._calls}"
+        sent = CODE_PLACEHOLDER in lines[0]
         self._show(TONES[attempt.outcome], words.headline, when, attempt.phone.display, id_text, "\n".join(lines),
-                   message_id=message_id)
+                   message_id=message_id, code=code if sent else "", code_masked=attempt.code_masked if sent else "")
 
     def show_failure(self, sentence: str) -> None:
         """Nothing was attempted (no key, bad setting, no keyring): the core's sentence."""
         self._show(Tone.BAD, OUTCOME_WORDS[Outcome.FAILED].headline, local_time(None), "", "", sentence)
 
     # -- slots ------------------------------------------------------------------------------------------
+
+    def on_show_code_toggled(self, shown: bool) -> None:
+        self.show_code_button.setText("Hide co&de" if shown else "Sho&w code")
+        self._show_details(self._code_line)
+
+    @property
+    def code_shown(self) -> bool:
+        return self.show_code_button.isChecked() and bool(self._code)
 
     def on_copy_clicked(self) -> None:
         if self._message_id:
@@ -197,7 +218,7 @@ class OutcomeView(QFrame):
     # -- internals --------------------------------------------------------------------------------------
 
     def _show(self, tone: Tone, headline: str, when: str, number: str, id_text: str, details: str, *,
-              message_id: str = "", announce: bool = True) -> None:
+              message_id: str = "", announce: bool = True, code: str = "", code_masked: str = "") -> None:
         self._tone = tone
         self._message_id = message_id
         self.mark.show_text(MARKS[tone].strip() or ("…" if tone is Tone.PLAIN else ""), tone)
@@ -206,12 +227,23 @@ class OutcomeView(QFrame):
         self.number_label.setText(number)
         self.message_id_label.setText(id_text)
         self.copy_button.setVisible(bool(message_id))
-        self.details.setPlainText(details)
+        self._code, self._code_masked, self._code_line = code, code_masked, details
+        self.show_code_button.setVisible(bool(code))
+        self.show_code_button.blockSignals(True)
+        self.show_code_button.setChecked(False)
+        self.show_code_button.blockSignals(False)
+        self.show_code_button.setText("Sho&w code")
+        self._show_details(details)
         self.setAccessibleDescription(self.text)
         self.update()
         if announce:
             event = QAccessibleAnnouncementEvent(self, self.text.replace("\n", ". "))
             QAccessible.updateAccessibility(event)
+
+    def _show_details(self, details: str) -> None:
+        shown = self._code if self.show_code_button.isChecked() and self._code else self._code_masked
+        self.details.setPlainText(details.replace(CODE_PLACEHOLDER, shown) if self._code_masked else details)
+        self.setAccessibleDescription(self.text)
 
     def _keep_height_for_every_row(self) -> None:
         self.number_label.setMinimumHeight(self.number_label.sizeHint().height())

@@ -35,10 +35,16 @@ OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints\(\)|raise\(
 @pytest.fixture(autouse=True)
 def no_unexpected_questions(monkeypatch: pytest.MonkeyPatch) -> None:
     """Closing during a call (a test ending early, the fixture closing its window) closes anyway instead of
-    waiting for a click on the question; a test about the question monkeypatches ``ask`` itself."""
-    from termii_desk.ui.dialogs import CloseDuringCallDialog
+    waiting for a click on the question, and an unexpected cooldown question fails the test instead of hanging
+    it; a test about either question monkeypatches ``ask`` itself."""
+    from termii_desk.ui.dialogs import CloseDuringCallDialog, CooldownDialog
 
     monkeypatch.setattr(CloseDuringCallDialog, "ask", classmethod(lambda _cls, _parent, _calls: True))
+
+    def unasked(_cls: object, _parent: object, phone_display: str, _last: object) -> bool:
+        raise AssertionError(f"unexpected cooldown question for {phone_display}: patch CooldownDialog.ask")
+
+    monkeypatch.setattr(CooldownDialog, "ask", classmethod(unasked))
 
 
 @pytest.fixture

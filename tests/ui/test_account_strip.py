@@ -140,3 +140,26 @@ def test_two_profiles_in_the_switcher_on_a_dark_theme(qtbot: Any, dark_app: Any,
     assert strip.profile_mark.isVisible() and mark == COLOURS[0]
     QApplication.processEvents()
     assert strip.grab().save(str(screenshot_dir / "strip-profiles-dark.png"))
+
+
+def test_a_failed_refresh_marks_the_balance_old_and_keeps_the_strips_height(
+    qtbot: Any, strip: AccountStrip, screenshot_dir: Any
+) -> None:
+    from PySide6.QtGui import QAccessible
+
+    strip.resize(900, strip.sizeHint().height())
+    strip.show()
+    strip.show_balance(Balance("4662.3", Decimal("4662.3")), "NGN", "Acme Support", threshold=100.0, when=WHEN)
+    height = strip.sizeHint().height()
+    assert strip.balance_label.font().bold() and not strip.stale
+    strip.show_problem("Could not reach Termii (the connection was refused). Check the network and try again; "
+                       "if it keeps happening, check the base URL in Settings. " * 3)
+    assert strip.stale and not strip.balance_label.font().bold() and strip.balance_label.tone is Tone.NEUTRAL
+    assert strip.balance_text == "4,662.30 NGN (old as of 09:30)"
+    assert strip.sizeHint().height() == height and strip.width() == 900
+    assert "Could not reach Termii" in strip.updated_label.toolTip()
+    interface = QAccessible.queryAccessibleInterface(strip.balance_label)
+    assert interface is not None and interface.text(QAccessible.Text.Name) == "Balance: 4,662.30 NGN (old as of 09:30)"
+    strip.grab().save(str(screenshot_dir / "balance-stale.png"))
+    strip.show_balance(Balance("4660", Decimal("4660")), "NGN", None, threshold=100.0, when=WHEN)
+    assert not strip.stale and strip.balance_label.font().bold() and strip.balance_text == "4,660.00 NGN"

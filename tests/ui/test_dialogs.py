@@ -13,22 +13,48 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from termii_desk.core.logs import register_secret, setup_logging
-from termii_desk.ui.dialogs import CooldownDialog
+from termii_desk.ui.dialogs import CloseDuringCallDialog, CooldownDialog
 from termii_desk.ui.error_hook import ExceptionHook
 from tests.ui.conftest import OFFSCREEN_NOISE
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
 
 
-def _answer_when_shown(choose: str) -> None:
+@pytest.fixture(autouse=True)
+def real_questions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The questions themselves are tested here: the folder's stand-ins for their ``ask`` are taken away."""
+    monkeypatch.undo()
+
+
+def _answer_when_shown(choose: str, kind: type = CooldownDialog) -> None:
     def click() -> None:
         dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, CooldownDialog):
+        if not isinstance(dialog, kind):
             QTimer.singleShot(10, click)
             return
         getattr(dialog, choose).click()
 
     QTimer.singleShot(0, click)
+
+
+@pytest.mark.parametrize(("choose", "expected"), [("close_button", True), ("wait_button", False)])
+def test_closing_during_a_call_asks_wait_or_close_anyway(qtbot: Any, choose: str, expected: bool) -> None:
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    seen: list[str] = []
+
+    def look() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, CloseDuringCallDialog):
+            seen.append(dialog.text())
+            assert dialog.defaultButton() is dialog.wait_button and dialog.escapeButton() is dialog.wait_button
+        else:
+            QTimer.singleShot(10, look)
+
+    QTimer.singleShot(0, look)
+    _answer_when_shown(choose, CloseDuringCallDialog)
+    assert CloseDuringCallDialog.ask(parent, 1) is expected
+    assert seen == ["1 call is waiting for Termii's answer."]
 
 
 @pytest.mark.parametrize(("choose", "expected"), [("call_button", True), ("cancel_button", False)])

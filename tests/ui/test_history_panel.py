@@ -81,7 +81,7 @@ def test_empty_history_shows_the_empty_state(qtbot, window, store, screenshot_di
     assert panel.empty_label.isVisible()
     assert not panel.table.isVisible()
     assert panel.empty_label.text() == EMPTY_TEXT
-    assert panel.count_label.text() == "0 attempts"
+    assert panel.count_label.text() == "0 calls"
     assert panel.filter_edit.placeholderText() == "Filter by phone number"
     assert panel.filter_edit.isClearButtonEnabled()
     assert panel.filter_edit.accessibleName()
@@ -96,7 +96,7 @@ def test_mixed_outcomes_show_newest_first_with_masked_codes(qtbot, window, store
     select(panel, panel.model.row_of(ids["failed"]))
 
     assert panel.table.isVisible()
-    assert panel.count_label.text() == "6 attempts"
+    assert panel.count_label.text() == "6 calls"
     assert texts(panel, HistoryModel.OUTCOME) == ["Sending…", "Sent", "Unknown", "Failed", "Refused", "Sent"]
     assert texts(panel, HistoryModel.CODE) == ["••••11", "•••01", "••••45", "••••21", "••91", "••••13"]
     assert texts(panel, HistoryModel.PHONE)[3] == "+44 7911 123456"
@@ -165,12 +165,12 @@ def test_filter_without_matches_says_so(qtbot, window, store) -> None:
     panel.on_filter_return_pressed()
 
     assert panel.empty_label.isVisible()
-    assert panel.empty_label.text() == "No attempts to numbers containing 555000."
+    assert panel.empty_label.text() == "No calls to numbers containing 555000."
     assert panel.count_label.text() == "0 of 6 match"
     panel.filter_edit.clear()
     panel.on_filter_return_pressed()
     assert panel.table.isVisible()
-    assert panel.count_label.text() == "6 attempts"
+    assert panel.count_label.text() == "6 calls"
 
 
 def test_long_history_opens_one_page_and_scrolls_in_more(qtbot, window, store, screenshot_dir, monkeypatch) -> None:
@@ -183,7 +183,7 @@ def test_long_history_opens_one_page_and_scrolls_in_more(qtbot, window, store, s
         raise AssertionError("count() must not run while painting or scrolling")
 
     monkeypatch.setattr(store, "count", no_counting)
-    assert panel.count_label.text() == "1,200 attempts"
+    assert panel.count_label.text() == "1,200 calls"
     assert panel.model.rowCount() == PAGE_SIZE
     select(panel, 2)
     screenshot(panel, screenshot_dir / "history-panel-long.png")
@@ -191,7 +191,7 @@ def test_long_history_opens_one_page_and_scrolls_in_more(qtbot, window, store, s
     panel.table.scrollToBottom()
     qtbot.waitUntil(lambda: panel.model.rowCount() > PAGE_SIZE)
     assert panel.model.rowCount() < 1200
-    assert panel.count_label.text() == "1,200 attempts"
+    assert panel.count_label.text() == "1,200 calls"
 
 
 def test_context_menu_copies_and_uses_the_number(qtbot, window, store) -> None:
@@ -327,7 +327,7 @@ def test_refresh_shows_new_attempts_and_keeps_the_selection(qtbot, window, store
 
     assert panel.model.row_at(0).id == newest
     assert panel.selected_row() is not None and panel.selected_row().id == first
-    assert panel.count_label.text() == "2 attempts"
+    assert panel.count_label.text() == "2 calls"
 
 
 def test_focus_filter_selects_the_filter_text(qtbot, window, store) -> None:
@@ -383,12 +383,12 @@ def test_with_an_executor_the_filter_reads_there_and_the_count_follows(qtbot, wi
     ids = record_mixed(store)
     executor = HeldExecutor()
     panel = show(qtbot, window, HistoryPanel(store, executor=executor))
-    assert panel.count_label.text() == "6 attempts", "the first page is read at once: it is quick"
+    assert panel.count_label.text() == "6 calls", "the first page is read at once: it is quick"
     select(panel, panel.model.row_of(ids["sent"]))
 
     panel.filter_edit.setText("803 123")
     panel.on_filter_return_pressed()
-    assert panel.model.rowCount() == 6 and panel.count_label.text() == "6 attempts", "nothing changes until the read"
+    assert panel.model.rowCount() == 6 and panel.count_label.text() == "6 calls", "nothing changes until the read"
     assert executor.pending() == 1
 
     with qtbot.waitSignal(panel.model.reloaded):

@@ -104,3 +104,15 @@ def test_screen_readers_read_what_it_says(view: OutcomeView) -> None:
     assert interface is not None and interface.text(QAccessible.Text.Name) == "Sent: Termii accepted the call"
     banner = QAccessible.queryAccessibleInterface(view)
     assert banner is not None and "+234 803 123 4567" in banner.text(QAccessible.Text.Description)
+
+
+def test_the_code_sent_is_masked_and_revealable_until_the_next_call(view: OutcomeView) -> None:
+    view.show_attempt(attempt(Outcome.SENT), "77.50 NGN", "482913")
+    assert "••••13" in view.text and "482913" not in view.text and view.show_code_button.isVisibleTo(view)
+    view.show_code_button.click()
+    assert "Code 482913." in view.details.toPlainText() and view.code_shown
+    view.show_code_button.click()
+    assert "482913" not in view.text
+    view.show_code_button.click()
+    view.show_sending("+234 803 123 4567")  # the next call: gone
+    assert "482913" not in view.text and not view.show_code_button.isVisibleTo(view)

@@ -13,10 +13,12 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from termii_desk.core.history import HistoryError
 from termii_desk.core.paths import private_file
 
 _SCHEMA = """
@@ -41,8 +43,19 @@ class Waiting:
     text: str  # the row as stored: removal after a sync checks that it did not change meanwhile
 
 
+class OutboxClosed(HistoryError):
+    """The outbox was closed (its desk closed) before a read or write queued on a worker reached it."""
+
+    def __init__(self) -> None:
+        super().__init__("History is closed.")
+
+
 class Outbox:
-    """The waiting attempts of one desk. Thread-safe; each change is its own transaction."""
+    """The waiting attempts of one desk. Thread-safe; each change is its own transaction.
+
+    Once closed, every method raises ``OutboxClosed`` (a ``HistoryError``): a read still queued on a worker
+    when its window closed ends in that answer, never in SQLite's error about a closed database.
+    """
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
@@ -51,6 +64,7 @@ class Outbox:
         self._conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, timeout=5.0,
                                      isolation_level=None)
         self._lock = threading.Lock()
+        self._closed = False
         with self._lock:
             self._conn.execute("PRAGMA busy_timeout = 5000")
             if path is not None:
@@ -59,48 +73,57 @@ class Outbox:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
             self._conn.close()
+
+    @contextmanager
+    def _open(self) -> Iterator[sqlite3.Connection]:
+        """The connection, under the lock; ``OutboxClosed`` once closed."""
+        with self._lock:
+            if self._closed:
+                raise OutboxClosed()
+            yield self._conn
 
     def add(self, uuid: str, kind: str, row: dict[str, Any]) -> int:
         """Keep an attempt (or a completion); returns its local sequence number."""
-        with self._lock:
-            cursor = self._conn.execute(
+        with self._open() as conn:
+            cursor = conn.execute(
                 "INSERT INTO waiting (uuid, kind, row) VALUES (?, ?, ?)"
                 " ON CONFLICT (uuid, kind) DO UPDATE SET row = excluded.row",
                 (uuid, kind, json.dumps(row, default=str)),
             )
             seq = cursor.lastrowid
             if not seq:
-                seq = self._conn.execute("SELECT seq FROM waiting WHERE uuid = ? AND kind = ?",
+                seq = conn.execute("SELECT seq FROM waiting WHERE uuid = ? AND kind = ?",
                                          (uuid, kind)).fetchone()[0]
             return int(seq)
 
     def complete(self, seq: int, changes: dict[str, Any]) -> bool:
         """An attempt that waits here finished: its completion goes into the same entry. False: not here."""
-        with self._lock:
-            found = self._conn.execute("SELECT row FROM waiting WHERE seq = ?", (seq,)).fetchone()
+        with self._open() as conn:
+            found = conn.execute("SELECT row FROM waiting WHERE seq = ?", (seq,)).fetchone()
             if found is None:
                 return False
             row = {**json.loads(found[0]), **changes}
-            self._conn.execute("UPDATE waiting SET row = ? WHERE seq = ?", (json.dumps(row, default=str), seq))
+            conn.execute("UPDATE waiting SET row = ? WHERE seq = ?", (json.dumps(row, default=str), seq))
             return True
 
     def get(self, seq: int) -> Waiting | None:
-        with self._lock:
-            found = self._conn.execute("SELECT seq, uuid, kind, row FROM waiting WHERE seq = ?",
+        with self._open() as conn:
+            found = conn.execute("SELECT seq, uuid, kind, row FROM waiting WHERE seq = ?",
                                        (seq,)).fetchone()
         return _waiting(found) if found else None
 
     def remove(self, entry: Waiting) -> bool:
         """Forget an entry the server now has, unless it changed since it was read (completed meanwhile)."""
-        with self._lock:
-            return self._conn.execute("DELETE FROM waiting WHERE seq = ? AND row = ?",
+        with self._open() as conn:
+            return conn.execute("DELETE FROM waiting WHERE seq = ? AND row = ?",
                                       (entry.seq, entry.text)).rowcount == 1
 
     def entries(self) -> list[Waiting]:
         """Oldest first."""
-        with self._lock:
-            found = self._conn.execute("SELECT seq, uuid, kind, row FROM waiting ORDER BY seq").fetchall()
+        with self._open() as conn:
+            found = conn.execute("SELECT seq, uuid, kind, row FROM waiting ORDER BY seq").fetchall()
         return [_waiting(row) for row in found]
 
     def __iter__(self) -> Iterator[Waiting]:
@@ -108,8 +131,8 @@ class Outbox:
 
     def count(self) -> int:
         """Attempts waiting (a completion of an attempt already on the server counts as one too)."""
-        with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM waiting").fetchone()[0])
+        with self._open() as conn:
+            return int(conn.execute("SELECT count(*) FROM waiting").fetchone()[0])
 
 
 def _waiting(found: tuple[Any, ...]) -> Waiting:

@@ -100,7 +100,10 @@ def explain(exc: BaseException, target: HistoryTarget) -> str:
     text = str(exc).lower()
     where = f"the shared history at {target.place}"
     who = target.user or getpass.getuser()
-    if "password authentication failed" in text or "no password supplied" in text:
+    if "no password supplied" in text:
+        return (f"{where.capitalize()} asks agent \"{who}\" for a password, and this desk has none: set it with "
+                "`termii-desk team password set` (or PGPASSWORD, ~/.pgpass).")
+    if "password authentication failed" in text:
         return (f"{where.capitalize()} refused the password of agent \"{who}\". Set it again with "
                 "`termii-desk team password set`, or ask the team's owner.")
     if "server does not support ssl" in text:
@@ -502,6 +505,8 @@ class TeamHistory:
         Reads share the write connection: a window holds two connections to the server (this one and its
         listener's), so 50 desks stay within PostgreSQL's default of 100. A read is a few ms to tens of ms.
         """
+        if self._closed:  # a read queued on a worker before the desk closed
+            raise HistoryError("History is closed.")
         if not self._online:
             return None
         try:
@@ -606,6 +611,14 @@ class TeamHistory:
             self._listener.start()
 
     def _listen(self) -> None:
+        try:
+            self._listen_until_stopped()
+        except HistoryError:
+            if not self._stop.is_set():
+                raise
+            # the desk closed (its outbox with it) while this thread was syncing: nothing left to do
+
+    def _listen_until_stopped(self) -> None:
         pause = RECONNECT_SECONDS
         while not self._stop.is_set():
             if not self._online and not self.reconnect():

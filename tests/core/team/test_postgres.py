@@ -332,6 +332,16 @@ def test_wrong_password_is_a_sentence_without_the_password(team: Team) -> None:
     assert "not-the-password-81" not in text
 
 
+def test_no_password_at_all_says_how_to_set_one(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", "/nonexistent/pgpass")
+    history = team.history("alice", password="")
+    assert not history.online
+    assert history.problem == (f"The shared history at {history.target.place} asks agent \"alice\" for a password, "
+                               "and this desk has none: set it with `termii-desk team password set` "
+                               "(or PGPASSWORD, ~/.pgpass).")
+
+
 def test_tls_required_against_a_server_without_tls_is_a_sentence(team: Team) -> None:
     history = team.history("alice", url=team.url("alice", sslmode="require"))
     assert not history.online
