@@ -121,7 +121,8 @@ HARDENING: list[tuple[str, str, str]] = [
      "Every string of an answer (message, user, balance, currency, message id, pin id, error texts, a "
      "redirect's host) has the key and the codes this client sent removed after JSON decoding, in one place "
      "(`client._answer_values`): written plainly, in any letter case, as `\\u` escapes, percent- or "
-     "HTML-encoded, base64, hex, in fullwidth letters or split by invisible characters, a code also spelled "
+     "HTML-encoded, base64, base32, hex (of its UTF-8 or UTF-16 bytes), in fullwidth letters or split by "
+     "invisible characters, a code also spelled "
      "out digit by digit (`4 8 2-9 1 6`). History, `--json`, CSV, stdout/stderr, "
      "the account label and the window title get only those values; the log filter uses the same redactor.",
      "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (real subprocesses: call, balance, "
@@ -158,7 +159,9 @@ HARDENING: list[tuple[str, str, str]] = [
     ("5. explicit failures are never \"sent\"",
      "The success rule is written once (`client.is_placed`): a 2xx JSON object whose `code` is `ok`, or "
      "that has no `code` and a plausible `message_id`. A `code` that is an error (a 4xx as a number or as "
-     "text, `error`, `failed`...) is **rejected** with Termii's words; anything else (`message_id` 0 or "
+     "text, `error`, `failed`...), or an explicit failure flag beside an `ok` or absent `code` (`success` "
+     "false, a `status` that is an error word or a 4xx) is **rejected** with Termii's words; anything else "
+     "(`message_id` 0 or "
      "`\"false\"`, an unknown code) is **unknown**. On the balance path Termii's words on a 2xx error are "
      "shown (\"Country Inactive. Contact Administrator to activate country.\").",
      "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py`, `tests/core/test_client_properties.py` "

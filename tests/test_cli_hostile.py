@@ -7,6 +7,7 @@ put an error inside a 200, or send a Retry-After of any shape.
 
 from __future__ import annotations
 
+import base64
 import json
 import sqlite3
 import time
@@ -195,3 +196,55 @@ def test_retry_after_of_any_shape_is_a_rate_limit(server: HostileServer, desk_ho
     assert result.returncode == 4, result.stderr
     assert "limiting requests" in result.stderr and "Wait " in result.stderr
     assert "unexpected" not in result.stderr and "ValueError" not in result.stderr
+
+
+def _utf16_and_base32(secret: str) -> list[str]:
+    raw = secret.encode()
+    return [secret.encode("utf-16-be").hex(), secret.encode("utf-16-le").hex().upper(),
+            base64.b64encode(secret.encode("utf-16-le")).decode(),
+            base64.b64encode(secret.encode("utf-16-be")).decode(),
+            base64.b32encode(raw).decode(), base64.b32encode(b"x" + raw).decode().lower()]
+
+
+@pytest.mark.parametrize("field", ["message", "message_id", "currency", "balance"])
+def test_the_key_and_code_in_utf16_or_base32_never_come_through(server: HostileServer, desk_home: Path,
+                                                                 field: str) -> None:
+    forms = _utf16_and_base32(KEY) + _utf16_and_base32(CODE)
+    env = _env(server, desk_home)
+    for index, form in enumerate(forms):
+        server.answer(json_answer({"code": "ok", "message_id": "4531665328024598321", "balance": 10,
+                                   field: f"echo {form} end"}))
+        result = run("call", PHONE, CODE, "--json", "--force", env=env)
+        assert result.returncode == 0, result.stderr
+        assert form.lower() not in (result.stdout + result.stderr).lower(), (index, result.stdout)
+    shown = _everything_after(server, desk_home).lower()
+    assert not [form for form in forms if form.lower() in shown]
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['{"success": false, "message_id": "123456789012"}', '{"code": "ok", "success": "false", "message_id": "12345678"}',
+     '{"status": "error", "message_id": "123456789012", "message": "Insufficient balance"}',
+     '{"status": 403, "message_id": "123456789012"}'],
+)
+def test_an_explicit_failure_flag_beside_the_id_is_never_sent(server: HostileServer, desk_home: Path,
+                                                             body: str) -> None:
+    server.answer(json_answer(body))
+    result = run("call", PHONE, CODE, "--json", env=_env(server, desk_home))
+    assert result.returncode == 4, result.stdout
+    assert json.loads(result.stdout)["outcome"] == "rejected"
+
+
+def test_balance_keeps_termii_words_beside_a_failed_status(server: HostileServer, desk_home: Path) -> None:
+    server.answer(json_answer({"status": "failed", "balance": 5, "message": "Route closed for this account"}))
+    result = run("balance", env=_env(server, desk_home))
+    assert result.returncode == 4 and "Route closed for this account" in result.stderr
+
+
+def test_a_header_urllib3_cannot_parse_leaves_no_traceback_in_the_log(server: HostileServer, desk_home: Path) -> None:
+    server.answer(raw_answer(307, b"", [("Location", "https://x.example/\x1b]0;pwn\x07\x08\r")]))
+    result = run("call", PHONE, CODE, env=_env(server, desk_home))
+    assert result.returncode == 5 and "redirect (HTTP 307)" in result.stderr
+    log = (desk_home / "logs" / "termii-desk.log").read_text()
+    assert "Failed to parse headers" in log  # the library's warning is kept, in one line
+    assert "Traceback" not in log and "\x1b" not in log and "\x07" not in log

@@ -338,6 +338,8 @@ def _watch_session(session: requests.Session) -> None:
 #   * its `code` is "ok" (any case; `message_id`, if given, is not a failure marker), or
 #   * it has no `code` (or null) and its `message_id` is plausible: one word with a letter or a digit, and
 #     not a failure marker.
+# Either way, an explicit failure flag beside it refuses: `success` false, or a `status` that is an error
+# word or a 4xx code (`{"status": "error", ...}`).
 # Failure markers: false, true, 0 (or any zero or negative number), "", "false", "null", "none", "nil",
 # "undefined", "nan", "error", "failed", "fail", "n/a", "-".
 # Everything else is not "sent", by this rule:
@@ -396,9 +398,28 @@ def _code_verdict(code: object) -> tuple[str, int | None]:
     return "other", None
 
 
+def _verdict(payload: Mapping[str, Any]) -> tuple[str, int | None, str]:
+    """The answer's verdict by the rule above, with the field it comes from: ``code`` first; where that is
+    "ok" or absent, an explicit failure flag beside it still refuses (``success`` false, or a ``status`` that is
+    an error word or a 4xx code)."""
+    verdict, number = _code_verdict(payload.get("code"))
+    if verdict in ("ok", "absent"):
+        success = payload.get("success")
+        if success is False or (isinstance(success, str) and success.strip().lower() == "false"):
+            return "refused", None, "success"
+        status_verdict, status_number = _code_verdict(payload.get("status"))
+        if status_verdict == "refused":
+            return "refused", status_number, "status"
+    return verdict, number, "code"
+
+
+def _field_text(value: object) -> str:
+    return "false" if value is False else str(value)
+
+
 def is_placed(payload: Mapping[str, Any]) -> bool:
     """The success rule for a voice call's 2xx JSON answer (already read by ``_answer_values``)."""
-    verdict, _ = _code_verdict(payload.get("code"))
+    verdict, _, _ = _verdict(payload)
     message_id = payload.get("message_id")
     if verdict == "ok":
         return message_id is None or not _is_failure_marker(message_id)
@@ -463,11 +484,12 @@ class TermiiClient:
         payload = self._check(status, headers, data, is_call=True, secrets=secrets)
         if not is_placed(payload):
             words = _termii_message(payload, secrets)
-            verdict, number = _code_verdict(payload.get("code"))
+            verdict, number, field_name = _verdict(payload)
             if verdict == "refused":
                 # An error inside a 2xx: Termii's own code says it refused; the HTTP status stays as sent.
                 error = KeyRejectedError if number in (401, 403) else RequestRejectedError
-                what = f"error code {number}" if number is not None else "code “" + str(payload["code"]) + "”"
+                what = (f"error code {number}" if number is not None
+                        else f"{field_name} “" + _field_text(payload[field_name]) + "”")
                 raise error(
                     f"Termii refused the request ({what}{_colon(words)}). The call was not placed.",
                     http_status=status,
@@ -497,7 +519,7 @@ class TermiiClient:
         )
         payload = self._check(status, headers, data, is_call=False, secrets=secrets)
         words = _termii_message(payload, secrets)
-        verdict, number = _code_verdict(payload.get("code"))
+        verdict, number, _ = _verdict(payload)
         if verdict == "refused":
             error = KeyRejectedError if number in (401, 403) else RequestRejectedError
             raise error(

@@ -41,8 +41,13 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         if record.exc_info:
-            formatter = logging.Formatter()
-            message += "\n" + formatter.formatException(record.exc_info)
+            kind, error = record.exc_info[0], record.exc_info[1]
+            if record.levelno < logging.ERROR and not record.name.startswith("termii_desk") and kind is not None:
+                # A library's warning about what a server sent (urllib3's "Failed to parse headers"): its
+                # exception in one line, not a traceback of the library's insides.
+                message += f" ({kind.__name__}: {error})"
+            else:
+                message += "\n" + logging.Formatter().formatException(record.exc_info)
             record.exc_info = None
             record.exc_text = None
         if record.stack_info:

@@ -61,15 +61,22 @@ class _Prepared:
         self.folded = [s.casefold() for s in self.plain]
         # What base64 (standard or URL-safe) and hex make of each secret wherever it starts in the encoded
         # bytes: the characters that depend on the secret alone. A token holding one holds the secret.
+        # The same for base32, and for the secret's UTF-16 bytes (either byte order) in each of these.
         self.encoded: list[str] = []
         for secret in self.plain:
-            raw = secret.encode("utf-8", "replace")
-            for offset in range(3):
-                full = base64.b64encode(bytes(offset) + raw).decode()
-                core = full[(8 * offset + 5) // 6: (8 * (offset + len(raw))) // 6]
-                self.encoded += [core, core.replace("+", "-").replace("/", "_")]
-            self.encoded.append(raw.hex())
+            for raw in (secret.encode("utf-8", "replace"), secret.encode("utf-16-be", "replace"),
+                        secret.encode("utf-16-le", "replace")):
+                for offset in range(3):
+                    full = base64.b64encode(bytes(offset) + raw).decode()
+                    core = full[(8 * offset + 5) // 6: (8 * (offset + len(raw))) // 6]
+                    self.encoded += [core, core.replace("+", "-").replace("/", "_")]
+                for offset in range(5):
+                    full = base64.b32encode(bytes(offset) + raw).decode()
+                    self.encoded.append(full[(8 * offset + 4) // 5: (8 * (offset + len(raw))) // 5])
+                self.encoded.append(raw.hex())
         self.encoded = sorted({e for e in self.encoded if len(e) >= 5}, key=len, reverse=True)
+        # Hex and base32 are read in either letter case; base64 is not (its case is part of its meaning).
+        self.caseless = [e.lower() for e in self.encoded if re.fullmatch(r"[0-9a-f]+|[A-Z2-7]+", e)]
         # A code spelled out digit by digit ("4 8 2-9 1 6"), as it would be read to a customer.
         spelled = ["[\\s.,:;_/·•-]{0,3}".join(s) for s in self.plain if s.isascii() and s.isdigit()]
         self.spelled = re.compile("|".join(spelled)) if spelled else None
@@ -178,9 +185,7 @@ def _unescape(match: re.Match[str]) -> str:
 
 def _redact_encoded(token: str, prepared: _Prepared) -> str:
     """A base64 or hex token holding a secret's encoded form becomes ``[redacted]``."""
-    if any(form in token for form in prepared.encoded) or any(
-        form in token.lower() for form in prepared.encoded if all(ch in "0123456789abcdef" for ch in form)
-    ):
+    if any(form in token for form in prepared.encoded) or any(form in token.lower() for form in prepared.caseless):
         return REDACTED
     return token
 

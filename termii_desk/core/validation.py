@@ -62,8 +62,9 @@ class Code:
 
 
 class AmbiguousNumberError(InputError):
-    """Typed without ``+`` or ``00``, the digits are a valid number in the default country and a different valid
-    international number (``81234567890`` with Indonesia: +62 812-3456-7890, or Japan's +81 234-56-7890).
+    """Typed without ``+``, the digits are a valid number in the default country and a different valid
+    international number (``81234567890`` with Indonesia: +62 812-3456-7890, or Japan's +81 234-56-7890; or,
+    after ``00``, the number as dialled from the default country and the number after ``00`` as international).
 
     Nothing is chosen for the agent: ``choices`` holds both readings, the default country's first; either one's
     ``display`` (which starts with ``+``) reads back as exactly that number.
@@ -84,10 +85,12 @@ def _named(phone: PhoneNumber) -> str:
 def validate_phone(text: str, default_region: str = "NG", *, with_carrier: bool = True) -> PhoneNumber:
     """Parse what an agent typed or pasted into a phone number Termii accepts.
 
-    With ``+`` or ``00`` the number is international. Without, the digits are read both ways, in the default
+    With ``+`` the number is international. Without, the digits are read both ways, in the default
     country (national) and as an international number written without ``+`` (the form Termii itself uses,
     ``2348031234567``): the reading that is a valid number wins; when both are, and are different numbers,
-    ``AmbiguousNumberError`` names both, so that no call goes to a country the agent did not mean.
+    ``AmbiguousNumberError`` names both, so that no call goes to a country the agent did not mean. Digits after
+    ``00`` are the international reading, the digits as dialled in the default country (with its own prefix
+    for abroad, 009 in Nigeria) the other.
     Raises ``InputError`` with the specific reason. ``with_carrier=False`` leaves ``carrier`` empty and does not
     load the carrier tables (~20 ms the first time; the window loads them once it is ready).
     """
@@ -110,13 +113,17 @@ def validate_phone(text: str, default_region: str = "NG", *, with_carrier: bool 
     digits = "".join(ch for ch in body if ch in _ASCII_DIGITS)
     if not digits:
         raise InputError("Enter the customer's phone number.")
-    if not plus and digits.startswith("00"):
-        digits, plus = digits[2:], True
     region = default_region.upper() or "NG"
     if plus:
         return _read("+" + digits, region, with_carrier)
+    candidates = (digits, "+" + digits)
+    if digits.startswith("00"):
+        # 00 is read as "international" the world over, but it is not every country's own prefix for calling
+        # abroad (Nigeria's is 009, Indonesia's also 008): the digits as dialled in the default country are the
+        # other reading, and when both are valid different numbers the agent is asked, as below.
+        candidates = (digits, "+" + digits[2:])
     readings: list[PhoneNumber | InputError] = []
-    for candidate in (digits, "+" + digits):
+    for candidate in candidates:
         try:
             readings.append(_read(candidate, region, with_carrier))
         except InputError as exc:
@@ -131,7 +138,9 @@ def validate_phone(text: str, default_region: str = "NG", *, with_carrier: bool 
     if isinstance(international, PhoneNumber):
         return international
     # Neither is a number yet (often: still being typed). Say what is wrong with the likelier reading: a
-    # national number starts with 0 or is short; longer digits are usually international without '+'.
+    # national number starts with 0 or is short; longer digits are usually international without '+' (or 00).
+    if digits.startswith("00"):
+        raise international
     raise national if digits.startswith("0") or len(digits) <= 10 else international
 
 

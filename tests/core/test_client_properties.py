@@ -37,7 +37,7 @@ KEY = "TLpropKEYa1b2c3d4e5f6g7h8"
 CODE = "739164"
 PHONE = validate_phone("+2348031234567")
 FIELDS = ["code", "message_id", "pinId", "pin_id", "message", "balance", "user", "currency", "error", "errors",
-          "detail"]
+          "detail", "status", "success"]
 ERROR_WORDS = {"error", "failed", "failure", "fail", "false", "invalid", "rejected", "denied", "unauthorized",
                "forbidden"}
 
@@ -158,8 +158,22 @@ def _decoded(raw: bytes) -> Any:
         return None
 
 
+def _is_error_code(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    text = value.strip().lower()
+    return text in ERROR_WORDS or (text.isdigit() and len(text) == 3 and text.startswith("4"))
+
+
+def _failure_flag(payload: dict[str, Any]) -> bool:
+    """``success`` false or a ``status`` that is an error, beside a ``code`` that is "ok" or absent."""
+    success = payload.get("success")
+    return success is False or (isinstance(success, str) and success.strip().lower() == "false") or _is_error_code(
+        payload.get("status"))
+
+
 def _may_be_sent(status: int, payload: Any) -> bool:
-    if not (200 <= status < 300) or not isinstance(payload, dict):
+    if not (200 <= status < 300) or not isinstance(payload, dict) or _failure_flag(payload):
         return False
     code = payload.get("code")
     if isinstance(code, str) and code.strip().lower() == "ok":
@@ -174,10 +188,10 @@ def _must_be_refused(status: int, payload: Any) -> bool:
     if not (200 <= status < 300) or not isinstance(payload, dict):
         return False
     code = payload.get("code")
-    if not isinstance(code, str):
-        return False
-    text = code.strip().lower()
-    return text in ERROR_WORDS or (text.isdigit() and len(text) == 3 and text.startswith("4"))
+    if _is_error_code(code):
+        return True
+    ok_or_absent = code is None or (isinstance(code, str) and code.strip().lower() == "ok")
+    return ok_or_absent and _failure_flag(payload)
 
 
 def _assert_clean(text: str, *, where: str, lines: bool = False) -> None:
@@ -302,3 +316,25 @@ def test_retry_after_of_any_shape_is_a_capped_wait_or_none(value: str) -> None:
 
     seconds = retry_after_seconds(value)
     assert seconds is None or 0.0 <= seconds <= RETRY_AFTER_CAP
+
+
+BYTE_ENCODINGS = {
+    "base64": lambda b: base64.b64encode(b).decode(),
+    "base64 url-safe": lambda b: base64.urlsafe_b64encode(b).decode().rstrip("="),
+    "base32": lambda b: base64.b32encode(b).decode(),
+    "base32 lower-case": lambda b: base64.b32encode(b).decode().lower(),
+    "hex": lambda b: b.hex(),
+    "hex upper-case": lambda b: b.hex().upper(),
+}
+
+
+@settings(max_examples=2000)
+@given(before=nasty_text, after=nasty_text, secret=st.sampled_from([KEY, CODE]),
+       charset=st.sampled_from(["utf-8", "utf-16-be", "utf-16-le", "utf-16"]),
+       encoding=st.sampled_from(sorted(BYTE_ENCODINGS)), lead=st.binary(max_size=4))
+def test_clean_text_removes_a_secret_encoded_from_any_of_its_byte_forms(
+    before: str, after: str, secret: str, charset: str, encoding: str, lead: bytes
+) -> None:
+    written = BYTE_ENCODINGS[encoding](lead + secret.encode(charset))
+    cleaned = clean_text(f"{before} {written} {after}", limit=TEXT_LIMIT, secrets=[KEY, CODE])
+    assert written.lower() not in cleaned.lower()

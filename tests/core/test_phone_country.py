@@ -7,6 +7,7 @@ international way without +) and over generated digit strings, against phonenumb
 
 from __future__ import annotations
 
+import hypothesis
 import phonenumbers
 import pytest
 from hypothesis import given, settings
@@ -40,7 +41,9 @@ def _e164_digits(number: phonenumbers.PhoneNumber) -> str:
 def _oracle(digits: str, region: str) -> tuple[str | None, str | None]:
     """The national and the international reading as phonenumbers sees them (E.164 digits), or None if invalid."""
     readings: list[str | None] = []
-    for candidate in (digits, "+" + digits):
+    # After 00 the international reading is the number after it (00 means "abroad" wherever the agent is);
+    # the national one is the digits as dialled in the region, its own prefix for abroad (009, 011...) applied.
+    for candidate in (digits, "+" + (digits[2:] if digits.startswith("00") else digits)):
         try:
             number = phonenumbers.parse(candidate, region)
         except phonenumbers.NumberParseException:
@@ -105,6 +108,10 @@ def test_every_countrys_examples_typed_internationally_without_plus_are_that_num
 
 
 @settings(max_examples=1500, deadline=None)
+@hypothesis.example("00252100000", "NG")  # 00 and Somalia where the prefix for abroad is 009
+@hypothesis.example("009252100000", "NG")
+@hypothesis.example("0081234567890", "ID")
+@hypothesis.example("0039010000", "NG")
 @given(st.text(alphabet="0123456789", min_size=6, max_size=15),
        st.sampled_from(["NG", "ID", "IN", "US", "GB", "KE", "GH", "JP", "CN", "BR", "FR", "RU", "EG", "PK"]))
 def test_digits_without_plus_are_read_as_phonenumbers_reads_them_and_never_as_a_third_number(
@@ -133,3 +140,15 @@ def test_choices_are_phone_numbers_with_their_countries() -> None:
         validate_phone("81234567890", "ID")
     assert all(isinstance(choice, PhoneNumber) and choice.display.startswith("+") for choice in caught.value.choices)
     assert caught.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "wanted"),
+    [("00252100000", "NG", "252100000"),  # 00 then Somalia: not Nigeria's prefix for abroad, still what was meant
+     ("0092348031234567", "NG", "2348031234567"),  # Nigeria's own prefix for abroad, 009, then +234
+     ("009252100000", "NG", "252100000"),  # 009 then Somalia, not 00 then Pakistan (+92 52100000)
+     ("0112348031234567", "US", "2348031234567"),
+     ("00 234 803 123 4567", "NG", "2348031234567")],
+)
+def test_a_prefix_for_abroad_is_read_as_the_default_country_dials_it(typed: str, region: str, wanted: str) -> None:
+    assert validate_phone(typed, region).digits == wanted
