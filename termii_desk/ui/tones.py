@@ -40,10 +40,12 @@ def is_dark(palette: QPalette) -> bool:
 
 
 def tone_color(palette: QPalette, tone: Tone) -> QColor:
+    # The Active group's colours: a label recoloured while its window is in the background would otherwise take
+    # the Inactive group's (dim grey under some dark themes) and keep them once the window is active again.
     if tone is Tone.PLAIN:
-        return palette.color(QPalette.ColorRole.WindowText)
+        return palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText)
     if tone is Tone.NEUTRAL:
-        return palette.color(QPalette.ColorRole.PlaceholderText)
+        return palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText)
     light, dark = _SHADES[tone]
     return QColor(dark if is_dark(palette) else light)
 

@@ -37,3 +37,16 @@ def test_label_recolours_when_the_palette_changes(qtbot: Any) -> None:
     assert before.lightness() < 110 < 140 < after.lightness()
     label.set_tone(Tone.GOOD)
     assert label.palette().color(QPalette.ColorRole.WindowText) == tone_color(dark_palette(), Tone.GOOD)
+
+
+def test_colours_picked_while_the_window_is_in_the_background_are_the_active_ones(qapp: Any) -> None:
+    from PySide6.QtGui import QColor
+
+    palette = QPalette()
+    palette.setColor(QPalette.ColorGroup.Active, QPalette.ColorRole.WindowText, QColor("#e8eaed"))
+    palette.setColor(QPalette.ColorGroup.Inactive, QPalette.ColorRole.WindowText, QColor("#5f6368"))
+    palette.setColor(QPalette.ColorGroup.Active, QPalette.ColorRole.PlaceholderText, QColor("#9aa0a6"))
+    palette.setColor(QPalette.ColorGroup.Inactive, QPalette.ColorRole.PlaceholderText, QColor("#3c4043"))
+    palette.setCurrentColorGroup(QPalette.ColorGroup.Inactive)  # as while the window is in the background
+    assert tone_color(palette, Tone.PLAIN).name() == "#e8eaed"
+    assert tone_color(palette, Tone.NEUTRAL).name() == "#9aa0a6"
