@@ -244,9 +244,25 @@ def mask_code(code: str) -> str:
     return "•" * (len(code) - 2) + code[-2:]
 
 
-def phone_filter_digits(text: str) -> str:
-    """The digits of a history filter ("+234 803" -> "234803")."""
-    return re.sub(r"\D", "", text.translate(_NON_ASCII_DIGIT_GUARD))
+def phone_filter_digits(text: str, region: str | None = None) -> str:
+    """The digits of a history filter ("+234 803" -> "234803"), read like the phone field reads a number.
+
+    With the default ``region``, a national form becomes international, as history stores numbers:
+    "0803 550 0199" in NG -> "2348035500199" (its trunk prefix replaced by the country code); "00 234 803..."
+    -> "234803..."; "+..." is taken as it is. Digits without a prefix ("550 0199") stay a plain "contains".
+    """
+    digits = re.sub(r"\D", "", text.translate(_NON_ASCII_DIGIT_GUARD))
+    if not region or not digits or text.strip().startswith("+"):
+        return digits
+    if digits.startswith("00") and len(digits) > 2:
+        return digits[2:]
+    import phonenumbers
+
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+    prefix = metadata.national_prefix if metadata is not None else None
+    if prefix and digits.startswith(prefix) and len(digits) > len(prefix):
+        return f"{metadata.country_code}{digits[len(prefix):]}"  # type: ignore[union-attr]
+    return digits
 
 
 # Filters keep ASCII digits only; other scripts' digits are dropped instead of matched loosely.

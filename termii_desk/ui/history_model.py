@@ -107,6 +107,8 @@ class HistoryModel(QAbstractTableModel):
         self._more = True
         self._notifying = False  # inside begin/end of a reset or insert, and while its signal is delivered
         self._filter = ""
+        self._filter_text = ""
+        self._region: str | None = None
         self._profile = profile
         self._in_flight: set[int] = set()
         self._totals: tuple[int, int] | None = None  # (matching the filter, all), as of the last reload
@@ -135,13 +137,20 @@ class HistoryModel(QAbstractTableModel):
         """A read is running on the executor; the rows shown are those of the last finished one."""
         return self._reads_on_executor > 0
 
+    def set_default_region(self, region: str) -> None:
+        """The phone field's default country: the filter reads national numbers ("0803...") in it."""
+        if region != self._region:
+            self._region = region
+            self.set_filter(self._filter_text)
+
     def set_filter(self, text: str) -> None:
         """Show only attempts whose number contains the digits of ``text``; reloads from the first page.
 
         Text that leaves the digits unchanged (a space, a '+') does not reload. With an executor, the rows change
         (and ``reloaded`` is emitted) when the read is done; ``filter_digits`` changes at once.
         """
-        digits = phone_filter_digits(text)
+        self._filter_text = text
+        digits = phone_filter_digits(text, self._region)
         if digits == self._filter:
             return
         self._filter = digits

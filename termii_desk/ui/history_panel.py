@@ -153,7 +153,7 @@ class HistoryPanel(QWidget):
         self.filter_edit: QLineEdit = EscClearsLineEdit(self)
         self.filter_edit.setPlaceholderText("Filter by phone number")
         self.filter_edit.setAccessibleName("Filter history by phone number")
-        self.filter_edit.setToolTip("Type any part of a number; only its digits are matched.")
+        self.filter_edit.setToolTip("Type any part of a number, as in the phone field (0803…, +234 803…, 00234…).")
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.setMaxLength(MAX_INPUT_LENGTH)
 
@@ -296,6 +296,13 @@ class HistoryPanel(QWidget):
         return self._selected_row()
 
     # -- slots --------------------------------------------------------------------------------------
+
+    @Slot(object)
+    def on_settings_changed(self, settings: object) -> None:
+        """The default country: the filter reads national numbers in it, as the phone field does."""
+        region = getattr(settings, "default_region", None)
+        if isinstance(region, str):
+            self.model.set_default_region(region)
 
     @Slot(int)
     def on_attempt_started(self, row_id: int) -> None:

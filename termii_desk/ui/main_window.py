@@ -330,6 +330,9 @@ class MainWindow(QMainWindow):
     def _connect_history_panel(self, panel: HistoryPanel) -> None:
         controller = self.controller
         controller.attempt_started.connect(panel.on_attempt_started)
+        controller.settings_changed.connect(panel.on_settings_changed)
+        if controller.services is not None:
+            panel.on_settings_changed(controller.services.settings)
         controller.attempt_finished.connect(panel.on_attempt_finished)
         controller.history_changed.connect(panel.refresh)
         panel.use_number_requested.connect(self.on_use_number_requested)

@@ -260,3 +260,20 @@ def test_validation_does_not_load_the_geocoder() -> None:
     code = ("import sys; from termii_desk.core.validation import validate_phone; validate_phone('+2348031234567');"
             "print('phonenumbers.geodata' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("text", "region", "digits"), [
+    ("08035500199", "NG", "2348035500199"),  # the national form the phone field accepts
+    ("0803 550 0199", "NG", "2348035500199"),
+    ("+234 803 550 0199", "NG", "2348035500199"),
+    ("00234 803 550 0199", "NG", "2348035500199"),
+    ("0803", "NG", "234803"),  # a beginning: still national
+    ("550 0199", "NG", "5500199"),  # no prefix: any part of a number
+    ("024 123 4567", "GH", "233241234567"),
+    ("08035500199", None, "08035500199"),
+    ("+44 7911", "NG", "447911"),
+])
+def test_the_history_filter_reads_numbers_like_the_phone_field(text: str, region: str | None, digits: str) -> None:
+    from termii_desk.core.validation import phone_filter_digits
+
+    assert phone_filter_digits(text, region) == digits

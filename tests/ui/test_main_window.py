@@ -650,3 +650,18 @@ def test_ctrl_n_clears_the_form_ctrl_z_brings_it_back_esc_in_the_filter_leaves_i
     assert window.form.phone.text() == "" and window.form.code.text() == ""
     qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.form.phone.text() == PHONE and window.form.code.text() == CODE
+
+
+def test_the_history_filter_finds_a_call_typed_in_the_national_form(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url))
+    fill(window, "+234 803 550 0199")
+    send(qtbot, window)
+    panel = window.history_panel
+    assert panel is not None
+    for typed in ("08035500199", "0803 550 0199", "00234 803 550 0199"):
+        panel.filter_edit.setText(typed)
+        panel.on_filter_return_pressed()
+        qtbot.waitUntil(lambda: panel.model.filter_digits == "2348035500199" and panel.model.rowCount() == 1,
+                        timeout=WAIT_MS)  # "did we call them?": yes

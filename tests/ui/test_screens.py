@@ -112,3 +112,45 @@ def test_minimum_size_keeps_every_field_and_button_whole(
     for widget in (window.form.phone.edit, window.form.code.edit, window.form.send_button,
                    window.outcome.number_label, window.outcome.headline):
         assert widget.visibleRegion().boundingRect().size() == widget.size(), widget  # nothing cut off
+
+
+SCALED = '''
+import sys
+from decimal import Decimal
+from datetime import datetime, timezone
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from termii_desk.core.desk import CallAttempt
+from termii_desk.core.errors import Outcome
+from termii_desk.core.results import Balance, VoiceCallResult
+from termii_desk.core.validation import validate_phone
+from termii_desk.ui.main_window import DEFAULT_SIZE, MainWindow
+from termii_desk.ui.worker import InlineExecutor
+window = MainWindow(InlineExecutor())
+window.resize(*DEFAULT_SIZE)
+window.show()
+window.form.phone.set_text("0803 123 4567")
+result = VoiceCallResult("3017694584737030299856628", None, "Successfully Sent", Balance("77.5", Decimal("77.5")),
+                         "Acme", 200)
+window.outcome.show_attempt(CallAttempt(Outcome.SENT, validate_phone("+2348031234567"), "••••13", result, None, 1,
+                                        None, 420, datetime.now(timezone.utc)), "77.50 NGN", "482913")
+for _ in range(5):
+    app.processEvents()
+image = window.grab()
+print(image.devicePixelRatio(), window.outcome.height(), window.outcome.sizeHint().height())
+image.save(sys.argv[1])
+'''
+
+
+def test_at_one_and_a_half_scale(screenshot_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    target = screenshot_dir / "screen-scale-1.5.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "1.5"}
+    done = subprocess.run([sys.executable, "-c", SCALED, str(target)], env=env, capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    ratio, height, wanted = done.stdout.split()
+    assert float(ratio) == 1.5 and int(height) >= int(wanted)  # the banner is not squeezed at 1.5x
