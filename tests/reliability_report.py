@@ -122,7 +122,7 @@ HARDENING: list[tuple[str, str, str]] = [
      "redirect's host) has the key and the codes this client sent removed after JSON decoding, in one place "
      "(`client._answer_values`): written plainly, in any letter case, as `\\u` escapes, percent- or "
      "HTML-encoded, base64, base32, hex (of its UTF-8 or UTF-16 bytes), in fullwidth letters or split by "
-     "invisible characters, a code also spelled "
+     "invisible characters, a code also in digits of another script (`٨٦٤٢١٣`) or spelled "
      "out digit by digit (`4 8 2-9 1 6`). History, `--json`, CSV, stdout/stderr, "
      "the account label and the window title get only those values; the log filter uses the same redactor.",
      "`tests/core/test_client_hostile.py`, `tests/test_cli_hostile.py` (real subprocesses: call, balance, "

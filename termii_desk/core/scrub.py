@@ -92,8 +92,9 @@ def _prepare(secrets: tuple[str | None, ...]) -> _Prepared:
 
 def _redact(text: str, prepared: _Prepared) -> str:
     if not text.isascii() and prepared.plain:
-        # Fullwidth and other compatibility forms (ＴＬ…) read as the secret: compared as NFKC makes them.
-        normal = unicodedata.normalize("NFKC", text)
+        # Fullwidth and other compatibility forms (ＴＬ…) read as the secret: compared as NFKC makes them, and
+        # digits of any script (Arabic-Indic ٨٦٤, Devanagari ८६४) as the ASCII digits they are.
+        normal = _ascii_digits(unicodedata.normalize("NFKC", text))
         folded = normal.casefold()
         if normal != text and (any(secret in folded for secret in prepared.folded)
                                or (prepared.spelled is not None and prepared.spelled.search(normal))):
@@ -117,6 +118,12 @@ def _redact(text: str, prepared: _Prepared) -> str:
     if prepared.spelled is not None:
         text = prepared.spelled.sub(REDACTED, text)
     return text
+
+
+def _ascii_digits(text: str) -> str:
+    if text.isascii() or not any(ch.isdecimal() and not ch.isascii() for ch in text):
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() and not ch.isascii() else ch for ch in text)
 
 
 def _replace(text: str, prepared: _Prepared) -> str:

@@ -338,3 +338,17 @@ def test_clean_text_removes_a_secret_encoded_from_any_of_its_byte_forms(
     written = BYTE_ENCODINGS[encoding](lead + secret.encode(charset))
     cleaned = clean_text(f"{before} {written} {after}", limit=TEXT_LIMIT, secrets=[KEY, CODE])
     assert written.lower() not in cleaned.lower()
+
+
+DIGIT_ZEROS = [0x0660, 0x06F0, 0x0966, 0x09E6, 0x0E50, 0x1040, 0xFF10, 0x1D7CE]  # Arabic-Indic ... fullwidth, math
+
+
+@settings(max_examples=1000)
+@given(before=nasty_text, after=nasty_text, zero=st.sampled_from(DIGIT_ZEROS), separator=st.sampled_from(["", " "]))
+def test_clean_text_removes_the_code_written_in_digits_of_any_script(
+    before: str, after: str, zero: int, separator: str
+) -> None:
+    written = separator.join(chr(zero + int(digit)) for digit in CODE)
+    cleaned = clean_text(f"{before} {written} {after}", limit=TEXT_LIMIT, secrets=[KEY, CODE])
+    as_ascii = "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in cleaned)
+    assert CODE not in as_ascii.replace(" ", "")

@@ -152,3 +152,10 @@ def test_choices_are_phone_numbers_with_their_countries() -> None:
 )
 def test_a_prefix_for_abroad_is_read_as_the_default_country_dials_it(typed: str, region: str, wanted: str) -> None:
     assert validate_phone(typed, region).digits == wanted
+
+
+def test_after_00_two_valid_readings_are_asked() -> None:
+    # Indonesia also calls abroad with 008: 008 then the USA, or 00 then Japan.
+    with pytest.raises(AmbiguousNumberError) as caught:
+        validate_phone("00812025550123", "ID")
+    assert [choice.digits for choice in caught.value.choices] == ["12025550123", "812025550123"]
