@@ -7,6 +7,7 @@ number was called within the cooldown (``--force`` calls it anyway).
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -118,6 +119,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# The core's sentences name the window's Settings; on the command line each names what to type instead.
+_IN_SETTINGS = (
+    (re.compile(r"add it in Settings \(or (`[^`]+`)\)"), r"store it with \1"),
+    (re.compile(r"Add it in Settings or with "), "Add it with "),
+    (re.compile(r"(base URL[^.;]*?) in Settings"), r"\1 (--base-url, TERMII_BASE_URL, or `termii-desk profile add`)"),
+    (re.compile(r"check it in Settings"), "check it (--base-url, TERMII_BASE_URL, or `termii-desk profile add`)"),
+    (re.compile(r"in Settings"), "in the settings file"),
+)
+
+
+def for_the_command_line(sentence: str) -> str:
+    """A core sentence with "in Settings" replaced by the command-line way to do it."""
+    for pattern, replacement in _IN_SETTINGS:
+        sentence = pattern.sub(replacement, sentence)
+    return sentence
+
+
 class _Output:
     def __init__(self, as_json: bool) -> None:
         self.as_json = as_json
@@ -132,6 +150,7 @@ class _Output:
 
     def fail(self, message: str, data: dict[str, Any] | None = None) -> None:
         """One line on stderr; with --json also the object on stdout."""
+        message = for_the_command_line(message)
         print(f"termii-desk: {message}", file=sys.stderr)
         if self.as_json:
             import json
@@ -140,7 +159,7 @@ class _Output:
 
     @staticmethod
     def warn(message: str) -> None:
-        print(f"termii-desk: warning: {message}", file=sys.stderr)
+        print(f"termii-desk: warning: {for_the_command_line(message)}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -355,3 +355,24 @@ def test_history_csv_exports_every_attempt_and_a_limit_below_one_is_rejected(sim
         refused = run("history", "--limit", limit, env=sim_env)
         assert refused.returncode == 2 and refused.stdout == ""
         assert refused.stderr.strip() == "termii-desk: input rejected: --limit takes a number of attempts, 1 or more."
+
+
+@pytest.mark.parametrize(("core", "cli"), [
+    ("No Termii API key is set: add it in Settings (or `termii-desk key set`).",
+     "No Termii API key is set: store it with `termii-desk key set`."),
+    ("Could not find x.invalid: check the base URL in Settings and the network connection.",
+     "Could not find x.invalid: check the base URL (--base-url, TERMII_BASE_URL, or `termii-desk profile add`) and "
+     "the network connection."),
+    ("The CA bundle file 'x' could not be read as certificates; fix or clear it in Settings.",
+     "The CA bundle file 'x' could not be read as certificates; fix or clear it in the settings file."),
+])
+def test_the_command_line_never_sends_the_agent_to_settings(core: str, cli: str) -> None:
+    from termii_desk.cli import for_the_command_line
+
+    assert for_the_command_line(core) == cli and "Settings" not in for_the_command_line(core)
+
+
+def test_no_key_on_the_command_line_names_the_command(sim_env: dict[str, str]) -> None:
+    env = {k: v for k, v in sim_env.items() if k != "TERMII_API_KEY"}
+    result = run("balance", env=env)
+    assert result.returncode != 0 and "Settings" not in result.stderr and result.stderr.startswith("termii-desk: ")
