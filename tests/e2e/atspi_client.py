@@ -73,16 +73,16 @@ def main() -> int:
         return 1
     balance = wait(lambda: next((n for n in labels(desk) if n.startswith("Balance: ")), None))
     phone.queryEditableText().setTextContents("0803 12")
-    time.sleep(1.5)  # a pause: the line says what is wrong
-    partial = [n for n in labels(desk) if "phone" in n.lower() or "digits" in n.lower() or "✕" in n]
+    # After a pause the line says what is wrong (waited for: the machine may be slow).
+    partial = wait(lambda: [n for n in labels(desk) if "✕" in n], 15.0) or labels(desk)
     phone.queryEditableText().setTextContents("0803 123 4567")
     code.queryEditableText().setTextContents("482913")
-    valid = wait(lambda: [n for n in labels(desk) if n.startswith("✓ +234")], 5.0)
+    valid = wait(lambda: [n for n in labels(desk) if n.startswith("✓ +234")], 15.0)
     action = send.queryAction()
     names = [action.getName(i) for i in range(action.nActions)]
     action.doAction(names.index("Press") if "Press" in names else 0)
     banner = find(desk, "panel", "outcome")
-    outcome = wait(lambda: banner.description if "accepted" in (banner.description or "") else None, 20.0)
+    outcome = wait(lambda: banner.description if "accepted" in (banner.description or "") else None, 40.0)
     print(json.dumps({"found": found, "balance": balance, "invalid_line": partial, "valid_line": valid,
                       "actions": names, "outcome": outcome}))
     return 0

@@ -48,9 +48,10 @@ def test_a_screen_reader_finds_types_sends_and_reads_the_outcome(tmp_path: Path)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("TERMII_", "QT_", "DBUS_"))}
         env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", QT_LINUX_ACCESSIBILITY_ALWAYS_ON="1",
                    QT_ACCESSIBILITY="1", TERMII_DESK_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT))
-        subprocess.run(["dbus-run-session", "--", "bash", str(script)], env=env, timeout=120, check=False,
+        subprocess.run(["dbus-run-session", "--", "bash", str(script)], env=env, timeout=180, check=False,
                        capture_output=True)
     report = json.loads((tmp_path / "client.json").read_text() or "{}")
+    report.setdefault("client_errors", (tmp_path / "client.err").read_text()[-2000:])
     assert report.get("found") == {"phone": True, "code": True, "send": True}, report
     assert report["balance"] == "Balance: 5,000.00 NGN"
     assert any("✕" in line for line in report["invalid_line"]), report  # the sentence, not "Phone number check"
