@@ -14,7 +14,7 @@ CURRENCY_LIMIT = 12
 ELLIPSIS = "…"
 # A plain decimal number, as JSON writes it; anything else ("unlimited", "NaN", "1_000", "١٢") is shown raw.
 _NUMBER = re.compile(r"-?[0-9]{1,40}(?:\.[0-9]{1,40})?(?:[eE][+-]?[0-9]{1,4})?")
-_MAX_MAGNITUDE = 18  # numbers below 10**19 are grouped ("1,234,567,890,123,456,789.12"); larger ones shown raw
+_MAX_MAGNITUDE = 14  # numbers below 10**15 are grouped ("1,234,567,890.12"); larger ones are shown exactly as sent
 _MAX_DECIMALS = 20  # finer digits than this are shown raw
 _CENTS = Decimal("0.01")
 _CONTEXT = Context(prec=80)  # enough for every number that reaches quantize: never rounds, never traps
@@ -58,7 +58,7 @@ def format_balance(balance: object, currency: object = None) -> str:
 
 
 def balance_amount(balance: object) -> Decimal | None:
-    """A stored balance as a number, when it is one the formatter groups (below 10**19, at most 20 decimals);
+    """A stored balance as a number, when it is one the formatter groups (below 10**15, at most 20 decimals);
     None otherwise. Sums and differences of these never overflow: what counts balances uses this."""
     shown = display_text(balance, BALANCE_LIMIT)
     if not _NUMBER.fullmatch(shown):
