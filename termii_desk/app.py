@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from termii_desk.core.instance import Primary
     from termii_desk.core.paths import AppPaths
     from termii_desk.simulator import TermiiSimulator
+    from termii_desk.ui.history_model import FirstPage
     from termii_desk.ui.instance_bridge import InstanceBridge
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class CoreLoader:
         self.profile = profile
         self.history: HistoryStore | None = None
         self.services: DeskServices | None = None
+        # The history's first page, read by load() so the panel shows it without reading on the GUI thread.
+        self.first_page: FirstPage | None = None
 
     def load(self) -> DeskServices:
         """Everything slow: log file, settings, keyring status, history file, the client's imports, phone metadata.
@@ -146,8 +149,18 @@ class CoreLoader:
             services.notices.append(run_only_sentence(services.run_only))
         # The phone metadata now, not on the agent's first keystroke; the carrier names after ready.
         validate_phone(SELF_TEST_PHONE, with_carrier=False)
-        # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach().
+        # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach(),
+        # and so does its first page, with the texts of the rows it shows first.
         import termii_desk.ui.history_panel  # noqa: F401
+        from termii_desk.core.history import HistoryError
+        from termii_desk.ui.history_model import read_first_page
+
+        if not getattr(services.history, "remote", False):  # a team's history: read by the panel, off this path
+            try:
+                self.first_page = read_first_page(services.history, profile=getattr(services.history, "profile",
+                                                                                    None))
+            except HistoryError:
+                self.first_page = None  # the panel reads it again and says what is wrong
         return services
 
     def load_profile(self, name: str) -> DeskServices:
@@ -339,18 +352,28 @@ def run_window(
         if check is not None:
             check.fail(f"the desk could not start: {error}")
 
+    early: list[DeskServices] = []  # the core, when it was loaded before the widgets around the form were built
+
     def on_core_loaded(services: DeskServices) -> None:
+        if not window.built:
+            early.append(services)  # finish_build() hands it over
+            return
         # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
-        window.prepare_history(services.history)
+        window.prepare_history(services.history, loader.first_page)
         QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
 
     def after_ready() -> None:
         collect_again()
+
+        def load_after_ready() -> None:
+            set_app_icon(app)  # nothing waits for it, and its SVG plugin and sizes are a few ms of this thread
+            QueryOp(parent=window, op=CoreLoader.load_after_ready, success=lambda _none: window.carrier_names_loaded()
+                    ).failure(lambda error: log.warning("loading after ready failed: %s", error)
+                              ).run_in_background(executor)
+
         # Once the history panel is shown (its first paint must not wait for the worker's imports).
         panel = window.history_panel
-        after_first_paint(panel if panel is not None else window, lambda: QueryOp(
-            parent=window, op=CoreLoader.load_after_ready, success=lambda _none: window.carrier_names_loaded()
-        ).failure(lambda error: log.warning("loading after ready failed: %s", error)).run_in_background(executor))
+        after_first_paint(panel if panel is not None else window, load_after_ready)
 
     window.ready.connect(after_ready)
 
@@ -362,7 +385,6 @@ def run_window(
     bridges: list[InstanceBridge] = []
 
     def build_content() -> None:
-        set_app_icon(app)
         if instance is not None:  # from now on a later start brings this window to the front (before, it waits)
             from termii_desk.ui.instance_bridge import InstanceBridge
 
@@ -371,6 +393,9 @@ def run_window(
         QueryOp(parent=window, op=load_content_modules, success=lambda _none: finish_build()).failure(
             lambda _error: finish_build()  # then build_content() imports them itself, and says what failed
         ).run_in_background(executor)
+        # The core on a second worker from now on, not once the widgets are built: what it waits for (files,
+        # the keyring's D-Bus answers) and what the GUI thread hands to Qt (layouts, paints) overlap.
+        load_core()
 
     def finish_build() -> None:
         # One step a turn (each followed by its paint): the keys typed meanwhile wait for a step, not the build.
@@ -379,7 +404,8 @@ def run_window(
             return
         if not (demo or self_test):
             window.controller.profile_loader = loader.load_profile
-        after_first_paint(window.centralWidget() or window, load_core)
+        if early:
+            on_core_loaded(early.pop())
 
     after_first_paint(window, build_content)
     probe = os.environ.get(BENCH_PROBE_ENV)

@@ -61,7 +61,7 @@ _T = TypeVar("_T")
 # when there is one), so that a paint of new rows only looks them up.
 _Prepared = list[tuple[HistoryRow, tuple[str, ...] | None]]
 # What a reload reads: the first page, how many attempts match the filter, how many there are in all.
-_FirstPage = tuple[_Prepared, int, int]
+FirstPage = tuple[_Prepared, int, int]
 
 
 class HistoryModel(QAbstractTableModel):
@@ -94,8 +94,13 @@ class HistoryModel(QAbstractTableModel):
         page_size: int = PAGE_SIZE,
         executor: Executor | None = None,
         profile: str | None = None,
+        first_page: FirstPage | None = None,
     ) -> None:
-        """``profile``: show only that profile's rows (None: every profile's; see ``set_profile``)."""
+        """``profile``: show only that profile's rows (None: every profile's; see ``set_profile``).
+
+        ``first_page``: what the first reload would read (``read_first_page`` with the same store, profile and
+        page size), read and prepared beforehand off the GUI thread; the first reload then only shows it.
+        """
         super().__init__(parent)
         self._store = store
         self._page_size = max(1, page_size)
@@ -115,6 +120,7 @@ class HistoryModel(QAbstractTableModel):
         self._generation = 0  # counts reloads asked for: a read started before the latest one is dropped
         self._reload_pending = False
         self._loaded_once = False  # the first reload reads here and now: the panel shows with its first page
+        self._first_page = first_page  # or it was read already, off the GUI thread
         self._closed = False  # close(): no more reads, and the results of those running are dropped
         self._fetching = False
         self._reads_on_executor = 0
@@ -290,14 +296,17 @@ class HistoryModel(QAbstractTableModel):
         generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
         profile = self._profile
 
-        def read() -> _FirstPage:
-            page = store.page(size, phone_filter=digits, profile=profile)
-            every = store.count(profile=profile)
-            return _prepared(page), store.count(digits, profile=profile) if digits else every, every
+        def read() -> FirstPage:
+            return read_first_page(store, size, phone_filter=digits, profile=profile)
 
-        # The first load is here and now (a page keyed by id: the panel shows with its rows); later ones, like
-        # every page and re-read, go to the executor with their texts, when there is one.
+        # The first load is here and now (a page keyed by id: the panel shows with its rows), unless it was read
+        # beforehand; later ones, like every page and re-read, go to the executor with their texts, when there is
+        # one.
         slow, self._loaded_once = self._loaded_once, True
+        first_page, self._first_page = self._first_page, None
+        if first_page is not None and not slow and not digits:
+            self._on_reloaded(generation, keep_rows_on_error, first_page, None)
+            return
         self._read(read, lambda first, error: self._on_reloaded(generation, keep_rows_on_error, first, error),
                    slow=slow)
 
@@ -335,7 +344,7 @@ class HistoryModel(QAbstractTableModel):
             lambda error: finished(None, error)
         ).run_in_background(self._executor)
 
-    def _on_reloaded(self, generation: int, keep_rows_on_error: bool, first: _FirstPage | None,
+    def _on_reloaded(self, generation: int, keep_rows_on_error: bool, first: FirstPage | None,
                      error: HistoryError | None) -> None:
         if generation != self._generation:
             return  # a later reload is on its way
@@ -482,6 +491,15 @@ def _prepared(rows: list[HistoryRow]) -> list[tuple[HistoryRow, tuple[str, ...] 
     are made if and when a paint asks for them.
     """
     return [(row, HistoryModel._display_texts(row) if i < PREPARED_ROWS else None) for i, row in enumerate(rows)]
+
+
+def read_first_page(store: HistoryStore, page_size: int = PAGE_SIZE, *, phone_filter: str = "",
+                    profile: str | None = None) -> FirstPage:
+    """A reload's read: the first page (its first rows with their display texts), the attempts matching
+    ``phone_filter`` and all of them. Runs on any thread; raises ``HistoryError``."""
+    page = store.page(page_size, phone_filter=phone_filter, profile=profile)
+    every = store.count(profile=profile)
+    return _prepared(page), store.count(phone_filter, profile=profile) if phone_filter else every, every
 
 
 def outcome_text(outcome: str) -> str:
