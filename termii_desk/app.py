@@ -12,6 +12,7 @@ Enter.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -20,7 +21,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QTimer, QtMsgType, Slot, qInstallMessageHandler
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    SignalInstance,
+    Slot,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
@@ -59,6 +69,8 @@ GIL_SWITCH_SECONDS = 0.001
 ATTACH_DELAY_MS = 2
 # Between two steps of the widgets' build (not 0 ms: zero timers run before the repaint already due).
 BUILD_STEP_MS = 1
+# The carrier names load once the start-up balance check has answered, or after this long without an answer.
+CARRIER_FALLBACK_MS = 3000
 
 
 class CoreLoader:
@@ -127,7 +139,7 @@ class CoreLoader:
         if self.log_file is None and self._default_log_file:
             self.log_file = self.paths.log_file
         if self.log_file is not None:
-            from termii_desk.core.logs import setup_logging  # logging.handlers alone costs ~10 ms of start-up
+            from termii_desk.core.logs import setup_logging
 
             self.log_problem = setup_logging(self.log_file) or self.log_problem
             log.info("%s %s starting%s", APP_NAME, __version__, " (demo)" if self.demo else "")
@@ -179,11 +191,16 @@ class CoreLoader:
     @staticmethod
     def load_after_ready() -> None:
         """What the window can do without until it is ready, what the first call needs first: the network stack
-        (the client, requests, urllib3, the trust store: ~100 ms of imports), then the carrier names and Generate's
-        random source (hashlib, OpenSSL)."""
+        (the client, requests, urllib3, the trust store: ~60 ms of imports). The start-up balance check, which
+        runs beside it, opens the connection to the configured host that the first call then reuses."""
         import truststore  # noqa: F401
 
         import termii_desk.core.client  # noqa: F401
+
+    @staticmethod
+    def load_after_first_answer() -> None:
+        """Then what no call waits for: the carrier names (~20 ms of big tables, which hold the interpreter in
+        long stretches) and Generate's random source (hashlib, OpenSSL)."""
         from termii_desk.core.validation import generate_code, load_carrier_names
 
         load_carrier_names()
@@ -365,11 +382,23 @@ def run_window(
     def after_ready() -> None:
         collect_again()
 
+        def in_background(op: Callable[[], None], then: Callable[[], None]) -> None:
+            QueryOp(parent=window, op=op, success=lambda _none: then()).failure(
+                lambda error: log.warning("loading after ready failed: %s", error)).run_in_background(executor)
+
+        def load_carrier_names() -> None:
+            in_background(CoreLoader.load_after_first_answer, window.carrier_names_loaded)
+
+        def after_network() -> None:
+            # Not beside the start-up balance check, nor a call typed before ready: both wait for the network.
+            if window.balance_check_pending or window.controller.balance_in_flight:
+                once(window, window.balance_finished, load_carrier_names, fallback_ms=CARRIER_FALLBACK_MS)
+            else:
+                load_carrier_names()
+
         def load_after_ready() -> None:
             set_app_icon(app)  # nothing waits for it, and its SVG plugin and sizes are a few ms of this thread
-            QueryOp(parent=window, op=CoreLoader.load_after_ready, success=lambda _none: window.carrier_names_loaded()
-                    ).failure(lambda error: log.warning("loading after ready failed: %s", error)
-                              ).run_in_background(executor)
+            in_background(CoreLoader.load_after_ready, after_network)
 
         # Once the history panel is shown (its first paint must not wait for the worker's imports).
         panel = window.history_panel
@@ -467,6 +496,21 @@ class _FirstPaint(QObject):
 def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms: int = LOAD_FALLBACK_MS) -> None:
     """Run ``callback`` on the GUI thread once ``widget`` has been painted for the first time."""
     _FirstPaint(widget, callback, fallback_ms)
+
+
+def once(context: QObject, signal: SignalInstance, callback: Callable[[], None], *, fallback_ms: int) -> None:
+    """Run ``callback`` once: at ``signal``'s next emission, or after ``fallback_ms`` without one (while
+    ``context`` exists)."""
+    pending: list[Callable[[], None]] = [callback]
+
+    def fire(*_args: object) -> None:
+        if pending:
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(fire)
+            pending.pop()()
+
+    signal.connect(fire)
+    QTimer.singleShot(fallback_ms, context, fire)
 
 
 # -- benchmark probe ------------------------------------------------------------------------------------
