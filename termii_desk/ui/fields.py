@@ -447,7 +447,10 @@ class CodeField(ValidatedField["Code"]):
         from termii_desk.core.validation import generate_code
 
         code = generate_code()
-        self.edit.setText(code)
+        # As if typed over the field: Tab reaches Generate right after the code, and a code typed there and
+        # replaced by a press of Space comes back with Ctrl+Z.
+        self.edit.selectAll()
+        self.edit.insert(code)
         self.edit.setFocus()
         self.generated.emit(code)
 
