@@ -190,10 +190,14 @@ class OutcomeView(QFrame):
         self.details.setFrameShape(QFrame.Shape.NoFrame)
         self.details.setTabChangesFocus(True)
         selectable_by_keyboard(self.details)
+        # Long texts wrap at the banner's width and scroll down inside it, never sideways.
+        self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.details.viewport().setAutoFillBackground(False)
         self.details.setStyleSheet("QPlainTextEdit { background: transparent; }")
         self.details.document().setDocumentMargin(0)
-        self.details.setFixedHeight(self.fontMetrics().lineSpacing() * DETAIL_LINES + 6)
+        # Exactly that many lines: a sliver of the next one would read as text cut off.
+        self.details.setFixedHeight(self.details.fontMetrics().lineSpacing() * DETAIL_LINES + 1)
 
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
@@ -218,7 +222,7 @@ class OutcomeView(QFrame):
         text_column.addLayout(id_row)
         text_column.addWidget(self.details)
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 8, 12, 8)
+        layout.setContentsMargins(10, 8, 12, 10)
         layout.setSpacing(8)
         layout.addWidget(self.mark)
         layout.addLayout(text_column, 1)
@@ -282,7 +286,9 @@ class OutcomeView(QFrame):
         if attempt.history_problem:
             lines.append(attempt.history_problem)
         id_text = message_id or ("Termii sent no message id." if attempt.outcome is Outcome.SENT else "")
-        when = f"{local_time(attempt.called_at)} · call {self._calls}"
+        # The call's number in this session, in the banner's top corner in bold: two answers in a row, even for
+        # the same customer, never look alike ("Call 4" became "Call 5").
+        when = f"Call {self._calls} · {local_time(attempt.called_at)}"
         sent = CODE_PLACEHOLDER in lines[0]
         self._show(TONES[attempt.outcome], words.headline, when, attempt.phone.display, id_text, "\n".join(lines),
                    message_id=message_id, code=code if sent else "", code_masked=attempt.code_masked if sent else "")
@@ -314,7 +320,11 @@ class OutcomeView(QFrame):
         changed, self._message_id = message_id != self._message_id, message_id
         self.mark.show_text(MARKS[tone].strip() or ("…" if tone is Tone.PLAIN else ""), tone)
         self.headline.show_text(headline, tone if tone is not Tone.NEUTRAL else Tone.PLAIN)
-        self.when_label.show_text(when, Tone.NEUTRAL)
+        counted = when.startswith("Call ")
+        when_font = self.when_label.font()
+        when_font.setBold(counted)
+        self.when_label.setFont(when_font)
+        self.when_label.show_text(when, Tone.PLAIN if counted else Tone.NEUTRAL)
         self.number_label.setText(number)
         self.id_caption.setVisible(bool(message_id))
         self.message_id_label.set_full_text(id_text)
@@ -390,5 +400,8 @@ class OutcomeView(QFrame):
             pen = QPen(palette.color(QPalette.ColorGroup.Active, QPalette.ColorRole.Highlight), 2)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(QRectF(focused.geometry()).adjusted(-4, -1, 4, 1), 3, 3)
+            frame = QRectF(focused.geometry())
+            if isinstance(focused, QLabel):  # around the text, not the room the row gives it
+                frame.setWidth(min(frame.width(), focused.fontMetrics().horizontalAdvance(focused.text()) + 2))
+            painter.drawRoundedRect(frame.adjusted(-4, -1, 4, 1), 3, 3)
         painter.end()
