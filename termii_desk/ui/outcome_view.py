@@ -248,6 +248,13 @@ class OutcomeView(QFrame):
         return "\n".join(line for line in lines if line).strip()
 
     @property
+    def announcement(self) -> str:
+        """What screen readers are told when the banner changes: the headline, the number and what happened
+        (the time and the message id stay in the tree, read on demand: a 25-digit id spoken each time is noise)."""
+        lines = [self.headline.text(), self.number_label.text(), *self.details.toPlainText().splitlines()]
+        return ". ".join(line.strip().rstrip(".") for line in lines if line.strip()) + "."
+
+    @property
     def tone(self) -> Tone:
         return self._tone
 
@@ -341,8 +348,7 @@ class OutcomeView(QFrame):
         if changed:
             self.message_id_changed.emit(message_id)
         if announce:
-            event = QAccessibleAnnouncementEvent(self, self.text.replace("\n", ". "))
-            QAccessible.updateAccessibility(event)
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self, self.announcement))
 
     def _show_details(self, details: str) -> None:
         shown = self._code if self.show_code_button.isChecked() and self._code else self._code_masked
