@@ -16,9 +16,13 @@ from termii_desk.core.bootstrap import DeskServices
 from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui import main_window
 from termii_desk.ui.main_window import DEFAULT_SIZE, MainWindow
+from tests.ui import test_profiles_window
 from tests.ui.conftest import OFFSCREEN_NOISE
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
+
+desk = test_profiles_window.desk  # two profiles on a real Secret Service, as a fixture of this module too
+open_profiles_window = test_profiles_window._open
 
 OpenWindow = Callable[..., MainWindow]
 MakeServices = Callable[..., DeskServices]
@@ -84,6 +88,27 @@ def assert_reads_like_the_eye(window: QWidget, order: list[QWidget]) -> None:
             f"{describe(before)} at {a.getRect()} then {describe(after)} at {b.getRect()}")
 
 
+def tab_round(qtbot: Any, window: MainWindow, start: QWidget, first: QWidget) -> list[QWidget]:
+    """Tab from ``start`` round the window: every control once, in reading order from ``first`` (the top left
+    one) round to it again; Shift+Tab the same way back. The stops, from ``first``."""
+    forward = walk(qtbot, start, Qt.Key.Key_Tab)
+    names = [describe(w) for w in forward]
+    assert len(forward) == len(set(forward)), names  # each control once
+    assert set(forward) == set(tab_stops(window)), (
+        names, [describe(w) for w in set(tab_stops(window)) - set(forward)])
+    at = forward.index(first)
+    round_trip = forward[at:] + forward[:at]
+    assert_reads_like_the_eye(window, round_trip)
+    backward = walk(qtbot, start, Qt.Key.Key_Backtab)
+    assert backward == [start, *reversed(forward[1:])], [describe(w) for w in backward]
+    return round_trip
+
+
+def in_order(stops: list[QWidget], *widgets: QWidget) -> bool:
+    positions = [stops.index(w) for w in widgets]
+    return positions == sorted(positions)
+
+
 def test_tab_goes_round_the_window_as_the_eye_reads_it_and_shift_tab_walks_it_back(
     qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
 ) -> None:
@@ -92,30 +117,59 @@ def test_tab_goes_round_the_window_as_the_eye_reads_it_and_shift_tab_walks_it_ba
     window.form.code.set_text("771234")  # the next customer's code: Send is enabled
     QApplication.processEvents()
     phone = window.form.phone.edit
-    forward = walk(qtbot, phone, Qt.Key.Key_Tab)
-    names = [describe(w) for w in forward]
-    assert len(forward) == len(set(forward)), names  # each control once
-    assert set(forward) == set(tab_stops(window)), (
-        names, [describe(w) for w in set(tab_stops(window)) - set(forward)])
-    # From the phone to the end of the window, then round from the top back to the phone.
-    first = forward.index(window.account.refresh_button)
-    round_trip = forward[first:] + forward[:first]
-    assert_reads_like_the_eye(window, round_trip)
+    stops = tab_round(qtbot, window, phone, window.account.refresh_button)
     outcome, panel = window.outcome, window.history_panel
     assert panel is not None
-    expected_in_order = [
-        window.account.refresh_button, phone, window.form.code.edit, window.form.code.generate_button,
-        window.form.send_button, outcome.headline, outcome.number_label, outcome.show_code_button,
-        outcome.copy_button, outcome.message_id_label, outcome.details, panel.filter_edit, panel.export_button,
-        panel.table, panel.details_label,
-    ]
-    positions = [round_trip.index(w) for w in expected_in_order]
-    assert positions == sorted(positions), names
-    notice_close = [w for w in round_trip if window.notices.isAncestorOf(w)]
-    assert notice_close and round_trip.index(notice_close[0]) < round_trip.index(phone)  # under the strip
+    assert in_order(stops, window.account.refresh_button, phone, window.form.code.edit,
+                    window.form.code.generate_button, window.form.send_button, outcome.headline,
+                    outcome.number_label, outcome.show_code_button, outcome.copy_button, outcome.message_id_label,
+                    outcome.details, panel.filter_edit, panel.export_button, panel.table, panel.details_label)
+    notice_close = [w for w in stops if window.notices.isAncestorOf(w)]
+    assert notice_close and stops.index(notice_close[0]) < stops.index(phone)  # under the strip, above the form
 
-    backward = walk(qtbot, phone, Qt.Key.Key_Backtab)
-    assert backward == [phone, *reversed(forward[1:])], [describe(w) for w in backward]
+
+def test_tab_order_on_the_first_run_page(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url, key=None))
+    start = window.first_run.settings_button
+    panel = window.history_panel
+    assert panel is not None and window.first_run.isVisible()
+    stops = tab_round(qtbot, window, start, stops_first(window))
+    assert in_order(stops, start, panel.filter_edit)
+    assert not any(window.form.isAncestorOf(w) for w in stops)  # the hidden form takes no Tab
+
+
+def stops_first(window: MainWindow) -> QWidget:
+    """The control Tab reaches first from the top of the window (the top left one)."""
+    ordered = sorted(tab_stops(window), key=lambda w: (rect_in(window, w).top(), rect_in(window, w).left()))
+    return ordered[0]
+
+
+def test_tab_order_with_profiles_and_the_retention_question(
+    qtbot: Any, desk: tuple[Any, TermiiSimulator, TermiiSimulator], open_window: OpenWindow
+) -> None:
+    from termii_desk.core.profiles import ProfileStore
+
+    paths, _a, _b = desk
+    profiles = ProfileStore(paths.settings_file).load()
+    profiles.retention_asked = False
+    profiles.save()
+    profiles.save_settings("ng-live", profiles.settings_for(profiles.get("ng-live")).updated(
+        history_retention_days=7))
+    window, loader = open_profiles_window(qtbot, open_window, paths)
+    try:
+        question = window.retention_question
+        assert question is not None and question.isVisible()
+        combo = window.account.profile_combo
+        assert combo.isVisible()
+        phone = window.form.phone.edit
+        stops = tab_round(qtbot, window, phone, combo)
+        assert in_order(stops, combo, window.account.refresh_button, question.keep_days_button,
+                        question.keep_all_button, phone)
+    finally:
+        window.close()
+        loader.close()
 
 
 def test_generate_reached_by_tab_after_the_code_can_be_undone(
