@@ -799,7 +799,9 @@ class MainWindow(QMainWindow):
             return super().focusNextPrevChild(next)
         order = self.tab_order()
         focus = QApplication.focusWidget()
-        if focus not in order or len(order) < 2:
+        while focus is not None and focus not in order:  # the line edit inside an editable combo box, a spin box
+            focus = focus.parentWidget()
+        if focus is None or len(order) < 2:
             return super().focusNextPrevChild(next)
         target = order[(order.index(focus) + (1 if next else -1)) % len(order)]
         target.setFocus(Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason)
