@@ -221,6 +221,7 @@ class OutcomeView(QFrame):
         text_column.addLayout(number_row)
         text_column.addLayout(id_row)
         text_column.addWidget(self.details)
+        text_column.addStretch(1)  # rows an outcome does not have (no number, no id) leave room at the bottom
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 8, 12, 10)
         layout.setSpacing(8)
@@ -333,8 +334,10 @@ class OutcomeView(QFrame):
         self.when_label.setFont(when_font)
         self.when_label.show_text(when, Tone.PLAIN if counted else Tone.NEUTRAL)
         self.number_label.setText(number)
+        self.number_label.setVisible(bool(number))  # an empty row is neither a gap to read past nor a Tab stop
         self.id_caption.setVisible(bool(message_id))
         self.message_id_label.set_full_text(id_text)
+        self.message_id_label.setVisible(bool(id_text))
         self.copy_button.setVisible(bool(message_id))
         self._code, self._code_masked, self._code_line = code, code_masked, details
         self.show_code_button.setVisible(bool(code))

@@ -61,6 +61,7 @@ def test_every_state(
 ) -> None:
     window = open_window(make_services(simulator.url, cooldown_seconds=0), size=DEFAULT_SIZE)
     shot(window, screenshot_dir, "ready")
+    heights = {"ready": window.outcome.height()}
     call(qtbot, window)
     shot(window, screenshot_dir, "success-1")
     first = window.outcome.grab().toImage()
@@ -70,17 +71,21 @@ def test_every_state(
     simulator.set_fault("reset", on="call")
     call(qtbot, window, "0803 123 4567", "552211")
     shot(window, screenshot_dir, "unknown")
+    heights["unknown"] = window.outcome.height()
     simulator.set_fault("401", on="call")
     call(qtbot, window, "0803 123 4567", "552212")
     shot(window, screenshot_dir, "refused")
+    heights["refused"] = window.outcome.height()
     simulator.set_fault("429", on="call")
     call(qtbot, window, "0803 123 4567", "552213")
     shot(window, screenshot_dir, "rate-limited")
+    heights["rate-limited"] = window.outcome.height()
     simulator.set_fault("502-html", on="balance")
     with qtbot.waitSignal(window.balance_finished, timeout=WAIT_MS):
         window.refresh_requested.emit()
     assert window.account.stale
     shot(window, screenshot_dir, "stale-balance")
+    assert set(heights.values()) == {window.outcome.height()}, heights  # nothing below the banner ever moves
 
 
 def test_first_run(
