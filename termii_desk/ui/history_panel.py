@@ -307,6 +307,7 @@ class HistoryPanel(QWidget):
         self.details_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
+        self.details_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab stops here: select, copy by keyboard
         self.details_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         # Room for the heading, two rows of fields and an error line: the table does not jump on selection.
         self.details_label.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 4)
