@@ -702,7 +702,7 @@ class MainWindow(QMainWindow):
         suggested = f"termii-desk-{profile or 'all-profiles'}-{datetime.now():%Y%m%d-%H%M}.csv"
         path = ask_export_path(self, suggested)  # modal: the agent chose Export
         if path:
-            self.controller.on_export_requested((Path(path), panel.model.filter_digits, profile))
+            self.controller.on_export_requested((Path(path), panel.model.query, profile))
 
     @Slot(str)
     def on_export_finished(self, sentence: str) -> None:
