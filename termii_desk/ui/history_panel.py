@@ -496,7 +496,9 @@ class HistoryPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the filter goes to the table, on its current row (the first when none is)."""
-        if (watched is self.filter_edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+        # getattr: while the panel is being destroyed, events still reach this filter after its attributes went.
+        if (watched is getattr(self, "filter_edit", None) and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
                 and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0):
             current = self.table.currentIndex()
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
