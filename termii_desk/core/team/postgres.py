@@ -55,6 +55,10 @@ STATEMENT_TIMEOUT_MS = 5000
 RECONNECT_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 10.0
 LISTEN_WAKE_SECONDS = 0.25
+# Closing: how long the window's close waits for the server to take an abandoned call's completion (it is in
+# the outbox already, so the next start sends it otherwise), and for completions and the listener to finish.
+ABANDON_WAIT_SECONDS = 3.0
+CLOSE_WAIT_SECONDS = 3.0
 ERASED_MARK = "[erased]"
 OFFLINE_COOLDOWN = "Meanwhile the cooldown looks at this desk's calls only."
 _ROW_COLUMNS = ("id", "called_at", "os_user", "app_version", "base_host", "phone", "code_masked", "outcome",
@@ -228,6 +232,13 @@ class TeamHistory:
         self.agent = ""
         self.server_schema: int | None = None
         self._uuids: dict[int, str] = {}  # row id (or -outbox seq) -> uuid, for this process's attempts
+        # This process's attempts still waiting for their completion: whoever takes one from here (the answer,
+        # or the agent closing without waiting for it) completes it; the other finds it gone. First one wins.
+        self._open: set[int] = set()
+        self._open_lock = threading.Lock()
+        self._abandoned: set[int] = set()  # attempts recorded as unknown because the window closed first
+        self._completing = 0  # completions under way (close waits a moment for them: never lost to a close)
+        self._settled = threading.Condition()
         self._row_listeners: list[RowListener] = []
         self._state_listeners: list[Callable[[str | None], None]] = []
         self._stop = threading.Event()
@@ -332,12 +343,19 @@ class TeamHistory:
                 raise
 
     def close(self) -> None:
+        """Stop listening and close the connections and the outbox. Bounded: a completion under way gets a
+        moment to reach the server or the outbox first; a server that hangs never holds the close."""
         self._closed = True
         self._stop.set()
+        with self._settled:
+            self._settled.wait_for(lambda: self._completing == 0, timeout=CLOSE_WAIT_SECONDS)
         if self._listener is not None:
-            self._listener.join(timeout=5)
-        with self._lock:
-            self._drop_connections()
+            self._listener.join(timeout=CLOSE_WAIT_SECONDS)
+        if self._lock.acquire(timeout=CLOSE_WAIT_SECONDS):
+            try:
+                self._drop_connections()
+            finally:
+                self._lock.release()
         self.outbox.close()
 
     # -- writing ---------------------------------------------------------------------------------
@@ -384,7 +402,7 @@ class TeamHistory:
                     ).fetchone()
                 assert inserted is not None
                 row_id = int(inserted[0])
-                self._uuids[row_id] = row["uuid"]
+                self._opened(row_id, row["uuid"])
                 return row_id
             except psycopg.Error:
                 pass  # offline now (the insert may or may not have committed: the UUID makes that harmless)
@@ -393,9 +411,34 @@ class TeamHistory:
             seq = self.outbox.add(row["uuid"], "insert", row)
         except Exception as exc:
             raise HistoryError(f"The attempt could not be kept on this desk either ({type(exc).__name__}).") from None
-        self._uuids[-seq] = row["uuid"]
+        self._opened(-seq, row["uuid"])
         self._announce()  # one more call waiting
         return -seq
+
+    def _opened(self, row_id: int, uuid: str) -> None:
+        self._uuids[row_id] = uuid
+        with self._open_lock:
+            self._open.add(row_id)
+
+    def _claim(self, row_id: int) -> str | None:
+        """The attempt's UUID if this caller is the one to complete it; None if it was completed already (or
+        is not this process's attempt)."""
+        with self._open_lock:
+            if row_id not in self._open:
+                return None
+            self._open.discard(row_id)
+        return self._uuids.get(row_id)
+
+    @contextmanager
+    def _completion(self) -> Iterator[None]:
+        with self._settled:
+            self._completing += 1
+        try:
+            yield
+        finally:
+            with self._settled:
+                self._completing -= 1
+                self._settled.notify_all()
 
     def _local_prior(self, phone_digits: str, cooldown_seconds: int) -> PriorCall | None:
         cutoff = datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)
@@ -427,20 +470,63 @@ class TeamHistory:
         changes = {"outcome": outcome.value, "http_status": http_status, "message_id": message_id,
                    "termii_message": termii_message, "balance": balance, "currency": currency,
                    "duration_ms": duration_ms, "error": error}
-        uuid = self._uuids.pop(row_id, None)
-        if row_id < 0 and self.outbox.complete(-row_id, changes):
-            return
-        if uuid is None:
-            raise HistoryError("That attempt is not this desk's to complete.")
-        if self._online:
-            try:
-                with self._writer() as conn:
-                    self._apply_completion(conn, uuid, changes)
+        with self._completion():
+            uuid = self._claim(row_id)
+            if uuid is None:
+                if row_id in self._abandoned:  # the agent closed the window without waiting: recorded first
+                    log.info("an answer (%s) came after the window was closed; the attempt stays unknown",
+                             outcome.value)
+                    return
+                raise HistoryError("That attempt is not this desk's to complete.")
+            if row_id < 0 and self.outbox.complete(-row_id, changes):
                 return
-            except psycopg.Error:
-                pass
-        self.outbox.add(uuid, "complete", changes)
+            if self._online:
+                try:
+                    with self._writer() as conn:
+                        self._apply_completion(conn, uuid, changes)
+                    return
+                except psycopg.Error:
+                    pass
+            self.outbox.add(uuid, "complete", changes)
         self._announce()
+
+    def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
+        """Complete this desk's attempt still waiting for its answer as unknown, ``error`` saying why (the agent
+        closed the window without waiting). True when recorded; False when its answer was recorded first (that
+        answer stands) or it is not this desk's attempt. An answer arriving after this keeps the unknown.
+
+        Exactly once, whether the server can be reached or not: the completion is kept in the outbox first (a
+        local transaction), then sent to the server as one conditional UPDATE of a row still in flight (the
+        one change the row rules let an agent make), and only then removed from the outbox. If the server
+        cannot take it within ``ABANDON_WAIT_SECONDS`` it waits in the outbox and the next start sends it: a
+        completion the server already has changes nothing the second time.
+        """
+        changes: dict[str, Any] = {name: None for name in COMPLETE_COLUMNS}
+        changes.update(outcome=Outcome.UNKNOWN.value, duration_ms=duration_ms, error=error)
+        with self._completion():
+            uuid = self._claim(row_id)
+            if uuid is None:
+                return False
+            self._abandoned.add(row_id)
+            if row_id < 0 and self.outbox.complete(-row_id, changes):
+                return True  # never reached the server: sent with its completion at the next sync
+            self.outbox.add(uuid, "complete", changes)
+        done = threading.Event()
+
+        def send() -> None:
+            try:
+                if not self._online and not self._closed:
+                    self.reconnect()  # sends the outbox when the server is back
+                else:
+                    self.sync()
+            except Exception:  # the desk closed meanwhile (its outbox with it): the entry waits for next start
+                log.info("an abandoned call's completion waits in the outbox", exc_info=True)
+            finally:
+                done.set()
+
+        threading.Thread(target=send, name="team-history-abandon", daemon=True).start()
+        done.wait(ABANDON_WAIT_SECONDS)
+        return True
 
     @staticmethod
     def _apply_completion(conn: psycopg.Connection[Any], uuid: str, changes: dict[str, Any]) -> int:
@@ -462,7 +548,10 @@ class TeamHistory:
         """Send every waiting attempt (and completion) once. Safe to interrupt and to run again, anywhere."""
         sent = already = 0
         with self._sync_lock:
-            for entry in self.outbox.entries():
+            for listed in self.outbox.entries():
+                entry = self.outbox.get(listed.seq)  # as it is now: an erasure may have masked it meanwhile
+                if entry is None:
+                    continue
                 try:
                     with self._writer() as conn, conn.transaction():
                         new = self._send(conn, entry)
