@@ -20,6 +20,11 @@ from typing import Any
 
 from termii_desk.core.history import HistoryError
 from termii_desk.core.paths import private_file
+from termii_desk.core.team.schema import ERASED_MARK
+
+OUTBOX_GLOB = "team-outbox-*.sqlite3"
+# Texts of an entry a number may appear in (besides ``phone``): Termii's message and the desk's sentence.
+_TEXT_FIELDS = ("termii_message", "error")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS waiting (
@@ -129,10 +134,61 @@ class Outbox:
     def __iter__(self) -> Iterator[Waiting]:
         return iter(self.entries())
 
+    def erase_number(self, phone_digits: str) -> int:
+        """Replace a customer's number with the redaction mark in every waiting entry (its ``phone``, and
+        wherever Termii's message or the desk's sentence quotes it), in one transaction. Returns how many
+        entries changed. A sync re-reads each entry just before sending it, so it sends them masked."""
+        if not phone_digits:
+            return 0
+        changed = 0
+        with self._open() as conn:
+            conn.execute("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just freed
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for seq, text in conn.execute("SELECT seq, row FROM waiting").fetchall():
+                    row = json.loads(text)
+                    masked = _masked(row, phone_digits)
+                    if masked != row:
+                        conn.execute("UPDATE waiting SET row = ? WHERE seq = ?", (json.dumps(masked, default=str),
+                                                                                  seq))
+                        changed += 1
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if changed and self.path is not None:
+                # Nor left in the write-ahead log: its frames are copied into the file and the log emptied.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return changed
+
     def count(self) -> int:
         """Attempts waiting (a completion of an attempt already on the server counts as one too)."""
         with self._open() as conn:
             return int(conn.execute("SELECT count(*) FROM waiting").fetchone()[0])
+
+
+def _masked(row: dict[str, Any], phone_digits: str) -> dict[str, Any]:
+    masked = dict(row)
+    if str(masked.get("phone", "")) == phone_digits:
+        masked["phone"] = ERASED_MARK
+    for name in _TEXT_FIELDS:
+        value = masked.get(name)
+        if isinstance(value, str) and phone_digits in value:
+            masked[name] = value.replace(phone_digits, ERASED_MARK)
+    return masked
+
+
+def erase_from_outboxes(data_dir: Path, phone_digits: str) -> int:
+    """``team erase-number`` on this computer: the number masked in every team outbox of this desk (every
+    profile's and server's: an erasure is about the customer). Returns how many waiting entries changed."""
+    changed = 0
+    for path in sorted(data_dir.glob(OUTBOX_GLOB)):
+        outbox = Outbox(path)
+        try:
+            changed += outbox.erase_number(phone_digits)
+        finally:
+            outbox.close()
+    return changed
 
 
 def _waiting(found: tuple[Any, ...]) -> Waiting:

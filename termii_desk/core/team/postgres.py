@@ -38,6 +38,7 @@ from termii_desk.core.team.outbox import Outbox, Waiting
 from termii_desk.core.team.schema import (
     AGENT_GROUP,
     COMPLETE_COLUMNS,
+    ERASED_MARK,
     LOCK_SPACE,
     NOTIFY_CHANNEL,
     SCHEMA,
@@ -59,7 +60,6 @@ LISTEN_WAKE_SECONDS = 0.25
 # the outbox already, so the next start sends it otherwise), and for completions and the listener to finish.
 ABANDON_WAIT_SECONDS = 3.0
 CLOSE_WAIT_SECONDS = 3.0
-ERASED_MARK = "[erased]"
 OFFLINE_COOLDOWN = "Meanwhile the cooldown looks at this desk's calls only."
 _ROW_COLUMNS = ("id", "called_at", "os_user", "app_version", "base_host", "phone", "code_masked", "outcome",
                 "http_status", "message_id", "termii_message", "balance", "currency", "duration_ms", "error",
@@ -99,34 +99,52 @@ class TeamStatus:
     problem: str | None
 
 
-def explain(exc: BaseException, target: HistoryTarget) -> str:
-    """One sentence for a driver error, naming the server without its password; never the driver's text."""
+def explain(exc: BaseException, target: HistoryTarget, *, owner: bool = False) -> str:
+    """One sentence for a driver error, naming the server without its password; never the driver's text.
+
+    ``owner``: the connection was the team owner's (``team init``, ``add-agent``, ``purge``, ``erase-number``),
+    so the sentence names the owner and what the owner can do, not an agent and "ask the team's owner".
+    """
     text = str(exc).lower()
     where = f"the shared history at {target.place}"
+    head = where[0].upper() + where[1:]  # the same words at the start of a sentence
     who = target.user or getpass.getuser()
+    role = f'the owner "{who}"' if owner else f'agent "{who}"'
+    # The owner's commands take their URL with --url: a password stored for it is stored with the same --url.
+    set_it = ("`termii-desk team password set --url` and this command's URL" if owner
+              else "`termii-desk team password set`")
     if "no password supplied" in text:
-        return (f"{where.capitalize()} asks agent \"{who}\" for a password, and this desk has none: set it with "
-                "`termii-desk team password set` (or PGPASSWORD, ~/.pgpass).")
+        return (f"{head} asks {role} for a password, and this desk has none: set it with {set_it} "
+                "(or PGPASSWORD, ~/.pgpass).")
     if "password authentication failed" in text:
-        return (f"{where.capitalize()} refused the password of agent \"{who}\". Set it again with "
-                "`termii-desk team password set`, or ask the team's owner.")
+        if owner:
+            return (f"{head} refused the password of {role}. Check it, then set it again with {set_it} "
+                    "(or PGPASSWORD, ~/.pgpass).")
+        return (f"{head} refused the password of {role}. Set it again with {set_it}, or ask the team's owner.")
     if "server does not support ssl" in text:
-        return (f"{where.capitalize()} does not offer TLS, but the URL asks for it (sslmode). Ask the team's owner "
-                "to turn TLS on, or change sslmode in the URL.")
+        return (f"{head} does not offer TLS, but the URL asks for it (sslmode). "
+                + ("Turn TLS on at the server" if owner else "Ask the team's owner to turn TLS on")
+                + ", or change sslmode in the URL.")
     if "role" in text and "does not exist" in text:
-        return f"{where.capitalize()} has no agent \"{who}\": ask the team's owner to run `termii-desk team add-agent`."
+        if owner:
+            return (f"{head} has no role \"{who}\": the owner's commands connect as the database's owner; "
+                    "check the user name in the URL.")
+        return f"{head} has no agent \"{who}\": ask the team's owner to run `termii-desk team add-agent`."
     if "database" in text and "does not exist" in text:
         return f"The database {target.database!r} does not exist on {target.host}:{target.port}."
     if "permission denied" in text or isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        if owner:
+            return (f"\"{who}\" may not connect to {where}: the owner's commands connect as the database's "
+                    "owner; check the user name in the URL.")
         return (f"Agent \"{who}\" may not use {where}: ask the team's owner to run "
                 "`termii-desk team add-agent` (or `team init` after an update).")
     if "timeout" in text or "timed out" in text or isinstance(exc, psycopg.errors.QueryCanceled):
-        return f"{where.capitalize()} did not answer in time."
+        return f"{head} did not answer in time."
     if "could not translate host name" in text or "name or service not known" in text:
         return f"The shared history's host {target.host!r} is not known (DNS)."
     if isinstance(exc, psycopg.OperationalError):
-        return f"{where.capitalize()} cannot be reached."
-    return f"{where.capitalize()} failed ({type(exc).__name__})."
+        return f"{head} cannot be reached."
+    return f"{head} failed ({type(exc).__name__})."
 
 
 def connect(target: HistoryTarget, password: str | None, *, autocommit: bool = True,
@@ -772,16 +790,30 @@ def init_schema(conn: psycopg.Connection[Any]) -> tuple[int, int]:
     return before, SCHEMA_VERSION
 
 
+def agent_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an agent's login, or None."""
+    if not name or len(name) > 63 or not all(ch.isalnum() or ch in "_.-@" for ch in name):
+        return "An agent's name is 1 to 63 letters, digits, '_', '.', '-' or '@'."
+    return None
+
+
 def add_agent(conn: psycopg.Connection[Any], name: str, password: str) -> bool:
     """A login role in the agent group (created, or its password replaced). True when it was created.
 
     The password is hashed here (SCRAM) before it is sent: the server and its logs never see it in clear.
     """
-    if not name or len(name) > 63 or not all(ch.isalnum() or ch in "_.-@" for ch in name):
-        raise HistoryError("An agent's name is 1 to 63 letters, digits, '_', '.', '-' or '@'.")
+    problem = agent_name_problem(name)
+    if problem is not None:
+        raise HistoryError(problem)
     register_secret(password)
     with conn.transaction():
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+        if exists and conn.execute(
+            "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member"
+            " WHERE g.rolname = %s AND r.rolname = %s", (AGENT_GROUP, name)).fetchone() is None:
+            # Never another role's password (the owner's, a superuser's, the agents' group itself).
+            raise HistoryError(f"Nothing changed: {name!r} is a database role that is not one of the team's "
+                               "agents. Choose another name for the agent.")
         role = sql.Identifier(name)
         if not exists:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
@@ -802,6 +834,15 @@ def purge(conn: psycopg.Connection[Any], days: int) -> int:
         conn.execute(f"INSERT INTO {SCHEMA}.owner_actions (action, detail, rows_changed) VALUES (%s, %s, %s)",
                      ("purge", f"older than {days} days", removed))
     return removed
+
+
+def is_owner(conn: psycopg.Connection[Any]) -> bool:
+    """Whether this connection may change every row (the attempts table's owner, or a member of its role):
+    what the server checks before purge and erasure (``stamp_completion``'s rule)."""
+    found = conn.execute(
+        f"SELECT to_regclass('{TABLE}') IS NOT NULL AND pg_has_role(current_user,"
+        f" (SELECT relowner FROM pg_class WHERE oid = to_regclass('{TABLE}')), 'USAGE')").fetchone()
+    return bool(found and found[0])
 
 
 def erase_number(conn: psycopg.Connection[Any], phone_digits: str) -> int:

@@ -74,8 +74,11 @@ def test_an_answer_recorded_before_the_close_stands(team: Team) -> None:
 
 @pytest.mark.parametrize("desk_knows", [True, False], ids=["desk-saw-it-go", "desk-still-thinks-online"])
 def test_server_stopped_at_close_the_outbox_keeps_it_and_the_next_start_sends_it_once(
-    team: Team, desk_knows: bool
+    team: Team, desk_knows: bool, caplog: pytest.LogCaptureFixture
 ) -> None:
+    import logging
+
+    caplog.set_level(logging.DEBUG)
     alice = team.history("alice")
     row_id = alice.start_attempt(PHONE, CODE, HOST)  # the pre-write reached the server; the call went out
     team.server.stop()
@@ -103,6 +106,10 @@ def test_server_stopped_at_close_the_outbox_keeps_it_and_the_next_start_sends_it
     [shown] = restarted.page(10)
     assert shown.error == CLOSED_BEFORE_ANSWER
     assert restarted.sync().sent == 0 and len(_server_rows(team)) == 1
+    assert "shared history offline" in caplog.text  # the path that logs was taken, and logged no password
+    assert AGENT_PASSWORDS["alice"] not in caplog.text
+    outbox_bytes = b"".join(p.read_bytes() for p in restarted.path.parent.glob(restarted.path.name + "*"))
+    assert AGENT_PASSWORDS["alice"].encode() not in outbox_bytes
 
 
 def test_an_attempt_written_to_the_outbox_is_sent_once_with_its_reason(team: Team) -> None:
