@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
@@ -96,6 +96,7 @@ class AccountStrip(QFrame):
         self._wanted: dict[QWidget, bool] = {self.calls_left_label: False, self.trend: False,
                                              self.trend_change_label: False}
         self._checked_at = ""  # "Updated HH:MM:SS": given way last, then in the balance's tooltip
+        self._problem = ""  # the last failure's sentence, shown cut to the room there is
         self._balance: Balance | None = None
         self._stale = False
         self._when: datetime | None = None
@@ -106,6 +107,7 @@ class AccountStrip(QFrame):
         # A long failure sentence is cut to the room there is (whole in the tooltip), never widening the window.
         self.updated_label.setMinimumWidth(self.updated_label.fontMetrics().horizontalAdvance("Updated 00:00:00 "))
         self.updated_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.updated_label.installEventFilter(self)
         self.refresh_button = QPushButton("&Refresh", self)
         self.refresh_button.setAccessibleName("Refresh the balance")
         self.refresh_button.setToolTip(REFRESH_TIP)
@@ -128,7 +130,7 @@ class AccountStrip(QFrame):
         layout.addSpacing(-8)
         layout.addWidget(self.trend_change_label)
         layout.addWidget(self.updated_label, 1)
-        layout.addStretch(1)  # the spare room, when the time gave way on a narrow window
+        layout.addStretch(0)  # the spare room when the time gave way (while shown, the time or sentence has it)
         layout.addWidget(self.refresh_button)
 
         self.refresh_button.clicked.connect(self.refresh_requested)
@@ -316,6 +318,20 @@ class AccountStrip(QFrame):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_optional()
+        self._fit_problem()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.updated_label and event.type() == QEvent.Type.Resize:
+            self._fit_problem()  # the balance beside it got longer ("(old as of 14:05)"): less room
+        return super().eventFilter(watched, event)
+
+    def _fit_problem(self) -> None:
+        """The problem sentence cut to the room its label has now, with an ellipsis (never cut mid-letter)."""
+        label = self.updated_label
+        if not self._problem or label.tone is not Tone.BAD or label.wordWrap():
+            return
+        room = label.contentsRect().width() if label.isVisible() and label.width() > 0 else 200
+        label.show_text(_fit(label, self._problem, room), Tone.BAD)
 
     def show_problem(self, sentence: str) -> None:
         """The balance could not be checked; the last known balance (if any) stays, marked as old (not bold,
@@ -327,8 +343,9 @@ class AccountStrip(QFrame):
             self._show_balance_text()
         self.updated_label.setWordWrap(False)
         self.updated_label.show()
-        shown = _fit(self.updated_label, MARKS[Tone.BAD] + sentence, max(200, self.updated_label.width()))
-        self.updated_label.show_text(shown, Tone.BAD)
+        self._problem = MARKS[Tone.BAD] + sentence
+        self.updated_label.set_tone(Tone.BAD)
+        self._fit_problem()
         self.updated_label.setToolTip(sentence)
         self.updated_label.setAccessibleDescription(sentence)
         self.refresh_button.setEnabled(True)

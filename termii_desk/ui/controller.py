@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.estimate import CostEstimate, Trend
+    from termii_desk.core.history_backend import HistoryQuery
     from termii_desk.core.keystore import KeyStatus
     from termii_desk.core.results import Balance, BalanceResult
     from termii_desk.core.settings import Settings
@@ -300,18 +301,21 @@ class DeskController(QObject):
         ).run_in_background(self._executor)
 
     @Slot(object)
-    def on_export_requested(self, request: tuple[Path, str, str | None]) -> None:
-        """(file, phone filter, profile or None): write the attempts shown to a CSV file, on a worker."""
+    def on_export_requested(self, request: tuple[Path, HistoryQuery | str, str | None]) -> None:
+        """(file, history query or phone filter, profile or None): write the attempts shown to a CSV file, on a
+        worker."""
         services = self._services
         if services is None:
             return
-        path, phone_filter, profile = request
+        path, query, profile = request
         history = services.history
 
         def write() -> int:
             from termii_desk.core.history import write_export
 
-            return write_export(history, path, phone_filter=phone_filter, profile=profile)
+            if isinstance(query, str):
+                return write_export(history, path, phone_filter=query, profile=profile)
+            return write_export(history, path, query=query, profile=profile)
 
         def failed(error: BaseException) -> None:
             reason = str(error) if isinstance(error, DeskError) else (getattr(error, "strerror", None)

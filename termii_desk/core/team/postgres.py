@@ -31,7 +31,7 @@ from psycopg import sql
 from termii_desk import __version__
 from termii_desk.core.errors import Outcome
 from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
-from termii_desk.core.history_backend import PriorCall, RecentlyCalled, RowListener
+from termii_desk.core.history_backend import HistoryQuery, PriorCall, RecentlyCalled, RowListener
 from termii_desk.core.logs import register_secret
 from termii_desk.core.team import HistoryTarget, parse_history_url, url_password
 from termii_desk.core.team.outbox import Outbox, Waiting
@@ -622,53 +622,64 @@ class TeamHistory:
         except psycopg.Error:
             return None  # offline now, with the reason in ``problem``
 
-    def _waiting_rows(self, phone_filter: str = "") -> list[TeamRow]:
+    def _waiting_rows(self, query: HistoryQuery, profile: str | None = None) -> list[TeamRow]:
         if self._closed:  # a read queued on a worker before the desk closed
             raise HistoryError("History is closed.")
-        digits = "".join(ch for ch in phone_filter if ch.isdigit())
         rows = []
         for entry in reversed(self.outbox.entries()):
-            if entry.kind != "insert" or digits not in str(entry.row.get("phone", "")):
+            if entry.kind != "insert" or query.digits not in str(entry.row.get("phone", "")):
                 continue
-            rows.append(_team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user}))
+            row = _team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user})
+            if query.matches(row) and (profile is None or row.profile == profile):
+                rows.append(row)
         return rows
 
-    def page(
-        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
-    ) -> list[HistoryRow]:
-        waiting: list[HistoryRow] = list(self._waiting_rows(phone_filter)) if before_id is None or before_id < 0 else []
-        if before_id is not None and before_id < 0:
-            waiting = [row for row in waiting if row.id < before_id]
-        if profile is not None:
-            waiting = [row for row in waiting if getattr(row, "profile", None) == profile]
-        digits = "".join(ch for ch in phone_filter if ch.isdigit())
+    @staticmethod
+    def _where(query: HistoryQuery, profile: str | None) -> tuple[list[str], list[Any]]:
+        """The conditions of ``query`` and ``profile`` (the phone's served by the trigram index)."""
         where: list[str] = []
         params: list[Any] = []
         if profile is not None:
             where.append("profile = %s")
             params.append(profile)
-        if digits:
+        if query.digits:
             where.append("phone LIKE %s")
-            params.append(f"%{digits}%")
+            params.append(f"%{query.digits}%")
+        if query.outcomes:
+            where.append("outcome = ANY(%s)")
+            params.append(sorted(query.outcomes))
+        if query.since is not None:
+            where.append("called_at >= %s")
+            params.append(query.since)
+        if query.until is not None:
+            where.append("called_at < %s")
+            params.append(query.until)
+        return where, params
+
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None,
+        query: HistoryQuery | None = None,
+    ) -> list[HistoryRow]:
+        q = HistoryQuery.of(phone_filter, query)
+        waiting: list[HistoryRow] = []
+        if before_id is None or before_id < 0:
+            waiting = [row for row in self._waiting_rows(q, profile) if before_id is None or row.id < before_id]
+        where, params = self._where(q, profile)
         if before_id is not None and before_id > 0:
             where.append("id < %s")
             params.append(before_id)
-        query = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT %s"
-        found = self._query(query, [*params, max(0, limit)])
+        statement = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT %s"
+        found = self._query(statement, [*params, max(0, limit)])
         shared: list[HistoryRow] = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
         return (waiting + shared)[: max(0, limit)]
 
-    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
-        digits = "".join(ch for ch in phone_filter if ch.isdigit())
-        where, params = (["phone LIKE %s"], [f"%{digits}%"]) if digits else ([], [])
-        if profile is not None:
-            where.append("profile = %s")
-            params.append(profile)
+    def count(self, phone_filter: str = "", *, profile: str | None = None, query: HistoryQuery | None = None
+              ) -> int:
+        q = HistoryQuery.of(phone_filter, query)
+        where, params = self._where(q, profile)
         found = self._query(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(where) if where else ""),
                             params)
-        waiting = [row for row in self._waiting_rows(phone_filter)
-                   if profile is None or getattr(row, "profile", None) == profile]
-        return (int(found[0][0]) if found else 0) + len(waiting)
+        return (int(found[0][0]) if found else 0) + len(self._waiting_rows(q, profile))
 
     def get(self, row_id: int) -> TeamRow | None:
         if self._closed:

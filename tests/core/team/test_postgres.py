@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from termii_desk.core.errors import Outcome
-from termii_desk.core.history_backend import RecentlyCalled
+from termii_desk.core.history_backend import HistoryQuery, RecentlyCalled
 from termii_desk.core.team.postgres import (
     ERASED_MARK,
     TeamHistory,
@@ -241,6 +241,23 @@ def test_unreachable_server_keeps_calls_in_the_outbox_with_a_sentence(team: Team
         history.reserve_attempt(PHONE, CODE, HOST, cooldown_seconds=60)
     assert refused.value.recent.local_only
     assert "only this desk's calls were checked" in str(refused.value)
+
+
+def test_calls_waiting_in_the_outbox_follow_the_history_query(team: Team) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    history = team.history("alice", url=f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}")
+    sent = history.start_attempt(PHONE, CODE, HOST)
+    history.complete_attempt(sent, outcome=Outcome.SENT, duration_ms=50, http_status=200, message_id="m1")
+    unknown = history.start_attempt("2348035500199", CODE, HOST)
+    history.complete_attempt(unknown, outcome=Outcome.UNKNOWN, duration_ms=50, error="no answer")
+    checking = HistoryQuery().needing_check()
+    assert [r.id for r in history.page(10, query=checking)] == [unknown] and history.count(query=checking) == 1
+    assert history.count(query=HistoryQuery("0199").needing_check()) == 1
+    assert history.count(query=HistoryQuery("4567").needing_check()) == 0
+    now = datetime.now(timezone.utc)
+    assert history.count(query=HistoryQuery(since=now - timedelta(hours=1), until=now + timedelta(hours=1))) == 2
+    assert history.page(10, query=HistoryQuery(until=now - timedelta(hours=1))) == []
 
 
 def test_server_stopped_calls_go_on_then_synced_exactly_once(team: Team) -> None:
