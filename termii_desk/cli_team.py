@@ -237,11 +237,14 @@ def _erase(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int
         # This desk's outboxes first: a sync running meanwhile then sends the entry masked, or sent it before
         # the server's erasure below reaches it.
         try:
-            waiting = erase_from_outboxes(AppPaths.from_environment().data_dir, phone.digits)
+            waiting, damaged = erase_from_outboxes(AppPaths.from_environment().data_dir, phone.digits)
         except (HistoryError, OSError, sqlite3.Error) as exc:
             out.fail(f"Nothing erased: this desk's outbox could not be changed ({type(exc).__name__}). Close "
                      "the desk's window and run the command again.")
             return EXIT_NOT_COMPLETED
+        for sentence in damaged:
+            out.warn(f"{sentence} That file could not be read, so it may still hold the number: delete it once "
+                     "its calls are not needed.")
         try:
             changed = erase_number(conn, phone.digits)
         except psycopg.Error:
@@ -270,6 +273,8 @@ def _agent_history(args: argparse.Namespace, target: HistoryTarget) -> Any:
 
 def _status(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
     history = _agent_history(args, target)
+    if history.outbox_notice:
+        out.warn(history.outbox_notice)
     try:
         status = history.status()
     finally:
@@ -288,6 +293,8 @@ def _status(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> in
 
 def _sync(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
     history = _agent_history(args, target)  # connecting sends the outbox already; sync() says what is left
+    if history.outbox_notice:
+        out.warn(history.outbox_notice)
     try:
         if not history.online:
             waiting = history.outbox.count()
@@ -324,8 +331,8 @@ def _password(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> 
             return EXIT_INPUT
         backend = store.set(target, password)
     except KeyringUnavailableError as exc:
-        out.fail(str(exc).replace("the API key", "the password").replace("set TERMII_API_KEY for this session",
-                                                                           "use PGPASSWORD or ~/.pgpass"))
+        out.fail(str(exc).replace("the API key", "the password").replace("The key", "The password")
+                 .replace("set TERMII_API_KEY for this session", "use PGPASSWORD or ~/.pgpass"))
         return EXIT_CONFIG
     out.result(f"The database password of {who} is stored in {backend}.", {"stored": True})
     return EXIT_OK

@@ -120,6 +120,8 @@ loopback port; `tests/postgres_server.py`), one suite for both history backends
 - `team erase-number` masks the number in this desk's outboxes (gone from the files and their log) and on
   the server; a sync under way sends it masked; an agent running it changes nothing
   (`tests/core/team/test_outbox.py`, `tests/core/team/test_postgres.py`, `tests/test_cli_team.py`).
+- A damaged outbox file is moved aside once with a sentence (window and command line) and a new one
+  started: calls still go out and are recorded (same files, `tests/ui/test_team_window.py`).
 - Passwords: a URL holding one is refused in settings and shown as `***`; every file the desk wrote, its
   output and its sentences are scanned for the password (plain, UTF-16, base64, hex): none.
 """

@@ -308,3 +308,31 @@ def test_add_agent_never_takes_over_a_role_that_is_not_an_agent(team: Team, tmp_
     assert bad.returncode == 2 and bad.stderr.startswith("termii-desk: input rejected, nothing changed: An agent's")
     again = run("team", "add-agent", "alice", "--url", team.owner_url, env=env, stdin=AGENT_PASSWORDS["alice"] + "\n")
     assert again.returncode == 0 and "Agent alice updated with a password" in again.stdout
+
+
+def test_a_damaged_outbox_never_stops_a_call(team: Team, simulator: TermiiSimulator, tmp_path: Path) -> None:
+    home = tmp_path / "alice"
+    env = _desk_env(team, simulator, home)
+    assert run("team", "status", env=env).returncode == 0  # the desk's outbox file exists now
+    [outbox] = (home / "data").glob("team-outbox-*.sqlite3")
+    outbox.write_bytes(b"not a database " * 500)
+    result = run("call", PHONE, CODE, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Sent: Termii accepted the call") and len(simulator.calls) == 1
+    [warning] = result.stderr.strip().splitlines()
+    assert "outbox (calls waiting for the shared history) was damaged; it was moved aside" in warning
+    assert "Traceback" not in result.stderr and [r[3] for r in team.rows()] == ["sent"]
+    status = run("team", "status", env=env)  # said once: the new outbox is sound
+    assert status.returncode == 0 and status.stderr == ""
+
+
+def test_password_set_without_a_keyring_speaks_of_the_password(team: Team, tmp_path: Path) -> None:
+    env = {"TERMII_DESK_HOME": str(tmp_path / "bob"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+           "TERMII_DESK_HISTORY_URL": team.url("bob")}
+    refused = run("team", "password", "set", env=env, stdin=AGENT_PASSWORDS["bob"] + "\n")
+    assert refused.returncode == 3 and refused.stdout == ""
+    [said] = refused.stderr.strip().splitlines()
+    assert "keep the password" in said and "PGPASSWORD or ~/.pgpass" in said
+    assert "The password is never written to a file." in said
+    assert "key" not in said.lower().replace("keyring", "").replace("gnome", "")
+    assert AGENT_PASSWORDS["bob"] not in refused.stderr and _leaks(tmp_path, AGENT_PASSWORDS["bob"]) == []

@@ -240,6 +240,21 @@ class _Damaged(Exception):
     """``PRAGMA quick_check`` found damage inside the history file."""
 
 
+def move_aside(path: Path) -> Path:
+    """Rename a damaged SQLite file (with its -wal and -shm) to ``NAME.damaged-STAMP``; returns the new path."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while target.exists():  # never over an earlier damaged file
+        number += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            source.replace(Path(str(target) + suffix))
+    return target
+
+
 class HistoryStore:
     """One SQLite file (or memory). Safe to use from the GUI thread and worker threads.
 
@@ -403,17 +418,7 @@ class HistoryStore:
 
     @staticmethod
     def _move_aside(path: Path) -> Path:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = path.with_name(f"{path.name}.damaged-{stamp}")
-        number = 1
-        while target.exists():  # never over an earlier damaged file
-            number += 1
-            target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(str(path) + suffix)
-            if source.exists():
-                source.replace(Path(str(target) + suffix))
-        return target
+        return move_aside(path)
 
     def close(self) -> None:
         with self._lock:

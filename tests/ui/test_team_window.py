@@ -276,3 +276,24 @@ def test_closing_anyway_with_the_server_just_stopped_is_sent_once_at_the_next_st
     assert INTERRUPTED_TEXT.split(";")[0] not in details
     [(_, agent, _, outcome, duration)] = team.rows()
     assert (agent, outcome) == ("alice", "unknown") and duration is not None
+
+
+def test_a_damaged_outbox_is_named_in_the_window_and_calls_still_go_out(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    from termii_desk.core.team.postgres import TeamHistory
+    from tests.postgres_server import AGENT_PASSWORDS
+
+    outbox = tmp_path / "team-outbox-damaged.sqlite3"
+    outbox.write_bytes(b"not a database " * 500)
+    history = TeamHistory(team.url("alice"), outbox_path=outbox, password=AGENT_PASSWORDS["alice"],
+                          connect_now=False)
+    team.opened.append(history)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: any("outbox (calls waiting for the shared history) was damaged" in text
+                                for text in window.notices.texts()), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    fill(window)
+    attempt = send(qtbot, window)
+    assert getattr(attempt, "outcome", None) is Outcome.SENT and [r[3] for r in team.rows()] == ["sent"]

@@ -10,6 +10,7 @@ An attempt started on the server whose completion could not reach it waits here 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -18,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from termii_desk.core.history import HistoryError
+from termii_desk.core.history import HistoryError, move_aside
 from termii_desk.core.paths import private_file
 from termii_desk.core.team.schema import ERASED_MARK
+
+log = logging.getLogger(__name__)
 
 OUTBOX_GLOB = "team-outbox-*.sqlite3"
 # Texts of an entry a number may appear in (besides ``phone``): Termii's message and the desk's sentence.
@@ -64,17 +67,36 @@ class Outbox:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        if path is not None:
-            private_file(path)  # 0600 in a 0700 folder: it holds customers' numbers (its -wal, -shm follow)
-        self._conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, timeout=5.0,
-                                     isolation_level=None)
+        self.notice: str | None = None  # a sentence for the agent when the file had to be moved aside
         self._lock = threading.Lock()
         self._closed = False
-        with self._lock:
-            self._conn.execute("PRAGMA busy_timeout = 5000")
+        try:
+            self._conn = self._connect(path)
+        except sqlite3.DatabaseError as exc:  # not a database, or damaged: calls must still go out
+            if path is None:
+                raise
+            moved = move_aside(path)
+            log.warning("team outbox damaged at open (%s): moved aside to %s", type(exc).__name__, moved.name)
+            self.notice = (f"This desk's outbox (calls waiting for the shared history) was damaged; it was moved "
+                           f"aside to {moved.name} and a new one started. Calls it held may be missing from the "
+                           "shared history.")
+            self._conn = self._connect(path)
+
+    @staticmethod
+    def _connect(path: Path | None) -> sqlite3.Connection:
+        if path is not None:
+            private_file(path)  # 0600 in a 0700 folder: it holds customers' numbers (its -wal, -shm follow)
+        conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, timeout=5.0,
+                               isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
             if path is not None:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute(_SCHEMA)
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         with self._lock:
@@ -178,17 +200,21 @@ def _masked(row: dict[str, Any], phone_digits: str) -> dict[str, Any]:
     return masked
 
 
-def erase_from_outboxes(data_dir: Path, phone_digits: str) -> int:
+def erase_from_outboxes(data_dir: Path, phone_digits: str) -> tuple[int, list[str]]:
     """``team erase-number`` on this computer: the number masked in every team outbox of this desk (every
-    profile's and server's: an erasure is about the customer). Returns how many waiting entries changed."""
+    profile's and server's: an erasure is about the customer). Returns how many waiting entries changed, and
+    the sentences of outboxes found damaged (moved aside unread: they may still hold the number)."""
     changed = 0
+    damaged: list[str] = []
     for path in sorted(data_dir.glob(OUTBOX_GLOB)):
         outbox = Outbox(path)
         try:
+            if outbox.notice:
+                damaged.append(outbox.notice)
             changed += outbox.erase_number(phone_digits)
         finally:
             outbox.close()
-    return changed
+    return changed, damaged
 
 
 def _waiting(found: tuple[Any, ...]) -> Waiting:

@@ -241,6 +241,8 @@ class TeamHistory:
         register_secret(self._password)
         register_secret(url_password(url))
         self.outbox = Outbox(outbox_path)
+        self.outbox_notice = self.outbox.notice  # the outbox was damaged and moved aside: said once
+        self.notice = self.outbox_notice
         self._lock = threading.RLock()  # the connection (writes and reads) and the online state
         self._sync_lock = threading.Lock()
         self._write: psycopg.Connection[Any] | None = None
