@@ -10,7 +10,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QColor,
+    QIcon,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from termii_desk.core.results import Balance
@@ -267,6 +275,9 @@ class AccountStrip(QFrame):
         if low:
             # The warning says how long the balance lasts when history can tell.
             warning = f" (low: ≈ {left:,} calls left)" if left is not None else " (low)"
+            if not self.is_low:  # it just became low: screen readers are told, once
+                calls = f", about {left:,} calls left" if left is not None else ""
+                announce(self.balance_label, f"Balance low: {full}{calls}. Top up soon.")
             self.balance_label.show_text(MARKS[Tone.WARNING] + text + warning, Tone.WARNING)
             tips.append(f"Below {threshold:g}: top up soon.")
             if left is not None and estimate is not None:
@@ -346,9 +357,15 @@ class AccountStrip(QFrame):
         self._problem = MARKS[Tone.BAD] + sentence
         self.updated_label.set_tone(Tone.BAD)
         self._fit_problem()
+        old = f" The balance shown, {self._balance_full()}, is from {self._when:%H:%M}." if (
+            self._stale and self._when is not None) else ""
+        announce(self.updated_label, f"The balance could not be checked: {sentence}{old}")
         self.updated_label.setToolTip(sentence)
         self.updated_label.setAccessibleDescription(sentence)
         self.refresh_button.setEnabled(True)
+
+    def _balance_full(self) -> str:
+        return self._balance.display(self._currency or "") if self._balance is not None else ""
 
     @property
     def is_low(self) -> bool:
@@ -358,6 +375,11 @@ class AccountStrip(QFrame):
 REFRESH_TIP = "Check the balance again (Ctrl+R)"
 ACCOUNT_WIDTH = 240  # pixels: a server's account name or balance longer than this is elided, whole in the tooltip
 BALANCE_WIDTH = 220
+
+
+def announce(source: QWidget, text: str) -> None:
+    """Tell screen readers ``text`` now (what changed without the agent asking: a failed check, a low balance)."""
+    QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(source, text))
 
 
 def _fit(label: QLabel, text: str, pixels: int) -> str:

@@ -351,7 +351,10 @@ class OutcomeView(QFrame):
         if changed:
             self.message_id_changed.emit(message_id)
         if announce:
-            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self, self.announcement))
+            event = QAccessibleAnnouncementEvent(self, self.announcement)
+            if tone in (Tone.WARNING, Tone.BAD):  # unknown, refused, failed: said at once, not after other speech
+                event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+            QAccessible.updateAccessibility(event)
 
     def _show_details(self, details: str) -> None:
         shown = self._code if self.show_code_button.isChecked() and self._code else self._code_masked

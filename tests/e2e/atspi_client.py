@@ -16,7 +16,7 @@ import time
 import pyatspi
 from gi.repository import GLib
 
-ANNOUNCEMENTS = []  # (text, source's role) of every "object:announcement" heard
+ANNOUNCEMENTS = []  # (text, source's role, politeness: 1 polite, 2 assertive) of every announcement heard
 
 
 def on_announcement(event):
@@ -25,7 +25,7 @@ def on_announcement(event):
         role = event.source.getRoleName() if event.source is not None else ""
     except Exception:
         role = ""
-    ANNOUNCEMENTS.append((text, role))
+    ANNOUNCEMENTS.append((text, role, event.detail1))
 
 
 def pump():
@@ -106,7 +106,7 @@ def main() -> int:
     action.doAction(names.index("Press") if "Press" in names else 0)
     banner = find(desk, "panel", "outcome")
     outcome = wait(lambda: banner.description if "accepted" in (banner.description or "") else None, 40.0)
-    wait(lambda: any("accepted" in text for text, _role in ANNOUNCEMENTS), 10.0)
+    wait(lambda: any("accepted" in text for text, _role, _politeness in ANNOUNCEMENTS), 10.0)
     print(json.dumps({"found": found, "balance": balance, "invalid_line": partial, "valid_line": valid,
                       "actions": names, "outcome": outcome, "announcements": ANNOUNCEMENTS}))
     return 0

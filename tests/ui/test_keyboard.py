@@ -210,6 +210,18 @@ def test_the_outcome_texts_are_selected_and_copied_by_keyboard(
         qtbot.keyClick(widget, Qt.Key.Key_C, CTRL)
         assert clipboard.text() == expected, describe(widget)
     assert "Code ••••13." in outcome.details.toPlainText()
+    # The history's details of the selected call, reached by Tab too.
+    panel = window.history_panel
+    assert panel is not None
+    panel.table.setFocus()
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: "+234 803 123 4567" in panel.details_label.text(), timeout=WAIT_MS)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is panel.details_label
+    clipboard.setText("before")
+    qtbot.keyClick(panel.details_label, Qt.Key.Key_A, CTRL)
+    qtbot.keyClick(panel.details_label, Qt.Key.Key_C, CTRL)
+    assert "+234 803 123 4567" in clipboard.text() and "<" not in clipboard.text()  # the words, not markup
     # The Copy id button by keyboard (Space on it), and the window's Ctrl+Shift+C from anywhere.
     clipboard.setText("before")
     outcome.copy_button.setFocus()
