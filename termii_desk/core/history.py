@@ -240,6 +240,21 @@ class _Damaged(Exception):
     """``PRAGMA quick_check`` found damage inside the history file."""
 
 
+def move_aside(path: Path) -> Path:
+    """Rename a damaged SQLite file (with its -wal and -shm) to ``NAME.damaged-STAMP``; returns the new path."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while target.exists():  # never over an earlier damaged file
+        number += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            source.replace(Path(str(target) + suffix))
+    return target
+
+
 class HistoryStore:
     """One SQLite file (or memory). Safe to use from the GUI thread and worker threads.
 
@@ -269,6 +284,7 @@ class HistoryStore:
         self._moved_aside = False
         self._closed = False
         self._open_attempts: dict[int, tuple[object, ...]] = {}  # started, not completed: re-recorded after damage
+        self._abandoned: set[int] = set()  # recorded as unknown when the window closed first: an answer after keeps it
         self._conn = self._open(path, check=check_now)
         self._reader, self._read_lock = self._open_reader()
         self._phone_index = self._has_table(PHONE_INDEX)
@@ -402,17 +418,7 @@ class HistoryStore:
 
     @staticmethod
     def _move_aside(path: Path) -> Path:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = path.with_name(f"{path.name}.damaged-{stamp}")
-        number = 1
-        while target.exists():  # never over an earlier damaged file
-            number += 1
-            target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(str(path) + suffix)
-            if source.exists():
-                source.replace(Path(str(target) + suffix))
-        return target
+        return move_aside(path)
 
     def close(self) -> None:
         with self._lock:
@@ -541,14 +547,19 @@ class HistoryStore:
     ) -> None:
         # Repeatable, and it carries what Termii answered: worth a second and third try when another window
         # holds the write lock past the busy timeout.
+        sql = ("UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?,"
+               " termii_message = ?, balance = ?, currency = ?, error = ? WHERE id = ?")
+        params = (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error,
+                  row_id)
+
+        def work(conn: sqlite3.Connection) -> None:
+            if row_id in self._abandoned:  # checked under the write lock: the agent's close came first
+                log.info("an answer (%s) came after the window was closed; the attempt stays unknown", outcome.value)
+                return
+            conn.execute(sql, params)
+
         try:
-            self._write(
-                "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?,"
-                " termii_message = ?, balance = ?, currency = ?, error = ? WHERE id = ?",
-                (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error,
-                 row_id),
-                tries=3,
-            )
+            self._writing(work, tries=3)
         finally:
             self._open_attempts.pop(row_id, None)
 
@@ -560,10 +571,18 @@ class HistoryStore:
 
     def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
         """Complete an attempt still waiting for its answer as unknown, with ``error`` as the reason (the agent
-        stopped waiting). An attempt already completed keeps its outcome. True when the row was changed."""
+        stopped waiting). True when the row was changed. The first completion wins: an attempt already
+        completed keeps its outcome, and an answer that arrives after this leaves the unknown as it is."""
         sql = "UPDATE attempts SET outcome = ?, duration_ms = ?, error = ? WHERE id = ? AND duration_ms IS NULL"
         params = (Outcome.UNKNOWN.value, duration_ms, error, row_id)
-        return self._writing(lambda conn: conn.execute(sql, params).rowcount == 1)
+
+        def work(conn: sqlite3.Connection) -> bool:
+            changed = conn.execute(sql, params).rowcount == 1
+            if changed:
+                self._abandoned.add(row_id)
+            return changed
+
+        return self._writing(work)
 
     def import_rows(self, rows: Iterable[HistoryRow]) -> int:
         """Append finished rows in one transaction (ids are assigned anew). For imports, tests and benchmarks."""

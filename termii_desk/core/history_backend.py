@@ -205,6 +205,11 @@ class HistoryBackend(Protocol):
         error: str | None = None,
     ) -> None: ...
 
+    def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
+        """The agent stopped waiting (closed the window): complete the attempt, if still in flight, as unknown
+        with ``error`` as the reason. True when recorded. The first completion wins: an answer recorded
+        before keeps its outcome, and one arriving after leaves the unknown as it is."""
+
     def page(
         self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None,
         query: HistoryQuery | None = None,

@@ -113,7 +113,8 @@ class HistoryTable(QTableView):
 
     The context menu (right click, the Menu key, Shift+F10) is asked for on the row it is about: the clicked
     row, or from the keyboard the current row. Enter means "use this number"; Ctrl+C copies the number, or the
-    message id in that column.
+    message id in that column; Home and End go to the first and last row. While it has the keyboard, the
+    current row is outlined (``paintEvent``).
 
     Signals:
         menu_requested(QModelIndex, QPoint): open the menu for this row at this global position.
@@ -189,7 +190,20 @@ class HistoryTable(QTableView):
             self.copy_requested.emit(index)
             event.accept()
             return
+        if event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
+            # Shift+F10, the other key for a context menu: the same menu as the Menu key's, on the current row.
+            self.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint()))
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def moveCursor(self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+                   ) -> QModelIndex:
+        """Home and End go to the first and last row (the table reads like a list); Left and Right still move
+        between columns (Ctrl+C copies the message id in its column)."""
+        if cursorAction in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(cursorAction, modifiers)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         super().mouseDoubleClickEvent(event)
@@ -247,14 +261,15 @@ class HistoryPanel(QWidget):
         self.dates_combo = QComboBox(self)
         self.dates_combo.addItems([words for words, _ in DATE_PRESETS])
         self.dates_combo.setAccessibleName("Calls of which days")
-        self.dates_combo.setToolTip("Show the calls of these days only, in this computer's time (Alt+E)")
-        self._dates_label = QLabel("Dat&es", self)
+        self.dates_combo.setToolTip("Show the calls of these days only, in this computer's time (Alt+T)")
+        self._dates_label = QLabel("Da&tes", self)
         self._dates_label.setBuddy(self.dates_combo)
         self.from_edit = self._date_edit("Calls from this day (included)")
         self.to_edit = self._date_edit("Calls up to this day (included)")
         self._from_label = QLabel("Fro&m", self)
         self._from_label.setBuddy(self.from_edit)
-        self._to_label = QLabel("to", self)
+        self._to_label = QLabel("&until", self)
+        self._to_label.setBuddy(self.to_edit)
         # A custom range gets a row of its own (shown only then): at the window's minimum width the dates
         # would not fit beside the other filters.
         self._custom_dates = QWidget(self)
@@ -317,9 +332,9 @@ class HistoryPanel(QWidget):
         details_box.setContentsMargins(8, 6, 8, 6)
         details_box.addWidget(self.details_label)
 
-        self.copy_message_id_action = QAction("Copy message id", self)
-        self.copy_phone_action = QAction("Copy phone number", self)
-        self.use_number_action = QAction("Use this number", self)
+        self.copy_message_id_action = QAction("Copy &message id", self)
+        self.copy_phone_action = QAction("Copy &phone number", self)
+        self.use_number_action = QAction("Use this &number", self)
         self.use_number_action.setToolTip("Put this number in the phone field")
         self.context_menu = QMenu(self)
         self.context_menu.addActions([self.copy_message_id_action, self.copy_phone_action])

@@ -831,6 +831,7 @@ class MainWindow(QMainWindow):
         self.closing.emit()
         services = self.services
         if self._closed_without_waiting:
+            self.hide()  # at once: a shared history may take a moment to take the calls' completions
             self.controller.abandon_calls()
         elif self._executor.pending():
             self.hide()

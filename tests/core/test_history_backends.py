@@ -158,6 +158,26 @@ def test_simultaneous_reservations_for_one_number_let_exactly_one_through(
     assert backend.count() == 1
 
 
+def test_closing_without_waiting_records_the_reason_once_and_the_first_completion_wins(
+    backend: HistoryBackend,
+) -> None:
+    from termii_desk.core.words import CLOSED_BEFORE_ANSWER
+
+    closed = backend.start_attempt("2348031234567", CODE, HOST)
+    assert backend.abandon_attempt(closed, duration_ms=4200, error=CLOSED_BEFORE_ANSWER) is True
+    # Termii's answer arrives after the close, before the process ends: the unknown stays (no contradiction).
+    backend.complete_attempt(closed, outcome=Outcome.SENT, duration_ms=900, http_status=200, message_id="late")
+    assert backend.abandon_attempt(closed, duration_ms=5000, error=CLOSED_BEFORE_ANSWER) is False
+    answered = backend.start_attempt("2348039999999", CODE, HOST)
+    backend.complete_attempt(answered, outcome=Outcome.SENT, duration_ms=900, http_status=200, message_id="m")
+    assert backend.abandon_attempt(answered, duration_ms=4200, error=CLOSED_BEFORE_ANSWER) is False
+    rows = {row.id: row for row in backend.page(10)}
+    assert len(rows) == 2
+    assert (rows[closed].outcome, rows[closed].error, rows[closed].duration_ms, rows[closed].message_id) == (
+        "unknown", CLOSED_BEFORE_ANSWER, 4200, None)
+    assert (rows[answered].outcome, rows[answered].error, rows[answered].message_id) == ("sent", None, "m")
+
+
 # -- the history query: needs checking, dates, digits, together ----------------------------------------------
 
 

@@ -396,3 +396,28 @@ def test_an_owner_without_superuser_sets_up_the_team(postgres: Any, tmp_path: An
     finally:
         with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_a_sync_under_way_when_a_number_is_erased_sends_it_masked(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    from termii_desk.core.team.outbox import Outbox
+
+    url = f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}"
+    offline = team.history("alice", url=url)
+    for phone in (PHONE, "2348039876543"):
+        _sent(offline, phone)
+    assert offline.path is not None
+    online = TeamHistory(team.url("alice"), outbox_path=offline.path, password=AGENT_PASSWORDS["alice"],
+                         connect_now=False)
+    team.opened.append(online)
+    listed = online.outbox.entries
+
+    def listed_then_erased() -> Any:
+        entries = listed()  # the sync has read what waits; the owner's erase-number runs on this desk now
+        other_process = Outbox(offline.path)
+        assert other_process.erase_number(PHONE) == 1
+        other_process.close()
+        return entries
+
+    monkeypatch.setattr(online.outbox, "entries", listed_then_erased)
+    assert online.reconnect()
+    assert sorted(r[2] for r in team.rows()) == ["2348039876543", ERASED_MARK]
