@@ -129,6 +129,19 @@ def test_tab_goes_round_the_window_as_the_eye_reads_it_and_shift_tab_walks_it_ba
     assert notice_close and stops.index(notice_close[0]) < stops.index(phone)  # under the strip, above the form
 
 
+def test_the_buttons_asking_which_number_come_between_the_phone_and_the_code(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url, default_region="ID"))
+    phone = window.form.phone
+    phone.set_text("81234567890")  # Indonesia's or Japan's: the line asks, a button for each
+    QApplication.processEvents()
+    choices = phone.choice_buttons
+    assert len(choices) == 2
+    stops = tab_round(qtbot, window, phone.edit, window.account.refresh_button)
+    assert in_order(stops, phone.edit, *choices, window.form.code.edit)
+
+
 def test_tab_order_on_the_first_run_page(
     qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
 ) -> None:
