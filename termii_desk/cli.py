@@ -271,6 +271,8 @@ def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool =
     team_call = args.command == "call" and hasattr(services.history, "state_text")
     if services.history.notice and not team_call:  # a call to a team history says it once, after the call
         out.warn(services.history.notice)
+    if team_call and getattr(services.history, "outbox_notice", None):  # its outbox was damaged: said now
+        out.warn(services.history.outbox_notice)  # type: ignore[attr-defined]
     services.history.on_notice = out.warn  # a file found damaged later in this run
     return services
 
