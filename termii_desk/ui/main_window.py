@@ -728,6 +728,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(services, self._executor, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.settings_saved)
+        dialog.key_removed.connect(lambda: self.controller.after_settings(True))  # back to the first-run page
         dialog.destroyed.connect(self._forget_settings_dialog)
         self.settings_dialog = dialog
         dialog.open()

@@ -133,3 +133,73 @@ def test_a_demo_that_cannot_start_says_what_to_do(
     qtbot.waitUntil(lambda: "exit code 1" in page.demo_status.text(), timeout=WAIT_MS)
     assert "Traceback" not in page.demo_status.text()
     assert window.pages.currentWidget() is page
+
+
+def shot(window: MainWindow, screenshot_dir: Path, name: str) -> None:
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.processEvents()
+    assert window.grab().save(str(screenshot_dir / f"{name}.png"))
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_first_run_screens(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    screenshot_dir: Path, palette: str, request: pytest.FixtureRequest
+) -> None:
+    from termii_desk.ui.main_window import DEFAULT_SIZE
+
+    if palette == "dark":
+        request.getfixturevalue("dark_app")
+    window = open_window(make_services(simulator.url, key=None), size=DEFAULT_SIZE)
+    page = window.first_run
+    suffix = "-dark" if palette == "dark" else ""
+    shot(window, screenshot_dir, f"first-run{suffix}")
+    page._start = lambda: start_demo([sys.executable, "-c", "pass"], {})
+    page.demo_button.click()
+    qtbot.waitUntil(lambda: DEMO_OPEN in page.demo_status.text(), timeout=WAIT_MS)
+    shot(window, screenshot_dir, f"first-run-demo-open{suffix}")
+    page._start = lambda: start_demo(["/nonexistent/termii-desk", "--demo"], {})
+    page.demo_button.click()
+    shot(window, screenshot_dir, f"first-run-demo-failed{suffix}")
+    for label in (page.demo_hint, page.demo_status, page.invitation):
+        assert label.visibleRegion().boundingRect().size() == label.size()  # nothing cut off
+
+
+SCALED_FIRST_RUN = '''
+import sys
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from termii_desk.core.bootstrap import RunOptions, build_desk
+from termii_desk.core.paths import AppPaths
+from termii_desk.ui.main_window import DEFAULT_SIZE, MainWindow
+from termii_desk.ui.worker import InlineExecutor
+from tests.fakes import MemoryKeyring
+services = build_desk(AppPaths.from_environment(), RunOptions(), keyring_backend=MemoryKeyring(), connect_now=False)
+window = MainWindow(InlineExecutor())
+window.resize(*DEFAULT_SIZE)
+window.show()
+window.attach(services)
+for _ in range(20):
+    app.processEvents()
+page = window.first_run
+image = window.grab()
+image.save(sys.argv[1])
+print(image.devicePixelRatio(), window.pages.currentWidget() is page,
+      page.demo_button.height() >= page.demo_button.sizeHint().height())
+window.close()
+services.close()
+'''
+
+
+def test_first_run_at_one_and_a_half_scale(screenshot_dir: Path, tmp_path: Path) -> None:
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "1.5",
+           "TERMII_DESK_HOME": str(tmp_path / "home"), "PYTHONPATH": str(root)}
+    env.pop("TERMII_API_KEY", None)
+    done = subprocess.run([sys.executable, "-c", SCALED_FIRST_RUN, str(screenshot_dir / "first-run-scale-1.5.png")],
+                          env=env, capture_output=True, text=True, timeout=120, check=False, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["1.5", "True", "True"], done.stdout
