@@ -119,7 +119,7 @@ def _owner(out: _Output, target: HistoryTarget) -> Any:
     try:
         return connect(target, TeamPasswords().get(target))
     except psycopg.Error as exc:
-        out.fail(explain(exc, target))
+        out.fail(explain(exc, target, owner=True))
         return None
 
 
@@ -136,14 +136,20 @@ def _owner_only(out: _Output, target: HistoryTarget, what: str, command: Any) ->
         with conn:
             return int(command(conn))
     except psycopg.errors.InsufficientPrivilege:
-        out.fail(f"Only the team's owner can {what} (this command connected as {target.user or 'you'}).")
-        return EXIT_CONFIG
+        return _not_owner(out, target, what)
     except HistoryError as exc:
         out.fail(str(exc))
         return EXIT_CONFIG
     except psycopg.Error as exc:
-        out.fail(explain(exc, target))
+        out.fail(explain(exc, target, owner=True))
         return EXIT_NOT_COMPLETED
+
+
+def _not_owner(out: _Output, target: HistoryTarget, what: str) -> int:
+    who = f'"{target.user}"' if target.user else "your own user name"
+    out.fail(f"Only the team's owner can {what}: this command connected as {who}. Run it with --url naming "
+             "the database's owner (postgresql://OWNER@HOST:PORT/DATABASE).")
+    return EXIT_CONFIG
 
 
 def _init(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
@@ -162,8 +168,12 @@ def _init(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
 
 
 def _add_agent(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
-    from termii_desk.core.team.postgres import add_agent
+    from termii_desk.core.team.postgres import add_agent, agent_name_problem
 
+    problem = agent_name_problem(args.name)
+    if problem is not None:  # before asking for a password
+        out.fail(f"input rejected, nothing changed: {problem}")
+        return EXIT_INPUT
     password = _read_secret(f"Password for agent {args.name} (input hidden; empty for peer or certificate "
                             "sign-in): ")
 
@@ -195,8 +205,17 @@ def _purge(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int
 
 
 def _erase(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
+    """The number masked in this desk's outboxes first (so a sync running meanwhile sends it masked, or sent
+    it before the server's erasure below), then in every row on the server."""
+    import sqlite3
+
+    import psycopg
+
     from termii_desk.core.errors import InputError
-    from termii_desk.core.team.postgres import erase_number
+    from termii_desk.core.history import HistoryError
+    from termii_desk.core.paths import AppPaths
+    from termii_desk.core.team.outbox import erase_from_outboxes
+    from termii_desk.core.team.postgres import erase_number, is_owner, schema_version
     from termii_desk.core.validation import validate_phone
 
     region = _profile_settings(args)[0].default_region
@@ -205,11 +224,38 @@ def _erase(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int
     except InputError as exc:
         out.fail(f"input rejected, nothing erased: {exc}")
         return EXIT_INPUT
+    others = (" Calls still waiting in other desks' outboxes arrive with the number when those desks sync: "
+              "run this command again once every desk's `termii-desk team status` shows none waiting.")
 
     def erase(conn: Any) -> int:
-        changed = erase_number(conn, phone.digits)
-        out.result(f"{phone.display} erased from {changed} attempt{'s' if changed != 1 else ''}; the erasure is "
-                   "recorded (by whom and when, not the number).", {"rows_changed": changed})
+        if schema_version(conn) == 0:
+            out.fail(f"Nothing erased: {target.place} holds no team history yet (`termii-desk team init` sets "
+                     "it up).")
+            return EXIT_CONFIG
+        if not is_owner(conn):  # before this desk's outbox is touched: nothing changes for a refused command
+            return _not_owner(out, target, "erase a number")
+        # This desk's outboxes first: a sync running meanwhile then sends the entry masked, or sent it before
+        # the server's erasure below reaches it.
+        try:
+            waiting, damaged = erase_from_outboxes(AppPaths.from_environment().data_dir, phone.digits)
+        except (HistoryError, OSError, sqlite3.Error) as exc:
+            out.fail(f"Nothing erased: this desk's outbox could not be changed ({type(exc).__name__}). Close "
+                     "the desk's window and run the command again.")
+            return EXIT_NOT_COMPLETED
+        for sentence in damaged:
+            out.warn(f"{sentence} That file could not be read, so it may still hold the number: delete it once "
+                     "its calls are not needed.")
+        try:
+            changed = erase_number(conn, phone.digits)
+        except psycopg.Error:
+            if waiting:
+                out.warn(f"{phone.display} was erased from {waiting} call{'s' if waiting != 1 else ''} waiting "
+                         "on this desk, but not yet from the shared history: run the command again.")
+            raise
+        here = f" and from {waiting} call{'s' if waiting != 1 else ''} waiting on this desk" if waiting else ""
+        out.result(f"{phone.display} erased from {changed} attempt{'s' if changed != 1 else ''} on the shared "
+                   f"history{here}; the erasure is recorded (by whom and when, not the number).{others}",
+                   {"rows_changed": changed, "waiting_changed": waiting})
         return EXIT_OK
 
     return _owner_only(out, target, "erase a number", erase)
@@ -227,6 +273,8 @@ def _agent_history(args: argparse.Namespace, target: HistoryTarget) -> Any:
 
 def _status(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
     history = _agent_history(args, target)
+    if history.outbox_notice:
+        out.warn(history.outbox_notice)
     try:
         status = history.status()
     finally:
@@ -245,6 +293,8 @@ def _status(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> in
 
 def _sync(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
     history = _agent_history(args, target)  # connecting sends the outbox already; sync() says what is left
+    if history.outbox_notice:
+        out.warn(history.outbox_notice)
     try:
         if not history.online:
             waiting = history.outbox.count()
@@ -281,8 +331,8 @@ def _password(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> 
             return EXIT_INPUT
         backend = store.set(target, password)
     except KeyringUnavailableError as exc:
-        out.fail(str(exc).replace("the API key", "the password").replace("set TERMII_API_KEY for this session",
-                                                                           "use PGPASSWORD or ~/.pgpass"))
+        out.fail(str(exc).replace("the API key", "the password").replace("The key", "The password")
+                 .replace("set TERMII_API_KEY for this session", "use PGPASSWORD or ~/.pgpass"))
         return EXIT_CONFIG
     out.result(f"The database password of {who} is stored in {backend}.", {"stored": True})
     return EXIT_OK

@@ -87,8 +87,11 @@ redacts the key and every code sent (`tests/core/test_logs.py`).
   untouched and this session's attempts are kept in memory; an unwritable folder falls back to memory,
   with a sentence each time (`tests/core/test_history.py`, `tests/core/test_history_damage.py`).
 - Every attempt is written before its request goes out and completed after: a crash leaves a visible
-  **unknown** row; closing the window during a call waits for it, so no row is left unfinished
-  (`tests/ui/test_main_window.py`).
+  **unknown** row. Closing the window during a call asks first: Wait keeps it open; Close anyway records
+  the call as **unknown** with that reason (not "the desk stopped"), on both backends. The first
+  completion wins: an answer recorded before the close stands, one arriving after leaves the unknown
+  (`tests/ui/test_main_window.py`, `tests/ui/test_close_during_call.py`,
+  `tests/core/test_history_backends.py`).
 
 ## A team's shared history (PostgreSQL)
 
@@ -110,6 +113,15 @@ loopback port; `tests/postgres_server.py`), one suite for both history backends
   one: `team init` asked for.
 - Another desk's call shows in a window within about a second (LISTEN/NOTIFY); every read of the shared
   history runs off the GUI thread.
+- Close anyway during a call, with the server up: one conditional UPDATE completes the attempt as unknown
+  with the reason; with the server stopped at that moment: kept in the outbox and sent once at the next
+  start, which shows the right sentence; an answer racing the close leaves one consistent row
+  (`tests/core/team/test_abandon.py`, `tests/ui/test_team_window.py`).
+- `team erase-number` masks the number in this desk's outboxes (gone from the files and their log) and on
+  the server; a sync under way sends it masked; an agent running it changes nothing
+  (`tests/core/team/test_outbox.py`, `tests/core/team/test_postgres.py`, `tests/test_cli_team.py`).
+- A damaged outbox file is moved aside once with a sentence (window and command line) and a new one
+  started: calls still go out and are recorded (same files, `tests/ui/test_team_window.py`).
 - Passwords: a URL holding one is refused in settings and shown as `***`; every file the desk wrote, its
   output and its sentences are scanned for the password (plain, UTF-16, base64, hex): none.
 """

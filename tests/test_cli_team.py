@@ -227,3 +227,112 @@ def test_a_dozen_command_lines_calling_one_number_at_once_send_one(team: Team, s
     assert all("was called by" in err for code, err in results if code == 6)
     assert len(simulator.calls) == 1
     assert len(team.rows()) == 1
+
+
+def _outbox_bytes(home: Path) -> bytes:
+    """Every byte of the desk's outbox files (the database, its write-ahead log, its shared memory)."""
+    return b"".join(p.read_bytes() for p in sorted((home / "data").glob("team-outbox-*")) if p.is_file())
+
+
+def test_erase_number_reaches_the_calls_waiting_in_this_desks_outbox(team: Team, simulator: TermiiSimulator,
+                                                                     tmp_path: Path) -> None:
+    home = tmp_path / "alice"
+    env = _desk_env(team, simulator, home)
+    other = "+2348039876543"
+    team.server.stop()
+    try:
+        assert run("call", PHONE, CODE, env=env).returncode == 0  # waits in this desk's outbox
+        assert run("call", other, CODE, env=env).returncode == 0
+    finally:
+        team.server.start()
+    assert b"2348031234567" in _outbox_bytes(home) and team.rows() == []
+    owner = {"TERMII_DESK_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    refused = run("team", "erase-number", PHONE, env=env)  # an agent: refused, and its outbox left as it was
+    assert refused.returncode == 3 and "Only the team's owner can erase a number" in refused.stderr
+    assert '"alice"' in refused.stderr and "--url" in refused.stderr
+    assert b"2348031234567" in _outbox_bytes(home)
+    erased = run("team", "erase-number", PHONE, "--url", team.owner_url, env=owner)
+    assert erased.returncode == 0, erased.stderr
+    assert "erased from 0 attempts on the shared history and from 1 call waiting on this desk" in erased.stdout
+    assert "other desks' outboxes" in erased.stdout and "run this command again" in erased.stdout
+    assert b"2348031234567" not in _outbox_bytes(home)  # not in the file, nor in its write-ahead log
+    assert b"2348039876543" in _outbox_bytes(home)  # the other customer's call still waits, untouched
+    synced = run("team", "sync", env=env)
+    assert synced.returncode == 0 and "2 calls sent" in synced.stdout, synced.stdout + synced.stderr
+    rows = team.rows()
+    assert sorted(r[2] for r in rows) == ["2348039876543", "[erased]"] and all(r[3] == "sent" for r in rows)
+    [(action, changed)] = team.owner().execute(
+        "SELECT action, rows_changed FROM termii_desk.owner_actions").fetchall()
+    assert (action, changed) == ("erase-number", 0)
+    again = run("team", "erase-number", PHONE, "--url", team.owner_url, "--json", env=owner)
+    assert json.loads(again.stdout) == {"rows_changed": 0, "waiting_changed": 0}
+
+
+def test_the_owners_connection_problems_name_the_owner(team: Team, tmp_path: Path) -> None:
+    from tests.postgres_server import OWNER
+
+    owner_tcp = team.server.url(OWNER, team.database)  # over TCP the server asks for the owner's password
+    env = {"TERMII_DESK_HOME": str(tmp_path / "owner"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+           "PGPASSWORD": "wrong-Owner-Pw-618"}
+    wrong = run("team", "purge", "--older-than", "30", "--url", owner_tcp, env=env)
+    assert wrong.returncode == 5 and wrong.stdout == ""
+    [said] = wrong.stderr.strip().splitlines()
+    assert f'refused the password of the owner "{OWNER}"' in said and "agent" not in said
+    assert "team password set --url" in said and "ask the team's owner" not in said
+    del env["PGPASSWORD"]
+    missing = run("team", "init", "--url", owner_tcp, env=env)
+    assert missing.returncode == 5 and f'asks the owner "{OWNER}" for a password' in missing.stderr
+    assert "agent" not in missing.stderr
+    nobody = run("team", "add-agent", "dave", "--url", team.server.url("nobody_here", team.database), env=env,
+                 stdin="x\n")
+    assert nobody.returncode == 5 and "agent" not in nobody.stderr.replace("add-agent", "")
+    assert "Traceback" not in wrong.stderr + missing.stderr + nobody.stderr
+    assert _leaks(tmp_path, "wrong-Owner-Pw-618") == []
+    # An agent's own commands still speak of the agent.
+    agent_env = {**env, "PGPASSWORD": "wrong-Password-993", "TERMII_DESK_HISTORY_URL": team.url("alice")}
+    status = run("team", "status", env=agent_env)
+    assert status.returncode == 5 and 'refused the password of agent "alice"' in status.stdout
+
+
+def test_add_agent_never_takes_over_a_role_that_is_not_an_agent(team: Team, tmp_path: Path) -> None:
+    from tests.postgres_server import OWNER, OWNER_PASSWORD
+
+    env = {"TERMII_DESK_HOME": str(tmp_path / "owner"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    for name in (OWNER, "termii_desk_agent"):  # the owner's own login, the agents' group
+        taken = run("team", "add-agent", name, "--url", team.owner_url, env=env, stdin="hijacked-Pw-1\n")
+        assert taken.returncode == 3, taken.stdout + taken.stderr
+        assert f"Nothing changed: '{name}' is a database role that is not one of the team's agents" in taken.stderr
+    with psycopg.connect(team.server.url(OWNER, team.database), password=OWNER_PASSWORD) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (OWNER,)  # its password is as it was
+    bad = run("team", "add-agent", "two words", "--url", team.owner_url, env=env, stdin="")
+    assert bad.returncode == 2 and bad.stderr.startswith("termii-desk: input rejected, nothing changed: An agent's")
+    again = run("team", "add-agent", "alice", "--url", team.owner_url, env=env, stdin=AGENT_PASSWORDS["alice"] + "\n")
+    assert again.returncode == 0 and "Agent alice updated with a password" in again.stdout
+
+
+def test_a_damaged_outbox_never_stops_a_call(team: Team, simulator: TermiiSimulator, tmp_path: Path) -> None:
+    home = tmp_path / "alice"
+    env = _desk_env(team, simulator, home)
+    assert run("team", "status", env=env).returncode == 0  # the desk's outbox file exists now
+    [outbox] = (home / "data").glob("team-outbox-*.sqlite3")
+    outbox.write_bytes(b"not a database " * 500)
+    result = run("call", PHONE, CODE, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Sent: Termii accepted the call") and len(simulator.calls) == 1
+    [warning] = result.stderr.strip().splitlines()
+    assert "outbox (calls waiting for the shared history) was damaged; it was moved aside" in warning
+    assert "Traceback" not in result.stderr and [r[3] for r in team.rows()] == ["sent"]
+    status = run("team", "status", env=env)  # said once: the new outbox is sound
+    assert status.returncode == 0 and status.stderr == ""
+
+
+def test_password_set_without_a_keyring_speaks_of_the_password(team: Team, tmp_path: Path) -> None:
+    env = {"TERMII_DESK_HOME": str(tmp_path / "bob"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+           "TERMII_DESK_HISTORY_URL": team.url("bob")}
+    refused = run("team", "password", "set", env=env, stdin=AGENT_PASSWORDS["bob"] + "\n")
+    assert refused.returncode == 3 and refused.stdout == ""
+    [said] = refused.stderr.strip().splitlines()
+    assert "keep the password" in said and "PGPASSWORD or ~/.pgpass" in said
+    assert "The password is never written to a file." in said
+    assert "key" not in said.lower().replace("keyring", "").replace("gnome", "")
+    assert AGENT_PASSWORDS["bob"] not in refused.stderr and _leaks(tmp_path, AGENT_PASSWORDS["bob"]) == []

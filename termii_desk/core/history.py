@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from termii_desk import __version__
 from termii_desk.core.errors import DeskError, Outcome
 from termii_desk.core.formatting import display_text
+from termii_desk.core.history_backend import HistoryQuery
 from termii_desk.core.paths import close_to_others, private_file
 from termii_desk.core.validation import Code
 
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INTERRUPTED_TEXT = (
     "The desk stopped before Termii answered; the call may have been placed. Check before sending again."
 )
@@ -89,10 +90,14 @@ _MIGRATIONS: dict[int, tuple[str, ...]] = {
         "ALTER TABLE attempts ADD COLUMN machine TEXT NOT NULL DEFAULT ''",
         "CREATE INDEX attempts_profile ON attempts (profile, id)",
     ),
+    # "Needs checking": the unknown outcomes, few among many, read (and counted) without reading the others.
+    4: ("CREATE INDEX attempts_unknown ON attempts (profile, id) WHERE outcome = 'unknown'",
+        "CREATE INDEX attempts_unknown_any_profile ON attempts (id) WHERE outcome = 'unknown'"),
 }
 # Migrations SQLite may not be able to run: without FTS5's trigram tokenizer (SQLite < 3.34, or built without
 # FTS5) step 2 is recorded as done without its index, and the filter scans the table as before.
 _OPTIONAL_MIGRATIONS = {2}
+_OUTCOME_VALUES = frozenset(outcome.value for outcome in Outcome)
 
 
 class HistoryError(DeskError):
@@ -240,6 +245,21 @@ class _Damaged(Exception):
     """``PRAGMA quick_check`` found damage inside the history file."""
 
 
+def move_aside(path: Path) -> Path:
+    """Rename a damaged SQLite file (with its -wal and -shm) to ``NAME.damaged-STAMP``; returns the new path."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    number = 1
+    while target.exists():  # never over an earlier damaged file
+        number += 1
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(str(path) + suffix)
+        if source.exists():
+            source.replace(Path(str(target) + suffix))
+    return target
+
+
 class HistoryStore:
     """One SQLite file (or memory). Safe to use from the GUI thread and worker threads.
 
@@ -269,6 +289,7 @@ class HistoryStore:
         self._moved_aside = False
         self._closed = False
         self._open_attempts: dict[int, tuple[object, ...]] = {}  # started, not completed: re-recorded after damage
+        self._abandoned: set[int] = set()  # recorded as unknown when the window closed first: an answer after keeps it
         self._conn = self._open(path, check=check_now)
         self._reader, self._read_lock = self._open_reader()
         self._phone_index = self._has_table(PHONE_INDEX)
@@ -403,17 +424,7 @@ class HistoryStore:
 
     @staticmethod
     def _move_aside(path: Path) -> Path:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        target = path.with_name(f"{path.name}.damaged-{stamp}")
-        number = 1
-        while target.exists():  # never over an earlier damaged file
-            number += 1
-            target = path.with_name(f"{path.name}.damaged-{stamp}-{number}")
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(str(path) + suffix)
-            if source.exists():
-                source.replace(Path(str(target) + suffix))
-        return target
+        return move_aside(path)
 
     def close(self) -> None:
         with self._lock:
@@ -542,14 +553,19 @@ class HistoryStore:
     ) -> None:
         # Repeatable, and it carries what Termii answered: worth a second and third try when another window
         # holds the write lock past the busy timeout.
+        sql = ("UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?,"
+               " termii_message = ?, balance = ?, currency = ?, error = ? WHERE id = ?")
+        params = (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error,
+                  row_id)
+
+        def work(conn: sqlite3.Connection) -> None:
+            if row_id in self._abandoned:  # checked under the write lock: the agent's close came first
+                log.info("an answer (%s) came after the window was closed; the attempt stays unknown", outcome.value)
+                return
+            conn.execute(sql, params)
+
         try:
-            self._write(
-                "UPDATE attempts SET outcome = ?, duration_ms = ?, http_status = ?, message_id = ?,"
-                " termii_message = ?, balance = ?, currency = ?, error = ? WHERE id = ?",
-                (outcome.value, duration_ms, http_status, message_id, termii_message, balance, currency, error,
-                 row_id),
-                tries=3,
-            )
+            self._writing(work, tries=3)
         finally:
             self._open_attempts.pop(row_id, None)
 
@@ -561,10 +577,18 @@ class HistoryStore:
 
     def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
         """Complete an attempt still waiting for its answer as unknown, with ``error`` as the reason (the agent
-        stopped waiting). An attempt already completed keeps its outcome. True when the row was changed."""
+        stopped waiting). True when the row was changed. The first completion wins: an attempt already
+        completed keeps its outcome, and an answer that arrives after this leaves the unknown as it is."""
         sql = "UPDATE attempts SET outcome = ?, duration_ms = ?, error = ? WHERE id = ? AND duration_ms IS NULL"
         params = (Outcome.UNKNOWN.value, duration_ms, error, row_id)
-        return self._writing(lambda conn: conn.execute(sql, params).rowcount == 1)
+
+        def work(conn: sqlite3.Connection) -> bool:
+            changed = conn.execute(sql, params).rowcount == 1
+            if changed:
+                self._abandoned.add(row_id)
+            return changed
+
+        return self._writing(work)
 
     def import_rows(self, rows: Iterable[HistoryRow]) -> int:
         """Append finished rows in one transaction (ids are assigned anew). For imports, tests and benchmarks."""
@@ -616,30 +640,33 @@ class HistoryStore:
     # -- reading ------------------------------------------------------------------------------------
 
     def page(
-        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None,
+        query: HistoryQuery | None = None,
     ) -> list[HistoryRow]:
         """Newest first. Pass the last row's id as ``before_id`` for the next page.
 
         ``phone_filter``: only numbers containing its digits (its other characters are ignored).
         ``profile``: only that profile's rows (None: every profile's).
+        ``query``: only those attempts (digits, outcomes, a time range: ``HistoryQuery``).
         """
-        digits = _digits(phone_filter)
+        q = _query(phone_filter, query)
         limit = max(0, limit)
-        if self._indexed(digits):
+        indexed = self._indexed(q.digits)
+        where, params = self._where(q, profile, like=not indexed, paging=True)
+        if indexed:
             # The index gives the page's ids, newest first, without reading the rows it skips.
             sql = f"SELECT rowid FROM {PHONE_INDEX} WHERE {PHONE_INDEX} MATCH ?"
-            params: list[object] = [_phrase(digits)]
+            match: list[object] = [_phrase(q.digits)]
             if before_id is not None:
                 sql += " AND rowid < ?"
-                params.append(before_id)
-            if profile is not None:
-                sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql}) AND profile = ?"
+                match.append(before_id)
+            if where:
+                sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql}) AND {' AND '.join(where)}"
                        " ORDER BY id DESC LIMIT ?")
-                return [_row(r) for r in self._read(sql, [*params, profile, limit])]
+                return [_row(r) for r in self._read(sql, [*match, *params, limit])]
             sql = (f"SELECT {_COLUMNS} FROM attempts WHERE id IN ({sql} ORDER BY rowid DESC LIMIT ?)"
                    " ORDER BY id DESC")
-            return [_row(r) for r in self._read(sql, [*params, limit])]
-        where, params = self._where(digits, profile)
+            return [_row(r) for r in self._read(sql, [*match, limit])]
         if before_id is not None:
             where.append("id < ?")
             params.append(before_id)
@@ -650,16 +677,17 @@ class HistoryStore:
         params.append(limit)
         return [_row(r) for r in self._read(sql, params)]
 
-    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
-        digits = _digits(phone_filter)
-        if self._indexed(digits):
+    def count(self, phone_filter: str = "", *, profile: str | None = None, query: HistoryQuery | None = None
+              ) -> int:
+        q = _query(phone_filter, query)
+        indexed = self._indexed(q.digits)
+        where, params = self._where(q, profile, like=not indexed)
+        if indexed:
             sql = f"SELECT count(*) FROM {PHONE_INDEX} WHERE {PHONE_INDEX} MATCH ?"
-            if profile is not None:
+            if where:
                 sql = (f"SELECT count(*) FROM attempts WHERE id IN (SELECT rowid FROM {PHONE_INDEX} WHERE"
-                       f" {PHONE_INDEX} MATCH ?) AND profile = ?")
-                return int(self._read(sql, [_phrase(digits), profile])[0][0])
-            return int(self._read(sql, [_phrase(digits)])[0][0])
-        where, params = self._where(digits, profile)
+                       f" {PHONE_INDEX} MATCH ?) AND {' AND '.join(where)}")
+            return int(self._read(sql, [_phrase(q.digits), *params])[0][0])
         sql = "SELECT count(*) FROM attempts" + (" WHERE " + " AND ".join(where) if where else "")
         return int(self._read(sql, params)[0][0])
 
@@ -711,15 +739,36 @@ class HistoryStore:
                      if (when := _aware_time(value)) is not None), None)
 
     @staticmethod
-    def _where(digits: str, profile: str | None = None) -> tuple[list[str], list[object]]:
+    def _where(q: HistoryQuery, profile: str | None = None, *, like: bool = True, paging: bool = False
+               ) -> tuple[list[str], list[object]]:
+        """The conditions of ``q`` and ``profile``; the digits' too when ``like`` (else the phone index reads them);
+        ``paging``: for a page (newest first, limited), not a count."""
         where: list[str] = []
         params: list[object] = []
-        if digits:
+        if q.digits and like:
             where.append("phone LIKE ?")
-            params.append(f"%{digits}%")
+            params.append(f"%{q.digits}%")
         if profile is not None:
             where.append("profile = ?")
             params.append(profile)
+        if q.outcomes:
+            # Known outcomes are written into the statement: SQLite uses the partial index of unknown outcomes
+            # only for a literal ``outcome = 'unknown'`` (a bound parameter could be anything).
+            known = sorted(q.outcomes & _OUTCOME_VALUES)
+            others = sorted(q.outcomes - _OUTCOME_VALUES)
+            terms = [f"'{value}'" for value in known] + ["?" for _ in others]
+            where.append(f"outcome = {terms[0]}" if len(terms) == 1 else f"outcome IN ({', '.join(terms)})")
+            params.extend(others)
+        # The time index serves a count over a range; a page reads newest first by id and stops at its limit (the
+        # time index would read and sort every row of a long range first), as does "needs checking" (its own
+        # partial index holds few rows): there ``+time_utc`` keeps the time index out.
+        when = "+time_utc" if paging or q.outcomes else "time_utc"
+        if q.since is not None:
+            where.append(f"{when} >= ?")
+            params.append(q.since_text())
+        if q.until is not None:
+            where.append(f"{when} < ?")
+            params.append(q.until_text())
         return where, params
 
     def _read(self, sql: str, params: list[object]) -> list[tuple[Any, ...]]:
@@ -775,6 +824,10 @@ def _digits(phone_filter: str) -> str:
     return "".join(ch for ch in phone_filter if ch in "0123456789")
 
 
+def _query(phone_filter: str, query: HistoryQuery | None) -> HistoryQuery:
+    return HistoryQuery.of(phone_filter, query)
+
+
 def _phrase(digits: str) -> str:
     """An FTS5 phrase: the trigrams of ``digits`` in a row, i.e. numbers that contain them."""
     return f'"{digits}"'
@@ -798,13 +851,14 @@ def export_csv(rows: Iterable[HistoryRow]) -> str:
     return CSV_BOM + rows_to_csv(rows)
 
 
-def every_row(store: Any, *, phone_filter: str = "", profile: str | None = None,
+def every_row(store: Any, *, phone_filter: str = "", profile: str | None = None, query: HistoryQuery | None = None,
               page_size: int = 1000) -> list[HistoryRow]:
-    """Every attempt ``store`` has for this filter and profile, newest first, read page by page."""
+    """Every attempt ``store`` has for this filter (or query) and profile, newest first, read page by page."""
     rows: list[HistoryRow] = []
     before: int | None = None
+    q = _query(phone_filter, query)
     while True:
-        page = store.page(page_size, before_id=before, phone_filter=phone_filter, profile=profile)
+        page = store.page(page_size, before_id=before, profile=profile, query=q)
         rows.extend(page)
         if len(page) < page_size:
             break
@@ -813,14 +867,14 @@ def every_row(store: Any, *, phone_filter: str = "", profile: str | None = None,
 
 
 def write_export(store: Any, path: Path, *, phone_filter: str = "", profile: str | None = None,
-                 page_size: int = 1000) -> int:
+                 query: HistoryQuery | None = None, page_size: int = 1000) -> int:
     """Write every attempt ``store`` has for this filter and profile (what the window's table shows, not only the
     loaded rows) to ``path`` as ``export_csv``, replacing it atomically. Returns how many. Raises ``OSError``,
     ``HistoryError``."""
     import os
     import tempfile
 
-    rows = every_row(store, phone_filter=phone_filter, profile=profile, page_size=page_size)
+    rows = every_row(store, phone_filter=phone_filter, profile=profile, query=query, page_size=page_size)
     fd, tmp = tempfile.mkstemp(prefix=".export-", suffix=".csv", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:

@@ -6,9 +6,9 @@ against both backends (tests/core/test_history_backends.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
 from termii_desk.core.errors import DeskError, Outcome
@@ -18,6 +18,107 @@ if TYPE_CHECKING:
     from termii_desk.core.validation import Code
 
 EXIT_COOLDOWN = 6
+# The outcomes an agent must check before calling that number again: Termii's answer never arrived.
+NEEDS_CHECKING = frozenset({Outcome.UNKNOWN.value})
+
+
+@dataclass(frozen=True)
+class HistoryQuery:
+    """Which attempts a history read is about: one object, read the same way by every backend.
+
+    ``digits``: numbers containing these digits (other characters are ignored; the window normalises what the
+    agent typed with the default country first). ``outcomes``: only these stored outcomes (empty: every one).
+    ``since`` (inclusive) and ``until`` (exclusive): aware times, each None for no bound (see ``day_range``).
+    A range that ends where or before it starts matches nothing (never an error).
+    """
+
+    digits: str = ""
+    outcomes: frozenset[str] = frozenset()
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digits", "".join(ch for ch in self.digits if ch in "0123456789"))
+        object.__setattr__(self, "outcomes", frozenset(self.outcomes))
+        for name in ("since", "until"):
+            when = getattr(self, name)
+            if when is not None and when.tzinfo is None:
+                raise ValueError(f"HistoryQuery.{name} must be an aware datetime")
+
+    @classmethod
+    def of(cls, phone_filter: str = "", query: HistoryQuery | None = None) -> HistoryQuery:
+        """``query``, or only a phone filter; a ``phone_filter`` given with a query without digits adds them."""
+        if query is None:
+            return cls(phone_filter)
+        return replace(query, digits=phone_filter) if phone_filter and not query.digits else query
+
+    @property
+    def narrows(self) -> bool:
+        """Whether it leaves out any attempt at all."""
+        return bool(self.digits or self.outcomes or self.since or self.until)
+
+    @property
+    def impossible(self) -> bool:
+        """A date range that ends where or before it starts: nothing can match."""
+        return self.since is not None and self.until is not None and self.until <= self.since
+
+    def with_outcomes(self, outcomes: Iterable[str]) -> HistoryQuery:
+        return replace(self, outcomes=frozenset(outcomes))
+
+    def needing_check(self) -> HistoryQuery:
+        """The same attempts, only those whose outcome is unknown (to check before sending again)."""
+        return self.with_outcomes(NEEDS_CHECKING)
+
+    def since_text(self) -> str | None:
+        """``since`` as stored times are written (UTC, ISO 8601, milliseconds): they compare as text."""
+        return _utc_text(self.since)
+
+    def until_text(self) -> str | None:
+        return _utc_text(self.until)
+
+    def matches(self, row: HistoryRow) -> bool:
+        """Whether ``row`` is one of these attempts (for rows no query language reads: a desk's outbox)."""
+        if self.digits and self.digits not in str(row.phone):
+            return False
+        if self.outcomes and row.outcome not in self.outcomes:
+            return False
+        if self.since is None and self.until is None:
+            return True
+        try:
+            when = datetime.fromisoformat(str(row.time_utc))
+        except (ValueError, TypeError):
+            return False
+        when = when if when.tzinfo is not None else when.replace(tzinfo=timezone.utc)
+        return (self.since is None or when >= self.since) and (self.until is None or when < self.until)
+
+
+def _utc_text(when: datetime | None) -> str | None:
+    return None if when is None else when.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def day_range(first: date | None, last: date | None, zone: tzinfo | None = None
+              ) -> tuple[datetime | None, datetime | None]:
+    """Whole days from ``first`` to ``last``, both included, in ``zone`` (None: this computer's local time).
+
+    Returns (since, until) for ``HistoryQuery``: the first day's midnight, and the midnight after the last day,
+    in UTC. A bound is None when not given, or outside what a datetime can hold (year 1, year 9999).
+    """
+    def midnight(day: date) -> datetime | None:
+        try:
+            start = datetime(day.year, day.month, day.day)
+            local = start.replace(tzinfo=zone) if zone is not None else start.astimezone()
+            return local.astimezone(timezone.utc)
+        except (OverflowError, ValueError, OSError):
+            return None
+
+    since = midnight(first) if first is not None else None
+    until = None
+    if last is not None:
+        try:
+            until = midnight(last + timedelta(days=1))
+        except OverflowError:  # the last day there is: nothing comes after it
+            until = None
+    return since, until
 
 
 @dataclass(frozen=True)
@@ -104,12 +205,20 @@ class HistoryBackend(Protocol):
         error: str | None = None,
     ) -> None: ...
 
-    def page(
-        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
-    ) -> list[HistoryRow]:
-        """Newest first; ``profile``: only that profile's rows (None: every profile's)."""
+    def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
+        """The agent stopped waiting (closed the window): complete the attempt, if still in flight, as unknown
+        with ``error`` as the reason. True when recorded. The first completion wins: an answer recorded
+        before keeps its outcome, and one arriving after leaves the unknown as it is."""
 
-    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int: ...
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None,
+        query: HistoryQuery | None = None,
+    ) -> list[HistoryRow]:
+        """Newest first; ``profile``: only that profile's rows (None: every profile's); ``query``: only those
+        attempts (``HistoryQuery.of(phone_filter, query)``)."""
+
+    def count(self, phone_filter: str = "", *, profile: str | None = None, query: HistoryQuery | None = None
+              ) -> int: ...
 
     def get(self, row_id: int) -> HistoryRow | None: ...
 

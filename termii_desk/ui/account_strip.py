@@ -9,8 +9,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSignalBlocker, Qt, Signal, Slot
-from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QResizeEvent
+from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal, Slot
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleAnnouncementEvent,
+    QColor,
+    QIcon,
+    QPainter,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from termii_desk.core.results import Balance
@@ -96,6 +104,7 @@ class AccountStrip(QFrame):
         self._wanted: dict[QWidget, bool] = {self.calls_left_label: False, self.trend: False,
                                              self.trend_change_label: False}
         self._checked_at = ""  # "Updated HH:MM:SS": given way last, then in the balance's tooltip
+        self._problem = ""  # the last failure's sentence, shown cut to the room there is
         self._balance: Balance | None = None
         self._stale = False
         self._when: datetime | None = None
@@ -106,6 +115,7 @@ class AccountStrip(QFrame):
         # A long failure sentence is cut to the room there is (whole in the tooltip), never widening the window.
         self.updated_label.setMinimumWidth(self.updated_label.fontMetrics().horizontalAdvance("Updated 00:00:00 "))
         self.updated_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.updated_label.installEventFilter(self)
         self.refresh_button = QPushButton("&Refresh", self)
         self.refresh_button.setAccessibleName("Refresh the balance")
         self.refresh_button.setToolTip(REFRESH_TIP)
@@ -128,7 +138,7 @@ class AccountStrip(QFrame):
         layout.addSpacing(-8)
         layout.addWidget(self.trend_change_label)
         layout.addWidget(self.updated_label, 1)
-        layout.addStretch(1)  # the spare room, when the time gave way on a narrow window
+        layout.addStretch(0)  # the spare room when the time gave way (while shown, the time or sentence has it)
         layout.addWidget(self.refresh_button)
 
         self.refresh_button.clicked.connect(self.refresh_requested)
@@ -265,6 +275,9 @@ class AccountStrip(QFrame):
         if low:
             # The warning says how long the balance lasts when history can tell.
             warning = f" (low: ≈ {left:,} calls left)" if left is not None else " (low)"
+            if not self.is_low:  # it just became low: screen readers are told, once
+                calls = f", about {left:,} calls left" if left is not None else ""
+                announce(self.balance_label, f"Balance low: {full}{calls}. Top up soon.")
             self.balance_label.show_text(MARKS[Tone.WARNING] + text + warning, Tone.WARNING)
             tips.append(f"Below {threshold:g}: top up soon.")
             if left is not None and estimate is not None:
@@ -316,6 +329,21 @@ class AccountStrip(QFrame):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         self._fit_optional()
+        self._fit_problem()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # getattr: while the strip is being destroyed, events still reach this filter after its attributes went.
+        if watched is getattr(self, "updated_label", None) and event.type() == QEvent.Type.Resize:
+            self._fit_problem()  # the balance beside it got longer ("(old as of 14:05)"): less room
+        return super().eventFilter(watched, event)
+
+    def _fit_problem(self) -> None:
+        """The problem sentence cut to the room its label has now, with an ellipsis (never cut mid-letter)."""
+        label = self.updated_label
+        if not self._problem or label.tone is not Tone.BAD or label.wordWrap():
+            return
+        room = label.contentsRect().width() if label.isVisible() and label.width() > 0 else 200
+        label.show_text(_fit(label, self._problem, room), Tone.BAD)
 
     def show_problem(self, sentence: str) -> None:
         """The balance could not be checked; the last known balance (if any) stays, marked as old (not bold,
@@ -327,11 +355,18 @@ class AccountStrip(QFrame):
             self._show_balance_text()
         self.updated_label.setWordWrap(False)
         self.updated_label.show()
-        shown = _fit(self.updated_label, MARKS[Tone.BAD] + sentence, max(200, self.updated_label.width()))
-        self.updated_label.show_text(shown, Tone.BAD)
+        self._problem = MARKS[Tone.BAD] + sentence
+        self.updated_label.set_tone(Tone.BAD)
+        self._fit_problem()
+        old = f" The balance shown, {self._balance_full()}, is from {self._when:%H:%M}." if (
+            self._stale and self._when is not None) else ""
+        announce(self.updated_label, f"The balance could not be checked: {sentence}{old}")
         self.updated_label.setToolTip(sentence)
         self.updated_label.setAccessibleDescription(sentence)
         self.refresh_button.setEnabled(True)
+
+    def _balance_full(self) -> str:
+        return self._balance.display(self._currency or "") if self._balance is not None else ""
 
     @property
     def is_low(self) -> bool:
@@ -341,6 +376,11 @@ class AccountStrip(QFrame):
 REFRESH_TIP = "Check the balance again (Ctrl+R)"
 ACCOUNT_WIDTH = 240  # pixels: a server's account name or balance longer than this is elided, whole in the tooltip
 BALANCE_WIDTH = 220
+
+
+def announce(source: QWidget, text: str) -> None:
+    """Tell screen readers ``text`` now (what changed without the agent asking: a failed check, a low balance)."""
+    QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(source, text))
 
 
 def _fit(label: QLabel, text: str, pixels: int) -> str:

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.estimate import CostEstimate, Trend
+    from termii_desk.core.history_backend import HistoryQuery
     from termii_desk.core.keystore import KeyStatus
     from termii_desk.core.results import Balance, BalanceResult
     from termii_desk.core.settings import Settings
@@ -305,18 +306,21 @@ class DeskController(QObject):
         ).run_in_background(self._executor)
 
     @Slot(object)
-    def on_export_requested(self, request: tuple[Path, str, str | None]) -> None:
-        """(file, phone filter, profile or None): write the attempts shown to a CSV file, on a worker."""
+    def on_export_requested(self, request: tuple[Path, HistoryQuery | str, str | None]) -> None:
+        """(file, history query or phone filter, profile or None): write the attempts shown to a CSV file, on a
+        worker."""
         services = self._services
         if services is None:
             return
-        path, phone_filter, profile = request
+        path, query, profile = request
         history = services.history
 
         def write() -> int:
             from termii_desk.core.history import write_export
 
-            return write_export(history, path, phone_filter=phone_filter, profile=profile)
+            if isinstance(query, str):
+                return write_export(history, path, phone_filter=query, profile=profile)
+            return write_export(history, path, query=query, profile=profile)
 
         def failed(error: BaseException) -> None:
             reason = str(error) if isinstance(error, DeskError) else (getattr(error, "strerror", None)
@@ -574,8 +578,12 @@ class DeskController(QObject):
         self._closing = True
 
     def abandon_calls(self) -> int:
-        """The agent closes without waiting: every call in flight is recorded as unknown, with that reason (an
-        answer that arrives before the process ends still completes its row truthfully). Returns how many."""
+        """The agent closes without waiting: every call in flight is recorded as unknown, with that reason.
+
+        The first completion wins: a call whose answer was recorded before keeps it, and an answer arriving
+        after this (before the process ends) leaves the unknown as it is, as a team's server would anyway (its
+        row rules let nobody change a completed attempt). A shared history that cannot be reached keeps the
+        completion in its outbox for the next start. Returns how many were recorded."""
         import time
 
         from termii_desk.core.history import HistoryError
@@ -588,18 +596,9 @@ class DeskController(QObject):
             if services is None:
                 break
             duration_ms = int((time.monotonic() - recorded) * 1000)
-            history = services.history
             try:
-                abandon = getattr(history, "abandon_attempt", None)
-                if abandon is not None:  # only if still waiting, in one statement
-                    changed = bool(abandon(row_id, duration_ms=duration_ms, error=CLOSED_BEFORE_ANSWER))
-                else:
-                    row = history.get(row_id)
-                    changed = row is not None and not row.completed
-                    if changed:
-                        history.complete_attempt(row_id, outcome=Outcome.UNKNOWN, duration_ms=duration_ms,
-                                                 error=CLOSED_BEFORE_ANSWER)
-                abandoned += changed
+                abandoned += services.history.abandon_attempt(row_id, duration_ms=duration_ms,
+                                                              error=CLOSED_BEFORE_ANSWER)
             except HistoryError as exc:
                 log.error("could not record the abandoned call: %s", exc)
         self._rows_in_flight.clear()

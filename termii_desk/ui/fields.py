@@ -26,7 +26,7 @@ from termii_desk.core.errors import InputError
 # core.validation and ui.tones load with the first validation or live line, not before the first frame (~8 ms).
 if TYPE_CHECKING:
     from termii_desk.core.validation import Code, PhoneNumber
-    from termii_desk.ui.tones import ToneLabel
+    from termii_desk.ui.tones import Tone, ToneLabel
 
 # How long the agent may pause mid-number before the line says what is wrong.
 REVEAL_DELAY_MS = 900
@@ -119,6 +119,7 @@ class ValidatedField(QWidget, Generic[V]):
         self._checking: bool = False
         self._finished: bool = False
         self._last_text: str = ""
+        self._announced: str = ""  # the verdict last announced to screen readers
         self.status: ToneLabel  # the live line, made by finish()
 
         self.edit: _LineEdit = _LineEdit(self)
@@ -231,18 +232,18 @@ class ValidatedField(QWidget, Generic[V]):
         if self._value is not None:
             self._reveal_timer.stop()
             self._showing_problem = False
-            self.status.show_text(MARKS[Tone.GOOD] + self._describe(self._value), Tone.GOOD)
+            self._say(MARKS[Tone.GOOD] + self._describe(self._value), Tone.GOOD)
         elif not text.strip() or self._checking:
             self._reveal_timer.stop()
             self._showing_problem = False
-            self.status.show_text(CHECKING_TEXT if text.strip() else self._hint, Tone.NEUTRAL)
+            self._say(CHECKING_TEXT if text.strip() else self._hint, Tone.NEUTRAL)
         elif self._showing_problem or was_valid:
             # Already talking about this text, or the agent typed past a valid value (an extra digit): say so
             # now. Not when a valid value was replaced: typing over a selected number has typed one digit of
             # the next, which is no mistake yet.
             self.reveal_problem()
         else:
-            self.status.show_text(self._hint, Tone.NEUTRAL)
+            self._say(self._hint, Tone.NEUTRAL)
             self._reveal_timer.start()
 
     @Slot()
@@ -253,7 +254,7 @@ class ValidatedField(QWidget, Generic[V]):
             from termii_desk.ui.tones import MARKS, Tone
 
             self._showing_problem = True
-            self.status.show_text(MARKS[Tone.BAD] + self._problem, Tone.BAD)
+            self._say(MARKS[Tone.BAD] + self._problem, Tone.BAD)
 
     @Slot()
     def on_return_pressed(self) -> None:
@@ -263,6 +264,21 @@ class ValidatedField(QWidget, Generic[V]):
     def _describe(self, value: V) -> str:
         """The line shown under a valid value; subclasses say more."""
         return str(value)
+
+    def _say(self, text: str, tone: Tone) -> None:
+        """Show ``text`` on the live line; a verdict (✓, ✕, ⚠) that changed is also announced to screen readers,
+        which otherwise say nothing while the agent types (hints and "Checking…" are not announced)."""
+        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+        from termii_desk.ui.tones import Tone
+
+        self.status.show_text(text, tone)
+        if tone in (Tone.GOOD, Tone.BAD, Tone.WARNING):
+            if text != self._announced:
+                self._announced = text
+                QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.status, text))
+        else:
+            self._announced = ""  # the same verdict, reached again later, is said again
 
 
 class PhoneField(ValidatedField["PhoneNumber"]):
@@ -345,7 +361,7 @@ class PhoneField(ValidatedField["PhoneNumber"]):
         self._reveal_timer.stop()
         self._showing_problem = True
         # A question, not a mistake; the buttons under it name both numbers and their countries.
-        self.status.show_text(MARKS[Tone.WARNING] + AMBIGUOUS_TEXT, Tone.WARNING)
+        self._say(MARKS[Tone.WARNING] + AMBIGUOUS_TEXT, Tone.WARNING)
 
     def on_choice_clicked(self, display: str) -> None:
         """The agent chose a reading: the field holds it in international form, which reads back as only it."""
@@ -447,7 +463,10 @@ class CodeField(ValidatedField["Code"]):
         from termii_desk.core.validation import generate_code
 
         code = generate_code()
-        self.edit.setText(code)
+        # As if typed over the field: Tab reaches Generate right after the code, and a code typed there and
+        # replaced by a press of Space comes back with Ctrl+Z.
+        self.edit.selectAll()
+        self.edit.insert(code)
         self.edit.setFocus()
         self.generated.emit(code)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from typing import Any, ClassVar, TypeVar
 
@@ -29,6 +29,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPen, QPixma
 from termii_desk.core.errors import Outcome
 from termii_desk.core.formatting import display_text, format_balance
 from termii_desk.core.history import HistoryError, HistoryRow, HistoryStore
+from termii_desk.core.history_backend import NEEDS_CHECKING, HistoryQuery, day_range
 from termii_desk.core.validation import phone_filter_digits
 from termii_desk.core.words import OUTCOME_WORDS, SENDING, outcome_words
 from termii_desk.ui.worker import Executor, QueryOp
@@ -60,8 +61,11 @@ _T = TypeVar("_T")
 # Rows as a read brings them back: each with its display texts, made where the rows were read (on the executor,
 # when there is one), so that a paint of new rows only looks them up.
 _Prepared = list[tuple[HistoryRow, tuple[str, ...] | None]]
-# What a reload reads: the first page, how many attempts match the filter, how many there are in all.
-FirstPage = tuple[_Prepared, int, int]
+# How many attempts match the query, how many there are in all (of the profile), and how many of those the
+# query's digits and days leave need checking (unknown outcomes).
+_Counts = tuple[int, int, int]
+# What a reload reads: the first page, then the counts.
+FirstPage = tuple[_Prepared, _Counts]
 
 
 class HistoryModel(QAbstractTableModel):
@@ -74,10 +78,12 @@ class HistoryModel(QAbstractTableModel):
     Signals:
         problem_changed(str): ``problem`` changed; "" when reading works again.
         reloaded(): a reload (``refresh``, ``set_filter``) finished, or failed: rows and totals are current.
+        counted(): ``recount`` finished: the totals are current (the rows did not change).
     """
 
     problem_changed = Signal(str)
     reloaded = Signal()
+    counted = Signal()
 
     TIME, PHONE, CODE, OUTCOME, MESSAGE_ID, BALANCE, PROFILE = range(7)
     # The profile column matters when every profile's calls are shown; the panel hides it otherwise.
@@ -115,8 +121,11 @@ class HistoryModel(QAbstractTableModel):
         self._filter_text = ""
         self._region: str | None = None
         self._profile = profile
+        self._needs_checking = False
+        self._days: tuple[date | None, date | None] = (None, None)
+        self.zone: tzinfo | None = None  # the days' time zone: None for this computer's local time
         self._in_flight: set[int] = set()
-        self._totals: tuple[int, int] | None = None  # (matching the filter, all), as of the last reload
+        self._totals: _Counts | None = None  # (matching the query, all, needing a check), as of the last read
         self._generation = 0  # counts reloads asked for: a read started before the latest one is dropped
         self._reload_pending = False
         self._loaded_once = False  # the first reload reads here and now: the panel shows with its first page
@@ -124,6 +133,7 @@ class HistoryModel(QAbstractTableModel):
         self._closed = False  # close(): no more reads, and the results of those running are dropped
         self._fetching = False
         self._reads_on_executor = 0
+        self._query_read = HistoryQuery()
         self.problem = ""
 
     # -- public API ---------------------------------------------------------------------------------
@@ -132,6 +142,38 @@ class HistoryModel(QAbstractTableModel):
     def filter_digits(self) -> str:
         """The digits the rows are filtered by ("" for all rows)."""
         return self._filter
+
+    @property
+    def needs_checking(self) -> bool:
+        """Only attempts whose outcome is unknown are shown (the agent must check them before sending again)."""
+        return self._needs_checking
+
+    @property
+    def days(self) -> tuple[date | None, date | None]:
+        """The first and last day shown, both included (None: no bound)."""
+        return self._days
+
+    @property
+    def query(self) -> HistoryQuery:
+        """What the rows are: the filter's digits, "needs checking", the days as local times (for a reload or an
+        export; "Today" read after midnight is the new day)."""
+        since, until = day_range(*self._days, self.zone)
+        return HistoryQuery(self._filter, NEEDS_CHECKING if self._needs_checking else frozenset(), since, until)
+
+    def set_needs_checking(self, on: bool) -> None:
+        """Show only unknown outcomes (or every outcome again); reloads from the first page."""
+        if on != self._needs_checking:
+            self._needs_checking = on
+            self._reload(keep_rows_on_error=False)
+
+    def set_days(self, first: date | None, last: date | None) -> None:
+        """Show only attempts made from ``first`` to ``last`` (local days, both included; None: no bound).
+
+        A range that ends before it starts shows nothing (``query.impossible``); it is never an error.
+        """
+        if (first, last) != self._days:
+            self._days = (first, last)
+            self._reload(keep_rows_on_error=False)
 
     @property
     def in_flight(self) -> frozenset[int]:
@@ -190,6 +232,26 @@ class HistoryModel(QAbstractTableModel):
         if self._totals is None:
             return None
         return self._totals[1 if unfiltered else 0]
+
+    def needing_check(self) -> int | None:
+        """How many attempts of the filter's digits and days have an unknown outcome, less this desk's calls still
+        waiting for Termii (they are "Sending…", not yet to check). ``None`` when history could not be read."""
+        if self._totals is None:
+            return None
+        waiting = sum(1 for row_id in self._in_flight if (row := self._row_of_id.get(row_id)) is not None
+                      and self._rows[row].outcome in NEEDS_CHECKING)
+        return max(0, self._totals[2] - waiting)
+
+    def recount(self) -> None:
+        """Read the totals again (a call finished: "needs checking" may have changed); ``counted`` follows."""
+        generation, store, query, profile = self._generation, self._store, self.query, self._profile
+
+        def done(counts: _Counts | None, error: HistoryError | None) -> None:
+            if generation == self._generation and counts is not None:
+                self._totals = counts
+                self.counted.emit()
+
+        self._read(lambda: _counts(store, query, profile), done, slow=True)
 
     def row_at(self, row: int) -> HistoryRow:
         """The attempt shown in ``row``; ``IndexError`` outside the loaded rows."""
@@ -282,10 +344,10 @@ class HistoryModel(QAbstractTableModel):
         if not self.canFetchMore(parent):
             return
         before = self._rows[-1].id if self._rows else None
-        generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
+        generation, query, size, store = self._generation, self._query_read, self._page_size, self._store
         profile = self._profile
         self._fetching = True
-        self._read(lambda: _prepared(store.page(size, before_id=before, phone_filter=digits, profile=profile)),
+        self._read(lambda: _prepared(store.page(size, before_id=before, profile=profile, query=query)),
                    lambda page, error: self._on_page_read(generation, page, error), slow=True)
 
     # -- internals ----------------------------------------------------------------------------------
@@ -293,18 +355,20 @@ class HistoryModel(QAbstractTableModel):
     def _reload(self, *, keep_rows_on_error: bool) -> None:
         self._generation += 1
         self._reload_pending = True
-        generation, digits, size, store = self._generation, self._filter, self._page_size, self._store
+        # The next pages read the same query as the first (the same day bounds, even across midnight).
+        self._query_read = query = self.query
+        generation, size, store = self._generation, self._page_size, self._store
         profile = self._profile
 
         def read() -> FirstPage:
-            return read_first_page(store, size, phone_filter=digits, profile=profile)
+            return read_first_page(store, size, query=query, profile=profile)
 
         # The first load is here and now (a page keyed by id: the panel shows with its rows), unless it was read
         # beforehand; later ones, like every page and re-read, go to the executor with their texts, when there is
         # one.
         slow, self._loaded_once = self._loaded_once, True
         first_page, self._first_page = self._first_page, None
-        if first_page is not None and not slow and not digits:
+        if first_page is not None and not slow and query == HistoryQuery():
             self._on_reloaded(generation, keep_rows_on_error, first_page, None)
             return
         self._read(read, lambda first, error: self._on_reloaded(generation, keep_rows_on_error, first, error),
@@ -358,8 +422,7 @@ class HistoryModel(QAbstractTableModel):
                 return
             page: _Prepared = []
         else:
-            page, matching, every = first
-            self._totals = (matching, every)
+            page, self._totals = first
         self._notifying = True
         try:
             self.beginResetModel()
@@ -480,6 +543,15 @@ def _dot_icon(colour: str, *, hollow: bool) -> QIcon:
     return icon
 
 
+def _counts(store: HistoryStore, query: HistoryQuery, profile: str | None) -> _Counts:
+    """How many match ``query``, how many there are in all, how many of its digits and days need checking."""
+    every = store.count(profile=profile)
+    matching = store.count(profile=profile, query=query) if query.narrows else every
+    checking = query.needing_check()
+    needing = matching if checking == query else store.count(profile=profile, query=checking)
+    return matching, every, needing
+
+
 def _prepared(rows: list[HistoryRow]) -> list[tuple[HistoryRow, tuple[str, ...] | None]]:
     """The rows, the first ``PREPARED_ROWS`` with their display texts: run where the rows were read (off the GUI
     thread, with an executor).
@@ -493,13 +565,13 @@ def _prepared(rows: list[HistoryRow]) -> list[tuple[HistoryRow, tuple[str, ...] 
     return [(row, HistoryModel._display_texts(row) if i < PREPARED_ROWS else None) for i, row in enumerate(rows)]
 
 
-def read_first_page(store: HistoryStore, page_size: int = PAGE_SIZE, *, phone_filter: str = "",
+def read_first_page(store: HistoryStore, page_size: int = PAGE_SIZE, *, query: HistoryQuery | None = None,
                     profile: str | None = None) -> FirstPage:
-    """A reload's read: the first page (its first rows with their display texts), the attempts matching
-    ``phone_filter`` and all of them. Runs on any thread; raises ``HistoryError``."""
-    page = store.page(page_size, phone_filter=phone_filter, profile=profile)
-    every = store.count(profile=profile)
-    return _prepared(page), store.count(phone_filter, profile=profile) if phone_filter else every, every
+    """A reload's read: the first page matching ``query`` (its first rows with their display texts), then the
+    counts. Runs on any thread (the start-up loader reads the unfiltered one off the GUI thread); raises
+    ``HistoryError``."""
+    query = query or HistoryQuery()
+    return _prepared(store.page(page_size, profile=profile, query=query)), _counts(store, query, profile)
 
 
 def outcome_text(outcome: str) -> str:

@@ -9,14 +9,43 @@ the count and the selection follow when the rows arrive (``HistoryModel.reloaded
 
 from __future__ import annotations
 
+import itertools
+from datetime import date, timedelta
 from html import escape
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, QPoint, QRect, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QContextMenuEvent, QGuiApplication, QKeyEvent, QKeySequence, QMouseEvent, QPalette
+from PySide6.QtCore import (
+    QDate,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QRect,
+    Qt,
+    QTimer,
+    Signal,
+    Slot,
+)
+from PySide6.QtGui import (
+    QAction,
+    QContextMenuEvent,
+    QFocusEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPalette,
+    QPen,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
+    QDateEdit,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -52,6 +81,17 @@ if TYPE_CHECKING:
     from termii_desk.core.desk import CallAttempt
 
 EMPTY_TEXT = "No calls yet: each call you send appears here."
+NEEDS_CHECKING_TEXT = "&Needs checking"
+NEEDS_CHECKING_TIP = ("Show only the calls whose outcome is unknown (Alt+N): Termii's answer never arrived, so check "
+                      "each one before sending again")
+# The dates an agent picks from: (words, days back from today, both days included); None: no bound.
+DATE_PRESETS: tuple[tuple[str, int | None], ...] = (
+    ("All dates", None), ("Today", 0), ("Last 7 days", 6), ("Last 30 days", 29), ("Custom range…", None),
+)
+CUSTOM_RANGE = len(DATE_PRESETS) - 1
+DATE_FORMAT = "d MMM yyyy"  # "1 Dec 2026": the month in words, never mistaken for another day
+EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+FOCUS_RING_WIDTH = 2
 NO_SELECTION_TEXT = "Select a call to see Termii's answer and how it went."
 FILTER_DELAY_MS = 150
 WARM_UP_ROWS = 50  # more than a screenful of rows
@@ -74,7 +114,8 @@ class HistoryTable(QTableView):
 
     The context menu (right click, the Menu key, Shift+F10) is asked for on the row it is about: the clicked
     row, or from the keyboard the current row. Enter means "use this number"; Ctrl+C copies the number, or the
-    message id in that column.
+    message id in that column; Home and End go to the first and last row. While it has the keyboard, the
+    current row is outlined (``paintEvent``).
 
     Signals:
         menu_requested(QModelIndex, QPoint): open the menu for this row at this global position.
@@ -85,6 +126,44 @@ class HistoryTable(QTableView):
     menu_requested = Signal(QModelIndex, QPoint)
     activated_row = Signal(QModelIndex)
     copy_requested = Signal(QModelIndex)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The rows, then, while the table has the keyboard, a ring around the current row (what Enter, the Menu
+        key and Ctrl+C act on) and a thin line around its current cell (the column Ctrl+C copies)."""
+        super().paintEvent(event)
+        index = self.currentIndex()
+        if not self.hasFocus() or not index.isValid():
+            return
+        cell = self.visualRect(index)
+        if not cell.isValid() or not cell.intersects(event.rect().adjusted(0, -4, 0, 4)):
+            return
+        right = min(self.viewport().width(), self.horizontalHeader().length() - self.horizontalOffset())
+        row = QRect(0, cell.top(), max(right, cell.right() + 1), cell.height())
+        selected = self.selectionModel().isRowSelected(index.row(), QModelIndex())
+        palette = self.palette()
+        # On the selection's colour the ring takes the text's colour (dark on light palettes, light on dark ones);
+        # elsewhere the selection's own colour: either way it stands out from the row under it.
+        colour = palette.color(QPalette.ColorRole.Text if selected else QPalette.ColorRole.Highlight)
+        painter = QPainter(self.viewport())
+        half = FOCUS_RING_WIDTH // 2
+        painter.setPen(QPen(colour, FOCUS_RING_WIDTH))
+        painter.drawRect(row.adjusted(half, half, -half - 1 + FOCUS_RING_WIDTH % 2, -half - 1 + FOCUS_RING_WIDTH % 2))
+        painter.setPen(QPen(colour, 1, Qt.PenStyle.DotLine))
+        painter.drawRect(cell.adjusted(FOCUS_RING_WIDTH + 1, FOCUS_RING_WIDTH + 1, -FOCUS_RING_WIDTH - 2,
+                                       -FOCUS_RING_WIDTH - 2))
+        painter.end()
+
+    def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
+        super().currentChanged(current, previous)
+        self.viewport().update()  # the ring spans the row: Qt repaints only the two cells
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.viewport().update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        self.viewport().update()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         if event.reason() == QContextMenuEvent.Reason.Mouse:
@@ -112,7 +191,20 @@ class HistoryTable(QTableView):
             self.copy_requested.emit(index)
             event.accept()
             return
+        if event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
+            # Shift+F10, the other key for a context menu: the same menu as the Menu key's, on the current row.
+            self.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint()))
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def moveCursor(self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+                   ) -> QModelIndex:
+        """Home and End go to the first and last row (the table reads like a list); Left and Right still move
+        between columns (Ctrl+C copies the message id in its column)."""
+        if cursorAction in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(cursorAction, modifiers)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         super().mouseDoubleClickEvent(event)
@@ -163,6 +255,36 @@ class HistoryPanel(QWidget):
         self.count_label = QLabel(self)
         self.count_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
+        self.needs_checking_box = QCheckBox(NEEDS_CHECKING_TEXT, self)
+        self.needs_checking_box.setToolTip(NEEDS_CHECKING_TIP)
+        self.needs_checking_box.setAccessibleDescription(NEEDS_CHECKING_TIP.replace(" (Alt+N)", ""))
+        # Room for a count of 99,999: a count that grows does not move the dates beside it.
+        self.needs_checking_box.setMinimumWidth(self.needs_checking_box.sizeHint().width()
+                                                + self.fontMetrics().horizontalAdvance(" (9,999)"))
+        self.dates_combo = QComboBox(self)
+        self.dates_combo.addItems([words for words, _ in DATE_PRESETS])
+        self.dates_combo.setAccessibleName("Calls of which days")
+        self.dates_combo.setToolTip("Show the calls of these days only, in this computer's time (Alt+T)")
+        self._dates_label = QLabel("Da&tes", self)
+        self._dates_label.setBuddy(self.dates_combo)
+        self.from_edit = self._date_edit("Calls from this day (included)")
+        self.to_edit = self._date_edit("Calls up to this day (included)")
+        self._from_label = QLabel("Fro&m", self)
+        self._from_label.setBuddy(self.from_edit)
+        self._to_label = QLabel("&until", self)
+        self._to_label.setBuddy(self.to_edit)
+        # A custom range gets a row of its own (shown only then): at the window's minimum width the dates
+        # would not fit beside the other filters.
+        self._custom_dates = QWidget(self)
+        custom = QHBoxLayout(self._custom_dates)
+        custom.setContentsMargins(0, 0, 0, 0)
+        custom.addWidget(self._from_label)
+        custom.addWidget(self.from_edit)
+        custom.addWidget(self._to_label)
+        custom.addWidget(self.to_edit)
+        custom.addStretch(1)
+        self._custom_dates.hide()
+
         self.problem_label = QLabel(self)
         self.problem_label.setWordWrap(True)
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -203,6 +325,7 @@ class HistoryPanel(QWidget):
         self.details_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse | Qt.TextInteractionFlag.TextSelectableByKeyboard
         )
+        self.details_label.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # Tab stops here: select, copy by keyboard
         self.details_label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
         # Room for the heading, two rows of fields and an error line: the table does not jump on selection.
         self.details_label.setMinimumHeight(self.fontMetrics().lineSpacing() * 4 + 4)
@@ -212,9 +335,9 @@ class HistoryPanel(QWidget):
         details_box.setContentsMargins(8, 6, 8, 6)
         details_box.addWidget(self.details_label)
 
-        self.copy_message_id_action = QAction("Copy message id", self)
-        self.copy_phone_action = QAction("Copy phone number", self)
-        self.use_number_action = QAction("Use this number", self)
+        self.copy_message_id_action = QAction("Copy &message id", self)
+        self.copy_phone_action = QAction("Copy &phone number", self)
+        self.use_number_action = QAction("Use this &number", self)
         self.use_number_action.setToolTip("Put this number in the phone field")
         self.context_menu = QMenu(self)
         self.context_menu.addActions([self.copy_message_id_action, self.copy_phone_action])
@@ -225,22 +348,30 @@ class HistoryPanel(QWidget):
         self._filter_timer.setSingleShot(True)
         self._filter_timer.setInterval(FILTER_DELAY_MS)
 
+        # The filter's row holds nothing whose width changes: the counts are on the row below, at its end.
         top = QHBoxLayout()
         top.addWidget(self.filter_edit, 1)
         top.addWidget(self.scope_combo)
-        top.addSpacing(12)
-        top.addWidget(self.count_label)
         top.addWidget(self.export_button)
+        narrowing = QHBoxLayout()
+        narrowing.addWidget(self.needs_checking_box)
+        narrowing.addSpacing(8)
+        narrowing.addWidget(self._dates_label)
+        narrowing.addWidget(self.dates_combo)
+        narrowing.addStretch(1)
+        narrowing.addWidget(self.count_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
+        layout.addLayout(narrowing)
+        layout.addWidget(self._custom_dates)
         layout.addWidget(self._problem_bar)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self._details_frame)
-        self.setTabOrder(self.filter_edit, self.scope_combo)
-        self.setTabOrder(self.scope_combo, self.export_button)
-        self.setTabOrder(self.export_button, self.table)
-        self.setTabOrder(self.table, self.details_label)
+        order = (self.filter_edit, self.scope_combo, self.export_button, self.needs_checking_box, self.dates_combo,
+                 self.from_edit, self.to_edit, self.table, self.details_label)
+        for before, after in itertools.pairwise(order):
+            self.setTabOrder(before, after)
 
         self._connect_signals()
         self.refresh()
@@ -258,9 +389,16 @@ class HistoryPanel(QWidget):
         return self.scope_combo.currentIndex() == 1
 
     def refresh(self) -> None:
-        """Reload from the newest attempt and recount; the selected attempt stays selected if still loaded."""
+        """Reload from the newest attempt and recount; the selected attempt stays selected if still loaded.
+
+        A preset of days ("Today") is read again: after midnight it is the new day.
+        """
         self._remember_selection()
-        self.model.refresh()
+        days = self._chosen_days()
+        if days != self.model.days:
+            self.model.set_days(*days)
+        else:
+            self.model.refresh()
 
     def lay_out_hidden(self, width: int) -> None:
         """While hidden (before ``warm_up``): polish, size and lay out the panel about as it will be shown."""
@@ -281,6 +419,17 @@ class HistoryPanel(QWidget):
         self.model.prepare_texts(WARM_UP_ROWS)  # the first paint's texts (phone formatting, local times)
         viewport = self.table.viewport()
         viewport.grab(QRect(0, 0, viewport.width(), self.table.verticalHeader().defaultSectionSize()))
+
+    def show_needing_check(self, on: bool = True) -> None:
+        """Show only the calls that need checking (unknown outcomes), or every outcome again."""
+        self.needs_checking_box.setChecked(on)
+
+    def choose_days(self, first: date | None, last: date | None) -> None:
+        """A custom range of days, both included (None: no bound on that side)."""
+        self.dates_combo.setCurrentIndex(CUSTOM_RANGE)
+        self.from_edit.setDate(QDate(first or EARLIEST_DAY))
+        self.to_edit.setDate(QDate(last or LATEST_DAY))
+        self._apply_days()
 
     def focus_filter(self) -> None:
         """Put the cursor in the filter box with its text selected, ready to type over."""
@@ -318,8 +467,10 @@ class HistoryPanel(QWidget):
         """An attempt is complete: re-read that one row (its outcome shows), or reload when it is not shown."""
         if attempt.history_id is not None:
             self.set_in_flight(attempt.history_id, False)
-        if attempt.history_id is None or self.model.row_of(attempt.history_id) is None:
-            self.refresh()  # not among the rows shown: reload (a whole page and the counts)
+        if attempt.history_id is None or self.model.row_of(attempt.history_id) is None or self.model.needs_checking:
+            self.refresh()  # not among the rows shown, or shown as needing a check: reload (a page and the counts)
+        else:
+            self.model.recount()  # "needs checking" counts it once its outcome is known
 
     def on_filter_text_changed(self, _text: str) -> None:
         self._filter_timer.start()  # typing restarts the wait: one query when the agent pauses
@@ -339,6 +490,39 @@ class HistoryPanel(QWidget):
 
     def on_model_reloaded(self) -> None:
         self._after_reload(self._keep_id)
+
+    def on_model_counted(self) -> None:
+        self._show_counts()
+
+    def on_needs_checking_toggled(self, on: bool) -> None:
+        self._remember_selection()
+        self.model.set_needs_checking(on)
+
+    def on_dates_chosen(self, index: int) -> None:
+        custom = index == CUSTOM_RANGE
+        if custom and not self._custom_dates.isVisible():
+            today = date.today()  # the last 7 days to start from: the agent changes what it needs
+            for edit, day in ((self.from_edit, today - timedelta(days=6)), (self.to_edit, today)):
+                edit.blockSignals(True)
+                edit.setDate(QDate(day))
+                edit.blockSignals(False)
+        self._custom_dates.setVisible(custom)
+        self._apply_days()
+
+    def on_custom_date_changed(self, _day: QDate) -> None:
+        self._apply_days()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Down in the filter goes to the table, on its current row (the first when none is)."""
+        # getattr: while the panel is being destroyed, events still reach this filter after its attributes went.
+        if (watched is getattr(self, "filter_edit", None) and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0):
+            current = self.table.currentIndex()
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+            self._select(current.row() if current.isValid() else 0)  # selected too: its details show
+            return True
+        return super().eventFilter(watched, event)
 
     def on_model_problem_changed(self, text: str) -> None:
         self.problem_label.setText(text)
@@ -391,6 +575,12 @@ class HistoryPanel(QWidget):
         self.model.rowsInserted.connect(self.on_model_rows_changed)
         self.model.problem_changed.connect(self.on_model_problem_changed)
         self.model.reloaded.connect(self.on_model_reloaded)
+        self.model.counted.connect(self.on_model_counted)
+        self.needs_checking_box.toggled.connect(self.on_needs_checking_toggled)
+        self.dates_combo.currentIndexChanged.connect(self.on_dates_chosen)
+        self.from_edit.dateChanged.connect(self.on_custom_date_changed)
+        self.to_edit.dateChanged.connect(self.on_custom_date_changed)
+        self.filter_edit.installEventFilter(self)
         self.copy_message_id_action.triggered.connect(self.on_copy_message_id_triggered)
         self.copy_phone_action.triggered.connect(self.on_copy_phone_triggered)
         self.use_number_action.triggered.connect(self.on_use_number_triggered)
@@ -433,6 +623,38 @@ class HistoryPanel(QWidget):
             table.setColumnWidth(column, width + 28)
         table.setColumnHidden(HistoryModel.PROFILE, self._profile is not None)  # shown with "All profiles"
 
+    def _date_edit(self, name: str) -> QDateEdit:
+        edit = QDateEdit(self)
+        edit.setCalendarPopup(True)  # Alt+Down or F4 opens the calendar
+        edit.setDisplayFormat(DATE_FORMAT)
+        edit.setDateRange(QDate(EARLIEST_DAY), QDate(LATEST_DAY))
+        edit.setAccessibleName(name)
+        edit.setToolTip(name + "; type the day, month or year, or press Alt+Down for a calendar")
+        return edit
+
+    def _chosen_days(self) -> tuple[date | None, date | None]:
+        """The days chosen: a preset read against today, or the custom range as the agent set it."""
+        index = self.dates_combo.currentIndex()
+        if index == CUSTOM_RANGE:
+            return self.from_edit.date().toPython(), self.to_edit.date().toPython()  # type: ignore[return-value]
+        back = DATE_PRESETS[index][1] if 0 <= index < len(DATE_PRESETS) else None
+        if back is None:
+            return None, None
+        today = date.today()
+        return today - timedelta(days=back), today
+
+    def _apply_days(self) -> None:
+        self._remember_selection()
+        self.model.set_days(*self._chosen_days())
+
+    def _days_problem(self) -> str | None:
+        """The sentence for a range that ends before it starts (it shows nothing, and says why)."""
+        first, last = self.model.days
+        if first is None or last is None or first <= last:
+            return None
+        return (f"No day is in that range: it starts on {_day_text(first)}, after it ends ({_day_text(last)}). "
+                "Change the first or the last day.")
+
     def _apply_filter(self) -> None:
         self._remember_selection()
         self.model.set_filter(self.filter_edit.text())  # reloads (now, or on the executor) when the digits differ
@@ -449,15 +671,26 @@ class HistoryPanel(QWidget):
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
             )
             self.table.scrollTo(self.model.index(row, 0))
-        self.count_label.setText(self._count_text())
+        self._show_counts()
         self._update_empty_state()
         self._show_details()
+
+    def _show_counts(self) -> None:
+        self.count_label.setText(self._count_text())
+        needing = self.model.needing_check()
+        if needing is None:
+            self.needs_checking_box.setText(NEEDS_CHECKING_TEXT)
+            self.needs_checking_box.setAccessibleName("Needs checking")
+        else:
+            self.needs_checking_box.setText(f"{NEEDS_CHECKING_TEXT} ({needing:,})")
+            self.needs_checking_box.setAccessibleName(
+                f"Needs checking: {count_of_calls(needing)} with an unknown outcome")
 
     def _count_text(self) -> str:
         every = self.model.total(unfiltered=True)
         if every is None:
             return ""
-        if not self.model.filter_digits:
+        if not self.model.query.narrows:
             return count_of_calls(every)
         match = self.model.total()
         if match is None:
@@ -468,12 +701,31 @@ class HistoryPanel(QWidget):
         empty = self.model.rowCount() == 0 and not self.model.canFetchMore(QModelIndex())
         if self.model.problem:
             self.empty_label.setText("Nothing to show: history could not be read.")
-        elif self.model.filter_digits:
-            self.empty_label.setText(f"No calls to numbers containing {self.model.filter_digits}.")
         else:
-            self.empty_label.setText(EMPTY_TEXT)
+            self.empty_label.setText(self._days_problem() or self._nothing_found_text())
         self._stack.setCurrentWidget(self.empty_label if empty else self.table)
         self._details_frame.setVisible(not empty)
+
+    def _nothing_found_text(self) -> str:
+        """Why the table is empty, in the words of what the agent chose."""
+        model = self.model
+        first, last = model.days
+        if not (model.filter_digits or model.needs_checking or first or last):
+            return EMPTY_TEXT
+        text = "No calls need checking" if model.needs_checking else "No calls"
+        if model.filter_digits:
+            text += f" to numbers containing {model.filter_digits}"
+        if first is not None and first == last:
+            text += " today" if first == date.today() else f" on {_day_text(first)}"
+        elif first is not None and last is not None:
+            text += f" from {_day_text(first)} to {_day_text(last)}"
+        elif first is not None:
+            text += f" since {_day_text(first)}"
+        elif last is not None:
+            text += f" up to {_day_text(last)}"
+        if model.needs_checking and not model.filter_digits and first is None and last is None:
+            return "No calls need checking: every call's outcome is known."
+        return text + "."
 
     def _select(self, row: int) -> None:
         index = self.model.index(row, self.table.currentIndex().column() if self.table.currentIndex().isValid() else 0)
@@ -529,6 +781,11 @@ def details_html(row: HistoryRow, *, in_flight: bool = False) -> str:
     if error:
         html += f"<div>{field('Status' if in_flight else 'Error', error)}</div>"
     return html
+
+
+def _day_text(day: date) -> str:
+    """"1 Dec 2026"."""
+    return f"{day.day} {day:%b %Y}"
 
 
 def _duration_text(duration_ms: int | None) -> str | None:

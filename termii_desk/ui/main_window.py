@@ -2,7 +2,9 @@
 
 The window only composes: what happens when the agent sends, refreshes or saves settings is the
 ``DeskController``'s (ui/controller.py), and ``_connect_signals()`` is the one place where the widgets'
-requests reach the controller and its answers reach the widgets.
+requests reach the controller and its answers reach the widgets. ``tab_order()`` is the one place that decides
+where Tab goes: the panels as the eye reads them (account strip, notices, form, outcome, history), and within
+each its controls top to bottom, left to right, so a control a panel adds later takes its place by itself.
 
 The window is built and shown before the core exists (so it appears at once); ``attach()`` hands the core
 objects to the controller when they are ready. At start it is built in two steps: ``MainWindow(staged=True)``
@@ -82,6 +84,35 @@ def load_content_modules() -> None:
     import termii_desk.ui.notices
     import termii_desk.ui.outcome_view
     import termii_desk.ui.team_status  # noqa: F401
+
+
+def _takes_tab(widget: QWidget, window: QWidget) -> bool:
+    """``widget`` is a control Tab stops at now (as Qt decides: shown, enabled, Tab focus, no focus proxy)."""
+    return (widget.isVisible() and widget.isEnabled() and widget.window() is window
+            and widget.focusPolicy().value & 1 == 1  # Qt.FocusPolicy.TabFocus, without Qt's enums at import
+            and widget.focusProxy() is None)
+
+
+def reading_order(widgets: list[QWidget], window: QWidget) -> list[QWidget]:
+    """``widgets`` as the eye reads them in ``window``: in rows from top to bottom, each row left to right.
+
+    A widget is in the row of the first (topmost) widget of that row when its vertical middle is within that
+    widget's height (a button beside a line edit, a little taller or shorter, is in the line edit's row).
+    """
+    from PySide6.QtCore import QPoint, QRect
+
+    def rect(widget: QWidget) -> QRect:
+        return QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+
+    rects = {id(widget): rect(widget) for widget in widgets}
+    pending = sorted(widgets, key=lambda w: (rects[id(w)].top(), rects[id(w)].left()))
+    ordered: list[QWidget] = []
+    while pending:
+        first = rects[id(pending[0])]
+        row = [w for w in pending if first.top() <= rects[id(w)].center().y() <= first.bottom()] or pending[:1]
+        ordered.extend(sorted(row, key=lambda w: rects[id(w)].left()))
+        pending = [w for w in pending if w not in row]
+    return ordered
 
 
 def ask_export_path(parent: QWidget, suggested: str) -> str:
@@ -266,12 +297,17 @@ class MainWindow(QMainWindow):
         self.clear_action = action("&New customer (clear the form)", "Ctrl+N", "clear_action")
         self.undo_clear_action = action("&Undo clear", QKeySequence.StandardKey.Undo, "undo_clear_action")
         self.undo_clear_action.setEnabled(False)
+        self.copy_id_action = action("&Copy the message id", "Ctrl+Shift+C", "copy_id_action")
+        self.copy_id_action.setEnabled(False)
+        self.export_action = action("&Export calls…", "Ctrl+E", "export_action")
         self.quit_action = action("&Quit", "Ctrl+Q", "quit_action")
         self.refresh_action.setEnabled(False)
         menu = self._desk_menu
         menu.addActions([self.settings_action, self.refresh_action])
         menu.addSeparator()
-        menu.addActions([self.filter_action, self.clear_action, self.undo_clear_action])
+        menu.addActions([self.clear_action, self.undo_clear_action, self.copy_id_action])
+        menu.addSeparator()
+        menu.addActions([self.filter_action, self.export_action])
         menu.addSeparator()
         menu.addAction(self.quit_action)
 
@@ -324,6 +360,9 @@ class MainWindow(QMainWindow):
         self.filter_action.triggered.connect(self.on_filter_requested)
         self.clear_action.triggered.connect(self.on_clear_requested)
         self.undo_clear_action.triggered.connect(self.on_undo_clear_requested)
+        self.copy_id_action.triggered.connect(self.outcome.on_copy_clicked)
+        self.outcome.message_id_changed.connect(self.on_outcome_message_id_changed)
+        self.export_action.triggered.connect(self.on_export_requested)
         self.form.phone.edit.textChanged.connect(self.on_form_text_changed)
         self.form.code.edit.textChanged.connect(self.on_form_text_changed)
         self.quit_action.triggered.connect(self.close)
@@ -667,7 +706,7 @@ class MainWindow(QMainWindow):
         suggested = f"termii-desk-{profile or 'all-profiles'}-{datetime.now():%Y%m%d-%H%M}.csv"
         path = ask_export_path(self, suggested)  # modal: the agent chose Export
         if path:
-            self.controller.on_export_requested((Path(path), panel.model.filter_digits, profile))
+            self.controller.on_export_requested((Path(path), panel.model.query, profile))
 
     @Slot(str)
     def on_export_finished(self, sentence: str) -> None:
@@ -693,6 +732,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(services, self._executor, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.settings_saved)
+        dialog.key_removed.connect(lambda: self.controller.after_settings(True))  # back to the first-run page
         dialog.destroyed.connect(self._forget_settings_dialog)
         self.settings_dialog = dialog
         dialog.open()
@@ -726,6 +766,52 @@ class MainWindow(QMainWindow):
     def on_use_number_requested(self, number: str) -> None:
         self.form.use_number(number)
 
+    @Slot(str)
+    def on_outcome_message_id_changed(self, message_id: str) -> None:
+        self.copy_id_action.setEnabled(bool(message_id))
+
+    # -- the keyboard -----------------------------------------------------------------------------------
+
+    def tab_order(self) -> list[QWidget]:
+        """Every control Tab stops at now, in the order the eye reads the window.
+
+        The panels in the order they are seen: the account strip (profile switcher, Refresh), notices, the
+        form (phone, code, Generate, Send), the outcome (its texts, Show code, Copy id, details) or the first-run
+        page, then the history panel (the filter's row and whatever the panel puts above the table, the table,
+        the details); within each panel, top to bottom and left to right (``reading_order``). Anything else in
+        the window that takes Tab comes after them, in reading order too, so no control is ever unreachable.
+        """
+        panels: list[QWidget | None] = [self.form]
+        if self._built:
+            panels = [self.account, self.notices, self.team_status, self.form, self.outcome, self.first_run,
+                      self.history_panel]
+        order: list[QWidget] = []
+        taken: set[int] = set()
+        for panel in [*panels, self.centralWidget()]:
+            if panel is None or not panel.isVisible():
+                continue
+            widgets = [w for w in [panel, *panel.findChildren(QWidget)] if id(w) not in taken and _takes_tab(w, self)]
+            taken.update(id(w) for w in widgets)
+            order.extend(reading_order(widgets, self))
+        return order
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        """Tab and Shift+Tab anywhere in the window follow ``tab_order()`` (round the window, both ways)."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QApplication
+
+        if not self._built:  # the first frame: the form's own order (Qt's enums may still be loading)
+            return super().focusNextPrevChild(next)
+        order = self.tab_order()
+        focus = QApplication.focusWidget()
+        while focus is not None and focus not in order:  # the line edit inside an editable combo box, a spin box
+            focus = focus.parentWidget()
+        if focus is None or len(order) < 2:
+            return super().focusNextPrevChild(next)
+        target = order[(order.index(focus) + (1 if next else -1)) % len(order)]
+        target.setFocus(Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason)
+        return True
+
     # -- closing --------------------------------------------------------------------------------------
 
     @property
@@ -750,6 +836,7 @@ class MainWindow(QMainWindow):
         self.closing.emit()
         services = self.services
         if self._closed_without_waiting:
+            self.hide()  # at once: a shared history may take a moment to take the calls' completions
             self.controller.abandon_calls()
         elif self._executor.pending():
             self.hide()

@@ -110,9 +110,10 @@ class SendForm(QWidget):
         self._phone_label.setContentsMargins(0, label_offset, 0, 0)
         self._code_label.setContentsMargins(0, label_offset, 0, 0)
 
+        # As the eye reads the form (the window's tab_order() does the same once it is built).
         QWidget.setTabOrder(self.phone.edit, self.code.edit)
-        QWidget.setTabOrder(self.code.edit, self.send_button)
-        QWidget.setTabOrder(self.send_button, self.code.generate_button)
+        QWidget.setTabOrder(self.code.edit, self.code.generate_button)
+        QWidget.setTabOrder(self.code.generate_button, self.send_button)
 
         self.phone.validity_changed.connect(self.on_validity_changed)
         self.code.validity_changed.connect(self.on_validity_changed)

@@ -255,3 +255,28 @@ def test_year_one_west_of_utc_exports_as_stored(store: HistoryStore, tmp_path: P
         monkeypatch.undo()
         time.tzset()
     assert "0001-01-01T00:00:00+00:00" in text
+
+
+def test_day_range_is_whole_local_days_in_the_zone_given_or_this_computers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from termii_desk.core.history_backend import day_range
+
+    lagos = ZoneInfo("Africa/Lagos")  # UTC+1
+    since, until = day_range(date(2026, 12, 1), date(2026, 12, 1), lagos)
+    assert since == datetime(2026, 11, 30, 23, 0, tzinfo=timezone.utc)
+    assert until == datetime(2026, 12, 1, 23, 0, tzinfo=timezone.utc)
+    # Without a zone: the computer's local time, with that date's own offset (daylight saving included).
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert day_range(date(2026, 7, 1), None)[0] == datetime(2026, 7, 1, 4, 0, tzinfo=timezone.utc)
+        assert day_range(None, date(2026, 1, 1))[1] == datetime(2026, 1, 2, 5, 0, tzinfo=timezone.utc)
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    # The ends of the calendar: no bound rather than an error.
+    assert day_range(date(1, 1, 1), date(9999, 12, 31), ZoneInfo("Asia/Tokyo")) == (None, None)
+    assert day_range(None, None) == (None, None)

@@ -2,7 +2,9 @@
 Debian's python3-pyatspi: ``python3 atspi_client.py`` prints one JSON object of what it found and read.
 
 It finds the phone field, the code field and Send by role and name, types through EditableText, presses Send
-through its Action, and reads the phone line's sentence, the outcome banner and the balance.
+through its Action, and reads the phone line's sentence, the outcome banner and the balance. Meanwhile it
+listens for "object:announcement" (what Qt sends for QAccessibleAnnouncementEvent, and Orca speaks): it reports
+every announcement's text, so the test can check that the validation sentence and the outcome were spoken.
 """
 
 from __future__ import annotations
@@ -12,6 +14,25 @@ import sys
 import time
 
 import pyatspi
+from gi.repository import GLib
+
+ANNOUNCEMENTS = []  # (text, source's role, politeness: 1 polite, 2 assertive) of every announcement heard
+
+
+def on_announcement(event):
+    text = event.any_data if isinstance(event.any_data, str) else str(event.any_data)
+    try:
+        role = event.source.getRoleName() if event.source is not None else ""
+    except Exception:
+        role = ""
+    ANNOUNCEMENTS.append((text, role, event.detail1))
+
+
+def pump():
+    """Deliver the events that arrived (the listener runs from GLib's main context)."""
+    context = GLib.MainContext.default()
+    while context.pending():
+        context.iteration(False)
 
 
 def walk(node, depth=0):
@@ -39,10 +60,11 @@ def find(root, role, name_part):
 def wait(condition, timeout=20.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        pump()
         value = condition()
         if value:
             return value
-        time.sleep(0.2)
+        time.sleep(0.1)
     return None
 
 
@@ -60,6 +82,7 @@ def labels(root):
 
 
 def main() -> int:
+    pyatspi.Registry.registerEventListener(on_announcement, "object:announcement")
     desk = wait(app, 30.0)
     if desk is None:
         print(json.dumps({"error": "the desk is not on the accessibility bus"}))
@@ -83,8 +106,18 @@ def main() -> int:
     action.doAction(names.index("Press") if "Press" in names else 0)
     banner = find(desk, "panel", "outcome")
     outcome = wait(lambda: banner.description if "accepted" in (banner.description or "") else None, 40.0)
+    wait(lambda: any("accepted" in text for text, _role, _politeness in ANNOUNCEMENTS), 10.0)
+    # The banner's texts as a screen reader reaches them: each a focusable label (Tab stops there), the id whole.
+    texts = {}
+    for node in walk(banner):
+        try:
+            if node.getRoleName() == "label" and node.name:
+                texts[node.name] = node.getState().contains(pyatspi.STATE_FOCUSABLE)
+        except Exception:
+            continue
     print(json.dumps({"found": found, "balance": balance, "invalid_line": partial, "valid_line": valid,
-                      "actions": names, "outcome": outcome}))
+                      "actions": names, "outcome": outcome, "announcements": ANNOUNCEMENTS,
+                      "banner_texts": texts}))
     return 0
 
 

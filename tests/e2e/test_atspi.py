@@ -57,3 +57,19 @@ def test_a_screen_reader_finds_types_sends_and_reads_the_outcome(tmp_path: Path)
     assert any("✕" in line for line in report["invalid_line"]), report  # the sentence, not "Phone number check"
     assert report["valid_line"] and "Nigeria" in report["valid_line"][0]
     assert "Sent: Termii accepted the call" in report["outcome"] and "+234 803 123 4567" in report["outcome"]
+    # What Orca would speak unasked: the validation verdicts as they change, and the outcome.
+    spoken = [text for text, _role, _politeness in report["announcements"]]
+    assert any(text.startswith("✕ ") for text in spoken), report  # the phone line's reason, after the pause
+    assert any(text.startswith("✓ +234 803 123 4567") and "Nigeria" in text for text in spoken), report
+    assert any(text.startswith("✓ 6-digit code") for text in spoken), report
+    outcome, role, politeness = next(heard for heard in report["announcements"] if "accepted" in heard[0])
+    assert outcome.startswith("Sent: Termii accepted the call") and "+234 803 123 4567" in outcome, report
+    assert role == "panel" and politeness == 1, report  # from the banner, polite (AT-SPI's live "polite")
+    assert "482913" not in " ".join(spoken), report  # the code is never spoken in full
+    # The banner's texts are there to read and to reach by Tab: the headline, the number, the whole message id.
+    texts = report["banner_texts"]
+    assert texts.get("Sent: Termii accepted the call") is True, texts
+    assert texts.get("+234 803 123 4567") is True, texts
+    message_id = next((name for name in texts if name.startswith("Message id: ")), "")
+    assert message_id[len("Message id: "):].isdigit() and texts[message_id] is True, texts
+    assert message_id[len("Message id: "):] in report["outcome"], texts  # the same id as the description's

@@ -60,7 +60,8 @@ def test_two_successes_in_a_row_look_different(view: OutcomeView, screenshot_dir
     view.grab().save(str(screenshot_dir / "outcome-success-1.png"))
     view.show_attempt(attempt(Outcome.SENT, phone="+2348031234567"), "75.00 NGN")
     view.grab().save(str(screenshot_dir / "outcome-success-2.png"))
-    assert view.text != first_text and "call 2" in view.when_label.text()
+    assert view.text != first_text and view.when_label.text().startswith("Call 2 · ")
+    assert view.when_label.font().bold()  # in bold, where the eye looks for what changed
     assert view.grab().toImage() != first
 
 

@@ -180,3 +180,120 @@ def test_a_server_that_never_answers_never_holds_the_window_or_a_call(
         assert "1 call waiting" in window.team_status.text()
     finally:
         silent.close()
+
+
+# -- closing during a call ("Close anyway") on the shared history ------------------------------------------
+
+
+def _close_anyway_during_a_call(qtbot: Any, window: MainWindow, simulator: TermiiSimulator,
+                                monkeypatch: pytest.MonkeyPatch,
+                                before_close: Callable[[], None] = lambda: None) -> list[int]:
+    """Send into a Termii that never answers, then close the window and choose "Close anyway"."""
+    from termii_desk.ui.dialogs import CloseDuringCallDialog
+
+    asked: list[int] = []
+    monkeypatch.setattr(CloseDuringCallDialog, "ask",
+                        classmethod(lambda _cls, _parent, calls: asked.append(calls) is None))
+    simulator.set_fault("no-answer", on="call")
+    fill(window)
+    with qtbot.waitSignal(window.controller.attempt_started, timeout=WAIT_MS):  # pre-written, request going out
+        qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: len(simulator.calls) == 1, timeout=WAIT_MS)
+    before_close()
+    started = time.monotonic()
+    assert window.close()
+    assert time.monotonic() - started < 10  # hidden at once; a dead server is given a few seconds at most
+    assert not window.isVisible() and window.closed_without_waiting
+    return asked
+
+
+def _reopened_details(qtbot: Any, team: Team, outbox: Path | None, team_services: Callable[..., DeskServices],
+                      open_window: Callable[..., MainWindow]) -> str:
+    """The desk started again on the same outbox: what its history says about the call."""
+    from termii_desk.core.team.postgres import TeamHistory
+    from tests.postgres_server import AGENT_PASSWORDS
+
+    again = TeamHistory(team.url("alice"), outbox_path=outbox, password=AGENT_PASSWORDS["alice"],
+                        connect_now=False)
+    team.opened.append(again)
+    window = open_window(team_services(again))
+    panel = window.history_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: again.online and again.outbox.count() == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).id > 0
+                    and panel.model.row_at(0).completed, timeout=WAIT_MS)
+    panel.table.selectRow(0)
+    qtbot.waitUntil(lambda: "Error" in panel.details_label.text(), timeout=WAIT_MS)
+    return panel.details_label.text()
+
+
+def test_closing_anyway_during_a_call_records_the_reason_on_the_server_once(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from termii_desk.core.history import INTERRUPTED_TEXT
+    from termii_desk.core.words import CLOSED_BEFORE_ANSWER
+
+    history = team.history("alice", connect_now=False)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    asked = _close_anyway_during_a_call(qtbot, window, simulator, monkeypatch)
+    assert asked == [1]  # "1 call is waiting for Termii's answer"
+    rows = team.rows()
+    assert [(r[1], r[3]) for r in rows] == [("alice", "unknown")] and rows[0][4] is not None
+    [error] = team.owner().execute("SELECT error FROM termii_desk.attempts").fetchone()
+    assert error == CLOSED_BEFORE_ANSWER and history.outbox.count() == 0
+    simulator.clear_fault()
+    details = _reopened_details(qtbot, team, history.path, team_services, open_window)
+    assert "The window was closed before Termii answered" in details
+    assert INTERRUPTED_TEXT.split(";")[0] not in details  # never "The desk stopped before Termii answered"
+    assert len(team.rows()) == 1
+
+
+def test_closing_anyway_with_the_server_just_stopped_is_sent_once_at_the_next_start(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from termii_desk.core.history import INTERRUPTED_TEXT
+    from termii_desk.core.words import CLOSED_BEFORE_ANSWER
+
+    history = team.history("alice", connect_now=False)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    try:
+        # The server stops after the pre-write; the window has not noticed yet when the agent closes it.
+        asked = _close_anyway_during_a_call(qtbot, window, simulator, monkeypatch, before_close=team.server.stop)
+        assert asked == [1]
+        [entry] = history.outbox.entries()
+        assert (entry.kind, entry.row["outcome"], entry.row["error"]) == ("complete", "unknown", CLOSED_BEFORE_ANSWER)
+    finally:
+        team.server.start()
+    simulator.clear_fault()
+    [(_, _, _, outcome, duration)] = team.rows()
+    assert (outcome, duration) == ("unknown", None)  # the server still holds the pre-write, in flight
+    details = _reopened_details(qtbot, team, history.path, team_services, open_window)
+    assert "The window was closed before Termii answered" in details
+    assert INTERRUPTED_TEXT.split(";")[0] not in details
+    [(_, agent, _, outcome, duration)] = team.rows()
+    assert (agent, outcome) == ("alice", "unknown") and duration is not None
+
+
+def test_a_damaged_outbox_is_named_in_the_window_and_calls_still_go_out(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], tmp_path: Path
+) -> None:
+    from termii_desk.core.team.postgres import TeamHistory
+    from tests.postgres_server import AGENT_PASSWORDS
+
+    outbox = tmp_path / "team-outbox-damaged.sqlite3"
+    outbox.write_bytes(b"not a database " * 500)
+    history = TeamHistory(team.url("alice"), outbox_path=outbox, password=AGENT_PASSWORDS["alice"],
+                          connect_now=False)
+    team.opened.append(history)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: any("outbox (calls waiting for the shared history) was damaged" in text
+                                for text in window.notices.texts()), timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    fill(window)
+    attempt = send(qtbot, window)
+    assert getattr(attempt, "outcome", None) is Outcome.SENT and [r[3] for r in team.rows()] == ["sent"]

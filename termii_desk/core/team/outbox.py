@@ -10,6 +10,7 @@ An attempt started on the server whose completion could not reach it waits here 
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -18,8 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from termii_desk.core.history import HistoryError
+from termii_desk.core.history import HistoryError, move_aside
 from termii_desk.core.paths import private_file
+from termii_desk.core.team.schema import ERASED_MARK
+
+log = logging.getLogger(__name__)
+
+OUTBOX_GLOB = "team-outbox-*.sqlite3"
+# Texts of an entry a number may appear in (besides ``phone``): Termii's message and the desk's sentence.
+_TEXT_FIELDS = ("termii_message", "error")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS waiting (
@@ -59,17 +67,36 @@ class Outbox:
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
-        if path is not None:
-            private_file(path)  # 0600 in a 0700 folder: it holds customers' numbers (its -wal, -shm follow)
-        self._conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, timeout=5.0,
-                                     isolation_level=None)
+        self.notice: str | None = None  # a sentence for the agent when the file had to be moved aside
         self._lock = threading.Lock()
         self._closed = False
-        with self._lock:
-            self._conn.execute("PRAGMA busy_timeout = 5000")
+        try:
+            self._conn = self._connect(path)
+        except sqlite3.DatabaseError as exc:  # not a database, or damaged: calls must still go out
+            if path is None:
+                raise
+            moved = move_aside(path)
+            log.warning("team outbox damaged at open (%s): moved aside to %s", type(exc).__name__, moved.name)
+            self.notice = (f"This desk's outbox (calls waiting for the shared history) was damaged; it was moved "
+                           f"aside to {moved.name} and a new one started. Calls it held may be missing from the "
+                           "shared history.")
+            self._conn = self._connect(path)
+
+    @staticmethod
+    def _connect(path: Path | None) -> sqlite3.Connection:
+        if path is not None:
+            private_file(path)  # 0600 in a 0700 folder: it holds customers' numbers (its -wal, -shm follow)
+        conn = sqlite3.connect(str(path) if path else ":memory:", check_same_thread=False, timeout=5.0,
+                               isolation_level=None)
+        try:
+            conn.execute("PRAGMA busy_timeout = 5000")
             if path is not None:
-                self._conn.execute("PRAGMA journal_mode = WAL")
-            self._conn.execute(_SCHEMA)
+                conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         with self._lock:
@@ -129,10 +156,65 @@ class Outbox:
     def __iter__(self) -> Iterator[Waiting]:
         return iter(self.entries())
 
+    def erase_number(self, phone_digits: str) -> int:
+        """Replace a customer's number with the redaction mark in every waiting entry (its ``phone``, and
+        wherever Termii's message or the desk's sentence quotes it), in one transaction. Returns how many
+        entries changed. A sync re-reads each entry just before sending it, so it sends them masked."""
+        if not phone_digits:
+            return 0
+        changed = 0
+        with self._open() as conn:
+            conn.execute("PRAGMA secure_delete = ON")  # the old text is overwritten in the file, not just freed
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for seq, text in conn.execute("SELECT seq, row FROM waiting").fetchall():
+                    row = json.loads(text)
+                    masked = _masked(row, phone_digits)
+                    if masked != row:
+                        conn.execute("UPDATE waiting SET row = ? WHERE seq = ?", (json.dumps(masked, default=str),
+                                                                                  seq))
+                        changed += 1
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            if changed and self.path is not None:
+                # Nor left in the write-ahead log: its frames are copied into the file and the log emptied.
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return changed
+
     def count(self) -> int:
         """Attempts waiting (a completion of an attempt already on the server counts as one too)."""
         with self._open() as conn:
             return int(conn.execute("SELECT count(*) FROM waiting").fetchone()[0])
+
+
+def _masked(row: dict[str, Any], phone_digits: str) -> dict[str, Any]:
+    masked = dict(row)
+    if str(masked.get("phone", "")) == phone_digits:
+        masked["phone"] = ERASED_MARK
+    for name in _TEXT_FIELDS:
+        value = masked.get(name)
+        if isinstance(value, str) and phone_digits in value:
+            masked[name] = value.replace(phone_digits, ERASED_MARK)
+    return masked
+
+
+def erase_from_outboxes(data_dir: Path, phone_digits: str) -> tuple[int, list[str]]:
+    """``team erase-number`` on this computer: the number masked in every team outbox of this desk (every
+    profile's and server's: an erasure is about the customer). Returns how many waiting entries changed, and
+    the sentences of outboxes found damaged (moved aside unread: they may still hold the number)."""
+    changed = 0
+    damaged: list[str] = []
+    for path in sorted(data_dir.glob(OUTBOX_GLOB)):
+        outbox = Outbox(path)
+        try:
+            if outbox.notice:
+                damaged.append(outbox.notice)
+            changed += outbox.erase_number(phone_digits)
+        finally:
+            outbox.close()
+    return changed, damaged
 
 
 def _waiting(found: tuple[Any, ...]) -> Waiting:

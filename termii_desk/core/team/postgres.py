@@ -31,13 +31,14 @@ from psycopg import sql
 from termii_desk import __version__
 from termii_desk.core.errors import Outcome
 from termii_desk.core.history import INTERRUPTED_TEXT, HistoryError, HistoryRow
-from termii_desk.core.history_backend import PriorCall, RecentlyCalled, RowListener
+from termii_desk.core.history_backend import HistoryQuery, PriorCall, RecentlyCalled, RowListener
 from termii_desk.core.logs import register_secret
 from termii_desk.core.team import HistoryTarget, parse_history_url, url_password
 from termii_desk.core.team.outbox import Outbox, Waiting
 from termii_desk.core.team.schema import (
     AGENT_GROUP,
     COMPLETE_COLUMNS,
+    ERASED_MARK,
     LOCK_SPACE,
     NOTIFY_CHANNEL,
     SCHEMA,
@@ -55,7 +56,10 @@ STATEMENT_TIMEOUT_MS = 5000
 RECONNECT_SECONDS = 1.0
 RECONNECT_MAX_SECONDS = 10.0
 LISTEN_WAKE_SECONDS = 0.25
-ERASED_MARK = "[erased]"
+# Closing: how long the window's close waits for the server to take an abandoned call's completion (it is in
+# the outbox already, so the next start sends it otherwise), and for completions and the listener to finish.
+ABANDON_WAIT_SECONDS = 3.0
+CLOSE_WAIT_SECONDS = 3.0
 OFFLINE_COOLDOWN = "Meanwhile the cooldown looks at this desk's calls only."
 _ROW_COLUMNS = ("id", "called_at", "os_user", "app_version", "base_host", "phone", "code_masked", "outcome",
                 "http_status", "message_id", "termii_message", "balance", "currency", "duration_ms", "error",
@@ -95,34 +99,52 @@ class TeamStatus:
     problem: str | None
 
 
-def explain(exc: BaseException, target: HistoryTarget) -> str:
-    """One sentence for a driver error, naming the server without its password; never the driver's text."""
+def explain(exc: BaseException, target: HistoryTarget, *, owner: bool = False) -> str:
+    """One sentence for a driver error, naming the server without its password; never the driver's text.
+
+    ``owner``: the connection was the team owner's (``team init``, ``add-agent``, ``purge``, ``erase-number``),
+    so the sentence names the owner and what the owner can do, not an agent and "ask the team's owner".
+    """
     text = str(exc).lower()
     where = f"the shared history at {target.place}"
+    head = where[0].upper() + where[1:]  # the same words at the start of a sentence
     who = target.user or getpass.getuser()
+    role = f'the owner "{who}"' if owner else f'agent "{who}"'
+    # The owner's commands take their URL with --url: a password stored for it is stored with the same --url.
+    set_it = ("`termii-desk team password set --url` and this command's URL" if owner
+              else "`termii-desk team password set`")
     if "no password supplied" in text:
-        return (f"{where.capitalize()} asks agent \"{who}\" for a password, and this desk has none: set it with "
-                "`termii-desk team password set` (or PGPASSWORD, ~/.pgpass).")
+        return (f"{head} asks {role} for a password, and this desk has none: set it with {set_it} "
+                "(or PGPASSWORD, ~/.pgpass).")
     if "password authentication failed" in text:
-        return (f"{where.capitalize()} refused the password of agent \"{who}\". Set it again with "
-                "`termii-desk team password set`, or ask the team's owner.")
+        if owner:
+            return (f"{head} refused the password of {role}. Check it, then set it again with {set_it} "
+                    "(or PGPASSWORD, ~/.pgpass).")
+        return (f"{head} refused the password of {role}. Set it again with {set_it}, or ask the team's owner.")
     if "server does not support ssl" in text:
-        return (f"{where.capitalize()} does not offer TLS, but the URL asks for it (sslmode). Ask the team's owner "
-                "to turn TLS on, or change sslmode in the URL.")
+        return (f"{head} does not offer TLS, but the URL asks for it (sslmode). "
+                + ("Turn TLS on at the server" if owner else "Ask the team's owner to turn TLS on")
+                + ", or change sslmode in the URL.")
     if "role" in text and "does not exist" in text:
-        return f"{where.capitalize()} has no agent \"{who}\": ask the team's owner to run `termii-desk team add-agent`."
+        if owner:
+            return (f"{head} has no role \"{who}\": the owner's commands connect as the database's owner; "
+                    "check the user name in the URL.")
+        return f"{head} has no agent \"{who}\": ask the team's owner to run `termii-desk team add-agent`."
     if "database" in text and "does not exist" in text:
         return f"The database {target.database!r} does not exist on {target.host}:{target.port}."
     if "permission denied" in text or isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        if owner:
+            return (f"\"{who}\" may not connect to {where}: the owner's commands connect as the database's "
+                    "owner; check the user name in the URL.")
         return (f"Agent \"{who}\" may not use {where}: ask the team's owner to run "
                 "`termii-desk team add-agent` (or `team init` after an update).")
     if "timeout" in text or "timed out" in text or isinstance(exc, psycopg.errors.QueryCanceled):
-        return f"{where.capitalize()} did not answer in time."
+        return f"{head} did not answer in time."
     if "could not translate host name" in text or "name or service not known" in text:
         return f"The shared history's host {target.host!r} is not known (DNS)."
     if isinstance(exc, psycopg.OperationalError):
-        return f"{where.capitalize()} cannot be reached."
-    return f"{where.capitalize()} failed ({type(exc).__name__})."
+        return f"{head} cannot be reached."
+    return f"{head} failed ({type(exc).__name__})."
 
 
 def connect(target: HistoryTarget, password: str | None, *, autocommit: bool = True,
@@ -219,6 +241,8 @@ class TeamHistory:
         register_secret(self._password)
         register_secret(url_password(url))
         self.outbox = Outbox(outbox_path)
+        self.outbox_notice = self.outbox.notice  # the outbox was damaged and moved aside: said once
+        self.notice = self.outbox_notice
         self._lock = threading.RLock()  # the connection (writes and reads) and the online state
         self._sync_lock = threading.Lock()
         self._write: psycopg.Connection[Any] | None = None
@@ -228,6 +252,13 @@ class TeamHistory:
         self.agent = ""
         self.server_schema: int | None = None
         self._uuids: dict[int, str] = {}  # row id (or -outbox seq) -> uuid, for this process's attempts
+        # This process's attempts still waiting for their completion: whoever takes one from here (the answer,
+        # or the agent closing without waiting for it) completes it; the other finds it gone. First one wins.
+        self._open: set[int] = set()
+        self._open_lock = threading.Lock()
+        self._abandoned: set[int] = set()  # attempts recorded as unknown because the window closed first
+        self._completing = 0  # completions under way (close waits a moment for them: never lost to a close)
+        self._settled = threading.Condition()
         self._row_listeners: list[RowListener] = []
         self._state_listeners: list[Callable[[str | None], None]] = []
         self._stop = threading.Event()
@@ -332,12 +363,19 @@ class TeamHistory:
                 raise
 
     def close(self) -> None:
+        """Stop listening and close the connections and the outbox. Bounded: a completion under way gets a
+        moment to reach the server or the outbox first; a server that hangs never holds the close."""
         self._closed = True
         self._stop.set()
+        with self._settled:
+            self._settled.wait_for(lambda: self._completing == 0, timeout=CLOSE_WAIT_SECONDS)
         if self._listener is not None:
-            self._listener.join(timeout=5)
-        with self._lock:
-            self._drop_connections()
+            self._listener.join(timeout=CLOSE_WAIT_SECONDS)
+        if self._lock.acquire(timeout=CLOSE_WAIT_SECONDS):
+            try:
+                self._drop_connections()
+            finally:
+                self._lock.release()
         self.outbox.close()
 
     # -- writing ---------------------------------------------------------------------------------
@@ -384,7 +422,7 @@ class TeamHistory:
                     ).fetchone()
                 assert inserted is not None
                 row_id = int(inserted[0])
-                self._uuids[row_id] = row["uuid"]
+                self._opened(row_id, row["uuid"])
                 return row_id
             except psycopg.Error:
                 pass  # offline now (the insert may or may not have committed: the UUID makes that harmless)
@@ -393,9 +431,34 @@ class TeamHistory:
             seq = self.outbox.add(row["uuid"], "insert", row)
         except Exception as exc:
             raise HistoryError(f"The attempt could not be kept on this desk either ({type(exc).__name__}).") from None
-        self._uuids[-seq] = row["uuid"]
+        self._opened(-seq, row["uuid"])
         self._announce()  # one more call waiting
         return -seq
+
+    def _opened(self, row_id: int, uuid: str) -> None:
+        self._uuids[row_id] = uuid
+        with self._open_lock:
+            self._open.add(row_id)
+
+    def _claim(self, row_id: int) -> str | None:
+        """The attempt's UUID if this caller is the one to complete it; None if it was completed already (or
+        is not this process's attempt)."""
+        with self._open_lock:
+            if row_id not in self._open:
+                return None
+            self._open.discard(row_id)
+        return self._uuids.get(row_id)
+
+    @contextmanager
+    def _completion(self) -> Iterator[None]:
+        with self._settled:
+            self._completing += 1
+        try:
+            yield
+        finally:
+            with self._settled:
+                self._completing -= 1
+                self._settled.notify_all()
 
     def _local_prior(self, phone_digits: str, cooldown_seconds: int) -> PriorCall | None:
         cutoff = datetime.now(timezone.utc) - timedelta(seconds=cooldown_seconds)
@@ -427,20 +490,63 @@ class TeamHistory:
         changes = {"outcome": outcome.value, "http_status": http_status, "message_id": message_id,
                    "termii_message": termii_message, "balance": balance, "currency": currency,
                    "duration_ms": duration_ms, "error": error}
-        uuid = self._uuids.pop(row_id, None)
-        if row_id < 0 and self.outbox.complete(-row_id, changes):
-            return
-        if uuid is None:
-            raise HistoryError("That attempt is not this desk's to complete.")
-        if self._online:
-            try:
-                with self._writer() as conn:
-                    self._apply_completion(conn, uuid, changes)
+        with self._completion():
+            uuid = self._claim(row_id)
+            if uuid is None:
+                if row_id in self._abandoned:  # the agent closed the window without waiting: recorded first
+                    log.info("an answer (%s) came after the window was closed; the attempt stays unknown",
+                             outcome.value)
+                    return
+                raise HistoryError("That attempt is not this desk's to complete.")
+            if row_id < 0 and self.outbox.complete(-row_id, changes):
                 return
-            except psycopg.Error:
-                pass
-        self.outbox.add(uuid, "complete", changes)
+            if self._online:
+                try:
+                    with self._writer() as conn:
+                        self._apply_completion(conn, uuid, changes)
+                    return
+                except psycopg.Error:
+                    pass
+            self.outbox.add(uuid, "complete", changes)
         self._announce()
+
+    def abandon_attempt(self, row_id: int, *, duration_ms: int, error: str) -> bool:
+        """Complete this desk's attempt still waiting for its answer as unknown, ``error`` saying why (the agent
+        closed the window without waiting). True when recorded; False when its answer was recorded first (that
+        answer stands) or it is not this desk's attempt. An answer arriving after this keeps the unknown.
+
+        Exactly once, whether the server can be reached or not: the completion is kept in the outbox first (a
+        local transaction), then sent to the server as one conditional UPDATE of a row still in flight (the
+        one change the row rules let an agent make), and only then removed from the outbox. If the server
+        cannot take it within ``ABANDON_WAIT_SECONDS`` it waits in the outbox and the next start sends it: a
+        completion the server already has changes nothing the second time.
+        """
+        changes: dict[str, Any] = {name: None for name in COMPLETE_COLUMNS}
+        changes.update(outcome=Outcome.UNKNOWN.value, duration_ms=duration_ms, error=error)
+        with self._completion():
+            uuid = self._claim(row_id)
+            if uuid is None:
+                return False
+            self._abandoned.add(row_id)
+            if row_id < 0 and self.outbox.complete(-row_id, changes):
+                return True  # never reached the server: sent with its completion at the next sync
+            self.outbox.add(uuid, "complete", changes)
+        done = threading.Event()
+
+        def send() -> None:
+            try:
+                if not self._online and not self._closed:
+                    self.reconnect()  # sends the outbox when the server is back
+                else:
+                    self.sync()
+            except Exception:  # the desk closed meanwhile (its outbox with it): the entry waits for next start
+                log.info("an abandoned call's completion waits in the outbox", exc_info=True)
+            finally:
+                done.set()
+
+        threading.Thread(target=send, name="team-history-abandon", daemon=True).start()
+        done.wait(ABANDON_WAIT_SECONDS)
+        return True
 
     @staticmethod
     def _apply_completion(conn: psycopg.Connection[Any], uuid: str, changes: dict[str, Any]) -> int:
@@ -462,7 +568,10 @@ class TeamHistory:
         """Send every waiting attempt (and completion) once. Safe to interrupt and to run again, anywhere."""
         sent = already = 0
         with self._sync_lock:
-            for entry in self.outbox.entries():
+            for listed in self.outbox.entries():
+                entry = self.outbox.get(listed.seq)  # as it is now: an erasure may have masked it meanwhile
+                if entry is None:
+                    continue
                 try:
                     with self._writer() as conn, conn.transaction():
                         new = self._send(conn, entry)
@@ -515,53 +624,64 @@ class TeamHistory:
         except psycopg.Error:
             return None  # offline now, with the reason in ``problem``
 
-    def _waiting_rows(self, phone_filter: str = "") -> list[TeamRow]:
+    def _waiting_rows(self, query: HistoryQuery, profile: str | None = None) -> list[TeamRow]:
         if self._closed:  # a read queued on a worker before the desk closed
             raise HistoryError("History is closed.")
-        digits = "".join(ch for ch in phone_filter if ch.isdigit())
         rows = []
         for entry in reversed(self.outbox.entries()):
-            if entry.kind != "insert" or digits not in str(entry.row.get("phone", "")):
+            if entry.kind != "insert" or query.digits not in str(entry.row.get("phone", "")):
                 continue
-            rows.append(_team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user}))
+            row = _team_row({**entry.row, "id": -entry.seq, "agent": self.agent or self.target.user})
+            if query.matches(row) and (profile is None or row.profile == profile):
+                rows.append(row)
         return rows
 
-    def page(
-        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None
-    ) -> list[HistoryRow]:
-        waiting: list[HistoryRow] = list(self._waiting_rows(phone_filter)) if before_id is None or before_id < 0 else []
-        if before_id is not None and before_id < 0:
-            waiting = [row for row in waiting if row.id < before_id]
-        if profile is not None:
-            waiting = [row for row in waiting if getattr(row, "profile", None) == profile]
-        digits = "".join(ch for ch in phone_filter if ch.isdigit())
+    @staticmethod
+    def _where(query: HistoryQuery, profile: str | None) -> tuple[list[str], list[Any]]:
+        """The conditions of ``query`` and ``profile`` (the phone's served by the trigram index)."""
         where: list[str] = []
         params: list[Any] = []
         if profile is not None:
             where.append("profile = %s")
             params.append(profile)
-        if digits:
+        if query.digits:
             where.append("phone LIKE %s")
-            params.append(f"%{digits}%")
+            params.append(f"%{query.digits}%")
+        if query.outcomes:
+            where.append("outcome = ANY(%s)")
+            params.append(sorted(query.outcomes))
+        if query.since is not None:
+            where.append("called_at >= %s")
+            params.append(query.since)
+        if query.until is not None:
+            where.append("called_at < %s")
+            params.append(query.until)
+        return where, params
+
+    def page(
+        self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None,
+        query: HistoryQuery | None = None,
+    ) -> list[HistoryRow]:
+        q = HistoryQuery.of(phone_filter, query)
+        waiting: list[HistoryRow] = []
+        if before_id is None or before_id < 0:
+            waiting = [row for row in self._waiting_rows(q, profile) if before_id is None or row.id < before_id]
+        where, params = self._where(q, profile)
         if before_id is not None and before_id > 0:
             where.append("id < %s")
             params.append(before_id)
-        query = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT %s"
-        found = self._query(query, [*params, max(0, limit)])
+        statement = _SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id DESC LIMIT %s"
+        found = self._query(statement, [*params, max(0, limit)])
         shared: list[HistoryRow] = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
         return (waiting + shared)[: max(0, limit)]
 
-    def count(self, phone_filter: str = "", *, profile: str | None = None) -> int:
-        digits = "".join(ch for ch in phone_filter if ch.isdigit())
-        where, params = (["phone LIKE %s"], [f"%{digits}%"]) if digits else ([], [])
-        if profile is not None:
-            where.append("profile = %s")
-            params.append(profile)
+    def count(self, phone_filter: str = "", *, profile: str | None = None, query: HistoryQuery | None = None
+              ) -> int:
+        q = HistoryQuery.of(phone_filter, query)
+        where, params = self._where(q, profile)
         found = self._query(f"SELECT count(*) FROM {TABLE}" + (" WHERE " + " AND ".join(where) if where else ""),
                             params)
-        waiting = [row for row in self._waiting_rows(phone_filter)
-                   if profile is None or getattr(row, "profile", None) == profile]
-        return (int(found[0][0]) if found else 0) + len(waiting)
+        return (int(found[0][0]) if found else 0) + len(self._waiting_rows(q, profile))
 
     def get(self, row_id: int) -> TeamRow | None:
         if self._closed:
@@ -683,16 +803,30 @@ def init_schema(conn: psycopg.Connection[Any]) -> tuple[int, int]:
     return before, SCHEMA_VERSION
 
 
+def agent_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be an agent's login, or None."""
+    if not name or len(name) > 63 or not all(ch.isalnum() or ch in "_.-@" for ch in name):
+        return "An agent's name is 1 to 63 letters, digits, '_', '.', '-' or '@'."
+    return None
+
+
 def add_agent(conn: psycopg.Connection[Any], name: str, password: str) -> bool:
     """A login role in the agent group (created, or its password replaced). True when it was created.
 
     The password is hashed here (SCRAM) before it is sent: the server and its logs never see it in clear.
     """
-    if not name or len(name) > 63 or not all(ch.isalnum() or ch in "_.-@" for ch in name):
-        raise HistoryError("An agent's name is 1 to 63 letters, digits, '_', '.', '-' or '@'.")
+    problem = agent_name_problem(name)
+    if problem is not None:
+        raise HistoryError(problem)
     register_secret(password)
     with conn.transaction():
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).fetchone() is not None
+        if exists and conn.execute(
+            "SELECT 1 FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid JOIN pg_roles r ON r.oid = m.member"
+            " WHERE g.rolname = %s AND r.rolname = %s", (AGENT_GROUP, name)).fetchone() is None:
+            # Never another role's password (the owner's, a superuser's, the agents' group itself).
+            raise HistoryError(f"Nothing changed: {name!r} is a database role that is not one of the team's "
+                               "agents. Choose another name for the agent.")
         role = sql.Identifier(name)
         if not exists:
             conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
@@ -713,6 +847,15 @@ def purge(conn: psycopg.Connection[Any], days: int) -> int:
         conn.execute(f"INSERT INTO {SCHEMA}.owner_actions (action, detail, rows_changed) VALUES (%s, %s, %s)",
                      ("purge", f"older than {days} days", removed))
     return removed
+
+
+def is_owner(conn: psycopg.Connection[Any]) -> bool:
+    """Whether this connection may change every row (the attempts table's owner, or a member of its role):
+    what the server checks before purge and erasure (``stamp_completion``'s rule)."""
+    found = conn.execute(
+        f"SELECT to_regclass('{TABLE}') IS NOT NULL AND pg_has_role(current_user,"
+        f" (SELECT relowner FROM pg_class WHERE oid = to_regclass('{TABLE}')), 'USAGE')").fetchone()
+    return bool(found and found[0])
 
 
 def erase_number(conn: psycopg.Connection[Any], phone_digits: str) -> int:

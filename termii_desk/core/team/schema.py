@@ -15,6 +15,8 @@ SCHEMA_VERSION = 1
 NOTIFY_CHANNEL = "termii_desk_attempts"
 # pg_advisory_xact_lock(LOCK_SPACE, hashtext(phone)): the per-number lock the cooldown check is taken under.
 LOCK_SPACE = 0x7E11
+# What `team erase-number` leaves where a customer's number was (on the server and in desks' outboxes).
+ERASED_MARK = "[erased]"
 
 # The columns an agent may give when inserting, and those it may set when completing its in-flight attempt.
 INSERT_COLUMNS = (

@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from termii_desk.core.errors import Outcome
-from termii_desk.core.history_backend import RecentlyCalled
+from termii_desk.core.history_backend import HistoryQuery, RecentlyCalled
 from termii_desk.core.team.postgres import (
     ERASED_MARK,
     TeamHistory,
@@ -243,6 +243,23 @@ def test_unreachable_server_keeps_calls_in_the_outbox_with_a_sentence(team: Team
     assert "only this desk's calls were checked" in str(refused.value)
 
 
+def test_calls_waiting_in_the_outbox_follow_the_history_query(team: Team) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    history = team.history("alice", url=f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}")
+    sent = history.start_attempt(PHONE, CODE, HOST)
+    history.complete_attempt(sent, outcome=Outcome.SENT, duration_ms=50, http_status=200, message_id="m1")
+    unknown = history.start_attempt("2348035500199", CODE, HOST)
+    history.complete_attempt(unknown, outcome=Outcome.UNKNOWN, duration_ms=50, error="no answer")
+    checking = HistoryQuery().needing_check()
+    assert [r.id for r in history.page(10, query=checking)] == [unknown] and history.count(query=checking) == 1
+    assert history.count(query=HistoryQuery("0199").needing_check()) == 1
+    assert history.count(query=HistoryQuery("4567").needing_check()) == 0
+    now = datetime.now(timezone.utc)
+    assert history.count(query=HistoryQuery(since=now - timedelta(hours=1), until=now + timedelta(hours=1))) == 2
+    assert history.page(10, query=HistoryQuery(until=now - timedelta(hours=1))) == []
+
+
 def test_server_stopped_calls_go_on_then_synced_exactly_once(team: Team) -> None:
     alice = team.history("alice")
     _sent(alice, "2348030000001")
@@ -379,3 +396,28 @@ def test_an_owner_without_superuser_sets_up_the_team(postgres: Any, tmp_path: An
     finally:
         with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_a_sync_under_way_when_a_number_is_erased_sends_it_masked(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    from termii_desk.core.team.outbox import Outbox
+
+    url = f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}"
+    offline = team.history("alice", url=url)
+    for phone in (PHONE, "2348039876543"):
+        _sent(offline, phone)
+    assert offline.path is not None
+    online = TeamHistory(team.url("alice"), outbox_path=offline.path, password=AGENT_PASSWORDS["alice"],
+                         connect_now=False)
+    team.opened.append(online)
+    listed = online.outbox.entries
+
+    def listed_then_erased() -> Any:
+        entries = listed()  # the sync has read what waits; the owner's erase-number runs on this desk now
+        other_process = Outbox(offline.path)
+        assert other_process.erase_number(PHONE) == 1
+        other_process.close()
+        return entries
+
+    monkeypatch.setattr(online.outbox, "entries", listed_then_erased)
+    assert online.reconnect()
+    assert sorted(r[2] for r in team.rows()) == ["2348039876543", ERASED_MARK]
