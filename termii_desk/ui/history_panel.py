@@ -69,6 +69,7 @@ from termii_desk.ui.fields import EscClearsLineEdit
 from termii_desk.ui.history_model import (
     SENDING_TEXT,
     SENDING_TOOLTIP,
+    FirstPage,
     HistoryModel,
     display_phone,
     outcome_text,
@@ -226,11 +227,13 @@ class HistoryPanel(QWidget):
     use_number_requested = Signal(str)
     export_requested = Signal()
 
-    def __init__(self, store: HistoryStore, parent: QWidget | None = None, *, executor: Executor | None = None) -> None:
+    def __init__(self, store: HistoryStore, parent: QWidget | None = None, *, executor: Executor | None = None,
+                 first_page: FirstPage | None = None) -> None:
+        """``first_page``: the store's first page for its profile, read beforehand (``read_first_page``)."""
         super().__init__(parent)
         # The store's profile (the account in use): its rows are shown, or every profile's when chosen.
         self._profile: str | None = getattr(store, "profile", None)
-        self.model = HistoryModel(store, self, executor=executor, profile=self._profile)
+        self.model = HistoryModel(store, self, executor=executor, profile=self._profile, first_page=first_page)
         self._keep_id: int | None = None  # the attempt to select again once the reload asked for is done
 
         self.scope_combo = QComboBox(self)
@@ -510,7 +513,9 @@ class HistoryPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the filter goes to the table, on its current row (the first when none is)."""
-        if (watched is self.filter_edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+        # getattr: while the panel is being destroyed, events still reach this filter after its attributes went.
+        if (watched is getattr(self, "filter_edit", None) and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
                 and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0):
             current = self.table.currentIndex()
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)
