@@ -142,9 +142,9 @@ def test_the_close_question_answers_by_keyboard_and_waits_unless_told(qtbot: Any
     def type_it() -> None:
         qtbot.keyClick(dialog.focusWidget() or dialog, key[0], key[1])
         # Never a hang if the key did nothing: then no button was chosen, and the test fails below.
-        QTimer.singleShot(2000, lambda: dialog.isVisible() and dialog.done(-1))
+        QTimer.singleShot(2000, dialog, lambda: dialog.done(-1) if dialog.isVisible() else None)
 
-    QTimer.singleShot(0, dialog.activateWindow)  # a key's shortcut reaches the active window only
-    QTimer.singleShot(100, type_it)
+    QTimer.singleShot(0, dialog, dialog.activateWindow)  # a key's shortcut reaches the active window only
+    QTimer.singleShot(100, dialog, type_it)
     dialog.exec()
     assert dialog.clickedButton() is (dialog.close_button if expected else dialog.wait_button)
