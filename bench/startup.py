@@ -158,12 +158,6 @@ def _run(runs: int, display: dict[str, str]) -> list[Figure]:
     ]
 
 
-if __name__ == "__main__":
-    from bench.common import table
-
-    print(table(run(int(sys.argv[1]) if len(sys.argv) > 1 else 15)))
-
-
 def packaged_series(env: dict[str, str]) -> dict[str, Callable[[], Start]]:
     """The bundle and its build virtualenv, when packaging/build.py left both and the bundle has the probe."""
     if not (BUNDLE.exists() and INSTALLED.exists()):
@@ -184,3 +178,9 @@ def packaged_figures(results: dict[str, list[Start]], runs: int, where: str) -> 
     return [Figure("5. packaged start-to-window: bundle / virtualenv (probe)", value, "x", "<= 1.05x", value <= 1.05,
                    f"first paint: dist/termii-desk {spread(bundle_s)}; build/pkg-venv termii-desk "
                    f"{spread(installed_s)}; {runs} runs each, interleaved, {where}")]
+
+
+if __name__ == "__main__":
+    from bench.common import table
+
+    print(table(run(int(sys.argv[1]) if len(sys.argv) > 1 else 15)))

@@ -20,6 +20,7 @@ RUNTIME_PACKAGES=(
 )
 TEST_PACKAGES=(
   xvfb xauth xdotool x11-utils imagemagick  # end-to-end tests and benchmarks on a virtual display, screenshots
+  xclip  # end-to-end tests read what Ctrl+C copied from the X clipboard
   gnome-keyring dbus-daemon dbus-bin  # a private Secret Service for the keyring tests
   binutils openssl
   icu-devtools gcc  # packaging/icu.py: icupkg, genccode and gcc rebuild ICU's data for root and English

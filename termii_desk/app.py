@@ -12,6 +12,7 @@ Enter.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -20,7 +21,16 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import shiboken6
-from PySide6.QtCore import QEvent, QMessageLogContext, QObject, QTimer, QtMsgType, Slot, qInstallMessageHandler
+from PySide6.QtCore import (
+    QEvent,
+    QMessageLogContext,
+    QObject,
+    QTimer,
+    QtMsgType,
+    SignalInstance,
+    Slot,
+    qInstallMessageHandler,
+)
 from PySide6.QtWidgets import QApplication
 
 from termii_desk import APP_ID, APP_NAME, __version__
@@ -40,6 +50,7 @@ if TYPE_CHECKING:
     from termii_desk.core.instance import Primary
     from termii_desk.core.paths import AppPaths
     from termii_desk.simulator import TermiiSimulator
+    from termii_desk.ui.history_model import FirstPage
     from termii_desk.ui.instance_bridge import InstanceBridge
 
 log = logging.getLogger(__name__)
@@ -58,6 +69,8 @@ GIL_SWITCH_SECONDS = 0.001
 ATTACH_DELAY_MS = 2
 # Between two steps of the widgets' build (not 0 ms: zero timers run before the repaint already due).
 BUILD_STEP_MS = 1
+# The carrier names load once the start-up balance check has answered, or after this long without an answer.
+CARRIER_FALLBACK_MS = 3000
 
 
 class CoreLoader:
@@ -92,6 +105,8 @@ class CoreLoader:
         self.profile = profile
         self.history: HistoryStore | None = None
         self.services: DeskServices | None = None
+        # The history's first page, read by load() so the panel shows it without reading on the GUI thread.
+        self.first_page: FirstPage | None = None
 
     def load(self) -> DeskServices:
         """Everything slow: log file, settings, keyring status, history file, the client's imports, phone metadata.
@@ -124,7 +139,7 @@ class CoreLoader:
         if self.log_file is None and self._default_log_file:
             self.log_file = self.paths.log_file
         if self.log_file is not None:
-            from termii_desk.core.logs import setup_logging  # logging.handlers alone costs ~10 ms of start-up
+            from termii_desk.core.logs import setup_logging
 
             self.log_problem = setup_logging(self.log_file) or self.log_problem
             log.info("%s %s starting%s", APP_NAME, __version__, " (demo)" if self.demo else "")
@@ -146,8 +161,18 @@ class CoreLoader:
             services.notices.append(run_only_sentence(services.run_only))
         # The phone metadata now, not on the agent's first keystroke; the carrier names after ready.
         validate_phone(SELF_TEST_PHONE, with_carrier=False)
-        # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach().
+        # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach(),
+        # and so does its first page, with the texts of the rows it shows first.
         import termii_desk.ui.history_panel  # noqa: F401
+        from termii_desk.core.history import HistoryError
+        from termii_desk.ui.history_model import read_first_page
+
+        if not getattr(services.history, "remote", False):  # a team's history: read by the panel, off this path
+            try:
+                self.first_page = read_first_page(services.history, profile=getattr(services.history, "profile",
+                                                                                    None))
+            except HistoryError:
+                self.first_page = None  # the panel reads it again and says what is wrong
         return services
 
     def load_profile(self, name: str) -> DeskServices:
@@ -166,11 +191,16 @@ class CoreLoader:
     @staticmethod
     def load_after_ready() -> None:
         """What the window can do without until it is ready, what the first call needs first: the network stack
-        (the client, requests, urllib3, the trust store: ~100 ms of imports), then the carrier names and Generate's
-        random source (hashlib, OpenSSL)."""
+        (the client, requests, urllib3, the trust store: ~60 ms of imports). The start-up balance check, which
+        runs beside it, opens the connection to the configured host that the first call then reuses."""
         import truststore  # noqa: F401
 
         import termii_desk.core.client  # noqa: F401
+
+    @staticmethod
+    def load_after_first_answer() -> None:
+        """Then what no call waits for: the carrier names (~20 ms of big tables, which hold the interpreter in
+        long stretches) and Generate's random source (hashlib, OpenSSL)."""
         from termii_desk.core.validation import generate_code, load_carrier_names
 
         load_carrier_names()
@@ -339,18 +369,40 @@ def run_window(
         if check is not None:
             check.fail(f"the desk could not start: {error}")
 
+    early: list[DeskServices] = []  # the core, when it was loaded before the widgets around the form were built
+
     def on_core_loaded(services: DeskServices) -> None:
+        if not window.built:
+            early.append(services)  # finish_build() hands it over
+            return
         # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
-        window.prepare_history(services.history)
+        window.prepare_history(services.history, loader.first_page)
         QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
 
     def after_ready() -> None:
         collect_again()
+
+        def in_background(op: Callable[[], None], then: Callable[[], None]) -> None:
+            QueryOp(parent=window, op=op, success=lambda _none: then()).failure(
+                lambda error: log.warning("loading after ready failed: %s", error)).run_in_background(executor)
+
+        def load_carrier_names() -> None:
+            in_background(CoreLoader.load_after_first_answer, window.carrier_names_loaded)
+
+        def after_network() -> None:
+            # Not beside the start-up balance check, nor a call typed before ready: both wait for the network.
+            if window.balance_check_pending or window.controller.balance_in_flight:
+                once(window, window.balance_finished, load_carrier_names, fallback_ms=CARRIER_FALLBACK_MS)
+            else:
+                load_carrier_names()
+
+        def load_after_ready() -> None:
+            set_app_icon(app)  # nothing waits for it, and its SVG plugin and sizes are a few ms of this thread
+            in_background(CoreLoader.load_after_ready, after_network)
+
         # Once the history panel is shown (its first paint must not wait for the worker's imports).
         panel = window.history_panel
-        after_first_paint(panel if panel is not None else window, lambda: QueryOp(
-            parent=window, op=CoreLoader.load_after_ready, success=lambda _none: window.carrier_names_loaded()
-        ).failure(lambda error: log.warning("loading after ready failed: %s", error)).run_in_background(executor))
+        after_first_paint(panel if panel is not None else window, load_after_ready)
 
     window.ready.connect(after_ready)
 
@@ -362,7 +414,6 @@ def run_window(
     bridges: list[InstanceBridge] = []
 
     def build_content() -> None:
-        set_app_icon(app)
         if instance is not None:  # from now on a later start brings this window to the front (before, it waits)
             from termii_desk.ui.instance_bridge import InstanceBridge
 
@@ -371,6 +422,9 @@ def run_window(
         QueryOp(parent=window, op=load_content_modules, success=lambda _none: finish_build()).failure(
             lambda _error: finish_build()  # then build_content() imports them itself, and says what failed
         ).run_in_background(executor)
+        # The core on a second worker from now on, not once the widgets are built: what it waits for (files,
+        # the keyring's D-Bus answers) and what the GUI thread hands to Qt (layouts, paints) overlap.
+        load_core()
 
     def finish_build() -> None:
         # One step a turn (each followed by its paint): the keys typed meanwhile wait for a step, not the build.
@@ -379,7 +433,8 @@ def run_window(
             return
         if not (demo or self_test):
             window.controller.profile_loader = loader.load_profile
-        after_first_paint(window.centralWidget() or window, load_core)
+        if early:
+            on_core_loaded(early.pop())
 
     after_first_paint(window, build_content)
     probe = os.environ.get(BENCH_PROBE_ENV)
@@ -441,6 +496,21 @@ class _FirstPaint(QObject):
 def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms: int = LOAD_FALLBACK_MS) -> None:
     """Run ``callback`` on the GUI thread once ``widget`` has been painted for the first time."""
     _FirstPaint(widget, callback, fallback_ms)
+
+
+def once(context: QObject, signal: SignalInstance, callback: Callable[[], None], *, fallback_ms: int) -> None:
+    """Run ``callback`` once: at ``signal``'s next emission, or after ``fallback_ms`` without one (while
+    ``context`` exists)."""
+    pending: list[Callable[[], None]] = [callback]
+
+    def fire(*_args: object) -> None:
+        if pending:
+            with contextlib.suppress(RuntimeError, TypeError):
+                signal.disconnect(fire)
+            pending.pop()()
+
+    signal.connect(fire)
+    QTimer.singleShot(fallback_ms, context, fire)
 
 
 # -- benchmark probe ------------------------------------------------------------------------------------

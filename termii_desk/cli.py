@@ -171,13 +171,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(arguments)
     out = _Output(getattr(args, "json", False))
     if args.command is None:
-        # A demo and a self-test are desks of their own: they neither hand over to nor replace the agent's desk.
-        single = not (args.demo or args.self_test)
+        # A self-test runs on its own; a demo is the one demo desk (never the agent's: core.instance).
         return _guarded(out, lambda out: _window(out, demo=args.demo, base_url=getattr(args, "base_url", None),
                                                  region=getattr(args, "region", None),
                                                  timeout=getattr(args, "timeout", None), self_test=args.self_test,
                                                  profile=getattr(args, "profile", None),
-                                                 arguments=arguments if single else None))
+                                                 arguments=None if args.self_test else arguments))
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
     return _guarded(out, lambda out: _COMMANDS[args.command](args, out))
@@ -205,8 +204,8 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
             timeout: float | None = None, self_test: bool = False, profile: str | None = None,
             arguments: list[str] | None = None) -> int:
-    """Open the window. With ``arguments`` (the agent's desk, not a demo or self-test), first hand them to the
-    desk already running for this user and home, if there is one: it comes to the front, and this start ends."""
+    """Open the window. With ``arguments`` (not a self-test), first hand them to the desk already running for this
+    user and home (with ``demo``, to the demo desk), if there is one: it comes to the front, and this start ends."""
     if _no_display() and not self_test:
         out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
                  "desktop session, or use the command line: termii-desk --help.")
@@ -216,7 +215,7 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
         from termii_desk.core.instance import InstanceError, claim  # before Qt: a second start stays this cheap
 
         try:
-            answer, primary = claim(arguments)
+            answer, primary = claim(arguments, demo=demo)
         except InstanceError as exc:
             out.fail(str(exc))
             return EXIT_UNEXPECTED

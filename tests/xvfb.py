@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import os
 import subprocess
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 
 @contextlib.contextmanager
@@ -30,3 +32,68 @@ def running_xvfb(screen: str = "1280x900x24") -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+# -- driving a desk on the display as a person does: keys into the focused window -----------------------------
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
+    """Polls ``condition`` until it holds; fails naming ``what`` after ``timeout`` seconds (a generous bound)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what} after {timeout:g} s")
+        time.sleep(0.05)
+
+
+def xdotool(display: str, *args: str, timeout: float = 30.0) -> str:
+    done = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
+                          text=True, timeout=timeout, check=True)
+    return done.stdout.strip()
+
+
+def type_text(display: str, text: str) -> None:
+    """Types ``text`` into the focused window, 40 ms a key, as a person types."""
+    xdotool(display, "type", "--delay", "40", text)
+
+
+def keys(display: str, *names: str, pause: float = 0.15) -> None:
+    """Presses each key (xdotool names: "ctrl+f", "Down", "Menu", "shift+F10"), with a person's pause after it."""
+    for name in names:
+        xdotool(display, "key", name)
+        time.sleep(pause)
+
+
+def clipboard(display: str) -> str:
+    """The X clipboard's text (what Ctrl+C put there), read with xclip; "" when it holds none."""
+    done = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env={**os.environ, "DISPLAY": display},
+                          capture_output=True, text=True, timeout=10, check=False)
+    return done.stdout if done.returncode == 0 else ""
+
+
+def set_clipboard(display: str, text: str) -> None:
+    """Puts ``text`` on the X clipboard (xclip serves it in the background until another owner takes it)."""
+    subprocess.run(["xclip", "-i", "-selection", "clipboard"], input=text, env={**os.environ, "DISPLAY": display},
+                   text=True, timeout=10, check=True)
+
+
+def start_desk(display: str, home: Path, base_url: str, key: str, output: Path, **env: str
+               ) -> subprocess.Popen[bytes]:
+    """``termii-desk`` as its own process on ``display``, its folders under ``home``, talking to ``base_url``;
+    what it prints goes to ``output``. ``env`` adds variables (TZ, HOME...)."""
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("TERMII_", "QT_"))}
+    environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", TERMII_API_KEY=key, TERMII_BASE_URL=base_url,
+                   TERMII_DESK_HOME=str(home), PYTHONPATH=str(root), **env)
+    with output.open("w") as out:
+        return subprocess.Popen([sys.executable, "-m", "termii_desk"], env=environ, stdout=out,
+                                stderr=subprocess.STDOUT, cwd=output.parent)
+
+
+def focused_desk(display: str) -> str:
+    """Waits for the desk's window and gives it the keyboard, as a desktop does for a window that opens."""
+    window = xdotool(display, "search", "--sync", "--name", "Termii Desk").split()[0]
+    xdotool(display, "windowfocus", "--sync", window)
+    return window

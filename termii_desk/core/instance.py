@@ -14,6 +14,9 @@ kernel releases a dead process's ``flock``), so the new start takes the lock, re
 primary. A start that finds the lock held but no answer retries for a moment (the primary is between taking
 the lock and listening), then gives up with a sentence.
 
+A demo (``--demo``) is a desk of its own, under its own name: it never hands over to, nor replaces, the agent's
+desk, and a second demo start brings the running demo to the front.
+
 Where Unix sockets or ``flock`` do not exist (Windows), every start is its own desk.
 """
 
@@ -146,7 +149,8 @@ class Primary:
         if not argv or argv == self.argv:
             return ""
         given = " ".join(argv)
-        return (f"Termii Desk was already open, so it was brought to the front as it is: \"{given}\" was not "
+        desk = "The Termii Desk demo was" if "--demo" in self.argv else "Termii Desk was"
+        return (f"{desk} already open, so it was brought to the front as it is: \"{given}\" was not "
                 "applied. To use it, close this window and start Termii Desk again with it.")
 
     @staticmethod
@@ -221,8 +225,9 @@ def _private_folder(folder: str, uid: int, *, create: bool) -> bool:
     return True
 
 
-def instance_name(environ: Mapping[str, str] | None = None) -> str:
-    """The socket's and lock's name: the same for every start with the same home folder, whatever its spelling."""
+def instance_name(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> str:
+    """The socket's and lock's name: the same for every start with the same home folder, whatever its spelling
+    (``demo``: the demo desk's, another name for the same home)."""
     env = os.environ if environ is None else environ
     home = env.get(HOME_ENV, "").strip()
     if home:
@@ -230,11 +235,22 @@ def instance_name(environ: Mapping[str, str] | None = None) -> str:
     else:  # the user's own folders (core.paths via platformdirs), which these variables move
         key = "user:" + "|".join(env.get(name, "") for name in ("XDG_CONFIG_HOME", "XDG_DATA_HOME"))
     data = key.encode("utf-8", "surrogateescape")
-    return f"desk-{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
+    return f"{'demo' if demo else 'desk'}-{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
 
 
-def claim(argv: list[str], environ: Mapping[str, str] | None = None) -> tuple[Request | None, Primary | None]:
-    """Become the desk for this user and home, or hand ``argv`` to the one running.
+def socket_path(environ: Mapping[str, str] | None = None, *, demo: bool = False) -> str | None:
+    """Where the desk (or the demo) for this user and home listens, or ``None`` where there is no such place."""
+    env = os.environ if environ is None else environ
+    if not supported():
+        return None
+    folder = runtime_folder(env)
+    return None if folder is None else os.path.join(folder, instance_name(env, demo=demo)) + ".sock"
+
+
+def claim(argv: list[str], environ: Mapping[str, str] | None = None, *,
+          demo: bool = False) -> tuple[Request | None, Primary | None]:
+    """Become the desk for this user and home, or hand ``argv`` to the one running (``demo``: the demo desk,
+    which is another one than the agent's).
 
     Returns ``(answer, None)`` when the running desk took the arguments (this start is done: exit 0; the
     answer's ``note`` is a sentence for the agent, or ""), ``(None, primary)`` when this process is the desk
@@ -243,13 +259,10 @@ def claim(argv: list[str], environ: Mapping[str, str] | None = None) -> tuple[Re
     Raises ``InstanceError`` when a desk holds the lock but does not answer.
     """
     env = os.environ if environ is None else environ
-    if not supported():
+    path = socket_path(env, demo=demo)
+    if path is None:
         return None, None
-    folder = runtime_folder(env)
-    if folder is None:
-        return None, None
-    base = os.path.join(folder, instance_name(env))
-    path, lock_path = base + ".sock", base + ".lock"
+    lock_path = path.removesuffix(".sock") + ".lock"
     activation = {name: env[name] for name in ACTIVATION_ENV if name in env}
     message = {"protocol": PROTOCOL, "argv": list(argv), "activation": activation}
     deadline = time.monotonic() + LOCKED_RETRY_S
@@ -265,7 +278,8 @@ def claim(argv: list[str], environ: Mapping[str, str] | None = None) -> tuple[Re
             return None, primary
         if time.monotonic() > deadline:
             raise InstanceError(
-                "Termii Desk is already open but does not answer. Close it (or end it in the system monitor), "
+                f"{'The Termii Desk demo' if demo else 'Termii Desk'} is already open but does not answer. "
+                "Close it (or end it in the system monitor), "
                 "then start it again."
             )
         time.sleep(0.02)

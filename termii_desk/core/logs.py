@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import logging.handlers
 import os
 import sys
 import threading
@@ -58,8 +57,12 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-class PrivateLogHandler(logging.handlers.RotatingFileHandler):
+class PrivateLogHandler(logging.FileHandler):
     """The rotating log file, created 0600 in a 0700 folder whatever the umask.
+
+    A record that would take the file past ``MAX_LOG_BYTES`` first moves it to ``.1`` (``.1`` to ``.2``..., the
+    oldest of ``LOG_BACKUPS`` dropped), as logging's RotatingFileHandler does; written here on a plain
+    FileHandler because ``logging.handlers`` imports socket, pickle and queue, ~5 ms of the desk's start-up.
 
     A record that cannot be written (a full disk, a folder turned read-only, a rotation that fails) never prints
     logging's "--- Logging error ---" traceback: the first failure is said once to the problem listeners, and
@@ -68,8 +71,30 @@ class PrivateLogHandler(logging.handlers.RotatingFileHandler):
 
     def __init__(self, log_file: Path) -> None:
         private_folder(log_file.parent)
-        super().__init__(log_file, maxBytes=MAX_LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+        self.max_bytes = MAX_LOG_BYTES
+        self.backups = LOG_BACKUPS
+        super().__init__(log_file, encoding="utf-8")
         self.failed = False
+
+    def should_roll_over(self, record: logging.LogRecord) -> bool:
+        if self.stream is None:
+            self.stream = self._open()
+        if self.max_bytes <= 0 or not os.path.isfile(self.baseFilename):
+            return False  # a device or a pipe given as the log file is never renamed
+        self.stream.seek(0, os.SEEK_END)
+        return bool(self.stream.tell() + len(self.format(record)) + 1 >= self.max_bytes)
+
+    def doRollover(self) -> None:  # RotatingFileHandler's name
+        """Move the file to ``.1`` (and the older ones one further), then start a new one."""
+        if self.stream is not None:
+            self.stream.close()
+            self.stream = None
+        base = self.baseFilename
+        for n in range(self.backups, 0, -1):  # .2 -> .3, .1 -> .2, the file -> .1 (the oldest replaced)
+            older = f"{base}.{n - 1}" if n > 1 else base
+            if os.path.exists(older):
+                os.replace(older, f"{base}.{n}")
+        self.stream = self._open()
 
     def _open(self) -> Any:
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
@@ -81,8 +106,15 @@ class PrivateLogHandler(logging.handlers.RotatingFileHandler):
             raise
 
     def emit(self, record: logging.LogRecord) -> None:
-        if not self.failed:
-            super().emit(record)
+        if self.failed:
+            return
+        try:
+            if self.should_roll_over(record):
+                self.doRollover()
+        except Exception:
+            self.handleError(record)
+            return
+        super().emit(record)
 
     def handleError(self, record: logging.LogRecord) -> None:
         if self.failed:

@@ -47,3 +47,33 @@ def count_of_calls(count: int) -> str:
 CLOSED_BEFORE_ANSWER = (
     "The window was closed before Termii answered; the call may have been placed. Check before sending again."
 )
+
+# -- the keyring, as an agent knows it ---------------------------------------------------------------------
+
+# keyring's backend names (``module-tail ClassName``), as the operating system calls the same thing.
+_KEYRING_WORDS = {
+    "SecretService Keyring": "GNOME Keyring (your login keyring)",
+    "libsecret Keyring": "GNOME Keyring (your login keyring)",
+    "kwallet DBusKeyring": "KDE Wallet",
+    "kwallet DBusKeyringKWallet4": "KDE Wallet",
+    "macOS Keyring": "macOS Keychain",
+    "Windows WinVaultKeyring": "Windows Credential Manager",
+}
+SYSTEM_KEYRING = "the system keyring"
+
+
+def keyring_words(backend: str, desktop: str = "") -> str:
+    """The keyring a backend stands for, in the words of the agent's system: "GNOME Keyring (your login
+    keyring)", "macOS Keychain", "Windows Credential Manager". ``desktop`` is ``XDG_CURRENT_DESKTOP``: on KDE the
+    Secret Service is KDE Wallet's. An unknown backend keeps its own name; none is "the system keyring"."""
+    words = _KEYRING_WORDS.get(backend.strip())
+    if words is None:
+        return backend.strip() or SYSTEM_KEYRING
+    if words.startswith("GNOME") and "KDE" in desktop.upper().split(":"):
+        return "KDE Wallet (your login keyring)"
+    return words
+
+
+PASTE_KEY = "Paste your API key"
+REPLACE_KEY = "Paste a new key to replace the stored one"
+WHERE_THE_KEY_IS = "Copy it from your Termii dashboard (accounts.termii.com), where it is shown with your base URL."

@@ -332,7 +332,8 @@ class AccountStrip(QFrame):
         self._fit_problem()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.updated_label and event.type() == QEvent.Type.Resize:
+        # getattr: while the strip is being destroyed, events still reach this filter after its attributes went.
+        if watched is getattr(self, "updated_label", None) and event.type() == QEvent.Type.Resize:
             self._fit_problem()  # the balance beside it got longer ("(old as of 14:05)"): less room
         return super().eventFilter(watched, event)
 

@@ -180,6 +180,11 @@ class DeskController(QObject):
         """Calls asked for and not yet answered (the cooldown question and the call itself)."""
         return self._calls_in_flight
 
+    @property
+    def balance_in_flight(self) -> bool:
+        """A balance check was asked of Termii and has not answered yet (``balance_finished`` then says)."""
+        return self._balance_busy
+
     def attach(self, services: DeskServices, *, check_balance: bool = True) -> None:
         """Take the core services; announce the key status (and check the balance unless told to wait)."""
         self._services = services

@@ -1,13 +1,18 @@
 """The first-run page, shown instead of the form while no API key is set.
 
-It says what is missing, leads to Settings, and mentions demo mode for anyone just looking around.
+It says what is missing, leads to Settings, and offers the demo for anyone just looking around: "Try the demo"
+starts the demo desk as a process of its own (core.demo_launch), in the packaged app too.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
+from termii_desk.core.demo_launch import DemoProcess, DemoStartError, start_demo
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 
 WELCOME = "Welcome to Termii Desk"
@@ -16,9 +21,18 @@ INVITATION = (
     "it is kept in the system keyring, never in a file."
 )
 DEMO_HINT = (
-    "Just looking around? Start <code>termii-desk --demo</code> to try the whole flow against a built-in "
-    "simulator: no account needed, and nobody is called."
+    "Just looking around? The demo runs the whole flow in a window of its own, against a built-in simulator: "
+    "no account needed, and nobody is called."
 )
+log = logging.getLogger(__name__)
+
+DEMO_OPENING = "Opening the demo in its own window…"
+DEMO_OPEN = "The demo is open in its own window. Close it when you are done; this window stays as it is."
+# How often a demo start is looked at, and for how long: a start that hands over to an open demo ends at once,
+# one that fails does so within moments; one still running after that is the demo itself.
+DEMO_POLL_MS = 150
+DEMO_SETTLED_MS = 1500
+DEMO_WATCH_MS = 20_000
 
 
 class FirstRunPage(QWidget):
@@ -29,9 +43,18 @@ class FirstRunPage(QWidget):
     """
 
     settings_requested = Signal()
+    demo_started = Signal(object)  # the DemoProcess, once its start has settled (running, or ended with 0)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None,
+                 start: Callable[[], DemoProcess] = start_demo) -> None:
         super().__init__(parent)
+        self._start = start
+        self.demo: DemoProcess | None = None  # the latest start, while it is watched
+        self._watched_ms = 0
+        self._opening = False  # a start is on its way and has not settled: another press waits for it
+        self._demo_timer = QTimer(self)
+        self._demo_timer.setInterval(DEMO_POLL_MS)
+        self._demo_timer.timeout.connect(self._watch_demo)
         self.setAccessibleName("First run")
         title = QLabel(WELCOME, self)
         font = title.font()
@@ -48,7 +71,12 @@ class FirstRunPage(QWidget):
         self.settings_button.setAccessibleName("Open Settings to add the API key")
         self.settings_button.setToolTip("Open Settings (Ctrl+,)")
         self.demo_hint = ToneLabel(DEMO_HINT, self)
-        self.demo_hint.setTextFormat(Qt.TextFormat.RichText)
+        self.demo_button = QPushButton("&Try the demo", self)
+        self.demo_button.setAccessibleName("Try the demo")
+        self.demo_button.setAccessibleDescription("Opens the demo desk in a window of its own; nobody is called")
+        self.demo_button.setToolTip("Opens the demo in its own window (the same as termii-desk --demo)")
+        self.demo_status = ToneLabel("", self)
+        self.demo_status.hide()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 12, 4, 12)
@@ -57,11 +85,15 @@ class FirstRunPage(QWidget):
         layout.addWidget(self.invitation)
         layout.addWidget(self.problem)
         layout.addWidget(self.settings_button, 0, Qt.AlignmentFlag.AlignLeft)
-        layout.addSpacing(6)
+        layout.addSpacing(14)
         layout.addWidget(self.demo_hint)
+        layout.addWidget(self.demo_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.demo_status)
         layout.addStretch(1)
+        self.setTabOrder(self.settings_button, self.demo_button)
 
         self.settings_button.clicked.connect(self.settings_requested)
+        self.demo_button.clicked.connect(self.on_demo_clicked)
 
     def set_problem(self, sentence: str) -> None:
         """Why no key can be read (no keyring, keyring locked); "" hides the line."""
@@ -70,3 +102,55 @@ class FirstRunPage(QWidget):
 
     def text(self) -> str:
         return "\n".join(label.text() for label in self.findChildren(QLabel) if label.isVisibleTo(self))
+
+    # -- the demo -----------------------------------------------------------------------------------------
+
+    @Slot()
+    def on_demo_clicked(self) -> None:
+        """Start the demo desk; a demo already open comes to the front instead (the new start hands over)."""
+        if self._opening:
+            return  # the last start has not settled yet: it opens the demo, or brings it to the front
+        self._stop_watching()
+        try:
+            self.demo = self._start()
+        except DemoStartError as exc:
+            log.warning("the demo could not be started: %s", exc)
+            self._say(MARKS[Tone.BAD] + str(exc), Tone.BAD)
+            return
+        log.info("demo started (process %d)", self.demo.pid)
+        self._watched_ms = 0
+        self._opening = True
+        self._say(DEMO_OPENING, Tone.NEUTRAL)
+        self._demo_timer.start()
+
+    def _watch_demo(self) -> None:
+        demo = self.demo
+        if demo is None:
+            self._demo_timer.stop()
+            return
+        self._watched_ms += DEMO_POLL_MS
+        code = demo.poll()
+        if code is not None and code != 0:
+            log.warning("the demo ended at once with exit code %d", code)
+            self._opening = False
+            self._say(MARKS[Tone.BAD] + demo.problem(), Tone.BAD)
+            self._stop_watching()
+            return
+        settled = code == 0 or self._watched_ms >= DEMO_SETTLED_MS
+        if settled and self._opening:
+            self._opening = False
+            self._say(MARKS[Tone.GOOD] + DEMO_OPEN, Tone.GOOD)
+            self.demo_started.emit(demo)
+        if code == 0:
+            log.info("the demo start ended: it opened the demo or brought the open one to the front")
+        if code == 0 or self._watched_ms >= DEMO_WATCH_MS:
+            self._stop_watching()
+
+    def _stop_watching(self) -> None:
+        self._demo_timer.stop()
+        if self.demo is not None:
+            self.demo.close()
+
+    def _say(self, sentence: str, tone: Tone) -> None:
+        self.demo_status.show_text(sentence, tone)
+        self.demo_status.setVisible(bool(sentence))

@@ -65,7 +65,7 @@ _Prepared = list[tuple[HistoryRow, tuple[str, ...] | None]]
 # query's digits and days leave need checking (unknown outcomes).
 _Counts = tuple[int, int, int]
 # What a reload reads: the first page, then the counts.
-_FirstPage = tuple[_Prepared, _Counts]
+FirstPage = tuple[_Prepared, _Counts]
 
 
 class HistoryModel(QAbstractTableModel):
@@ -78,7 +78,7 @@ class HistoryModel(QAbstractTableModel):
     Signals:
         problem_changed(str): ``problem`` changed; "" when reading works again.
         reloaded(): a reload (``refresh``, ``set_filter``) finished, or failed: rows and totals are current.
-        counted(): ``recount`` finished: the totals are current (the rows did not change).
+        counted(): the totals changed without a reload (an attempt's answer arrived).
     """
 
     problem_changed = Signal(str)
@@ -100,8 +100,13 @@ class HistoryModel(QAbstractTableModel):
         page_size: int = PAGE_SIZE,
         executor: Executor | None = None,
         profile: str | None = None,
+        first_page: FirstPage | None = None,
     ) -> None:
-        """``profile``: show only that profile's rows (None: every profile's; see ``set_profile``)."""
+        """``profile``: show only that profile's rows (None: every profile's; see ``set_profile``).
+
+        ``first_page``: what the first reload would read (``read_first_page`` with the same store, profile and
+        page size), read and prepared beforehand off the GUI thread; the first reload then only shows it.
+        """
         super().__init__(parent)
         self._store = store
         self._page_size = max(1, page_size)
@@ -124,6 +129,7 @@ class HistoryModel(QAbstractTableModel):
         self._generation = 0  # counts reloads asked for: a read started before the latest one is dropped
         self._reload_pending = False
         self._loaded_once = False  # the first reload reads here and now: the panel shows with its first page
+        self._first_page = first_page  # or it was read already, off the GUI thread
         self._closed = False  # close(): no more reads, and the results of those running are dropped
         self._fetching = False
         self._reads_on_executor = 0
@@ -236,17 +242,6 @@ class HistoryModel(QAbstractTableModel):
                       and self._rows[row].outcome in NEEDS_CHECKING)
         return max(0, self._totals[2] - waiting)
 
-    def recount(self) -> None:
-        """Read the totals again (a call finished: "needs checking" may have changed); ``counted`` follows."""
-        generation, store, query, profile = self._generation, self._store, self.query, self._profile
-
-        def done(counts: _Counts | None, error: HistoryError | None) -> None:
-            if generation == self._generation and counts is not None:
-                self._totals = counts
-                self.counted.emit()
-
-        self._read(lambda: _counts(store, query, profile), done, slow=True)
-
     def row_at(self, row: int) -> HistoryRow:
         """The attempt shown in ``row``; ``IndexError`` outside the loaded rows."""
         if row < 0:
@@ -354,12 +349,17 @@ class HistoryModel(QAbstractTableModel):
         generation, size, store = self._generation, self._page_size, self._store
         profile = self._profile
 
-        def read() -> _FirstPage:
-            return _prepared(store.page(size, profile=profile, query=query)), _counts(store, query, profile)
+        def read() -> FirstPage:
+            return read_first_page(store, size, query=query, profile=profile)
 
-        # The first load is here and now (a page keyed by id: the panel shows with its rows); later ones, like
-        # every page and re-read, go to the executor with their texts, when there is one.
+        # The first load is here and now (a page keyed by id: the panel shows with its rows), unless it was read
+        # beforehand; later ones, like every page and re-read, go to the executor with their texts, when there is
+        # one.
         slow, self._loaded_once = self._loaded_once, True
+        first_page, self._first_page = self._first_page, None
+        if first_page is not None and not slow and query == HistoryQuery():
+            self._on_reloaded(generation, keep_rows_on_error, first_page, None)
+            return
         self._read(read, lambda first, error: self._on_reloaded(generation, keep_rows_on_error, first, error),
                    slow=slow)
 
@@ -397,7 +397,7 @@ class HistoryModel(QAbstractTableModel):
             lambda error: finished(None, error)
         ).run_in_background(self._executor)
 
-    def _on_reloaded(self, generation: int, keep_rows_on_error: bool, first: _FirstPage | None,
+    def _on_reloaded(self, generation: int, keep_rows_on_error: bool, first: FirstPage | None,
                      error: HistoryError | None) -> None:
         if generation != self._generation:
             return  # a later reload is on its way
@@ -463,9 +463,15 @@ class HistoryModel(QAbstractTableModel):
         if row is None:
             return
         if fresh is not None and error is None:
-            self._rows[row] = fresh[0]
+            before, self._rows[row] = self._rows[row], fresh[0]
             self._texts[row_id] = fresh
+            if (self._totals is not None and before.outcome in NEEDS_CHECKING
+                    and fresh[0].outcome not in NEEDS_CHECKING):
+                # Counted as unknown when it was read (before Termii answered): no longer, and no read for it.
+                matching, every, needing = self._totals
+                self._totals = (matching, every, max(0, needing - 1))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+        self.counted.emit()  # no longer waiting for Termii: "needs checking" counts it if it is unknown
 
     def _append(self, page: _Prepared) -> None:
         start = len(self._rows)
@@ -552,6 +558,15 @@ def _prepared(rows: list[HistoryRow]) -> list[tuple[HistoryRow, tuple[str, ...] 
     are made if and when a paint asks for them.
     """
     return [(row, HistoryModel._display_texts(row) if i < PREPARED_ROWS else None) for i, row in enumerate(rows)]
+
+
+def read_first_page(store: HistoryStore, page_size: int = PAGE_SIZE, *, query: HistoryQuery | None = None,
+                    profile: str | None = None) -> FirstPage:
+    """A reload's read: the first page matching ``query`` (its first rows with their display texts), then the
+    counts. Runs on any thread (the start-up loader reads the unfiltered one off the GUI thread); raises
+    ``HistoryError``."""
+    query = query or HistoryQuery()
+    return _prepared(store.page(page_size, profile=profile, query=query)), _counts(store, query, profile)
 
 
 def outcome_text(outcome: str) -> str:

@@ -69,6 +69,7 @@ from termii_desk.ui.fields import EscClearsLineEdit
 from termii_desk.ui.history_model import (
     SENDING_TEXT,
     SENDING_TOOLTIP,
+    FirstPage,
     HistoryModel,
     display_phone,
     outcome_text,
@@ -113,7 +114,8 @@ class HistoryTable(QTableView):
 
     The context menu (right click, the Menu key, Shift+F10) is asked for on the row it is about: the clicked
     row, or from the keyboard the current row. Enter means "use this number"; Ctrl+C copies the number, or the
-    message id in that column.
+    message id in that column; Home and End go to the first and last row. While it has the keyboard, the
+    current row is outlined (``paintEvent``).
 
     Signals:
         menu_requested(QModelIndex, QPoint): open the menu for this row at this global position.
@@ -189,7 +191,20 @@ class HistoryTable(QTableView):
             self.copy_requested.emit(index)
             event.accept()
             return
+        if event.key() == Qt.Key.Key_F10 and event.modifiers() == Qt.KeyboardModifier.ShiftModifier:
+            # Shift+F10, the other key for a context menu: the same menu as the Menu key's, on the current row.
+            self.contextMenuEvent(QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, QPoint()))
+            event.accept()
+            return
         super().keyPressEvent(event)
+
+    def moveCursor(self, cursorAction: QAbstractItemView.CursorAction, modifiers: Qt.KeyboardModifier
+                   ) -> QModelIndex:
+        """Home and End go to the first and last row (the table reads like a list); Left and Right still move
+        between columns (Ctrl+C copies the message id in its column)."""
+        if cursorAction in (QAbstractItemView.CursorAction.MoveHome, QAbstractItemView.CursorAction.MoveEnd):
+            modifiers |= Qt.KeyboardModifier.ControlModifier
+        return super().moveCursor(cursorAction, modifiers)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         super().mouseDoubleClickEvent(event)
@@ -212,11 +227,13 @@ class HistoryPanel(QWidget):
     use_number_requested = Signal(str)
     export_requested = Signal()
 
-    def __init__(self, store: HistoryStore, parent: QWidget | None = None, *, executor: Executor | None = None) -> None:
+    def __init__(self, store: HistoryStore, parent: QWidget | None = None, *, executor: Executor | None = None,
+                 first_page: FirstPage | None = None) -> None:
+        """``first_page``: the store's first page for its profile, read beforehand (``read_first_page``)."""
         super().__init__(parent)
         # The store's profile (the account in use): its rows are shown, or every profile's when chosen.
         self._profile: str | None = getattr(store, "profile", None)
-        self.model = HistoryModel(store, self, executor=executor, profile=self._profile)
+        self.model = HistoryModel(store, self, executor=executor, profile=self._profile, first_page=first_page)
         self._keep_id: int | None = None  # the attempt to select again once the reload asked for is done
 
         self.scope_combo = QComboBox(self)
@@ -247,14 +264,15 @@ class HistoryPanel(QWidget):
         self.dates_combo = QComboBox(self)
         self.dates_combo.addItems([words for words, _ in DATE_PRESETS])
         self.dates_combo.setAccessibleName("Calls of which days")
-        self.dates_combo.setToolTip("Show the calls of these days only, in this computer's time (Alt+E)")
-        self._dates_label = QLabel("Dat&es", self)
+        self.dates_combo.setToolTip("Show the calls of these days only, in this computer's time (Alt+T)")
+        self._dates_label = QLabel("Da&tes", self)
         self._dates_label.setBuddy(self.dates_combo)
         self.from_edit = self._date_edit("Calls from this day (included)")
         self.to_edit = self._date_edit("Calls up to this day (included)")
         self._from_label = QLabel("Fro&m", self)
         self._from_label.setBuddy(self.from_edit)
-        self._to_label = QLabel("to", self)
+        self._to_label = QLabel("&until", self)
+        self._to_label.setBuddy(self.to_edit)
         # A custom range gets a row of its own (shown only then): at the window's minimum width the dates
         # would not fit beside the other filters.
         self._custom_dates = QWidget(self)
@@ -317,9 +335,9 @@ class HistoryPanel(QWidget):
         details_box.setContentsMargins(8, 6, 8, 6)
         details_box.addWidget(self.details_label)
 
-        self.copy_message_id_action = QAction("Copy message id", self)
-        self.copy_phone_action = QAction("Copy phone number", self)
-        self.use_number_action = QAction("Use this number", self)
+        self.copy_message_id_action = QAction("Copy &message id", self)
+        self.copy_phone_action = QAction("Copy &phone number", self)
+        self.use_number_action = QAction("Use this &number", self)
         self.use_number_action.setToolTip("Put this number in the phone field")
         self.context_menu = QMenu(self)
         self.context_menu.addActions([self.copy_message_id_action, self.copy_phone_action])
@@ -451,8 +469,7 @@ class HistoryPanel(QWidget):
             self.set_in_flight(attempt.history_id, False)
         if attempt.history_id is None or self.model.row_of(attempt.history_id) is None or self.model.needs_checking:
             self.refresh()  # not among the rows shown, or shown as needing a check: reload (a page and the counts)
-        else:
-            self.model.recount()  # "needs checking" counts it once its outcome is known
+        # Otherwise the row's re-read brings its outcome and "needs checking" follows (``HistoryModel.counted``).
 
     def on_filter_text_changed(self, _text: str) -> None:
         self._filter_timer.start()  # typing restarts the wait: one query when the agent pauses
@@ -496,7 +513,9 @@ class HistoryPanel(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Down in the filter goes to the table, on its current row (the first when none is)."""
-        if (watched is self.filter_edit and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+        # getattr: while the panel is being destroyed, events still reach this filter after its attributes went.
+        if (watched is getattr(self, "filter_edit", None) and event.type() == QEvent.Type.KeyPress
+                and isinstance(event, QKeyEvent)
                 and event.key() == Qt.Key.Key_Down and self.model.rowCount() > 0):
             current = self.table.currentIndex()
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from termii_desk.ui.account_strip import AccountStrip
     from termii_desk.ui.controller import BalanceOutlook, BalanceReading, DeskController
     from termii_desk.ui.first_run import FirstRunPage
+    from termii_desk.ui.history_model import FirstPage
     from termii_desk.ui.history_panel import HistoryPanel
     from termii_desk.ui.notices import NoticeBar, RetentionQuestion
     from termii_desk.ui.outcome_view import OutcomeView
@@ -377,8 +378,11 @@ class MainWindow(QMainWindow):
         panel.use_number_requested.connect(self.on_use_number_requested)
         panel.export_requested.connect(self.on_export_requested)
 
-    def prepare_history(self, store: HistoryStore) -> None:
+    def prepare_history(self, store: HistoryStore, first_page: FirstPage | None = None) -> None:
         """Build the history panel, hidden, for ``store``; ``attach()`` does it when this was not called first.
+
+        ``first_page`` is the store's first page, read and prepared off the GUI thread (``read_first_page``, as
+        app.py's loader does): the panel then shows it instead of reading it here.
 
         The panel is built, laid out, warmed up and shown in separate event-loop turns: together (with the
         window's relayout and the first paint of its table, ~10 ms of Qt first-use cost) they would be one long
@@ -392,7 +396,7 @@ class MainWindow(QMainWindow):
             self._history_panel_placed = False
             self.history_panel.deleteLater()
         self._history_store = store
-        self.history_panel = HistoryPanel(store, self, executor=self._executor)
+        self.history_panel = HistoryPanel(store, self, executor=self._executor, first_page=first_page)
         self.history_panel.hide()
         self._connect_history_panel(self.history_panel)
 
@@ -728,6 +732,7 @@ class MainWindow(QMainWindow):
         dialog = SettingsDialog(services, self._executor, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(self.settings_saved)
+        dialog.key_removed.connect(lambda: self.controller.after_settings(True))  # back to the first-run page
         dialog.destroyed.connect(self._forget_settings_dialog)
         self.settings_dialog = dialog
         dialog.open()

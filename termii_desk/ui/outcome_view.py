@@ -10,6 +10,7 @@ in its tooltip, for screen readers, for Copy id and for Ctrl+C on it.
 
 By keyboard: Tab stops at the headline, the number, the buttons, the id and the details (top to bottom, left to
 right), each marked by a frame while it has the focus; Ctrl+A and Ctrl+C select and copy what it says.
+Alt+W shows or hides the code sent, Alt+O copies the message id.
 Nothing here parses HTTP: it shows ``CallAttempt`` values. Every change is announced to screen readers.
 """
 
@@ -65,8 +66,9 @@ def selectable_by_keyboard(widget: QLabel | QPlainTextEdit) -> None:
     flags only takes the focus by a click otherwise)."""
     widget.setTextInteractionFlags(SELECTABLE)
     widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-SHOW_CODE_TEXT = "Show cod&e"
-HIDE_CODE_TEXT = "Hide cod&e"
+SHOW_CODE_TEXT = "Sho&w code"
+HIDE_CODE_TEXT = "Hide code"  # no W in it: Alt+W is set as its key in both states (_set_show_code_text)
+SHOW_CODE_KEY = "Alt+W"
 ID_CAPTION = "Message id"
 
 
@@ -176,10 +178,10 @@ class OutcomeView(QFrame):
         self.id_caption.setWordWrap(False)
         self.id_caption.setAccessibleName("")  # the id's own name says "Message id: …"
         self.message_id_label = FullTextLabel(self, caption=ID_CAPTION)
-        self.show_code_button = QPushButton(SHOW_CODE_TEXT, self)
+        self.show_code_button = QPushButton(self)
         self.show_code_button.setCheckable(True)
         self.show_code_button.setAccessibleName("Show the code that was sent")
-        self.show_code_button.setToolTip("Show the code in full, to read it to the customer (Alt+E); it stays "
+        self.show_code_button.setToolTip("Show the code in full, to read it to the customer (Alt+W); it stays "
                                          "here until the next call and is masked in history")
         self.copy_button = QPushButton("C&opy id", self)
         self.copy_button.setAccessibleName("Copy the message id")
@@ -308,7 +310,7 @@ class OutcomeView(QFrame):
     # -- slots ------------------------------------------------------------------------------------------
 
     def on_show_code_toggled(self, shown: bool) -> None:
-        self.show_code_button.setText(HIDE_CODE_TEXT if shown else SHOW_CODE_TEXT)
+        self._set_show_code_text(shown)
         self._show_details(self._code_line)
 
     @property
@@ -344,7 +346,7 @@ class OutcomeView(QFrame):
         self.show_code_button.blockSignals(True)
         self.show_code_button.setChecked(False)
         self.show_code_button.blockSignals(False)
-        self.show_code_button.setText(SHOW_CODE_TEXT)
+        self._set_show_code_text(False)
         self._show_details(details)
         self.setAccessibleDescription(self.text)
         self.update()
@@ -355,6 +357,11 @@ class OutcomeView(QFrame):
             if tone in (Tone.WARNING, Tone.BAD):  # unknown, refused, failed: said at once, not after other speech
                 event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
             QAccessible.updateAccessibility(event)
+
+    def _set_show_code_text(self, shown: bool) -> None:
+        """"Show code" or "Hide code", Alt+W either way (a button's text sets its key: it is set again after)."""
+        self.show_code_button.setText(HIDE_CODE_TEXT if shown else SHOW_CODE_TEXT)
+        self.show_code_button.setShortcut(QKeySequence(SHOW_CODE_KEY))
 
     def _show_details(self, details: str) -> None:
         shown = self._code if self.show_code_button.isChecked() and self._code else self._code_masked

@@ -1,13 +1,17 @@
 """The Settings dialog: the API key (kept in the keyring), "Test key", and every setting with its check.
 
 The settings rows are built from the ``Settings`` declarations (label, type, default), so a new setting
-appears here without new code; only a few get a tailored editor. Keyring and network work runs through
-the worker layer; when no keyring works, the dialog says what to do and offers a session-only key.
+appears here without new code; only a few get a tailored editor. What a first run needs (the key, the default
+country, the calls' everyday settings) is shown; the connection, files and team history wait behind a collapsed
+"Advanced" section. Every section's labels share one width, so the fields line up in one column. Keyring and
+network work runs through the worker layer; when no keyring works, the dialog says what to do and offers a
+session-only key. The keyring is named as the agent's system calls it (core.words.keyring_words).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import fields
 from functools import lru_cache
 from typing import Any
@@ -24,6 +28,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QToolButton,
@@ -37,12 +42,20 @@ from termii_desk.core.errors import ConfigError, DeskError, KeyringUnavailableEr
 from termii_desk.core.keystore import KeyStatus
 from termii_desk.core.results import BalanceResult
 from termii_desk.core.settings import Settings
+from termii_desk.core.words import PASTE_KEY, REPLACE_KEY, WHERE_THE_KEY_IS, keyring_words
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 from termii_desk.ui.worker import Executor, QueryOp
 
 log = logging.getLogger(__name__)
 
 SESSION_ONLY_TEXT = "Use this key for this session only (kept in memory, never written anywhere)"
+# Shown from the start: what a first run needs. The rest (connection, files, team) is under "Advanced".
+EVERYDAY_SETTINGS = ("default_region", "cooldown_seconds", "low_balance_threshold", "history_retention_days")
+ACCOUNT_SETTINGS = ("default_region",)
+# The label column is at most this wide (the longest everyday label): longer labels wrap.
+LABEL_COLUMN = "Default country for numbers without +"
+# Whether "Advanced" was left open: the next Settings of this session opens the same way.
+_advanced_open = False
 
 
 @lru_cache(maxsize=1)
@@ -64,9 +77,11 @@ class SettingsDialog(QDialog):
 
     Signals:
         saved(object, bool): the new ``Settings`` and whether the key changed; emitted once, on Save.
+        key_removed(): "Remove key…" deleted the stored key.
     """
 
     saved = Signal(object, bool)
+    key_removed = Signal()  # the stored key was deleted (at once, not on Save): the window goes back to first run
 
     def __init__(self, services: DeskServices, executor: Executor, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,10 +93,11 @@ class SettingsDialog(QDialog):
         self._executor = executor
         self._editors: dict[str, QWidget] = {}
         self._working = False
+        self._key_status = services.key_status
 
         self.key_edit = QLineEdit(self)
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
-        self.key_edit.setPlaceholderText("Paste a new key to replace the current one")
+        self.key_edit.setPlaceholderText(PASTE_KEY)
         self.key_edit.setAccessibleName("Termii API key")
         self.key_edit.setClearButtonEnabled(True)
         self.show_key_button = QToolButton(self)
@@ -89,6 +105,7 @@ class SettingsDialog(QDialog):
         self.show_key_button.setCheckable(True)
         self.show_key_button.setAccessibleName("Show the API key")
         self.show_key_button.setToolTip("Show or hide the key you typed")
+        self.key_hint = ToneLabel(WHERE_THE_KEY_IS, self)
         self.key_status_label = QLabel("", self)
         self.key_status_label.setWordWrap(True)
         self.keyring_problem = ToneLabel("", self, tone=Tone.WARNING)
@@ -100,6 +117,10 @@ class SettingsDialog(QDialog):
         self.test_button.setAccessibleName("Test the key against the balance endpoint")
         self.test_button.setToolTip("Check the key (typed, or stored) with a balance request")
         self.test_result = ToneLabel("", self, caption="Key test")
+        self.remove_key_button = QPushButton("&Remove key…", self)
+        self.remove_key_button.setAccessibleName("Remove the stored API key")
+        self.remove_key_button.setToolTip("Delete the key from the keyring (asks first)")
+        self.remove_key_button.hide()
 
         key_row = QHBoxLayout()
         key_row.addWidget(self.key_edit, 1)
@@ -107,31 +128,49 @@ class SettingsDialog(QDialog):
         test_row = QHBoxLayout()
         test_row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         test_row.addWidget(self.test_result, 1)
+        test_row.addWidget(self.remove_key_button, 0, Qt.AlignmentFlag.AlignTop)
         # One column for everything about the key, so the wrapped sentences get the full width.
         key_column = QVBoxLayout()
         key_column.setSpacing(6)
         key_column.addLayout(key_row)
+        key_column.addWidget(self.key_hint)
         key_column.addWidget(self.key_status_label)
         key_column.addWidget(self.keyring_problem)
         key_column.addWidget(self.session_only)
         key_column.addLayout(test_row)
 
+        self._row_labels: list[QLabel] = []
         self.account_group = QGroupBox(f"Termii account of the profile {services.profile.name}" if named
                                        else "Termii account", self)
-        account_form = QFormLayout(self.account_group)
-        account_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        account_form = self._form(self.account_group)
         key_label = QLabel("API &key", self)
         key_label.setBuddy(self.key_edit)
+        self._row_labels.append(key_label)
         account_form.addRow(key_label, key_column)
-        self.base_url_status = ToneLabel("", self, caption="Base URL")
-        self._add_setting_rows(account_form, ("base_url",))
-        account_form.addRow("", self.base_url_status)
+        self._add_setting_rows(account_form, ACCOUNT_SETTINGS)
 
         self.calls_group = QGroupBox("Calls and history", self)
-        calls_form = QFormLayout(self.calls_group)
-        calls_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        calls_form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        self._add_setting_rows(calls_form, tuple(n for n in Settings.names() if n != "base_url"))
+        calls_form = self._form(self.calls_group)
+        self._add_setting_rows(calls_form, tuple(n for n in EVERYDAY_SETTINGS if n not in ACCOUNT_SETTINGS))
+
+        # Rarely changed: behind a collapsed section, its values kept (and checked on Save) while it is closed.
+        self.advanced_button = QToolButton(self)
+        self.advanced_button.setText("&Advanced: base URL, timeouts, certificates, team history")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setAutoRaise(True)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_button.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.advanced_button.setAccessibleName("Advanced settings")
+        self.advanced_group = QGroupBox(self)  # untitled: the button above names it
+        advanced_form = self._form(self.advanced_group)
+        self.base_url_status = ToneLabel("", self, caption="Base URL")
+        self._add_setting_rows(advanced_form, ("base_url",))
+        advanced_form.addRow("", self.base_url_status)
+        self._advanced = tuple(n for n in Settings.names() if n not in EVERYDAY_SETTINGS)
+        self._add_setting_rows(advanced_form, tuple(n for n in self._advanced if n != "base_url"))
+        self.advanced_group.hide()
+        self._align_label_columns()
 
         self.error_label = ToneLabel("", self, tone=Tone.BAD)
         self.error_label.hide()
@@ -144,6 +183,8 @@ class SettingsDialog(QDialog):
         layout.setSpacing(10)
         layout.addWidget(self.account_group)
         layout.addWidget(self.calls_group)
+        layout.addWidget(self.advanced_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.advanced_group)
         if services.demo or services.settings_store is None:
             note = ToneLabel("Demo mode: the simulator's key is used, and changes here last until you close the "
                              "window.", self, tone=Tone.WARNING)
@@ -154,9 +195,29 @@ class SettingsDialog(QDialog):
         self._load(services.settings, services.key_status)
         self._connect_signals()
         self.resize(max(640, self.sizeHint().width()), self.sizeHint().height())
+        self.set_advanced_open(_advanced_open or services.settings.base_url_problem is not None)
         self._fit_height()
 
     # -- building -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _form(group: QGroupBox) -> QFormLayout:
+        form = QFormLayout(group)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        return form
+
+    def _align_label_columns(self) -> None:
+        """One label width for every section, so the fields of all of them start at the same x; a label longer
+        than ``LABEL_COLUMN`` wraps onto a second line rather than squeezing every field."""
+        metrics = self.fontMetrics()
+        cap = metrics.horizontalAdvance(LABEL_COLUMN)
+        width = min(cap, max(metrics.horizontalAdvance(label.text().replace("&", "")) for label in self._row_labels))
+        for label in self._row_labels:
+            label.setWordWrap(True)
+            label.setFixedWidth(width + 2)
+            label.setMinimumHeight(label.heightForWidth(width + 2))  # a form's row would not grow for it
 
     def _add_setting_rows(self, form: QFormLayout, names: tuple[str, ...]) -> None:
         specs = {spec.name: spec for spec in fields(Settings)}
@@ -166,7 +227,7 @@ class SettingsDialog(QDialog):
             editor.setObjectName(name)
             label = QLabel(Settings.label(name), self)
             label.setBuddy(editor)
-            label.setWordWrap(False)
+            self._row_labels.append(label)
             form.addRow(label, editor)
             self._editors[name] = editor
 
@@ -232,6 +293,9 @@ class SettingsDialog(QDialog):
 
     def _connect_signals(self) -> None:
         self.show_key_button.toggled.connect(self.on_show_key_toggled)
+        self.advanced_button.toggled.connect(self.set_advanced_open)
+        self.advanced_button.clicked.connect(_remember_advanced)  # the agent's choice, not an automatic opening
+        self.remove_key_button.clicked.connect(self.on_remove_key_clicked)
         self.test_button.clicked.connect(self.on_test_clicked)
         base_url = self._editors["base_url"]
         assert isinstance(base_url, QLineEdit)
@@ -249,15 +313,31 @@ class SettingsDialog(QDialog):
         values = {name: self._value(editor) for name, editor in self._editors.items()}
         return self._services.settings.updated(**values)
 
+    def keyring_words(self, status: KeyStatus | None = None) -> str:
+        """The keyring this dialog stores the key in, as the agent's system calls it."""
+        backend = (status or self._services.key_status).backend
+        return keyring_words(backend, os.environ.get("XDG_CURRENT_DESKTOP", ""))
+
     def show_key_status(self, status: KeyStatus) -> None:
-        if status.has_key:
+        """What is stored, never the key: a first key gets "Paste your API key" and where to find it; a stored
+        key is named by its last four characters, with Replace (paste a new one) and Remove."""
+        self._key_status = status
+        keyring = self.keyring_words(status)
+        if status.source == "keyring":
+            text = (f"A key ending …{status.last4} is stored in {keyring}. Paste a new key above to replace it, "
+                    "or remove it.")
+        elif status.has_key:
             text = status.describe()
         elif status.problem:
             text = ""  # the keyring problem line says it all
         else:
-            text = f"No key is stored yet ({status.backend or 'system keyring'}). Paste it above and press Save."
+            text = f"No key is stored yet. Save keeps it in {keyring}, never in a file."
         self.key_status_label.setText(text)
-        self.key_status_label.setVisible(bool(self.key_status_label.text()))
+        self.key_status_label.setVisible(bool(text))
+        if not self._services.demo:
+            self.key_edit.setPlaceholderText(REPLACE_KEY if status.has_key else PASTE_KEY)
+        self.key_hint.setVisible(not status.has_key and not self._services.demo)
+        self.remove_key_button.setVisible(status.source == "keyring" and not self._services.demo)
         if status.problem and not status.has_key:
             self.show_keyring_problem(status.problem)
 
@@ -269,6 +349,55 @@ class SettingsDialog(QDialog):
         self._fit_height()
 
     # -- slots --------------------------------------------------------------------------------------------
+
+    @Slot(bool)
+    def set_advanced_open(self, shown: bool) -> None:
+        """Show or hide the advanced settings; their values stay as typed either way."""
+        if self.advanced_button.isChecked() != shown:
+            self.advanced_button.setChecked(shown)  # comes back here through toggled
+            return
+        self.advanced_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.advanced_group.setVisible(shown)
+        if shown:
+            self._fit_height()
+        else:
+            self._shrink_height()
+
+    @Slot()
+    def on_remove_key_clicked(self) -> None:
+        if self._working or not self.confirm_remove_key():
+            return
+        keystore = self._services.keystore
+        self._set_working(True)
+
+        def remove() -> KeyStatus:
+            keystore.delete()
+            return keystore.status()
+
+        QueryOp(parent=self, op=remove, success=self.on_key_removed).failure(
+            self.on_key_remove_failed
+        ).run_in_background(self._executor)
+
+    def confirm_remove_key(self) -> bool:
+        answer = QMessageBox.question(
+            self, "Remove the API key?",
+            f"Remove the API key from {self.keyring_words()}? The desk cannot send calls until a key is added "
+            "again.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def on_key_removed(self, status: KeyStatus) -> None:
+        self._set_working(False)
+        self.test_result.show_text("", Tone.NEUTRAL)
+        self.show_key_status(status)
+        self.key_edit.setFocus()
+        self._fit_height()
+        self.key_removed.emit()
+
+    def on_key_remove_failed(self, error: BaseException) -> None:
+        self._set_working(False)
+        self._show_error("The key was not removed: " + _sentence(error))
 
     @Slot(bool)
     def on_show_key_toggled(self, shown: bool) -> None:
@@ -320,6 +449,7 @@ class SettingsDialog(QDialog):
             settings = self.candidate_settings()
         except ConfigError as exc:
             self._show_error(str(exc))
+            self._show_editor(self._first_bad_setting())
             return
         key = self.key_edit.text().strip()
         if not key or self._services.demo:
@@ -351,6 +481,38 @@ class SettingsDialog(QDialog):
 
     # -- helpers --------------------------------------------------------------------------------------------
 
+    def _first_bad_setting(self) -> str | None:
+        for name, editor in self._editors.items():
+            try:
+                self._services.settings.updated(**{name: self._value(editor)})
+            except ConfigError:
+                return name
+        return None
+
+    def _show_editor(self, name: str | None) -> None:
+        """Bring the editor of a refused value into view (opening "Advanced" if it is there) and focus it."""
+        if name is None:
+            return
+        if name in self._advanced:
+            self.set_advanced_open(True)
+        self._editors[name].setFocus()
+
+    def resizeEvent(self, event: Any) -> None:
+        """At any width, never shorter than its wrapped sentences need (a dialog's minimum size ignores them)."""
+        super().resizeEvent(event)
+        layout = self._layout
+        if layout.hasHeightForWidth():
+            needed = layout.totalHeightForWidth(self.width())
+            if needed != self.minimumHeight():
+                self.setMinimumHeight(needed)
+
+    def _shrink_height(self) -> None:
+        layout = self._layout
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if 0 < needed < self.height():
+            self.resize(self.width(), needed)
+
     def _fit_height(self) -> None:
         """Grow to fit wrapped sentences: a dialog's size hint ignores their height at its width."""
         layout = self._layout
@@ -373,6 +535,11 @@ class SettingsDialog(QDialog):
         self._working = working
         self.save_button.setEnabled(not working)
         self.save_button.setText("Saving…" if working else "Save")
+
+
+def _remember_advanced(shown: bool) -> None:
+    global _advanced_open
+    _advanced_open = shown
 
 
 def _sentence(error: BaseException) -> str:

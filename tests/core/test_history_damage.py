@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -180,4 +181,33 @@ def test_a_sound_file_checked_in_the_background_is_left_alone(tmp_path: Path) ->
     told: list[str] = []
     store.on_notice = told.append
     assert told == [] and store.notice is None and store.count() == 500 and _aside(tmp_path) == []
+    store.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="a thread's own nice value is Linux's")
+def test_the_background_check_runs_at_a_lower_priority_than_the_window(tmp_path: Path, monkeypatch) -> None:
+    """The check's SQLite work must leave the processor to the window's threads while the desk starts."""
+    import os
+    import threading
+
+    from termii_desk.core import history
+
+    seen: list[tuple[int, int]] = []
+    check = history._check_integrity
+
+    def watched(conn: object) -> None:
+        me = threading.get_native_id()
+        seen.append((os.getpriority(os.PRIO_PROCESS, me), os.getpriority(os.PRIO_PROCESS, os.getpid())))
+        check(conn)  # type: ignore[arg-type]
+
+    path = filled(tmp_path / "history.sqlite3", rows=50)
+    monkeypatch.setattr(history, "_check_integrity", watched)
+    store = HistoryStore(path, check_now=False)
+    for thread in threading.enumerate():
+        if thread.name == "history-check":
+            thread.join(10)
+    assert len(seen) == 1
+    thread_nice, process_nice = seen[0]
+    assert thread_nice == min(process_nice + history.BACKGROUND_NICE, 19)
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == process_nice  # this thread untouched
     store.close()

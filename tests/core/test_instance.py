@@ -233,3 +233,28 @@ def test_a_fallback_folder_is_made_private(tmp_path: Path, monkeypatch: pytest.M
     finally:
         loose.rmdir()
         base.rmdir()
+
+
+def test_the_demo_is_a_desk_of_its_own_and_one_demo_at_a_time(primary: Primary) -> None:
+    got: list[dict[str, object]] = []
+    primary.on_request(got.append)
+    answer, demo = claim(["--demo"], demo=True)
+    assert answer is None and demo is not None  # the agent's desk runs, and the demo is another desk
+    try:
+        assert Path(demo.path).name.startswith("demo-") and demo.path != primary.path
+        assert demo.path == instance.socket_path(demo=True) and primary.path == instance.socket_path()
+        demo_requests: list[dict[str, object]] = []
+        demo.on_request(demo_requests.append)
+        again, other = claim(["--demo"], demo=True)  # the second demo start brings the first to the front
+        assert other is None and again is not None and again["note"] == ""
+        _wait(lambda: len(demo_requests) == 1)
+        assert demo_requests[0]["argv"] == ["--demo"]
+        differs, _ = claim(["--demo", "--region", "GH"], demo=True)
+        assert differs is not None and differs["note"].startswith("The Termii Desk demo was already open")
+        handed, desk = claim([])  # and the agent's start still goes to the agent's desk, never to the demo
+        assert desk is None and handed is not None
+        _wait(lambda: len(got) == 1)
+        assert len(demo_requests) == 2
+    finally:
+        demo.close()
+    assert claim([])[0] is not None  # closing the demo left the agent's desk as it was

@@ -105,3 +105,26 @@ def test_read_only_log_folder_and_full_disk_in_the_command_line(simulator: objec
         assert len(warnings) == 1, (case, result.stderr)
         assert result.stdout.startswith("Sent: ")
         assert (home / "data" / "history.sqlite3").exists()
+
+
+def test_the_log_rotates_keeping_the_newest_lines_and_three_older_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from termii_desk.core import logs
+
+    monkeypatch.setattr(logs, "MAX_LOG_BYTES", 1_000)
+    log_file = tmp_path / "logs" / "termii-desk.log"
+    assert setup_logging(log_file) is None
+    log = logging.getLogger("termii_desk.test")
+    for i in range(200):
+        log.info("line %03d of the log", i)
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    names = sorted(p.name for p in log_file.parent.iterdir())
+    assert names == ["termii-desk.log", "termii-desk.log.1", "termii-desk.log.2", "termii-desk.log.3"]
+    files = [log_file, *(log_file.with_name(f"termii-desk.log.{n}") for n in (1, 2, 3))]
+    assert all(0 < p.stat().st_size <= 1_000 for p in files)
+    lines = [line for p in reversed(files) for line in p.read_text().splitlines()]
+    numbers = [int(line.rsplit("line ", 1)[1].split()[0]) for line in lines]
+    assert numbers == list(range(numbers[0], 200))  # oldest to newest, none missing, the newest last
+    assert numbers[0] > 0  # the oldest lines were dropped with the fourth file

@@ -107,8 +107,17 @@ def main() -> int:
     banner = find(desk, "panel", "outcome")
     outcome = wait(lambda: banner.description if "accepted" in (banner.description or "") else None, 40.0)
     wait(lambda: any("accepted" in text for text, _role, _politeness in ANNOUNCEMENTS), 10.0)
+    # The banner's texts as a screen reader reaches them: each a focusable label (Tab stops there), the id whole.
+    texts = {}
+    for node in walk(banner):
+        try:
+            if node.getRoleName() == "label" and node.name:
+                texts[node.name] = node.getState().contains(pyatspi.STATE_FOCUSABLE)
+        except Exception:
+            continue
     print(json.dumps({"found": found, "balance": balance, "invalid_line": partial, "valid_line": valid,
-                      "actions": names, "outcome": outcome, "announcements": ANNOUNCEMENTS}))
+                      "actions": names, "outcome": outcome, "announcements": ANNOUNCEMENTS,
+                      "banner_texts": texts}))
     return 0
 
 

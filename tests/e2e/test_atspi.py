@@ -66,3 +66,10 @@ def test_a_screen_reader_finds_types_sends_and_reads_the_outcome(tmp_path: Path)
     assert outcome.startswith("Sent: Termii accepted the call") and "+234 803 123 4567" in outcome, report
     assert role == "panel" and politeness == 1, report  # from the banner, polite (AT-SPI's live "polite")
     assert "482913" not in " ".join(spoken), report  # the code is never spoken in full
+    # The banner's texts are there to read and to reach by Tab: the headline, the number, the whole message id.
+    texts = report["banner_texts"]
+    assert texts.get("Sent: Termii accepted the call") is True, texts
+    assert texts.get("+234 803 123 4567") is True, texts
+    message_id = next((name for name in texts if name.startswith("Message id: ")), "")
+    assert message_id[len("Message id: "):].isdigit() and texts[message_id] is True, texts
+    assert message_id[len("Message id: "):] in report["outcome"], texts  # the same id as the description's

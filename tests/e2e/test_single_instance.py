@@ -1,6 +1,7 @@
 """Single-instance with real processes on a virtual X display: a second ``termii-desk`` hands over and exits 0,
-the running desk comes to the front; a desk killed with SIGKILL is replaced; a demo is a desk of its own; the
-command line and the self-test run on their own while a desk is open."""
+the running desk comes to the front; a desk killed with SIGKILL is replaced; a demo is a desk of its own (one at
+a time, also from the first-run page's button); the command line and the self-test run on their own while a desk
+is open."""
 
 from __future__ import annotations
 
@@ -170,20 +171,60 @@ def test_a_desk_killed_with_sigkill_is_replaced(desks: Desks, runtime: Path) -> 
     assert desks.windows() == [window] and replacement.poll() is None
 
 
-def test_a_demo_is_a_desk_of_its_own(desks: Desks) -> None:
+def test_a_demo_is_a_desk_of_its_own_and_a_second_demo_start_raises_it(desks: Desks) -> None:
     agent = desks.start()
     desk = desks.window_of([])
     demo = desks.start("--demo")
     demo_window = desks.window_of([desk])
-    second_demo = desks.start("--demo")
-    desks.window_of([desk, demo_window])
-    time.sleep(0.5)
-    assert agent.poll() is None and demo.poll() is None and second_demo.poll() is None
-
-    handed = desks.run(timeout=30)  # the agent's desk is still the one a start hands over to
+    handed = desks.run(timeout=30)  # the agent's desk is still the one a plain start hands over to
     assert handed.returncode == 0, handed.stderr
-    wait_for(lambda: "brought to the front" in log_text(desks), "the agent's desk to be asked")
-    assert len(desks.windows()) == 3
+    wait_for(lambda: desks.windows()[-1] == desk, "the agent's desk to be raised above the demo")
+
+    second_demo = desks.run("--demo", timeout=30)  # hands over to the open demo, which comes to the front
+    assert second_demo.returncode == 0 and second_demo.stderr == "", second_demo.stderr
+    wait_for(lambda: desks.windows()[-1] == demo_window, "the open demo to be raised above the agent's desk")
+    time.sleep(0.5)
+    assert desks.windows() == [desk, demo_window]  # no third window
+    assert agent.poll() is None and demo.poll() is None
+
+
+def test_the_first_run_button_opens_the_demo_once(desks: Desks) -> None:
+    """No key: the first-run page. Alt+T ("Try the demo") opens the demo as its own desk, in a process of its
+    own; pressing it again brings that demo to the front instead of opening a second one."""
+    desks.env.pop("TERMII_API_KEY")
+    desks.env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"  # nothing stored: the first-run page
+    agent = desks.start()
+    desk = desks.window_of([])
+    demo_pid = 0
+    try:
+        time.sleep(1.0)  # the page is built after the first frame
+        xdotool(desks.display, "windowfocus", "--sync", desk)
+        xdotool(desks.display, "key", "alt+t")
+        demo_window = desks.window_of([desk])
+        demo_pid = int(xdotool(desks.display, "getwindowpid", demo_window).strip())
+        assert demo_pid != agent.pid and os.getsid(demo_pid) == demo_pid  # its own process, in its own session
+        environ = Path(f"/proc/{demo_pid}/environ").read_bytes().split(b"\0")
+        assert f"TERMII_DESK_HOME={desks.home()}".encode() in environ  # the same home, so the same demo desk
+        wait_for(lambda: "(demo)" in log_text(desks), "the demo to start")
+
+        xdotool(desks.display, "windowraise", desk)  # the agent goes back to the desk's window
+        wait_for(lambda: desks.windows()[-1] == desk, "the agent's desk on top")
+        xdotool(desks.display, "windowfocus", "--sync", desk)
+        # Again: the open demo comes to the front. Qt takes the window as active a moment after it has the X
+        # focus (no window manager here); until then it ignores the shortcut, so the agent presses again.
+        for _ in range(30):
+            xdotool(desks.display, "key", "alt+t")
+            time.sleep(0.5)
+            if log_text(desks).count("demo started") >= 2:
+                break
+        wait_for(lambda: "brought to the front" in log_text(desks), "the demo to be asked for its window")
+        time.sleep(1.0)
+        assert desks.windows() == [desk, demo_window]
+        assert agent.poll() is None
+        assert "Traceback" not in log_text(desks)
+    finally:
+        if demo_pid:
+            os.kill(demo_pid, signal.SIGTERM)
 
 
 def test_the_command_line_and_the_self_test_run_on_their_own(desks: Desks, simulator: TermiiSimulator) -> None:

@@ -12,14 +12,16 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from termii_desk.simulator import TermiiSimulator
 from tests.conftest import SIM_KEY
-from tests.xvfb import running_xvfb
+from tests.xvfb import running_xvfb, wait_for, xdotool
+
+__all__ = ["wait_for", "xdotool"]  # the other end-to-end tests import them from here too
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
@@ -30,25 +32,11 @@ pytestmark = [
 ]
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what} after {timeout:g} s")
-        time.sleep(0.05)
-
-
 @pytest.fixture
 def display() -> Iterator[str]:
     """A fresh Xvfb on a display number it picks itself (``-displayfd``), so parallel runs never clash."""
     with running_xvfb() as number:
         yield number
-
-
-def xdotool(display: str, *args: str, timeout: float = 30.0) -> str:
-    done = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
-                          text=True, timeout=timeout, check=True)
-    return done.stdout.strip()
 
 
 def history_rows(history_file: Path) -> list[tuple[str, str, str]]:

@@ -193,3 +193,118 @@ def test_a_second_start_of_the_bundle_hands_over_without_qt(exe: Path, desk_home
         first.terminate()
         first.wait(timeout=30)
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _demo_answers(env: dict[str, str]) -> bool:
+    """Whether a demo desk for ``env``'s home and runtime folder listens and answers a start."""
+    from termii_desk.core import instance
+
+    path = instance.socket_path(env, demo=True)
+    request = {"protocol": instance.PROTOCOL, "argv": ["--demo"], "activation": {}}
+    return path is not None and os.path.exists(path) and instance._hand_over(path, request) is not None
+
+
+def _wait_for(condition: Any, what: str, timeout: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.2)
+
+
+def test_the_bundle_starts_its_demo_as_the_button_does(exe: Path, desk_home: Path) -> None:
+    """The first-run button's command in the packaged app is the executable itself with --demo, started as a
+    fresh run of it; that demo comes up, and a second start brings it forward instead of opening another."""
+    import tempfile
+
+    from termii_desk.core.demo_launch import PYINSTALLER_RESET_ENV, demo_command, demo_environment, start_demo
+
+    command = demo_command(str(exe), frozen=True)
+    assert command == [str(exe), "--demo"]
+    assert demo_command(str(exe), frozen=False)[1:] == ["-m", "termii_desk", "--demo"]  # from Python, not here
+    runtime = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
+    env = clean_env(QT_QPA_PLATFORM="offscreen", TERMII_DESK_HOME=str(desk_home), XDG_RUNTIME_DIR=str(runtime),
+                    TERMII_API_KEY="agent-key-not-for-the-demo")
+    # What the running bundle has: its bootloader put its own library folder on LD_LIBRARY_PATH.
+    inside = demo_environment({**env, "LD_LIBRARY_PATH": str(exe.parent / "_internal")}, frozen=True)
+    assert inside[PYINSTALLER_RESET_ENV] == "1" and "LD_LIBRARY_PATH" not in inside
+    first = start_demo(command, inside)
+    try:
+        _wait_for(lambda: first.poll() is not None or _demo_answers(env), "the bundle's demo to answer")
+        assert first.poll() is None, first.problem()
+        assert b"agent-key-not-for-the-demo" not in Path(f"/proc/{first.pid}/environ").read_bytes()
+        second = start_demo(command, env)
+        assert second.process.wait(timeout=60) == 0, second.problem()  # handed over to the open demo
+        second.close()
+        assert first.poll() is None
+        log = desk_home / "logs" / "termii-desk.log"
+        _wait_for(lambda: log.exists() and "starting (demo)" in log.read_text(), "the demo's core")  # after paint
+        assert "Traceback" not in log.read_text()
+    finally:
+        first.process.terminate()
+        first.process.wait(timeout=30)
+        first.close()
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def test_the_bundles_first_run_button_opens_the_bundles_demo(exe: Path, desk_home: Path) -> None:
+    """As an agent does it: the packaged app without a key shows the first-run page; Alt+T ("Try the demo") opens
+    the packaged demo in a process of its own, on a real X display."""
+    import signal
+    import tempfile
+
+    missing = [tool for tool in ("Xvfb", "xdotool") if shutil.which(tool) is None]
+    if missing:
+        pytest.skip(f"needs {' and '.join(missing)}")
+    from termii_desk.core import instance
+    from tests.xvfb import running_xvfb
+
+    runtime = Path(tempfile.mkdtemp(prefix="rt-", dir="/tmp"))
+    with running_xvfb() as display:
+        env = {k: v for k, v in clean_env(DISPLAY=display, QT_QPA_PLATFORM="xcb", TERMII_DESK_HOME=str(desk_home),
+                                          XDG_RUNTIME_DIR=str(runtime),
+                                          PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring").items()
+               if not k.startswith("DBUS_")}
+        desk = subprocess.Popen([str(exe)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        demo_pid = 0
+
+        def xdotool(*args: str) -> str:
+            done = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display}, capture_output=True,
+                                  text=True, timeout=30, check=False)
+            return done.stdout.strip()
+
+        def demo_pids() -> list[int]:
+            found = []
+            for proc in Path("/proc").iterdir():
+                try:
+                    argv = (proc / "cmdline").read_bytes().split(b"\0")
+                except OSError:
+                    continue
+                if argv[:2] == [str(exe).encode(), b"--demo"]:
+                    found.append(int(proc.name))
+            return found
+
+        try:
+            _wait_for(lambda: bool(xdotool("search", "--name", "Termii Desk")), "the packaged desk's window")
+            window = xdotool("search", "--name", "Termii Desk").split()[0]
+            for _ in range(60):  # the page is built just after the first frame; the shortcut works from then on
+                xdotool("windowfocus", "--sync", window)
+                xdotool("key", "alt+t")
+                if demo_pids():
+                    break
+                import time
+
+                time.sleep(0.5)
+            _wait_for(lambda: _demo_answers(env), "the packaged demo to answer")
+            pids = demo_pids()
+            assert len(pids) == 1 and pids[0] != desk.pid
+            demo_pid = pids[0]
+            assert os.getsid(demo_pid) == demo_pid and desk.poll() is None
+            assert instance.socket_path(env) != instance.socket_path(env, demo=True)
+        finally:
+            if demo_pid:
+                os.kill(demo_pid, signal.SIGTERM)
+            desk.terminate()
+            desk.wait(timeout=30)
+            shutil.rmtree(runtime, ignore_errors=True)

@@ -277,6 +277,8 @@ print("before", ",".join(m for m in ("requests", "urllib3", "phonenumbers", "pho
                          if m in sys.modules))
 CoreLoader.load_after_ready()
 print("after", ",".join(m for m in ("requests", "phonenumbers.carrier") if m in sys.modules))
+CoreLoader.load_after_first_answer()
+print("later", ",".join(m for m in ("requests", "phonenumbers.carrier") if m in sys.modules))
 print("key", services.key_status.has_key)
 loader.close()
 services.close()
@@ -284,12 +286,64 @@ services.close()
 
 
 def test_the_core_is_ready_without_the_network_stack_or_the_carrier_tables(tmp_path: Path) -> None:
-    """Ready comes sooner: requests/urllib3 (~60 ms) and the carrier names (~20 ms) load after ready."""
+    """Ready comes sooner: requests/urllib3 (~60 ms) load after ready, the carrier names (~20 ms) after that."""
     done = subprocess.run([sys.executable, "-c", LOADER_PROBE],
                           env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL="http://127.0.0.1:9"),
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert lines["before"] == "phonenumbers"
-    assert lines["after"] == "requests,phonenumbers.carrier"
+    assert lines["after"] == "requests"  # the network stack first: the first call needs it
+    assert lines["later"] == "requests,phonenumbers.carrier"
     assert lines["key"] == "True"
+
+
+AFTER_READY_PROBE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from termii_desk import app as desk_app
+from termii_desk.ui.main_window import MainWindow
+
+events = []
+loaded = MainWindow.carrier_names_loaded
+
+def carrier_names_loaded(window):
+    events.append("carriers:" + ("requests" if "requests" in sys.modules else "no-network"))
+    loaded(window)
+    window.form.phone.set_text("0803 123 4567")
+    QTimer.singleShot(50, lambda: finish(window))
+
+def finish(window):
+    print("events", ",".join(events))
+    print("status", window.form.phone.status.text())
+    print("icon", not QApplication.instance().windowIcon().isNull())
+    window.close()
+
+def watch():
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    window.ready.connect(lambda: events.append("ready"))
+    window.balance_finished.connect(lambda result: events.append("balance"))
+
+MainWindow.carrier_names_loaded = carrier_names_loaded
+QTimer.singleShot(0, watch)
+QTimer.singleShot(30_000, QApplication.quit)
+sys.exit(desk_app.run_window())
+"""
+
+
+def test_after_ready_the_network_loads_first_and_the_carrier_names_after_the_first_answer(
+    tmp_path: Path, simulator: Any
+) -> None:
+    """What the first call needs (the network stack, the start-up balance check's connection) comes before the
+    carrier tables, whose loading would otherwise compete with it; the phone line names the network after."""
+    simulator.set_fault("slow", on="balance", delay=1.0)  # the carrier tables would be loaded long before
+    done = subprocess.run([sys.executable, "-c", AFTER_READY_PROBE],
+                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url),
+                          capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    assert lines["events"] == "ready,balance,carriers:requests", done.stdout
+    assert lines["status"] == "✓ +234 803 123 4567 · Nigeria · MTN"
+    assert lines["icon"] == "True"
+    assert len(simulator.balance_requests) == 1

@@ -87,7 +87,9 @@ def a_morning(store: HistoryStore) -> None:
     record(store, "2347012223333", outcome=Outcome.UNKNOWN, error="No answer from Termii.")
 
 
-def test_needs_checking_shows_the_unknown_outcomes_and_combines_with_the_phone_filter(qtbot, store) -> None:
+def test_needs_checking_shows_the_unknown_outcomes_and_combines_with_the_phone_filter(
+    qtbot, store, screenshot_dir
+) -> None:
     a_morning(store)
     panel = shown(qtbot, HistoryPanel(store))
     box = panel.needs_checking_box
@@ -98,6 +100,7 @@ def test_needs_checking_shows_the_unknown_outcomes_and_combines_with_the_phone_f
     assert box.isChecked()
     qtbot.waitUntil(lambda: phones(panel) == ["2347012223333", "2348035500199"])
     assert panel.count_label.text() == "2 of 5 match"
+    assert panel.window().grab().save(str(screenshot_dir / "screen-history-needs-checking.png"))
     panel.filter_edit.setText("0803 550 0199")  # the phone field's way of writing it
     qtbot.waitUntil(lambda: phones(panel) == ["2348035500199"])
     assert panel.model.row_at(0).outcome == "unknown"
@@ -126,9 +129,22 @@ def test_the_count_leaves_out_a_call_still_waiting_for_termii_and_follows_its_an
 
     panel.on_attempt_finished(Finished())  # type: ignore[arg-type]
     qtbot.waitUntil(lambda: panel.needs_checking_box.text() == "&Needs checking (3)")
+    # The next one is answered: sent. It is not to check, and no count was read again for it.
+    row_id = record(store, "2348031234567", outcome=None)
+    panel.on_attempt_started(row_id)
+    qtbot.waitUntil(lambda: panel.model.row_of(row_id) == 0)
+    assert panel.needs_checking_box.text() == "&Needs checking (3)"
+    store.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=900, http_status=200, message_id="m-9")
+    Finished.history_id = row_id
+    panel.on_attempt_finished(Finished())  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: panel.model.row_at(0).outcome == "sent")
+    assert panel.needs_checking_box.text() == "&Needs checking (3)"
+    panel.refresh()  # what the store says agrees
+    qtbot.waitUntil(lambda: panel.model.needing_check() == 3 and not panel.model.loading)
+    assert panel.needs_checking_box.text() == "&Needs checking (3)"
 
 
-def test_days_are_whole_local_days_at_their_boundaries(qtbot, store, lagos) -> None:
+def test_days_are_whole_local_days_at_their_boundaries(qtbot, store, lagos, screenshot_dir) -> None:
     today = date.today()
     midnight = datetime(today.year, today.month, today.day, tzinfo=LAGOS)
     late = record(store, "2348035500199", outcome=Outcome.UNKNOWN)
@@ -148,6 +164,7 @@ def test_days_are_whole_local_days_at_their_boundaries(qtbot, store, lagos) -> N
     panel.choose_days(today - timedelta(days=1), today - timedelta(days=1))  # yesterday alone
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1 and panel.model.row_at(0).id == late)
     assert not panel._custom_dates.isHidden()
+    assert panel.window().grab().save(str(screenshot_dir / "screen-history-date-range.png"))
     panel.filter_edit.setText("0803 123 4567")
     qtbot.waitUntil(lambda: panel._stack.currentWidget() is panel.empty_label)
     assert panel.empty_label.text() == (
@@ -172,6 +189,24 @@ def test_a_range_that_ends_before_it_starts_says_so_and_loses_nothing(qtbot, sto
     panel.to_edit.setDate(QDate(2099, 12, 31))  # the last day the editor offers: no overflow anywhere
     panel.from_edit.setDate(QDate(2000, 1, 1))
     qtbot.waitUntil(lambda: panel.model.rowCount() == 3)
+
+
+def test_at_the_windows_minimum_width_every_filter_fits(qtbot, store, screenshot_dir) -> None:
+    from termii_desk.ui.main_window import MINIMUM_SIZE
+
+    a_morning(store)
+    width = MINIMUM_SIZE[0] - 24  # the window's margins
+    panel = shown(qtbot, HistoryPanel(store), (width, 420))
+    panel.needs_checking_box.setChecked(True)
+    panel.choose_days(date.today() - timedelta(days=6), date.today())
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2)
+    QApplication.processEvents()
+    assert panel.minimumSizeHint().width() <= width
+    for widget in (panel.filter_edit, panel.needs_checking_box, panel.dates_combo, panel.from_edit, panel.to_edit,
+                   panel.count_label, panel.export_button):
+        assert widget.visibleRegion().boundingRect().size() == widget.size(), widget  # nothing cut off
+        assert widget.width() >= widget.minimumSizeHint().width(), widget
+    assert panel.window().grab().save(str(screenshot_dir / "screen-history-filters-minimum-width.png"))
 
 
 def test_the_filter_keeps_its_width_whatever_the_counts_say(qtbot, store) -> None:

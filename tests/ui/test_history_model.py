@@ -537,3 +537,21 @@ def test_any_stored_values_every_cell_shows_and_nothing_raises(qapp, values) -> 
             details_html(model.row_at(r))
     finally:
         store.close()
+
+
+def test_a_first_page_read_beforehand_is_shown_without_reading_again(store, monkeypatch) -> None:
+    """The start-up loader reads the first page off the GUI thread; the model shows that one, then reads anew."""
+    from termii_desk.ui.history_model import read_first_page
+
+    record_many(store, 3)
+    first = read_first_page(store, profile=store.profile)
+    reads: list[object] = []
+    page = store.page
+    monkeypatch.setattr(store, "page", lambda *args, **kwargs: reads.append(args) or page(*args, **kwargs))
+    record(store, phone="2348055550199", message_id="after")
+    model = HistoryModel(store, profile=store.profile, first_page=first)
+    model.refresh()
+    assert reads == [] and model.rowCount() == 3 and model.total() == 3  # what was read beforehand
+    assert cell(model, 0, M.MESSAGE_ID) == "m2"
+    model.refresh()  # every later reload reads the store
+    assert len(reads) == 1 and model.rowCount() == 4 and cell(model, 0, M.MESSAGE_ID) == "after"

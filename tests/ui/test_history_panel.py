@@ -204,7 +204,7 @@ def test_context_menu_copies_and_uses_the_number(qtbot, window, store) -> None:
     qtbot.waitUntil(panel.context_menu.isVisible)
     assert panel.selected_row() is not None and panel.selected_row().id == ids["sent"]
     assert [a.text() for a in panel.context_menu.actions() if not a.isSeparator()] == [
-        "Copy message id", "Copy phone number", "Use this number"]
+        "Copy &message id", "Copy &phone number", "Use this &number"]
     panel.context_menu.close()
 
     panel.copy_message_id_action.trigger()

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from termii_desk.core.bootstrap import DeskServices
 from termii_desk.simulator import TermiiSimulator
@@ -128,6 +129,19 @@ def test_tab_goes_round_the_window_as_the_eye_reads_it_and_shift_tab_walks_it_ba
     assert notice_close and stops.index(notice_close[0]) < stops.index(phone)  # under the strip, above the form
 
 
+def test_the_buttons_asking_which_number_come_between_the_phone_and_the_code(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    window = open_window(make_services(simulator.url, default_region="ID"))
+    phone = window.form.phone
+    phone.set_text("81234567890")  # Indonesia's or Japan's: the line asks, a button for each
+    QApplication.processEvents()
+    choices = phone.choice_buttons
+    assert len(choices) == 2
+    stops = tab_round(qtbot, window, phone.edit, window.account.refresh_button)
+    assert in_order(stops, phone.edit, *choices, window.form.code.edit)
+
+
 def test_tab_order_on_the_first_run_page(
     qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
 ) -> None:
@@ -231,11 +245,11 @@ def test_the_outcome_texts_are_selected_and_copied_by_keyboard(
     window.form.phone.edit.setFocus()
     qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_C, CTRL | SHIFT)
     assert clipboard.text() == message_id
-    # The code sent, shown by Alt+E (a button's key clicks it after a short animation); Alt+E hides it again.
-    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_E, ALT)
+    # The code sent, shown by Alt+W (a button's key clicks it after a short animation); Alt+W hides it again.
+    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_W, ALT)
     qtbot.waitUntil(lambda: outcome.code_shown, timeout=3000)
-    assert "Code 482913." in outcome.details.toPlainText()
-    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_E, ALT)
+    assert "Code 482913." in outcome.details.toPlainText() and outcome.show_code_button.text() == "Hide code"
+    qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_W, ALT)
     qtbot.waitUntil(lambda: not outcome.code_shown, timeout=3000)
     # Alt+O, the Copy id button's own key.
     clipboard.setText("before")
@@ -260,6 +274,20 @@ def test_the_focused_outcome_text_is_framed(
     assert outcome.grab().toImage() == unfocused  # the frame goes with the focus
 
 
+def assert_no_key_clashes(window: MainWindow) -> None:
+    """The keys of the buttons, the labels' Alt+letters (to their fields), the menus' and the window's actions."""
+    keys: list[str] = [QKeySequence.mnemonic(a.text()).toString() for a in window.menuBar().actions()]
+    keys += [a.shortcut().toString() for a in window.actions()]
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisibleTo(window):
+            continue
+        if isinstance(widget, QAbstractButton) and not widget.shortcut().isEmpty():
+            keys.append(widget.shortcut().toString())
+        elif isinstance(widget, QLabel) and widget.buddy() is not None and "&" in widget.text():
+            keys.append(QKeySequence.mnemonic(widget.text()).toString())
+    assert len(keys) == len(set(keys)), sorted(keys)
+
+
 def test_every_action_has_a_key_and_is_in_the_menu(
     qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -279,13 +307,11 @@ def test_every_action_has_a_key_and_is_in_the_menu(
     with qtbot.waitSignal(window.controller.export_finished, timeout=WAIT_MS):
         qtbot.keyClick(window.form.phone.edit, Qt.Key.Key_E, CTRL)
     assert "2348031234567" in target.read_text(encoding="utf-8").replace("+", "")
+    # No two keys of what is on screen clash (an ambiguous Alt+letter does nothing), with the code shown too.
+    assert_no_key_clashes(window)
+    window.outcome.show_code_button.click()
+    assert_no_key_clashes(window)
     # Copy id is only offered while the banner shows an id.
     assert window.copy_id_action.isEnabled()
     window.outcome.show_failure("No Termii API key is set.")
     assert not window.copy_id_action.isEnabled()
-    # The mnemonics of the window's buttons never clash (an ambiguous Alt+letter does nothing).
-    letters = [b.text().split("&")[1][0].lower() for b in window.findChildren(QWidget)
-               if hasattr(b, "text") and callable(b.text) and isinstance(b.text(), str) and "&" in b.text()
-               and b.isVisibleTo(window) and not b.text().startswith("&&")]
-    menu_letters = [a.text().split("&")[1][0].lower() for a in window.menuBar().actions()]
-    assert len(letters + menu_letters) == len(set(letters + menu_letters)), letters + menu_letters

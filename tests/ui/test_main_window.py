@@ -71,7 +71,8 @@ def test_first_run_without_key_invites_to_settings(
     window = open_window(make_services(simulator.url, key=None))
     assert window.pages.currentWidget() is window.first_run
     text = window.first_run.text()
-    assert "add your Termii API key" in text and "termii-desk --demo" in text
+    assert "add your Termii API key" in text and "demo" in text
+    assert window.first_run.demo_button.isVisibleTo(window) and window.first_run.demo_button.isEnabled()
     assert not window.first_run.problem.isVisibleTo(window)
     assert simulator.received == []  # no key: no balance request
     shot(window, screenshot_dir, "first-run")

@@ -42,7 +42,9 @@ def _seed_history(paths: AppPaths) -> None:
             if day == 9 and n == 0:
                 balance += 500.0  # a top-up: not a cost
             balance -= 2.5
-            when = now - timedelta(days=day, minutes=30 - n)
+            # Half an hour earlier, but on that day still (just after midnight, on that day's first seconds).
+            day_start = (now - timedelta(days=day)).astimezone().replace(hour=0, minute=0, second=n, microsecond=0)
+            when = max(now - timedelta(days=day, minutes=30 - n), day_start)
             rows.append(HistoryRow(0, when.isoformat(timespec="milliseconds"), "agent", "1", "127.0.0.1",
                                    f"2348031234{day:02d}{n}", "••••16", "sent", 200, f"m{day}{n}", "Successfully Sent",
                                    f"{balance:.2f}", "NGN", 300, None, profile="ng-live", machine="desk-1"))

@@ -176,6 +176,16 @@ def test_the_message_id_is_never_clipped_at_the_minimum_size(
     qtbot.keyClick(label, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(label, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier)
     assert clipboard.text() == hostile
+    # The longest headline with a three-digit call number fits beside it.
+    from termii_desk.core.errors import NetworkError
+
+    outcome._calls = 998
+    error = NetworkError("The connection was cut before Termii answered.", outcome=Outcome.UNKNOWN)
+    outcome.show_attempt(CallAttempt(Outcome.UNKNOWN, validate_phone("+2348031234567"), "••••13", None, error, 1,
+                                     None, 420, datetime.now(timezone.utc)), None)
+    QApplication.processEvents()
+    assert outcome.when_label.text().startswith("Call 999 · ")
+    assert fits(outcome.headline) and fits(outcome.when_label), (outcome.headline.width(), outcome.when_label.width())
     # Wider again, a plausible id is whole again (the label follows its width both ways).
     window.resize(DEFAULT_SIZE[0], DEFAULT_SIZE[1])
     outcome.show_attempt(attempt_with_id(LONGEST_REAL_ID), "4,995.00 NGN")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QComboBox, QDoubleSpinBox, QLineEdit, QSpinBox
 
 from termii_desk.core.bootstrap import DeskServices
@@ -199,3 +200,213 @@ def test_window_saves_settings_to_the_file_and_applies_them(
     assert stored["default_region"] == "GH" and stored["low_balance_threshold"] == 9000.0
     assert SIM_KEY not in (tmp_path / "settings.json").read_text(encoding="utf-8")
     assert window.account.is_low  # the new threshold is used for the refreshed balance
+
+
+# -- a first key in plain words, the keyring by its name, advanced settings tucked away, one column ---------
+
+
+class GnomeKeyring(MemoryKeyring):
+    """Named as keyring names the Secret Service backend (GNOME Keyring under a Linux desktop)."""
+
+    name = "SecretService Keyring"
+
+
+def visible_texts(dialog: SettingsDialog) -> str:
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    texts = [w.text() for w in dialog.findChildren(QLabel) + dialog.findChildren(QAbstractButton) if w.isVisible()]
+    texts += [w.placeholderText() + " " + w.text() for w in dialog.findChildren(QLineEdit) if w.isVisible()]
+    return "\n".join(texts)
+
+
+def test_a_first_key_is_asked_for_plainly_and_the_keyring_named_as_the_agent_knows_it(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, screenshot_dir: Path
+) -> None:
+    from termii_desk.core.words import PASTE_KEY, WHERE_THE_KEY_IS
+
+    dialog = open_dialog(qtbot, make_services(simulator.url, key=None, backend=GnomeKeyring()))
+    assert dialog.key_edit.placeholderText() == PASTE_KEY
+    assert dialog.key_hint.isVisible() and dialog.key_hint.text() == WHERE_THE_KEY_IS
+    assert "Termii dashboard" in WHERE_THE_KEY_IS
+    status = dialog.key_status_label.text()
+    assert "No key is stored yet" in status and "GNOME Keyring (your login keyring)" in status
+    assert "SecretService" not in visible_texts(dialog)  # the library's word for it, not the agent's
+    assert not dialog.remove_key_button.isVisible()
+    QApplication.processEvents()
+    assert dialog.grab().save(str(screenshot_dir / "settings-first-key.png"))
+
+
+def test_a_stored_key_is_named_never_shown_and_can_be_replaced_or_removed(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, screenshot_dir: Path,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from termii_desk.core.words import PASTE_KEY, REPLACE_KEY
+
+    backend = GnomeKeyring()
+    services = make_services(simulator.url, key=None, backend=backend)
+    services.keystore.set("stored-key-ab12cd")
+    services.key_status = services.keystore.status()
+    dialog = open_dialog(qtbot, services, ThreadExecutor())
+    status = dialog.key_status_label.text()
+    assert "ending …12cd" in status and "GNOME Keyring" in status and "replace" in status
+    assert "stored-key" not in visible_texts(dialog) and dialog.key_edit.text() == ""  # never shown
+    assert dialog.key_edit.placeholderText() == REPLACE_KEY and not dialog.key_hint.isVisible()
+    assert dialog.remove_key_button.isVisible()
+    QApplication.processEvents()
+    assert dialog.grab().save(str(screenshot_dir / "settings-key-stored.png"))
+
+    asked: list[bool] = []
+    monkeypatch.setattr(dialog, "confirm_remove_key", lambda: asked.append(False) or False)
+    dialog.remove_key_button.click()
+    assert asked and backend.passwords  # not confirmed: nothing removed
+    monkeypatch.setattr(dialog, "confirm_remove_key", lambda: True)
+    with qtbot.waitSignal(dialog.key_removed, timeout=10_000):
+        dialog.remove_key_button.click()
+    assert backend.passwords == {} and dialog.isVisible()
+    assert "No key is stored yet" in dialog.key_status_label.text()
+    assert dialog.key_edit.placeholderText() == PASTE_KEY and not dialog.remove_key_button.isVisible()
+
+
+def test_removing_the_key_in_settings_brings_the_window_back_to_first_run(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: Callable[..., Any],
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = make_services(simulator.url)
+    window = open_window(services)
+    window.settings_action.trigger()
+    dialog = window.settings_dialog
+    monkeypatch.setattr(dialog, "confirm_remove_key", lambda: True)
+    dialog.remove_key_button.click()
+    qtbot.waitUntil(lambda: window.pages.currentWidget() is window.first_run, timeout=10_000)
+    assert services.keystore.get() is None
+
+
+def test_advanced_settings_wait_behind_a_section_that_keeps_their_values(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, screenshot_dir: Path
+) -> None:
+    from termii_desk.ui import settings_dialog
+
+    settings_dialog._advanced_open = False
+    dialog = open_dialog(qtbot, make_services(simulator.url, key=None))
+    everyday = ("default_region", "cooldown_seconds", "low_balance_threshold", "history_retention_days")
+    for name in Settings.names():
+        assert dialog.editor(name).isVisible() == (name in everyday), name
+    assert dialog.key_edit.isVisible() and not dialog.advanced_group.isVisible()
+
+    # By keyboard: Tab reaches the section's button, Space opens it.
+    assert dialog.advanced_button.focusPolicy() & Qt.FocusPolicy.TabFocus
+    dialog.advanced_button.setFocus()
+    qtbot.keyClick(dialog.advanced_button, Qt.Key.Key_Space)
+    assert dialog.advanced_group.isVisible() and dialog.editor("base_url").isVisible()
+    timeout = dialog.editor("read_timeout")
+    assert isinstance(timeout, QDoubleSpinBox)
+    timeout.setValue(45.0)
+    QApplication.processEvents()
+    assert dialog.grab().save(str(screenshot_dir / "settings-advanced.png"))
+    qtbot.keyClick(dialog.advanced_button, Qt.Key.Key_Space)
+    assert not dialog.advanced_group.isVisible()
+    assert dialog.candidate_settings().read_timeout == 45.0  # closed, not lost
+
+    # A refused value behind the closed section: Save opens it and puts the cursor there.
+    base_url = dialog.editor("base_url")
+    assert isinstance(base_url, QLineEdit)
+    base_url.setText("http://example.com")
+    with qtbot.assertNotEmitted(dialog.saved):
+        dialog.on_save_clicked()
+    assert dialog.advanced_group.isVisible() and base_url.hasFocus() and "https://" in dialog.error_label.text()
+    settings_dialog._advanced_open = False
+
+
+def test_the_next_settings_opens_advanced_as_the_agent_left_it(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    from termii_desk.ui import settings_dialog
+
+    settings_dialog._advanced_open = False
+    services = make_services(simulator.url)
+    first = open_dialog(qtbot, services)
+    first.advanced_button.click()
+    first.reject()
+    again = open_dialog(qtbot, services)
+    assert again.advanced_group.isVisible()
+    again.advanced_button.click()
+    assert not open_dialog(qtbot, services).advanced_group.isVisible()
+
+
+def field_columns(dialog: SettingsDialog) -> set[int]:
+    from PySide6.QtCore import QPoint
+
+    editors = [dialog.key_edit, *(dialog.editor(name) for name in Settings.names())]
+    return {editor.mapTo(dialog, QPoint(0, 0)).x() for editor in editors if editor.isVisible()}
+
+
+@pytest.mark.parametrize("palette", ["light", "dark"])
+def test_fields_line_up_in_one_column_across_sections_at_the_minimum_size(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, screenshot_dir: Path, palette: str,
+    request: pytest.FixtureRequest
+) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    if palette == "dark":
+        request.getfixturevalue("dark_app")
+    dialog = open_dialog(qtbot, make_services(simulator.url, key=None, backend=GnomeKeyring()))
+    dialog.set_advanced_open(True)
+    QApplication.processEvents()
+    assert len(field_columns(dialog)) == 1, field_columns(dialog)
+    if palette == "dark":
+        assert dialog.grab().save(str(screenshot_dir / "settings-dark.png"))
+    dialog.resize(dialog.minimumSizeHint())
+    QApplication.processEvents()
+    assert len(field_columns(dialog)) == 1
+    for label in dialog.findChildren(QLabel):
+        if label.isVisible() and label.wordWrap() and label.text():
+            assert label.height() >= label.heightForWidth(label.width()), label.text()  # no label cut off
+    for name in Settings.names():
+        editor = dialog.editor(name)
+        assert editor.visibleRegion().boundingRect().size() == editor.size(), name  # nor a field
+    if palette == "light":
+        assert dialog.grab().save(str(screenshot_dir / "settings-minimum-size.png"))
+
+
+SCALED_SETTINGS = '''
+import sys
+from PySide6.QtCore import QPoint
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from termii_desk.core.bootstrap import RunOptions, build_desk
+from termii_desk.core.paths import AppPaths
+from termii_desk.core.settings import Settings
+from termii_desk.ui.settings_dialog import SettingsDialog
+from termii_desk.ui.worker import InlineExecutor
+from tests.fakes import MemoryKeyring
+backend = MemoryKeyring()
+backend.name = "SecretService Keyring"
+services = build_desk(AppPaths.from_environment(), RunOptions(), keyring_backend=backend, connect_now=False)
+dialog = SettingsDialog(services, InlineExecutor())
+dialog.show()
+dialog.set_advanced_open(True)
+for _ in range(5):
+    app.processEvents()
+editors = [dialog.key_edit, *(dialog.editor(name) for name in Settings.names())]
+columns = {e.mapTo(dialog, QPoint(0, 0)).x() for e in editors if e.isVisible()}
+image = dialog.grab()
+image.save(sys.argv[1])
+print(image.devicePixelRatio(), len(columns))
+services.close()
+'''
+
+
+def test_settings_at_one_and_a_half_scale(screenshot_dir: Path, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "QT_SCALE_FACTOR": "1.5",
+           "TERMII_DESK_HOME": str(tmp_path / "home"), "PYTHONPATH": str(root)}
+    env.pop("TERMII_API_KEY", None)
+    done = subprocess.run([sys.executable, "-c", SCALED_SETTINGS, str(screenshot_dir / "settings-scale-1.5.png")],
+                          env=env, capture_output=True, text=True, timeout=120, check=False, cwd=root)
+    assert done.returncode == 0, done.stderr
+    ratio, columns = done.stdout.split()[-2:]
+    assert float(ratio) == 1.5 and columns == "1"
