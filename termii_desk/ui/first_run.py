@@ -33,6 +33,7 @@ DEMO_OPEN = "The demo is open in its own window. Close it when you are done; thi
 DEMO_POLL_MS = 150
 DEMO_SETTLED_MS = 1500
 DEMO_WATCH_MS = 20_000
+DEMO_REAP_MS = 5_000
 
 
 class FirstRunPage(QWidget):
@@ -55,6 +56,12 @@ class FirstRunPage(QWidget):
         self._demo_timer = QTimer(self)
         self._demo_timer.setInterval(DEMO_POLL_MS)
         self._demo_timer.timeout.connect(self._watch_demo)
+        # Demos still running once no longer watched: looked at now and then, so that one that ends is reaped
+        # (not left a zombie while this desk runs).
+        self._running: list[DemoProcess] = []
+        self._reap_timer = QTimer(self)
+        self._reap_timer.setInterval(DEMO_REAP_MS)
+        self._reap_timer.timeout.connect(self._reap)
         self.setAccessibleName("First run")
         title = QLabel(WELCOME, self)
         font = title.font()
@@ -71,7 +78,7 @@ class FirstRunPage(QWidget):
         self.settings_button.setAccessibleName("Open Settings to add the API key")
         self.settings_button.setToolTip("Open Settings (Ctrl+,)")
         self.demo_hint = ToneLabel(DEMO_HINT, self)
-        self.demo_button = QPushButton("&Try the demo", self)
+        self.demo_button = QPushButton("Try the d&emo", self)
         self.demo_button.setAccessibleName("Try the demo")
         self.demo_button.setAccessibleDescription("Opens the demo desk in a window of its own; nobody is called")
         self.demo_button.setToolTip("Opens the demo in its own window (the same as termii-desk --demo)")
@@ -148,8 +155,17 @@ class FirstRunPage(QWidget):
 
     def _stop_watching(self) -> None:
         self._demo_timer.stop()
-        if self.demo is not None:
-            self.demo.close()
+        demo = self.demo
+        if demo is not None:
+            demo.close()
+            if demo.poll() is None and demo not in self._running:
+                self._running.append(demo)
+                self._reap_timer.start()
+
+    def _reap(self) -> None:
+        self._running = [demo for demo in self._running if demo.poll() is None]
+        if not self._running:
+            self._reap_timer.stop()
 
     def _say(self, sentence: str, tone: Tone) -> None:
         self.demo_status.show_text(sentence, tone)
