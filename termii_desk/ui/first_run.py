@@ -7,18 +7,20 @@ starts the demo desk as a process of its own (core.demo_launch), in the packaged
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from termii_desk.core.demo_launch import DemoProcess, DemoStartError, start_demo
+from termii_desk.core.words import SYSTEM_KEYRING, keyring_words
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 
 WELCOME = "Welcome to Termii Desk"
 INVITATION = (
     "To send one-time codes as voice calls, add your Termii API key. You find it on your Termii dashboard; "
-    "it is kept in the system keyring, never in a file."
+    "it is kept in {keyring}, never in a file."
 )
 DEMO_HINT = (
     "Just looking around? The demo runs the whole flow in a window of its own, against a built-in simulator: "
@@ -68,7 +70,7 @@ class FirstRunPage(QWidget):
         font.setPointSizeF(font.pointSizeF() * 1.35)
         font.setBold(True)
         title.setFont(font)
-        self.invitation = QLabel(INVITATION, self)
+        self.invitation = QLabel(INVITATION.format(keyring=SYSTEM_KEYRING), self)
         self.invitation.setWordWrap(True)
         self.problem = ToneLabel("", self, tone=Tone.WARNING)
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
@@ -101,6 +103,11 @@ class FirstRunPage(QWidget):
 
         self.settings_button.clicked.connect(self.settings_requested)
         self.demo_button.clicked.connect(self.on_demo_clicked)
+
+    def set_keyring(self, backend: str) -> None:
+        """Name the keyring the key will be kept in as the agent's system calls it ("GNOME Keyring ...")."""
+        words = keyring_words(backend, os.environ.get("XDG_CURRENT_DESKTOP", "")) if backend else SYSTEM_KEYRING
+        self.invitation.setText(INVITATION.format(keyring=words))
 
     def set_problem(self, sentence: str) -> None:
         """Why no key can be read (no keyring, keyring locked); "" hides the line."""

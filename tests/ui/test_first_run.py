@@ -232,3 +232,12 @@ def test_a_demo_that_ends_later_is_reaped_not_left_a_zombie(
     assert demo.poll() is None and page._running == [demo]
     qtbot.waitUntil(lambda: not page._running, timeout=WAIT_MS)
     assert demo.process.returncode == 0 and not page._reap_timer.isActive()
+
+
+def test_the_welcome_names_the_keyring_as_the_system_calls_it(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    from tests.ui.test_settings_dialog import GnomeKeyring
+
+    window = open_window(make_services(simulator.url, key=None, backend=GnomeKeyring()))
+    assert "kept in GNOME Keyring (your login keyring), never in a file" in window.first_run.invitation.text()
