@@ -116,7 +116,8 @@ loopback port; `tests/postgres_server.py`), one suite for both history backends
 - Close anyway during a call, with the server up: one conditional UPDATE completes the attempt as unknown
   with the reason; with the server stopped at that moment: kept in the outbox and sent once at the next
   start, which shows the right sentence; an answer racing the close leaves one consistent row
-  (`tests/core/team/test_abandon.py`, `tests/ui/test_team_window.py`).
+  (`tests/core/team/test_abandon.py`, `tests/ui/test_team_window.py`; the real desk under Xvfb, Ctrl+Q then
+  Alt+A: `tests/e2e/test_close_team_xvfb.py`).
 - `team erase-number` masks the number in this desk's outboxes (gone from the files and their log) and on
   the server; a sync under way sends it masked; an agent running it changes nothing
   (`tests/core/team/test_outbox.py`, `tests/core/team/test_postgres.py`, `tests/test_cli_team.py`).

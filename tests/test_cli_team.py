@@ -246,12 +246,17 @@ def test_erase_number_reaches_the_calls_waiting_in_this_desks_outbox(team: Team,
     finally:
         team.server.start()
     assert b"2348031234567" in _outbox_bytes(home) and team.rows() == []
-    owner = {"TERMII_DESK_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    from tests.postgres_server import OWNER, OWNER_PASSWORD
+
+    # The owner over TCP, with a password: it must reach no file, output or log of the desk.
+    owner = {"TERMII_DESK_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+             "PGPASSWORD": OWNER_PASSWORD}
+    owner_url = team.server.url(OWNER, team.database)
     refused = run("team", "erase-number", PHONE, env=env)  # an agent: refused, and its outbox left as it was
     assert refused.returncode == 3 and "Only the team's owner can erase a number" in refused.stderr
     assert '"alice"' in refused.stderr and "--url" in refused.stderr
     assert b"2348031234567" in _outbox_bytes(home)
-    erased = run("team", "erase-number", PHONE, "--url", team.owner_url, env=owner)
+    erased = run("team", "erase-number", PHONE, "--url", owner_url, env=owner)
     assert erased.returncode == 0, erased.stderr
     assert "erased from 0 attempts on the shared history and from 1 call waiting on this desk" in erased.stdout
     assert "other desks' outboxes" in erased.stdout and "run this command again" in erased.stdout
@@ -264,8 +269,10 @@ def test_erase_number_reaches_the_calls_waiting_in_this_desks_outbox(team: Team,
     [(action, changed)] = team.owner().execute(
         "SELECT action, rows_changed FROM termii_desk.owner_actions").fetchall()
     assert (action, changed) == ("erase-number", 0)
-    again = run("team", "erase-number", PHONE, "--url", team.owner_url, "--json", env=owner)
+    again = run("team", "erase-number", PHONE, "--url", owner_url, "--json", env=owner)
     assert json.loads(again.stdout) == {"rows_changed": 0, "waiting_changed": 0}
+    said = erased.stdout + erased.stderr + again.stdout + again.stderr
+    assert OWNER_PASSWORD not in said and _leaks(tmp_path, OWNER_PASSWORD) == []
 
 
 def test_the_owners_connection_problems_name_the_owner(team: Team, tmp_path: Path) -> None:

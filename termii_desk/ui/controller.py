@@ -9,6 +9,7 @@ knows no window. It says what happened through its signals and takes what the ag
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
     from termii_desk.core.estimate import CostEstimate, Trend
-    from termii_desk.core.history_backend import HistoryQuery
+    from termii_desk.core.history_backend import HistoryBackend, HistoryQuery
     from termii_desk.core.keystore import KeyStatus
     from termii_desk.core.results import Balance, BalanceResult
     from termii_desk.core.settings import Settings
@@ -152,7 +153,11 @@ class DeskController(QObject):
         self._balance_generation = 0
         self._closing = False
         self._calls_in_flight = 0
-        self._rows_in_flight: dict[int, float] = {}  # history row id -> time.monotonic() when it was recorded
+        # History row id -> time.monotonic() when it was recorded; written on the worker that records the attempt,
+        # under the lock, so an attempt recorded while the agent closes without waiting is never missed.
+        self._rows_in_flight: dict[int, float] = {}
+        self._in_flight_lock = threading.Lock()
+        self._abandoning = False  # the agent closed without waiting: an attempt recorded from now on is unknown
         self._recorded.connect(self._on_recorded)
         self._later_notice.connect(self.notice)
         self._history_moved.connect(self.notice)
@@ -435,16 +440,25 @@ class DeskController(QObject):
         assert self._services is not None
         desk = self._services.desk
         self.call_started.emit(phone, _now())
-        recorded = self._recorded.emit
+        history = self._services.history
+
+        def recorded(row_id: int) -> None:  # on the worker, once the row exists, before the request goes out
+            import time
+
+            with self._in_flight_lock:
+                if not self._abandoning:
+                    self._rows_in_flight[row_id] = time.monotonic()
+                    self._recorded.emit(row_id)
+                    return
+            # The agent closed the window without waiting while this attempt was being recorded.
+            self._abandon(history, row_id, 0)
+
         QueryOp(parent=self, op=lambda: desk.place_call(phone, code, on_recorded=recorded, check_cooldown=not forced),
                 success=self._call_answered).failure(
             lambda error: self._call_refused_or_failed(phone, code, error)
         ).run_in_background(self._executor)
 
     def _on_recorded(self, row_id: int) -> None:
-        import time
-
-        self._rows_in_flight[row_id] = time.monotonic()
         self.attempt_started.emit(row_id)
     def _call_refused_or_failed(self, phone: PhoneNumber, code: Code, error: BaseException) -> None:
         from termii_desk.core.history_backend import RecentlyCalled
@@ -459,7 +473,8 @@ class DeskController(QObject):
 
         self._calls_in_flight -= 1
         if attempt.history_id is not None:
-            self._rows_in_flight.pop(attempt.history_id, None)
+            with self._in_flight_lock:
+                self._rows_in_flight.pop(attempt.history_id, None)
         if isinstance(attempt.error, RateLimitedError):
             self.rate_limited.emit(attempt.error.retry_after or RATE_LIMIT_WAIT_SECONDS)
         result = attempt.result
@@ -586,24 +601,28 @@ class DeskController(QObject):
         completion in its outbox for the next start. Returns how many were recorded."""
         import time
 
+        self._closing = True
+        with self._in_flight_lock:  # from now on an attempt being recorded on a worker is abandoned there
+            self._abandoning = True
+            rows, self._rows_in_flight = self._rows_in_flight, {}
+        services = self._services
+        abandoned = 0
+        if services is not None:
+            for row_id, recorded in rows.items():
+                abandoned += self._abandon(services.history, row_id, int((time.monotonic() - recorded) * 1000))
+        log.info("closing without waiting for %d call(s) in flight", self._calls_in_flight)
+        return abandoned
+
+    @staticmethod
+    def _abandon(history: HistoryBackend, row_id: int, duration_ms: int) -> bool:
         from termii_desk.core.history import HistoryError
         from termii_desk.core.words import CLOSED_BEFORE_ANSWER
 
-        self._closing = True
-        services = self._services
-        abandoned = 0
-        for row_id, recorded in list(self._rows_in_flight.items()):
-            if services is None:
-                break
-            duration_ms = int((time.monotonic() - recorded) * 1000)
-            try:
-                abandoned += services.history.abandon_attempt(row_id, duration_ms=duration_ms,
-                                                              error=CLOSED_BEFORE_ANSWER)
-            except HistoryError as exc:
-                log.error("could not record the abandoned call: %s", exc)
-        self._rows_in_flight.clear()
-        log.info("closing without waiting for %d call(s) in flight", self._calls_in_flight)
-        return abandoned
+        try:
+            return history.abandon_attempt(row_id, duration_ms=duration_ms, error=CLOSED_BEFORE_ANSWER)
+        except HistoryError as exc:
+            log.error("could not record the abandoned call: %s", exc)
+            return False
 
     def close(self) -> None:
         """Close the desk's connections (after the window waited for what was in flight)."""

@@ -57,8 +57,9 @@ class CloseDuringCallDialog(QMessageBox):
             "Wait to see the answer. If you close anyway, history records the call as unknown (it may have "
             "been placed): check before sending again."
         )
-        self.wait_button = self.addButton("Wait", QMessageBox.ButtonRole.RejectRole)
-        self.close_button = self.addButton("Close anyway", QMessageBox.ButtonRole.DestructiveRole)
+        # Alt+W, Alt+A: never Alt+C, the code field's key an agent's hands know (Enter and Esc wait).
+        self.wait_button = self.addButton("&Wait", QMessageBox.ButtonRole.RejectRole)
+        self.close_button = self.addButton("Close &anyway", QMessageBox.ButtonRole.DestructiveRole)
         self.setDefaultButton(self.wait_button)
         self.setEscapeButton(self.wait_button)
 

@@ -7,18 +7,20 @@ starts the demo desk as a process of its own (core.demo_launch), in the packaged
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from termii_desk.core.demo_launch import DemoProcess, DemoStartError, start_demo
+from termii_desk.core.words import SYSTEM_KEYRING, keyring_words
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 
 WELCOME = "Welcome to Termii Desk"
 INVITATION = (
     "To send one-time codes as voice calls, add your Termii API key. You find it on your Termii dashboard; "
-    "it is kept in the system keyring, never in a file."
+    "it is kept in {keyring}, never in a file."
 )
 DEMO_HINT = (
     "Just looking around? The demo runs the whole flow in a window of its own, against a built-in simulator: "
@@ -33,6 +35,7 @@ DEMO_OPEN = "The demo is open in its own window. Close it when you are done; thi
 DEMO_POLL_MS = 150
 DEMO_SETTLED_MS = 1500
 DEMO_WATCH_MS = 20_000
+DEMO_REAP_MS = 5_000
 
 
 class FirstRunPage(QWidget):
@@ -55,13 +58,19 @@ class FirstRunPage(QWidget):
         self._demo_timer = QTimer(self)
         self._demo_timer.setInterval(DEMO_POLL_MS)
         self._demo_timer.timeout.connect(self._watch_demo)
+        # Demos still running once no longer watched: looked at now and then, so that one that ends is reaped
+        # (not left a zombie while this desk runs).
+        self._running: list[DemoProcess] = []
+        self._reap_timer = QTimer(self)
+        self._reap_timer.setInterval(DEMO_REAP_MS)
+        self._reap_timer.timeout.connect(self._reap)
         self.setAccessibleName("First run")
         title = QLabel(WELCOME, self)
         font = title.font()
         font.setPointSizeF(font.pointSizeF() * 1.35)
         font.setBold(True)
         title.setFont(font)
-        self.invitation = QLabel(INVITATION, self)
+        self.invitation = QLabel(INVITATION.format(keyring=SYSTEM_KEYRING), self)
         self.invitation.setWordWrap(True)
         self.problem = ToneLabel("", self, tone=Tone.WARNING)
         self.problem.setTextFormat(Qt.TextFormat.PlainText)
@@ -71,7 +80,7 @@ class FirstRunPage(QWidget):
         self.settings_button.setAccessibleName("Open Settings to add the API key")
         self.settings_button.setToolTip("Open Settings (Ctrl+,)")
         self.demo_hint = ToneLabel(DEMO_HINT, self)
-        self.demo_button = QPushButton("&Try the demo", self)
+        self.demo_button = QPushButton("Try the d&emo", self)
         self.demo_button.setAccessibleName("Try the demo")
         self.demo_button.setAccessibleDescription("Opens the demo desk in a window of its own; nobody is called")
         self.demo_button.setToolTip("Opens the demo in its own window (the same as termii-desk --demo)")
@@ -94,6 +103,11 @@ class FirstRunPage(QWidget):
 
         self.settings_button.clicked.connect(self.settings_requested)
         self.demo_button.clicked.connect(self.on_demo_clicked)
+
+    def set_keyring(self, backend: str) -> None:
+        """Name the keyring the key will be kept in as the agent's system calls it ("GNOME Keyring ...")."""
+        words = keyring_words(backend, os.environ.get("XDG_CURRENT_DESKTOP", "")) if backend else SYSTEM_KEYRING
+        self.invitation.setText(INVITATION.format(keyring=words))
 
     def set_problem(self, sentence: str) -> None:
         """Why no key can be read (no keyring, keyring locked); "" hides the line."""
@@ -148,8 +162,17 @@ class FirstRunPage(QWidget):
 
     def _stop_watching(self) -> None:
         self._demo_timer.stop()
-        if self.demo is not None:
-            self.demo.close()
+        demo = self.demo
+        if demo is not None:
+            demo.close()
+            if demo.poll() is None and demo not in self._running:
+                self._running.append(demo)
+                self._reap_timer.start()
+
+    def _reap(self) -> None:
+        self._running = [demo for demo in self._running if demo.poll() is None]
+        if not self._running:
+            self._reap_timer.stop()
 
     def _say(self, sentence: str, tone: Tone) -> None:
         self.demo_status.show_text(sentence, tone)

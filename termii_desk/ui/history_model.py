@@ -78,7 +78,7 @@ class HistoryModel(QAbstractTableModel):
     Signals:
         problem_changed(str): ``problem`` changed; "" when reading works again.
         reloaded(): a reload (``refresh``, ``set_filter``) finished, or failed: rows and totals are current.
-        counted(): ``recount`` finished: the totals are current (the rows did not change).
+        counted(): the totals changed without a reload (an attempt's answer arrived).
     """
 
     problem_changed = Signal(str)
@@ -241,17 +241,6 @@ class HistoryModel(QAbstractTableModel):
         waiting = sum(1 for row_id in self._in_flight if (row := self._row_of_id.get(row_id)) is not None
                       and self._rows[row].outcome in NEEDS_CHECKING)
         return max(0, self._totals[2] - waiting)
-
-    def recount(self) -> None:
-        """Read the totals again (a call finished: "needs checking" may have changed); ``counted`` follows."""
-        generation, store, query, profile = self._generation, self._store, self.query, self._profile
-
-        def done(counts: _Counts | None, error: HistoryError | None) -> None:
-            if generation == self._generation and counts is not None:
-                self._totals = counts
-                self.counted.emit()
-
-        self._read(lambda: _counts(store, query, profile), done, slow=True)
 
     def row_at(self, row: int) -> HistoryRow:
         """The attempt shown in ``row``; ``IndexError`` outside the loaded rows."""
@@ -474,9 +463,15 @@ class HistoryModel(QAbstractTableModel):
         if row is None:
             return
         if fresh is not None and error is None:
-            self._rows[row] = fresh[0]
+            before, self._rows[row] = self._rows[row], fresh[0]
             self._texts[row_id] = fresh
+            if (self._totals is not None and before.outcome in NEEDS_CHECKING
+                    and fresh[0].outcome not in NEEDS_CHECKING):
+                # Counted as unknown when it was read (before Termii answered): no longer, and no read for it.
+                matching, every, needing = self._totals
+                self._totals = (matching, every, max(0, needing - 1))
         self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.HEADERS) - 1))
+        self.counted.emit()  # no longer waiting for Termii: "needs checking" counts it if it is unknown
 
     def _append(self, page: _Prepared) -> None:
         start = len(self._rows)

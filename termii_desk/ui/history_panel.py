@@ -469,8 +469,7 @@ class HistoryPanel(QWidget):
             self.set_in_flight(attempt.history_id, False)
         if attempt.history_id is None or self.model.row_of(attempt.history_id) is None or self.model.needs_checking:
             self.refresh()  # not among the rows shown, or shown as needing a check: reload (a page and the counts)
-        else:
-            self.model.recount()  # "needs checking" counts it once its outcome is known
+        # Otherwise the row's re-read brings its outcome and "needs checking" follows (``HistoryModel.counted``).
 
     def on_filter_text_changed(self, _text: str) -> None:
         self._filter_timer.start()  # typing restarts the wait: one query when the agent pauses

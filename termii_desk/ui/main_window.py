@@ -487,6 +487,7 @@ class MainWindow(QMainWindow):
         else:
             self._balance_after_panel = False
             self.first_run.set_problem(status.problem)
+            self.first_run.set_keyring(status.backend)
             self.pages.setCurrentWidget(self.first_run)
             self.account.show_no_account("No API key yet")
             self.refresh_action.setEnabled(False)

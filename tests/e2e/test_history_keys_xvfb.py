@@ -75,7 +75,8 @@ class Desk:
                               "Successfully Sent", "4997.5", "NGN", 420, None)
         store.import_rows(
             replace(template, phone=phone, outcome=outcome, message_id=message_id,
-                    http_status=200 if outcome == "sent" else None,
+                    http_status=200 if outcome == "sent" else None, balance="4997.5" if outcome == "sent" else None,
+                    termii_message="Successfully Sent" if outcome == "sent" else None,
                     error=None if outcome == "sent" else "Termii did not answer; the call may have been placed.",
                     time_utc=when.astimezone(timezone.utc).isoformat(timespec="milliseconds"))
             for phone, outcome, message_id, when in rows)

@@ -122,3 +122,29 @@ def test_exception_hook_install_and_uninstall(monkeypatch: pytest.MonkeyPatch) -
     finally:
         hook.uninstall()
     assert sys.excepthook is previous
+
+
+@pytest.mark.parametrize(("keys", "expected"), [("alt+a", True), ("alt+w", False), ("escape", False),
+                                                 ("return", False)])
+def test_the_close_question_answers_by_keyboard_and_waits_unless_told(qtbot: Any, keys: str,
+                                                                       expected: bool) -> None:
+    from PySide6.QtCore import Qt
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    key = {"alt+a": (Qt.Key.Key_A, Qt.KeyboardModifier.AltModifier),
+           "alt+w": (Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier),
+           "escape": (Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+           "return": (Qt.Key.Key_Return, Qt.KeyboardModifier.NoModifier)}[keys]
+    dialog = CloseDuringCallDialog(parent, 1)
+    assert [b.text() for b in (dialog.wait_button, dialog.close_button)] == ["&Wait", "Close &anyway"]
+
+    def type_it() -> None:
+        qtbot.keyClick(dialog.focusWidget() or dialog, key[0], key[1])
+        # Never a hang if the key did nothing: then no button was chosen, and the test fails below.
+        QTimer.singleShot(2000, dialog, lambda: dialog.done(-1) if dialog.isVisible() else None)
+
+    QTimer.singleShot(0, dialog, dialog.activateWindow)  # a key's shortcut reaches the active window only
+    QTimer.singleShot(100, dialog, type_it)
+    dialog.exec()
+    assert dialog.clickedButton() is (dialog.close_button if expected else dialog.wait_button)

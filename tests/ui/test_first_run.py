@@ -22,6 +22,7 @@ from termii_desk.simulator import TermiiSimulator
 from termii_desk.ui.first_run import DEMO_OPEN
 from termii_desk.ui.main_window import MainWindow
 from tests.ui.conftest import OFFSCREEN_NOISE
+from tests.ui.test_keyboard import assert_no_key_clashes
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
 
@@ -108,8 +109,16 @@ def test_the_demo_button_is_reached_by_tab_and_by_its_mnemonic(
     qtbot.keyClick(page.demo_button, Qt.Key.Key_Space)
     assert starts == [1]
     qtbot.waitUntil(lambda: DEMO_OPEN in page.demo_status.text(), timeout=WAIT_MS)
-    assert "&T" in page.demo_button.text()  # Alt+T; the page's other mnemonic is the key's (Alt+K)
     assert page.demo_button.hasFocus()  # still where the agent left it
+
+    # Alt+E from anywhere in the window, and no other key on this screen is Alt+E (an ambiguous one does nothing).
+    assert page.demo_button.shortcut().toString() == "Alt+E"
+    assert_no_key_clashes(window)
+    page.settings_button.setFocus()
+    qtbot.keyClick(page.settings_button, Qt.Key.Key_E, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(starts) == 2, timeout=5000)
+    qtbot.waitUntil(lambda: page.demo is not None and page.demo.poll() == 0, timeout=WAIT_MS)
+    qtbot.waitUntil(lambda: not page._demo_timer.isActive(), timeout=WAIT_MS)  # seen to the end
 
 
 def test_a_demo_that_cannot_start_says_what_to_do(
@@ -203,3 +212,32 @@ def test_first_run_at_one_and_a_half_scale(screenshot_dir: Path, tmp_path: Path)
                           env=env, capture_output=True, text=True, timeout=120, check=False, cwd=root)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-3:] == ["1.5", "True", "True"], done.stdout
+
+
+def test_a_demo_that_ends_later_is_reaped_not_left_a_zombie(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from termii_desk.ui import first_run
+
+    monkeypatch.setattr(first_run, "DEMO_WATCH_MS", 300)
+    window = open_window(make_services(simulator.url, key=None))
+    page = window.first_run
+    page._reap_timer.setInterval(100)
+    page._start = lambda: start_demo([sys.executable, "-c", "import time; time.sleep(2)"], {})
+    page.demo_button.click()
+    demo = page.demo
+    assert demo is not None
+    qtbot.waitUntil(lambda: not page._demo_timer.isActive(), timeout=WAIT_MS)  # no longer watched, still running
+    assert demo.poll() is None and page._running == [demo]
+    qtbot.waitUntil(lambda: not page._running, timeout=WAIT_MS)
+    assert demo.process.returncode == 0 and not page._reap_timer.isActive()
+
+
+def test_the_welcome_names_the_keyring_as_the_system_calls_it(
+    simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    from tests.ui.test_settings_dialog import GnomeKeyring
+
+    window = open_window(make_services(simulator.url, key=None, backend=GnomeKeyring()))
+    assert "kept in GNOME Keyring (your login keyring), never in a file" in window.first_run.invitation.text()

@@ -129,6 +129,19 @@ def test_the_count_leaves_out_a_call_still_waiting_for_termii_and_follows_its_an
 
     panel.on_attempt_finished(Finished())  # type: ignore[arg-type]
     qtbot.waitUntil(lambda: panel.needs_checking_box.text() == "&Needs checking (3)")
+    # The next one is answered: sent. It is not to check, and no count was read again for it.
+    row_id = record(store, "2348031234567", outcome=None)
+    panel.on_attempt_started(row_id)
+    qtbot.waitUntil(lambda: panel.model.row_of(row_id) == 0)
+    assert panel.needs_checking_box.text() == "&Needs checking (3)"
+    store.complete_attempt(row_id, outcome=Outcome.SENT, duration_ms=900, http_status=200, message_id="m-9")
+    Finished.history_id = row_id
+    panel.on_attempt_finished(Finished())  # type: ignore[arg-type]
+    qtbot.waitUntil(lambda: panel.model.row_at(0).outcome == "sent")
+    assert panel.needs_checking_box.text() == "&Needs checking (3)"
+    panel.refresh()  # what the store says agrees
+    qtbot.waitUntil(lambda: panel.model.needing_check() == 3 and not panel.model.loading)
+    assert panel.needs_checking_box.text() == "&Needs checking (3)"
 
 
 def test_days_are_whole_local_days_at_their_boundaries(qtbot, store, lagos, screenshot_dir) -> None:
@@ -277,3 +290,22 @@ def test_the_current_row_is_outlined_while_the_table_has_the_keyboard(
     panel.filter_edit.setFocus()
     qtbot.waitUntil(lambda: not panel.table.hasFocus())
     qtbot.waitUntil(lambda: ringed(panel, 2) is None)
+
+
+def test_today_after_midnight_is_the_new_day(qtbot, store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from termii_desk.ui import history_panel
+
+    class Clock(date):
+        day = date(2026, 12, 1)
+
+        @classmethod
+        def today(cls) -> date:  # type: ignore[override]
+            return cls.day
+
+    monkeypatch.setattr(history_panel, "date", Clock)
+    panel = shown(qtbot, HistoryPanel(store))
+    panel.dates_combo.setCurrentIndex([words for words, _ in DATE_PRESETS].index("Today"))
+    assert panel.model.days == (date(2026, 12, 1), date(2026, 12, 1))
+    Clock.day = date(2026, 12, 2)
+    panel.refresh()  # a call, another desk's row: the panel reloads, and "Today" is read again
+    assert panel.model.days == (date(2026, 12, 2), date(2026, 12, 2))

@@ -410,3 +410,29 @@ def test_settings_at_one_and_a_half_scale(screenshot_dir: Path, tmp_path: Path) 
     assert done.returncode == 0, done.stderr
     ratio, columns = done.stdout.split()[-2:]
     assert float(ratio) == 1.5 and columns == "1"
+
+
+def test_tab_goes_down_the_dialog_as_the_eye_does(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    from termii_desk.ui import settings_dialog
+
+    settings_dialog._advanced_open = False
+    services = make_services(simulator.url, backend=GnomeKeyring())
+    dialog = open_dialog(qtbot, services)
+    dialog.activateWindow()
+    dialog.set_advanced_open(True)
+    wanted = [dialog.key_edit, dialog.show_key_button, dialog.test_button, dialog.remove_key_button,
+              *(dialog.editor(n) for n in settings_dialog.EVERYDAY_SETTINGS), dialog.advanced_button,
+              dialog.editor("base_url"), *(dialog.editor(n) for n in Settings.names()
+                                           if n not in settings_dialog.EVERYDAY_SETTINGS and n != "base_url"),
+              dialog.save_button]
+    dialog.key_edit.setFocus()
+    qtbot.waitUntil(dialog.key_edit.hasFocus, timeout=5000)
+    seen = []
+    for _ in wanted:
+        focused = QApplication.focusWidget()
+        seen.append(next((w for w in wanted if focused is w or w.isAncestorOf(focused)), focused))
+        qtbot.keyClick(focused, Qt.Key.Key_Tab)
+    assert seen == wanted
+    settings_dialog._advanced_open = False

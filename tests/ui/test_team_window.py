@@ -297,3 +297,41 @@ def test_a_damaged_outbox_is_named_in_the_window_and_calls_still_go_out(
     fill(window)
     attempt = send(qtbot, window)
     assert getattr(attempt, "outcome", None) is Outcome.SENT and [r[3] for r in team.rows()] == ["sent"]
+
+
+def test_closing_anyway_while_the_attempt_is_still_being_recorded_records_why(
+    team: Team, qtbot: Any, simulator: TermiiSimulator, team_services: Callable[..., DeskServices],
+    open_window: Callable[..., MainWindow], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A slow server: the agent closes anyway before the attempt's pre-write has returned to the window."""
+    import threading
+
+    from termii_desk.core.words import CLOSED_BEFORE_ANSWER
+    from termii_desk.ui.dialogs import CloseDuringCallDialog
+
+    history = team.history("alice", connect_now=False)
+    window = open_window(team_services(history))
+    qtbot.waitUntil(lambda: history.online, timeout=WAIT_MS)
+    gate, writing = threading.Event(), threading.Event()
+    reserve = history.reserve_attempt
+
+    def slow_reserve(*args: Any, **kwargs: Any) -> int:
+        writing.set()
+        assert gate.wait(WAIT_MS / 1000)
+        return reserve(*args, **kwargs)
+
+    monkeypatch.setattr(history, "reserve_attempt", slow_reserve)
+    asked: list[int] = []
+    monkeypatch.setattr(CloseDuringCallDialog, "ask",
+                        classmethod(lambda _cls, _parent, calls: asked.append(calls) is None))
+    simulator.set_fault("no-answer", on="call")
+    fill(window)
+    qtbot.keyClick(window.form.code.edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(writing.is_set, timeout=WAIT_MS)
+    assert window.close() and asked == [1] and team.rows() == []
+    gate.set()  # the server answers the pre-write now: the attempt is recorded after the window closed
+    qtbot.waitUntil(lambda: [(r[3], r[4] is not None) for r in team.rows()] == [("unknown", True)],
+                    timeout=WAIT_MS)
+    [(error,)] = team.owner().execute("SELECT error FROM termii_desk.attempts").fetchall()
+    assert error == CLOSED_BEFORE_ANSWER
+    simulator.clear_fault()
