@@ -17,7 +17,6 @@ import gc
 import logging
 import os
 import sys
-import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -70,8 +69,6 @@ GIL_SWITCH_SECONDS = 0.001
 ATTACH_DELAY_MS = 2
 # Between two steps of the widgets' build (not 0 ms: zero timers run before the repaint already due).
 BUILD_STEP_MS = 1
-# The loader waits this long at most for the widgets' build before it loads the history panel's modules.
-WIDGETS_WAIT_SECONDS = 30.0
 # The carrier names load once the start-up balance check has answered, or after this long without an answer.
 CARRIER_FALLBACK_MS = 3000
 
@@ -110,11 +107,6 @@ class CoreLoader:
         self.services: DeskServices | None = None
         # The history's first page, read by load() so the panel shows it without reading on the GUI thread.
         self.first_page: FirstPage | None = None
-        # Set while no other thread builds widgets or loads their modules (always, unless run_window() clears it):
-        # PySide6 makes Qt's enums and Python types on first use, and two threads doing that at once can crash
-        # the interpreter. The core (no Qt) loads beside the widgets' build; the history panel's modules wait.
-        self.widgets_built = threading.Event()
-        self.widgets_built.set()
 
     def load(self) -> DeskServices:
         """Everything slow: log file, settings, keyring status, history file, the client's imports, phone metadata.
@@ -157,6 +149,8 @@ class CoreLoader:
 
             self.simulator = TermiiSimulator(api_key=DEMO_KEY).start()
             demo = DemoAccount(self.simulator.url, DEMO_KEY)
+        # The phone metadata now, not on the agent's first keystroke; the carrier names after ready.
+        validate_phone(SELF_TEST_PHONE, with_carrier=False)
         options = RunOptions(base_url=self.base_url or None, region=self.region or None, timeout=self.timeout,
                              profile=self.profile or None, self_test=self.self_test)
         # connect_now=False: a team history connects on its own thread, not on this one before the form works.
@@ -167,11 +161,8 @@ class CoreLoader:
             services.notices.insert(0, self.log_problem)
         if services.run_only and not services.demo and not self.self_test:
             services.notices.append(run_only_sentence(services.run_only))
-        # The phone metadata now, not on the agent's first keystroke; the carrier names after ready.
-        validate_phone(SELF_TEST_PHONE, with_carrier=False)
         # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach(),
-        # and so does its first page, with the texts of the rows it shows first; once the widgets are built.
-        self.widgets_built.wait(WIDGETS_WAIT_SECONDS)
+        # and so does its first page, with the texts of the rows it shows first.
         import termii_desk.ui.history_panel  # noqa: F401
         from termii_desk.core.history import HistoryError
         from termii_desk.ui.history_model import read_first_page
@@ -378,12 +369,7 @@ def run_window(
         if check is not None:
             check.fail(f"the desk could not start: {error}")
 
-    early: list[DeskServices] = []  # the core, when it was loaded before the widgets around the form were built
-
     def on_core_loaded(services: DeskServices) -> None:
-        if not window.built:
-            early.append(services)  # finish_build() hands it over
-            return
         # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
         window.prepare_history(services.history, loader.first_page)
         QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
@@ -431,22 +417,18 @@ def run_window(
         QueryOp(parent=window, op=load_content_modules, success=lambda _none: finish_build()).failure(
             lambda _error: finish_build()  # then build_content() imports them itself, and says what failed
         ).run_in_background(executor)
-        # The core on a second worker from now on, not once the widgets are built: what it waits for (files,
-        # the keyring's D-Bus answers) and what the GUI thread hands to Qt (layouts, paints) overlap. Its Qt
-        # modules wait for the build (loader.widgets_built).
-        loader.widgets_built.clear()
-        load_core()
 
     def finish_build() -> None:
         # One step a turn (each followed by its paint): the keys typed meanwhile wait for a step, not the build.
         if window.build_content_step():
             QTimer.singleShot(BUILD_STEP_MS, window, finish_build)
             return
-        loader.widgets_built.set()
         if not (demo or self_test):
             window.controller.profile_loader = loader.load_profile
-        if early:
-            on_core_loaded(early.pop())
+        # The core once the widgets are painted, not beside their build: PySide6 makes Qt's enums and types on
+        # first use, and two threads doing that at once can crash the interpreter (the core loader imports the
+        # history panel's modules); its Python would also hold up the build's steps, which the keys wait behind.
+        after_first_paint(window.centralWidget() or window, load_core)
 
     after_first_paint(window, build_content)
     probe = os.environ.get(BENCH_PROBE_ENV)
