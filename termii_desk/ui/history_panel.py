@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QObject,
     QPoint,
     QRect,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -408,6 +409,12 @@ class HistoryPanel(QWidget):
 
         self._connect_signals()
         self.refresh()
+
+    def sizeHint(self) -> QSize:
+        """No taller than its minimum: the panel takes the room the rest of the window leaves (its stretch),
+        and asking for no more lets the notices above it have their few lines before its rows grow."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), self.minimumSizeHint().height())
 
     # -- public API ---------------------------------------------------------------------------------
 

@@ -263,11 +263,11 @@ class MainWindow(QMainWindow):
         self.account = AccountStrip(self, demo=self._demo)
         self._layout.replaceWidget(self._strip_room, self.account)
         self._strip_room.deleteLater()
-        self.team_status = TeamStatus(self)
-        self._layout.insertWidget(1, self.team_status)
-        # Under the form and the outcome, above the history: a notice never moves the form.
+        # Under the form and the outcome, above the history: a notice or the team's state never moves the form.
         self.notices = NoticeBar(self)
         self._layout.insertWidget(self._layout.indexOf(self.pages) + 1, self.notices)
+        self.team_status = TeamStatus(self)
+        self._layout.insertWidget(self._layout.indexOf(self.notices) + 1, self.team_status)
 
     def _build_outcome(self) -> None:
         from termii_desk.ui.outcome_view import OutcomeView
@@ -823,7 +823,7 @@ class MainWindow(QMainWindow):
         """
         panels: list[QWidget | None] = [self.form]
         if self._built:
-            panels = [self.account, self.team_status, self.form, self.outcome, self.first_run, self.notices,
+            panels = [self.account, self.form, self.outcome, self.first_run, self.notices, self.team_status,
                       self.history_panel]
         order: list[QWidget] = []
         taken: set[int] = set()
