@@ -441,8 +441,14 @@ def _history_json(row: HistoryRow) -> dict[str, Any]:
 
 
 def _key(args: argparse.Namespace, out: _Output) -> int:
+    import os
+
     from termii_desk.core.bootstrap import open_profiles, profile_keystore
     from termii_desk.core.paths import AppPaths
+    from termii_desk.core.words import keyring_words
+
+    def keyring_name(backend: str) -> str:
+        return keyring_words(backend, os.environ.get("XDG_CURRENT_DESKTOP", ""))
 
     profiles = open_profiles(AppPaths.from_environment())
     for warning in profiles.warnings:
@@ -459,7 +465,7 @@ def _key(args: argparse.Namespace, out: _Output) -> int:
         return EXIT_OK
     if args.action == "clear":
         store.delete()
-        out.result(f"{who}the API key was removed from {store.backend_name()}.",
+        out.result(f"{who}the API key was removed from {keyring_name(store.backend_name())}.",
                    {"cleared": True, "profile": profile.name})
         return EXIT_OK
     key = _read_key()
@@ -467,7 +473,7 @@ def _key(args: argparse.Namespace, out: _Output) -> int:
         out.fail("input rejected, nothing stored: the key is empty.")
         return EXIT_INPUT
     store.set(key)
-    out.result(f"{who}key ending …{key[-4:]} stored in {store.backend_name()}.",
+    out.result(f"{who}key ending …{key[-4:]} stored in {keyring_name(store.backend_name())}.",
                {"stored": True, "last4": key[-4:], "profile": profile.name})
     return EXIT_OK
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from termii_desk.core.errors import KeyringUnavailableError
+from termii_desk.core.words import keyring_words
 
 SERVICE = "termii-desk"
 # The one entry before profiles; each profile now has its own username (core.profiles.keyring_username), and
@@ -46,10 +47,16 @@ class KeyStatus:
         if self.source == "session":
             return f"Using a key kept in memory for this session only (ending …{self.last4})."
         if self.source == "keyring":
-            return f"Key ending …{self.last4} is stored in {self.backend}."
+            return f"Key ending …{self.last4} is stored in {self.keyring_words}."
         if self.problem:
             return self.problem
-        return f"No API key is stored in {self.backend}. Add it in Settings or with {key_set_command(profile)}."
+        return (f"No API key is stored in {self.keyring_words}. Add it in Settings or with "
+                f"{key_set_command(profile)}.")
+
+    @property
+    def keyring_words(self) -> str:
+        """The keyring as the agent's system calls it ("GNOME Keyring (your login keyring)", "macOS Keychain")."""
+        return keyring_words(self.backend, os.environ.get("XDG_CURRENT_DESKTOP", ""))
 
 
 def key_set_command(profile: str | None = None) -> str:

@@ -290,3 +290,22 @@ def test_the_current_row_is_outlined_while_the_table_has_the_keyboard(
     panel.filter_edit.setFocus()
     qtbot.waitUntil(lambda: not panel.table.hasFocus())
     qtbot.waitUntil(lambda: ringed(panel, 2) is None)
+
+
+def test_today_after_midnight_is_the_new_day(qtbot, store, monkeypatch: pytest.MonkeyPatch) -> None:
+    from termii_desk.ui import history_panel
+
+    class Clock(date):
+        day = date(2026, 12, 1)
+
+        @classmethod
+        def today(cls) -> date:  # type: ignore[override]
+            return cls.day
+
+    monkeypatch.setattr(history_panel, "date", Clock)
+    panel = shown(qtbot, HistoryPanel(store))
+    panel.dates_combo.setCurrentIndex([words for words, _ in DATE_PRESETS].index("Today"))
+    assert panel.model.days == (date(2026, 12, 1), date(2026, 12, 1))
+    Clock.day = date(2026, 12, 2)
+    panel.refresh()  # a call, another desk's row: the panel reloads, and "Today" is read again
+    assert panel.model.days == (date(2026, 12, 2), date(2026, 12, 2))
