@@ -21,6 +21,7 @@ from pathlib import Path
 from bench.common import Figure, display_name, ratio, spread, virtual_display
 from bench.startup import BUNDLE, DESK_COMMAND, ROOT, child_env, start_once
 from termii_desk.simulator import TermiiSimulator
+from tests.xvfb import end_process, start_desk
 
 KEY = "bench-second-key"
 TARGET = 0.5
@@ -44,9 +45,14 @@ def timed_exit(command: list[str], env: dict[str, str], timeout: float = 30) -> 
 
 
 @contextlib.contextmanager
-def running_desk(command: list[str], env: dict[str, str]) -> Iterator[None]:
-    """The desk, started and ready (its start-up balance check done), until the block ends."""
-    desk = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def running_desk(command: list[str], env: dict[str, str], display: dict[str, str], simulator: TermiiSimulator,
+                 home: Path) -> Iterator[None]:
+    """The desk, started as the end-to-end tests start it (tests/xvfb.py) and ready (its start-up balance check
+    done), until the block ends. ``env`` is what the second starts get: its runtime folder and bytecode cache."""
+    extra = {name: env[name] for name in ("XDG_RUNTIME_DIR", "PYTHONPYCACHEPREFIX")}
+    home.mkdir(parents=True, exist_ok=True)
+    desk = start_desk(display.get("DISPLAY", ""), home, simulator.url, simulator.api_key, home / "desk-output.txt",
+                      command=command, QT_QPA_PLATFORM=display.get("QT_QPA_PLATFORM", "xcb"), **extra)
     try:
         deadline = time.monotonic() + 60
         time.sleep(0.5)
@@ -57,12 +63,7 @@ def running_desk(command: list[str], env: dict[str, str]) -> Iterator[None]:
         time.sleep(1.5)  # past its start-up balance check: the figure is about a desk at rest
         yield
     finally:
-        desk.terminate()
-        try:
-            desk.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            desk.kill()
-            desk.wait()
+        end_process(desk, timeout=20)
 
 
 def _answers(command: list[str], env: dict[str, str]) -> bool:
@@ -90,7 +91,7 @@ def _run(runs: int, display: dict[str, str]) -> list[Figure]:
                 series.append(("bundle", [str(BUNDLE)], desk_env("bundle")))
             figures = []
             for name, command, env in series:
-                with running_desk(command, env):
+                with running_desk(command, env, display, simulator, Path(env["TERMII_DESK_HOME"])):
                     second: Callable[[], float] = lambda command=command, env=env: timed_exit(command, env)  # noqa: E731
                     for _ in range(2):  # warm-up: bytecode written, files in the page cache
                         second()

@@ -17,6 +17,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -69,6 +70,8 @@ GIL_SWITCH_SECONDS = 0.001
 ATTACH_DELAY_MS = 2
 # Between two steps of the widgets' build (not 0 ms: zero timers run before the repaint already due).
 BUILD_STEP_MS = 1
+# The loader waits this long at most for the widgets' build before it loads the history panel's modules.
+WIDGETS_WAIT_SECONDS = 30.0
 # The carrier names load once the start-up balance check has answered, or after this long without an answer.
 CARRIER_FALLBACK_MS = 3000
 
@@ -107,6 +110,11 @@ class CoreLoader:
         self.services: DeskServices | None = None
         # The history's first page, read by load() so the panel shows it without reading on the GUI thread.
         self.first_page: FirstPage | None = None
+        # Set while no other thread builds widgets or loads their modules (always, unless run_window() clears it):
+        # PySide6 makes Qt's enums and Python types on first use, and two threads doing that at once can crash
+        # the interpreter. The core (no Qt) loads beside the widgets' build; the history panel's modules wait.
+        self.widgets_built = threading.Event()
+        self.widgets_built.set()
 
     def load(self) -> DeskServices:
         """Everything slow: log file, settings, keyring status, history file, the client's imports, phone metadata.
@@ -162,7 +170,8 @@ class CoreLoader:
         # The phone metadata now, not on the agent's first keystroke; the carrier names after ready.
         validate_phone(SELF_TEST_PHONE, with_carrier=False)
         # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach(),
-        # and so does its first page, with the texts of the rows it shows first.
+        # and so does its first page, with the texts of the rows it shows first; once the widgets are built.
+        self.widgets_built.wait(WIDGETS_WAIT_SECONDS)
         import termii_desk.ui.history_panel  # noqa: F401
         from termii_desk.core.history import HistoryError
         from termii_desk.ui.history_model import read_first_page
@@ -423,7 +432,9 @@ def run_window(
             lambda _error: finish_build()  # then build_content() imports them itself, and says what failed
         ).run_in_background(executor)
         # The core on a second worker from now on, not once the widgets are built: what it waits for (files,
-        # the keyring's D-Bus answers) and what the GUI thread hands to Qt (layouts, paints) overlap.
+        # the keyring's D-Bus answers) and what the GUI thread hands to Qt (layouts, paints) overlap. Its Qt
+        # modules wait for the build (loader.widgets_built).
+        loader.widgets_built.clear()
         load_core()
 
     def finish_build() -> None:
@@ -431,6 +442,7 @@ def run_window(
         if window.build_content_step():
             QTimer.singleShot(BUILD_STEP_MS, window, finish_build)
             return
+        loader.widgets_built.set()
         if not (demo or self_test):
             window.controller.profile_loader = loader.load_profile
         if early:

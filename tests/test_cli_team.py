@@ -331,6 +331,12 @@ def test_a_damaged_outbox_never_stops_a_call(team: Team, simulator: TermiiSimula
     assert "Traceback" not in result.stderr and [r[3] for r in team.rows()] == ["sent"]
     status = run("team", "status", env=env)  # said once: the new outbox is sound
     assert status.returncode == 0 and status.stderr == ""
+    owner = {"TERMII_DESK_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    erased = run("team", "erase-number", PHONE, "--url", team.owner_url, env=owner)
+    assert erased.returncode == 0 and "erased from 1 attempt" in erased.stdout, erased.stderr
+    [warning] = erased.stderr.strip().splitlines()  # the damaged file could not be read: said, not hidden
+    assert "A damaged outbox was moved aside earlier as team-outbox-" in warning
+    assert "may still hold the number: delete it once its calls are not needed" in warning
 
 
 def test_password_set_without_a_keyring_speaks_of_the_password(team: Team, tmp_path: Path) -> None:

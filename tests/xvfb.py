@@ -8,6 +8,7 @@ import subprocess
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 
 @contextlib.contextmanager
@@ -26,12 +27,19 @@ def running_xvfb(screen: str = "1280x900x24") -> Iterator[str]:
             raise RuntimeError("Xvfb did not start")
         yield f":{number}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        end_process(server)
+
+
+def end_process(process: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Asks ``process`` to end (SIGTERM) and waits; kills it when it has not ended after ``timeout`` seconds."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 # -- driving a desk on the display as a person does: keys into the focused window -----------------------------
@@ -64,6 +72,15 @@ def keys(display: str, *names: str, pause: float = 0.15) -> None:
         time.sleep(pause)
 
 
+def type_call(display: str, phone: str, code: str, *, send: bool = True) -> None:
+    """What an agent types for one call: the number, Tab, the code and (with ``send``) Return."""
+    type_text(display, phone)
+    keys(display, "Tab")
+    type_text(display, code)
+    if send:
+        keys(display, "Return")
+
+
 def clipboard(display: str) -> str:
     """The X clipboard's text (what Ctrl+C put there), read with xclip; "" when it holds none."""
     done = subprocess.run(["xclip", "-o", "-selection", "clipboard"], env={**os.environ, "DISPLAY": display},
@@ -77,18 +94,20 @@ def set_clipboard(display: str, text: str) -> None:
                    text=True, timeout=10, check=True)
 
 
-def start_desk(display: str, home: Path, base_url: str, key: str, output: Path, **env: str
-               ) -> subprocess.Popen[bytes]:
+def start_desk(display: str, home: Path, base_url: str, key: str, output: Path, *,
+               command: list[str] | None = None, **env: str) -> subprocess.Popen[bytes]:
     """``termii-desk`` as its own process on ``display``, its folders under ``home``, talking to ``base_url``;
-    what it prints goes to ``output``. ``env`` adds variables (TZ, HOME...)."""
+    what it prints goes to ``output``. ``command`` (default: this Python's ``-m termii_desk``) is how it is
+    started (the virtualenv's script, the bundle); ``env`` adds variables (TZ, HOME, XDG_RUNTIME_DIR...)."""
     import sys
 
     root = Path(__file__).resolve().parents[1]
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("TERMII_", "QT_"))}
     environ.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", TERMII_API_KEY=key, TERMII_BASE_URL=base_url,
-                   TERMII_DESK_HOME=str(home), PYTHONPATH=str(root), **env)
+                   TERMII_DESK_HOME=str(home), PYTHONPATH=str(root))
+    environ.update(env)
     with output.open("w") as out:
-        return subprocess.Popen([sys.executable, "-m", "termii_desk"], env=environ, stdout=out,
+        return subprocess.Popen(command or [sys.executable, "-m", "termii_desk"], env=environ, stdout=out,
                                 stderr=subprocess.STDOUT, cwd=output.parent)
 
 

@@ -65,6 +65,9 @@ DEFAULT_SIZE = (960, 660)
 MINIMUM_SIZE = (560, 600)
 # Closing waits for requests in flight this much longer than their own timeouts allow.
 CLOSE_GRACE_SECONDS = 3.0
+# Closing anyway: how long the hidden window waits for a call whose attempt is still being written (a slow
+# shared history) to record itself as abandoned, before the process ends.
+RECORDING_WAIT_SECONDS = 5.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
 HISTORY_STEP_MS = 2
 SEND_DEFERRED_HEADLINE = "Sending as soon as the desk is ready"
@@ -878,6 +881,8 @@ class MainWindow(QMainWindow):
         if self._closed_without_waiting:
             self.hide()  # at once: a shared history may take a moment to take the calls' completions
             self.controller.abandon_calls()
+            if not self.controller.wait_for_recording(RECORDING_WAIT_SECONDS):
+                log.warning("closing while a call's attempt is still being recorded")
         elif self._executor.pending():
             self.hide()
             settings = services.settings if services else None

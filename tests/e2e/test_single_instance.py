@@ -21,8 +21,7 @@ import pytest
 from termii_desk.core import instance
 from termii_desk.simulator import TermiiSimulator
 from tests.conftest import SIM_KEY
-from tests.e2e.test_window_xvfb import wait_for, xdotool
-from tests.xvfb import running_xvfb
+from tests.xvfb import end_process, running_xvfb, wait_for, xdotool
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = [tool for tool in ("Xvfb", "xdotool", "xwininfo") if shutil.which(tool) is None]
@@ -102,13 +101,7 @@ class Desks:
 
     def close(self) -> None:
         for process in self.processes:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            end_process(process)
         for output in self._outputs:
             output.close()
 

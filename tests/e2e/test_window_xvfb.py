@@ -10,7 +10,6 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from termii_desk.simulator import TermiiSimulator
 from tests.conftest import SIM_KEY
-from tests.xvfb import running_xvfb, wait_for, xdotool
+from tests.xvfb import end_process, focused_desk, running_xvfb, start_desk, type_call, wait_for, xdotool
 
 __all__ = ["wait_for", "xdotool"]  # the other end-to-end tests import them from here too
 
@@ -53,22 +52,13 @@ def test_agent_sends_a_code_with_the_keyboard(
     display: str, simulator: TermiiSimulator, tmp_path: Path, screenshot_dir: Path
 ) -> None:
     home = tmp_path / "desk-home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TERMII_", "QT_"))}
-    env.update(DISPLAY=display, QT_QPA_PLATFORM="xcb", TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url,
-               TERMII_DESK_HOME=str(home), PYTHONPATH=str(ROOT))
     output = tmp_path / "app-output.txt"
-    with output.open("w") as out:
-        app = subprocess.Popen([sys.executable, "-m", "termii_desk"], env=env, stdout=out, stderr=subprocess.STDOUT,
-                               cwd=tmp_path)
+    app = start_desk(display, home, simulator.url, SIM_KEY, output)
     try:
-        window = xdotool(display, "search", "--sync", "--name", "Termii Desk").split()[0]
         # The window is usable once the core is attached: it then asks for the balance.
+        focused_desk(display)
         wait_for(lambda: len(simulator.balance_requests) == 1, "the start-up balance request")
-        xdotool(display, "windowfocus", "--sync", window)
-        xdotool(display, "type", "--delay", "40", "0803 123 4567")
-        xdotool(display, "key", "Tab")
-        xdotool(display, "type", "--delay", "40", "482913")
-        xdotool(display, "key", "Return")
+        type_call(display, "0803 123 4567", "482913")
 
         wait_for(lambda: len(simulator.calls) == 1, "the call to reach the simulator")
         body = simulator.calls[0].json
@@ -84,9 +74,7 @@ def test_agent_sends_a_code_with_the_keyboard(
         xdotool(display, "key", "ctrl+q")
         assert app.wait(timeout=30) == 0, output.read_text()
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
+        end_process(app)
 
     assert len(simulator.calls) == 1
     assert history_rows(home / "data" / "history.sqlite3") == [("2348031234567", "••••13", "sent")]

@@ -347,3 +347,35 @@ def test_after_ready_the_network_loads_first_and_the_carrier_names_after_the_fir
     assert lines["status"] == "✓ +234 803 123 4567 · Nigeria · MTN"
     assert lines["icon"] == "True"
     assert len(simulator.balance_requests) == 1
+
+
+GATED_LOADER_PROBE = """
+import sys, threading, time
+from termii_desk.app import CoreLoader
+loader = CoreLoader(default_log_file=True)
+loader.widgets_built.clear()  # as run_window() does while the widgets are being built
+worker = threading.Thread(target=loader.load)
+worker.start()
+deadline = time.monotonic() + 20
+while "phonenumbers" not in sys.modules and time.monotonic() < deadline:
+    time.sleep(0.01)
+time.sleep(0.5)
+ui = ("termii_desk.ui.history_panel", "termii_desk.ui.history_model")
+print("during", worker.is_alive(), *(name in sys.modules for name in ui))
+loader.widgets_built.set()
+worker.join(20)
+print("after", worker.is_alive(), "termii_desk.ui.history_panel" in sys.modules, loader.first_page is not None)
+loader.close()
+"""
+
+
+def test_the_loader_touches_no_qt_while_the_widgets_are_built(tmp_path: Path) -> None:
+    """The core loads beside the widgets' build, but PySide6 makes Qt's enums and types on first use, and two
+    threads doing that at once crashed the interpreter: the history panel's modules wait for the build."""
+    done = subprocess.run([sys.executable, "-c", GATED_LOADER_PROBE],
+                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL="http://127.0.0.1:9"),
+                          capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert lines["during"] == "True False False"  # the core is loaded, not the panel's Qt modules: it waits
+    assert lines["after"] == "False True True"  # then the panel's modules and its first page

@@ -43,6 +43,21 @@ def type_keys(qtbot: Any, text: str) -> None:
             qtbot.keyClicks(target, char)
 
 
+def type_around_build(qtbot: Any, window: MainWindow, before: str, after: str = "") -> None:
+    """``before`` typed in the first frame, the rest of the window built around the form (as app.py does while
+    the core loads), then ``after`` typed: the focus must stay where the keys put it."""
+    type_keys(qtbot, before)
+    focused = QApplication.focusWidget()
+    window.build_content()
+    assert QApplication.focusWidget() is focused, "building the rest of the window must not move the focus"
+    type_keys(qtbot, after)
+
+
+def assert_nothing_sent(qtbot: Any, simulator: TermiiSimulator) -> None:
+    qtbot.wait(200)  # a call would have reached the simulator by now
+    assert simulator.calls == []
+
+
 @pytest.fixture
 def first_frame(qtbot: Any) -> MainWindow:
     """The window as app.py shows it at start: the first frame only, nothing attached."""
@@ -65,10 +80,9 @@ def test_first_frame_takes_keys_and_every_key_lands_in_order(
 ) -> None:
     window = first_frame
     assert not window.built and window.form.phone.edit.hasFocus()
-    type_keys(qtbot, "0803 123 45")  # in the first frame, before the rest of the window exists
-    window.build_content()
-    assert window.form.phone.edit.hasFocus(), "building the rest of the window must not move the focus"
-    type_keys(qtbot, "6x\b7\t48")  # a typo and its Backspace, Tab to the code field, half the code
+    # In the first frame, before the rest of the window exists; then a typo and its Backspace, Tab to the code
+    # field, half the code.
+    type_around_build(qtbot, window, "0803 123 45", "6x\b7\t48")
     assert window.form.phone.text() == "0803 123 4567"
     assert window.form.code.edit.hasFocus()
     attach(qtbot, window, make_services(simulator.url))
@@ -90,8 +104,7 @@ def test_phone_says_checking_until_attached_never_an_error(
     screenshot_dir: Path
 ) -> None:
     window = first_frame
-    type_keys(qtbot, "0803 12")
-    window.build_content()
+    type_around_build(qtbot, window, "0803 12")
     phone = window.form.phone
     assert phone.checking and phone.value is None and phone.problem == ""
     assert phone.status.text() == CHECKING_TEXT
@@ -123,9 +136,7 @@ def test_enter_before_ready_sends_exactly_once_when_ready(
     screenshot_dir: Path
 ) -> None:
     window = first_frame
-    type_keys(qtbot, "+234 803 123 4567\t482913\r")  # Enter still in the first frame
-    window.build_content()
-    type_keys(qtbot, "\r\r")  # and again, impatiently
+    type_around_build(qtbot, window, "+234 803 123 4567\t482913\r", "\r\r")  # Enter in the first frame, again after
     assert window.form.send_pending
     assert window.outcome.text.startswith(SEND_DEFERRED_HEADLINE)
     QApplication.processEvents()
@@ -146,16 +157,14 @@ def test_enter_before_ready_with_an_invalid_number_says_why_at_ready(
     qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
 ) -> None:
     window = first_frame
-    window.build_content()
-    type_keys(qtbot, "0803 12\t482913\r")
+    type_around_build(qtbot, window, "", "0803 12\t482913\r")
     assert window.outcome.text.startswith(SEND_DEFERRED_HEADLINE)
     attach(qtbot, window, make_services(simulator.url))
     assert not window.form.send_pending
     assert "Not sent" in window.outcome.text and "too short" in window.outcome.text
     assert "too short" in window.form.phone.status.text()
     assert window.form.code.edit.hasFocus(), "saying why must not move the focus under the agent's fingers"
-    qtbot.wait(200)
-    assert simulator.calls == []
+    assert_nothing_sent(qtbot, simulator)
     type_keys(qtbot, "\r")  # once ready, Enter with the number still wrong: the reason, no call
     assert simulator.calls == [] and window.form.phone.edit.hasFocus()
 
@@ -164,14 +173,12 @@ def test_esc_cancels_an_enter_pressed_before_ready(
     qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
 ) -> None:
     window = first_frame
-    window.build_content()
-    type_keys(qtbot, "0803 123 4567\t482913\r")
+    type_around_build(qtbot, window, "", "0803 123 4567\t482913\r")
     assert window.form.send_pending
     window.clear_action.trigger()  # Esc
     assert not window.form.send_pending
     attach(qtbot, window, make_services(simulator.url))
-    qtbot.wait(200)
-    assert simulator.calls == []
+    assert_nothing_sent(qtbot, simulator)
 
 
 def test_start_up_notices_and_errors_never_take_the_focus_or_a_key(
@@ -183,8 +190,7 @@ def test_start_up_notices_and_errors_never_take_the_focus_or_a_key(
         raise RuntimeError("broken at start")
     except RuntimeError as exc:
         hook(type(exc), exc, exc.__traceback__)  # before the notice bar exists
-    type_keys(qtbot, "0803")
-    window.build_content()
+    type_around_build(qtbot, window, "0803")
     services = make_services(simulator.url)
     services.notices.append("Ignored the setting cooldown_seconds (must not be negative); using the default.")
     type_keys(qtbot, " 123 4567\t4829")
@@ -201,10 +207,8 @@ def test_without_a_key_an_early_enter_is_dropped_with_the_first_run_page(
     qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
 ) -> None:
     window = first_frame
-    window.build_content()
-    type_keys(qtbot, "0803 123 4567\t482913\r")
+    type_around_build(qtbot, window, "", "0803 123 4567\t482913\r")
     attach(qtbot, window, make_services(simulator.url, key=None))
     assert window.pages.currentWidget() is window.first_run and not window.form.send_pending
-    qtbot.wait(200)
-    assert simulator.calls == []
+    assert_nothing_sent(qtbot, simulator)
     assert (window.form.phone.text(), window.form.code.text()) == ("0803 123 4567", "482913")  # kept for later
