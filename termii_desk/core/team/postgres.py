@@ -555,9 +555,9 @@ class TeamHistory:
             if uuid is None:
                 return False
             self._abandoned.add(row_id)
-            if row_id < 0 and self.outbox.complete(-row_id, changes):
-                return True  # never reached the server: sent with its completion at the next sync
-            self.outbox.add(uuid, "complete", changes)
+            # Never reached the server: its entry here takes the completion, and both go with the next sync.
+            if not (row_id < 0 and self.outbox.complete(-row_id, changes)):
+                self.outbox.add(uuid, "complete", changes)
         done = threading.Event()
 
         def send() -> None:
