@@ -156,6 +156,12 @@ class HistoryTable(QTableView):
                                        -FOCUS_RING_WIDTH - 2))
         painter.end()
 
+    def sizeHint(self) -> QSize:
+        """No taller than its minimum (``MIN_ROWS``): the table takes the room the rest of the window leaves
+        (its stretch), and asking for no more lets the notices above it have their few lines before it grows."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(self.minimumHeight(), self.minimumSizeHint().height()))
+
     def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
         super().currentChanged(current, previous)
         self.viewport().update()  # the ring spans the row: Qt repaints only the two cells
@@ -409,12 +415,6 @@ class HistoryPanel(QWidget):
 
         self._connect_signals()
         self.refresh()
-
-    def sizeHint(self) -> QSize:
-        """No taller than its minimum: the panel takes the room the rest of the window leaves (its stretch),
-        and asking for no more lets the notices above it have their few lines before its rows grow."""
-        hint = super().sizeHint()
-        return QSize(hint.width(), self.minimumSizeHint().height())
 
     # -- public API ---------------------------------------------------------------------------------
 
