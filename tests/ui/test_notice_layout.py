@@ -261,7 +261,8 @@ def test_each_notice_is_announced_and_keeps_its_text(bar: NoticeBar, monkeypatch
 
 
 def test_tab_into_the_history_makes_the_newest_call_current_and_shows_it(
-    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: Any
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow, history: Any,
+    screenshot_dir: Path
 ) -> None:
     for n in range(30):
         record(history, phone=f"2348031234{n:03d}", termii_message=f"Successfully Sent {n}")
@@ -278,6 +279,8 @@ def test_tab_into_the_history_makes_the_newest_call_current_and_shows_it(
     newest = panel.model.row_at(0)
     assert table.currentIndex().row() == 0 and panel.selected_row() == newest
     assert "Successfully Sent 29" in panel.details_label.text()  # the newest call's details, no arrow key
+    QApplication.processEvents()
+    assert window.grab().save(str(screenshot_dir / "screen-history-tab-in.png"))
     with qtbot.waitSignal(panel.use_number_requested) as used:
         qtbot.keyClick(table, Qt.Key.Key_Return)  # Enter acts on it
     assert used.args == ["+" + newest.phone]
