@@ -134,15 +134,34 @@ def _owner_only(out: _Output, target: HistoryTarget, what: str, command: Any) ->
         return EXIT_NOT_COMPLETED
     try:
         with conn:
-            return int(command(conn))
-    except psycopg.errors.InsufficientPrivilege:
-        return _not_owner(out, target, what)
+            try:
+                return int(command(conn))
+            except psycopg.errors.InsufficientPrivilege:
+                if not _owns_database(conn):
+                    return _not_owner(out, target, what)
+                user = target.user or "this user"
+                out.fail(f"\"{user}\" owns the database, but the server refused to let it {what}: it needs the "
+                         f"CREATEROLE attribute (a superuser runs ALTER ROLE \"{user}\" CREATEROLE). Then run the "
+                         "command again.")
+                return EXIT_CONFIG
     except HistoryError as exc:
         out.fail(str(exc))
         return EXIT_CONFIG
     except psycopg.Error as exc:
         out.fail(explain(exc, target, owner=True))
         return EXIT_NOT_COMPLETED
+
+
+def _owns_database(conn: Any) -> bool:
+    """Whether the connection's role owns the database it is connected to (or is a member of its owner)."""
+    import psycopg
+
+    try:
+        found = conn.execute("SELECT pg_has_role(current_user, datdba, 'USAGE') FROM pg_database"
+                             " WHERE datname = current_database()").fetchone()
+    except psycopg.Error:
+        return False
+    return bool(found and found[0])
 
 
 def _not_owner(out: _Output, target: HistoryTarget, what: str) -> int:

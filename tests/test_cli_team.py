@@ -331,6 +331,12 @@ def test_a_damaged_outbox_never_stops_a_call(team: Team, simulator: TermiiSimula
     assert "Traceback" not in result.stderr and [r[3] for r in team.rows()] == ["sent"]
     status = run("team", "status", env=env)  # said once: the new outbox is sound
     assert status.returncode == 0 and status.stderr == ""
+    owner = {"TERMII_DESK_HOME": str(home), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    erased = run("team", "erase-number", PHONE, "--url", team.owner_url, env=owner)
+    assert erased.returncode == 0 and "erased from 1 attempt" in erased.stdout, erased.stderr
+    [warning] = erased.stderr.strip().splitlines()  # the damaged file could not be read: said, not hidden
+    assert "A damaged outbox was moved aside earlier as team-outbox-" in warning
+    assert "may still hold the number: delete it once its calls are not needed" in warning
 
 
 def test_password_set_without_a_keyring_speaks_of_the_password(team: Team, tmp_path: Path) -> None:
@@ -343,3 +349,30 @@ def test_password_set_without_a_keyring_speaks_of_the_password(team: Team, tmp_p
     assert "The password is never written to a file." in said
     assert "key" not in said.lower().replace("keyring", "").replace("gnome", "")
     assert AGENT_PASSWORDS["bob"] not in refused.stderr and _leaks(tmp_path, AGENT_PASSWORDS["bob"]) == []
+
+
+def test_a_database_owner_without_createrole_is_told_what_it_lacks(postgres: PostgresServer, tmp_path: Path) -> None:
+    name = f"lead_{uuid.uuid4().hex[:6]}"
+    with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+        admin.execute(f"CREATE ROLE {name} LOGIN")  # owns the database, may not create roles
+        admin.execute(f"CREATE DATABASE {name} OWNER {name}")
+        admin.execute("DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'termii_desk_agent') THEN "
+                      "CREATE ROLE termii_desk_agent NOLOGIN; END IF; END $$")  # as another team made it
+    url = f"postgresql://{name}@/{name}?host={postgres.socket_dir}&port={postgres.port}"
+    env = {"TERMII_DESK_HOME": str(tmp_path / "lead"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    try:
+        assert run("team", "init", "--url", url, env=env).returncode == 0  # the agents' group exists already
+        refused = run("team", "add-agent", "zed", "--url", url, env=env, stdin="zed-Pw-5519\n")
+        assert refused.returncode == 3 and refused.stdout == ""
+        [said] = refused.stderr.strip().splitlines()
+        assert f'"{name}" owns the database, but the server refused to let it add agents' in said
+        assert f'ALTER ROLE "{name}" CREATEROLE' in said and "Only the team's owner" not in said
+        with psycopg.connect(postgres.owner_url(name)) as conn:  # nothing was left half made
+            assert conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'zed'").fetchone() is None
+        agent = run("team", "purge", "--older-than", "3", "--url", postgres.url("alice", name), env={
+            **env, "PGPASSWORD": AGENT_PASSWORDS["alice"]})
+        assert agent.returncode in (3, 5) and "owns the database" not in agent.stderr
+    finally:
+        with psycopg.connect(postgres.owner_url(), autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            admin.execute(f"DROP ROLE IF EXISTS {name}")

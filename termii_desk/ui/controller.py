@@ -158,6 +158,8 @@ class DeskController(QObject):
         self._rows_in_flight: dict[int, float] = {}
         self._in_flight_lock = threading.Lock()
         self._abandoning = False  # the agent closed without waiting: an attempt recorded from now on is unknown
+        self._recording = 0  # calls whose attempt is being recorded on a worker (not yet recorded nor ended)
+        self._recording_settled = threading.Condition()
         self._recorded.connect(self._on_recorded)
         self._later_notice.connect(self.notice)
         self._history_moved.connect(self.notice)
@@ -441,20 +443,38 @@ class DeskController(QObject):
         desk = self._services.desk
         self.call_started.emit(phone, _now())
         history = self._services.history
+        with self._recording_settled:
+            self._recording += 1
+        settled = threading.Event()
+
+        def settle() -> None:  # once: the attempt was recorded (or abandoned), or the call ended without a row
+            with self._recording_settled:
+                if not settled.is_set():
+                    settled.set()
+                    self._recording -= 1
+                    self._recording_settled.notify_all()
 
         def recorded(row_id: int) -> None:  # on the worker, once the row exists, before the request goes out
             import time
 
-            with self._in_flight_lock:
-                if not self._abandoning:
-                    self._rows_in_flight[row_id] = time.monotonic()
-                    self._recorded.emit(row_id)
-                    return
-            # The agent closed the window without waiting while this attempt was being recorded.
-            self._abandon(history, row_id, 0)
+            try:
+                with self._in_flight_lock:
+                    if not self._abandoning:
+                        self._rows_in_flight[row_id] = time.monotonic()
+                        self._recorded.emit(row_id)
+                        return
+                # The agent closed the window without waiting while this attempt was being recorded.
+                self._abandon(history, row_id, 0)
+            finally:
+                settle()
 
-        QueryOp(parent=self, op=lambda: desk.place_call(phone, code, on_recorded=recorded, check_cooldown=not forced),
-                success=self._call_answered).failure(
+        def call() -> CallAttempt:
+            try:
+                return desk.place_call(phone, code, on_recorded=recorded, check_cooldown=not forced)
+            finally:
+                settle()
+
+        QueryOp(parent=self, op=call, success=self._call_answered).failure(
             lambda error: self._call_refused_or_failed(phone, code, error)
         ).run_in_background(self._executor)
 
@@ -612,6 +632,12 @@ class DeskController(QObject):
                 abandoned += self._abandon(services.history, row_id, int((time.monotonic() - recorded) * 1000))
         log.info("closing without waiting for %d call(s) in flight", self._calls_in_flight)
         return abandoned
+
+    def wait_for_recording(self, timeout_seconds: float) -> bool:
+        """After ``abandon_calls``: wait (bounded) for attempts still being recorded on a worker (a slow shared
+        history), which then record themselves as abandoned. True when none is left."""
+        with self._recording_settled:
+            return self._recording_settled.wait_for(lambda: self._recording == 0, timeout_seconds)
 
     @staticmethod
     def _abandon(history: HistoryBackend, row_id: int, duration_ms: int) -> bool:

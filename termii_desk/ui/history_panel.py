@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     QObject,
     QPoint,
     QRect,
+    QSize,
     Qt,
     QTimer,
     Signal,
@@ -92,6 +93,8 @@ CUSTOM_RANGE = len(DATE_PRESETS) - 1
 DATE_FORMAT = "d MMM yyyy"  # "1 Dec 2026": the month in words, never mistaken for another day
 EARLIEST_DAY, LATEST_DAY = date(2000, 1, 1), date(2099, 12, 31)
 FOCUS_RING_WIDTH = 2
+MIN_ROWS = 2  # whole rows the table always has room for, a horizontal scroll bar below them (three or more
+# whenever the window has no notices or is taller than its minimum)
 NO_SELECTION_TEXT = "Select a call to see Termii's answer and how it went."
 FILTER_DELAY_MS = 150
 WARM_UP_ROWS = 50  # more than a screenful of rows
@@ -153,13 +156,50 @@ class HistoryTable(QTableView):
                                        -FOCUS_RING_WIDTH - 2))
         painter.end()
 
+    def sizeHint(self) -> QSize:
+        """No taller than its minimum (``MIN_ROWS``): the table takes the room the rest of the window leaves
+        (its stretch), and asking for no more lets the notices above it have their few lines before it grows."""
+        hint = super().sizeHint()
+        return QSize(hint.width(), max(self.minimumHeight(), self.minimumSizeHint().height()))
+
     def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
         super().currentChanged(current, previous)
         self.viewport().update()  # the ring spans the row: Qt repaints only the two cells
 
     def focusInEvent(self, event: QFocusEvent) -> None:
-        super().focusInEvent(event)
+        """Reached without a click (Tab, Shift+Tab, a shortcut): ``take_current_row``."""
+        had_current = self.currentIndex().isValid()
+        super().focusInEvent(event)  # Qt makes the first row current when none was, unselected
+        if event.reason() != Qt.FocusReason.MouseFocusReason:  # a click makes the clicked row current itself
+            self.take_current_row(keep=had_current)
         self.viewport().update()
+
+    def take_current_row(self, *, keep: bool = True) -> None:
+        """With rows and none current, the selected row or else the topmost row in view (the newest, unless the
+        agent scrolled) becomes current and selected, so its details show and Enter, the Menu key and Ctrl+C act
+        on the row the ring outlines. A row already current stays (selected again if it was not) and the view
+        does not scroll. ``keep=False``: the current row is not the agent's (Qt's own default) and is replaced.
+        """
+        model, selection = self.model(), self.selectionModel()
+        if model is None or selection is None or model.rowCount() == 0:
+            return
+        current = self.currentIndex()
+        rows = QItemSelectionModel.SelectionFlag.Rows
+        if current.isValid() and keep:
+            if not selection.isRowSelected(current.row(), QModelIndex()):
+                selection.select(current, QItemSelectionModel.SelectionFlag.ClearAndSelect | rows)
+            return
+        selected = selection.selectedRows()  # kept across a reload: it becomes the current row
+        if selected:
+            selection.setCurrentIndex(selected[0], QItemSelectionModel.SelectionFlag.ClearAndSelect | rows)
+            return
+        top = max(self.rowAt(0), 0)
+        if self.rowViewportPosition(top) < 0 and top + 1 < model.rowCount():
+            top += 1  # the first row wholly in view
+        scrolls = self.hasAutoScroll()
+        self.setAutoScroll(False)  # it is in view already: nothing moves
+        selection.setCurrentIndex(model.index(top, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect | rows)
+        self.setAutoScroll(scrolls)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
@@ -621,6 +661,10 @@ class HistoryPanel(QWidget):
                 width += icon
             table.setColumnWidth(column, width + 28)
         table.setColumnHidden(HistoryModel.PROFILE, self._profile is not None)  # shown with "All profiles"
+        # A few rows whole, however little room the window leaves (notices, the minimum size).
+        frame = 2 * table.frameWidth()
+        table.setMinimumHeight(header.sizeHint().height() + MIN_ROWS * vertical.defaultSectionSize() + frame
+                               + table.horizontalScrollBar().sizeHint().height())
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = QDateEdit(self)
@@ -670,6 +714,8 @@ class HistoryPanel(QWidget):
                 QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows,
             )
             self.table.scrollTo(self.model.index(row, 0))
+        if self.table.hasFocus():  # the reload took the current row away: the ring and the keys need one
+            self.table.take_current_row()
         self._show_counts()
         self._update_empty_state()
         self._show_details()

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from termii_desk.ui.main_window import NOTICE_SECOND_START
+
 if TYPE_CHECKING:
     from termii_desk.core.instance import Primary
     from termii_desk.ui.main_window import MainWindow
@@ -42,7 +44,8 @@ class InstanceBridge(QObject):
         bring_to_front(window)
         note = request.get("note") or ""
         if note:
-            window.add_notice(note)  # kept until the notice bar exists, when the widgets are still being built
+            # Kept until the notice bar exists, when the widgets are still being built; the latest replaces the last.
+            window.add_notice(note, kind=NOTICE_SECOND_START)
         self.handled += 1
 
 

@@ -3,8 +3,13 @@
 The window only composes: what happens when the agent sends, refreshes or saves settings is the
 ``DeskController``'s (ui/controller.py), and ``_connect_signals()`` is the one place where the widgets'
 requests reach the controller and its answers reach the widgets. ``tab_order()`` is the one place that decides
-where Tab goes: the panels as the eye reads them (account strip, notices, form, outcome, history), and within
+where Tab goes: the panels as the eye reads them (account strip, form, outcome, notices, history), and within
 each its controls top to bottom, left to right, so a control a panel adds later takes its place by itself.
+
+Layout: the form and the outcome banner keep their own height whatever else is shown (their size policies
+are fixed); the notices sit under them, so a notice never moves the form, and take at most a few lines (the
+notice bar scrolls within what the layout gives it); the history takes the rest, never fewer than
+``HistoryPanel``'s three rows. What these take together fits ``MINIMUM_SIZE``.
 
 The window is built and shown before the core exists (so it appears at once); ``attach()`` hands the core
 objects to the controller when they are ready. At start it is built in two steps: ``MainWindow(staged=True)``
@@ -20,7 +25,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QTimer, Signal, Slot
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QVBoxLayout, QWidget
 
 from termii_desk import APP_NAME
@@ -60,11 +65,19 @@ DEFAULT_SIZE = (960, 660)
 MINIMUM_SIZE = (560, 600)
 # Closing waits for requests in flight this much longer than their own timeouts allow.
 CLOSE_GRACE_SECONDS = 3.0
+# Closing anyway: how long the hidden window waits for a call whose attempt is still being written (a slow
+# shared history) to record itself as abandoned, before the process ends.
+RECORDING_WAIT_SECONDS = 5.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
 HISTORY_STEP_MS = 2
 SEND_DEFERRED_HEADLINE = "Sending as soon as the desk is ready"
 SEND_DEFERRED_DETAILS = ("The desk is still starting. The call goes out once it is ready, if the number and the "
                          "code check out then. Esc cancels.")
+PANEL_SPACING = 8  # between the strip, the form, the outcome, the notices and the history
+# Kinds of notice: a notice of a kind replaces the one of its kind shown (ui/notices.py).
+NOTICE_EXPORT = "export"
+NOTICE_PROFILE = "profile"
+NOTICE_SECOND_START = "second-start"
 # The account strip's height before it exists (its margins and frame around a button), so the form never moves.
 STRIP_ROOM_EXTRA = 14
 
@@ -173,7 +186,8 @@ class MainWindow(QMainWindow):
         self.settings_dialog: SettingsDialog | None = None
         self.retention_question: RetentionQuestion | None = None
         self._account_name: str | None = None
-        self._early_notices: list[tuple[str, Tone | None]] = []  # notices before build_content() made the bar
+        # Notices before build_content() made the bar: (sentence, tone, kind, transient).
+        self._early_notices: list[tuple[str, Tone | None, str | None, bool]] = []
         # The controller and the widgets build_content() adds around the first frame's.
         self.controller: DeskController
         self.account: AccountStrip
@@ -195,7 +209,7 @@ class MainWindow(QMainWindow):
         central = QWidget(self)
         self._layout = QVBoxLayout(central)
         self._layout.setContentsMargins(12, 10, 12, 12)
-        self._layout.setSpacing(10)
+        self._layout.setSpacing(PANEL_SPACING)
         self.form = SendForm(self, staged=True)
         self.form.phone.set_checking(True)  # until attach(): the loader reads the phone metadata
         self.form.phone.set_carrier_names(False)  # until carrier_names_loaded(): their tables load after ready
@@ -204,7 +218,7 @@ class MainWindow(QMainWindow):
         self._form_page = QWidget(self)
         self._form_layout = QVBoxLayout(self._form_page)
         self._form_layout.setContentsMargins(0, 0, 0, 0)
-        self._form_layout.setSpacing(10)
+        self._form_layout.setSpacing(PANEL_SPACING)
         self._form_layout.addWidget(self.form)
         self.pages = QStackedWidget(self)
         self.pages.addWidget(self._form_page)
@@ -252,10 +266,11 @@ class MainWindow(QMainWindow):
         self.account = AccountStrip(self, demo=self._demo)
         self._layout.replaceWidget(self._strip_room, self.account)
         self._strip_room.deleteLater()
+        # Under the form and the outcome, above the history: a notice or the team's state never moves the form.
         self.notices = NoticeBar(self)
-        self._layout.insertWidget(1, self.notices)
+        self._layout.insertWidget(self._layout.indexOf(self.pages) + 1, self.notices)
         self.team_status = TeamStatus(self)
-        self._layout.insertWidget(2, self.team_status)
+        self._layout.insertWidget(self._layout.indexOf(self.notices) + 1, self.team_status)
 
     def _build_outcome(self) -> None:
         from termii_desk.ui.outcome_view import OutcomeView
@@ -270,13 +285,34 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.first_run)
         self._make_actions()
         self._connect_signals()
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.timeout.connect(self._fit_content)
+        self.installEventFilter(self)  # the window's layout changed: _fit_content()
         self._built = True
-        for sentence, tone in self._early_notices:
-            self.add_notice(sentence, tone)
+        for sentence, tone, kind, transient in self._early_notices:
+            self.add_notice(sentence, tone, kind=kind, transient=transient)
         self._early_notices.clear()
         if self.form.send_pending:
             self.on_send_deferred()
         self.content_built.emit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self and event.type() == QEvent.Type.LayoutRequest:
+            self._fit_timer.start(0)  # once the layouts have taken the change
+        return super().eventFilter(watched, event)
+
+    def _fit_content(self) -> None:
+        """Never shorter than what the window holds needs, so no layout ever squeezes the form, the banner or
+        the history's rows below their own height: ``MINIMUM_SIZE``, or more in the rare state where all of
+        it does not fit there (a custom date range, a problem line and notices at once)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        needed = layout.totalMinimumSize()
+        width, height = max(MINIMUM_SIZE[0], needed.width()), max(MINIMUM_SIZE[1], needed.height())
+        if (width, height) != (self.minimumWidth(), self.minimumHeight()):
+            self.setMinimumSize(width, height)
 
     # -- composition ------------------------------------------------------------------------------------
 
@@ -521,14 +557,17 @@ class MainWindow(QMainWindow):
         """The carrier tables are loaded (after ready): the phone line names the number's network from now on."""
         self.form.phone.set_carrier_names(True)
 
-    def add_notice(self, sentence: str, tone: Tone | None = None) -> None:
-        """A non-modal notice at the top (kept until the bar exists); it never takes the focus."""
+    def add_notice(self, sentence: str, tone: Tone | None = None, *, kind: str | None = None,
+                   transient: bool = False) -> None:
+        """A non-modal notice under the outcome (kept until the bar exists); it never takes the focus.
+
+        A notice of a ``kind`` replaces the one of that kind shown; a ``transient`` one goes by itself."""
         if not self._built:
-            self._early_notices.append((sentence, tone))
+            self._early_notices.append((sentence, tone, kind, transient))
         elif tone is None:
-            self.notices.add(sentence)
+            self.notices.add(sentence, kind=kind, transient=transient)
         else:
-            self.notices.add(sentence, tone)
+            self.notices.add(sentence, tone, kind=kind, transient=transient)
 
     # -- what the form says -------------------------------------------------------------------------
 
@@ -644,7 +683,7 @@ class MainWindow(QMainWindow):
         self.form.phone.set_completions([])
         self._replace_history_panel(services.history)
         self.add_notice(f"Now using the profile {services.profile.name} ({services.settings.base_url}).",
-                        Tone.NEUTRAL)
+                        Tone.NEUTRAL, kind=NOTICE_PROFILE, transient=True)
 
     def _replace_history_panel(self, store: HistoryStore) -> None:
         old, placed = self.history_panel, self._history_panel_placed
@@ -669,7 +708,7 @@ class MainWindow(QMainWindow):
         from termii_desk.ui.tones import Tone
 
         self.account.show_current_profile()
-        self.add_notice(sentence, Tone.WARNING)
+        self.add_notice(sentence, Tone.WARNING, kind=NOTICE_PROFILE)
 
     @Slot(object)
     def on_outlook_known(self, outlook: BalanceOutlook) -> None:
@@ -713,7 +752,9 @@ class MainWindow(QMainWindow):
     def on_export_finished(self, sentence: str) -> None:
         from termii_desk.ui.tones import Tone
 
-        self.add_notice(sentence, Tone.GOOD if "exported" in sentence else Tone.BAD)
+        # The latest export's sentence replaces the one before; a confirmation goes by itself, a failure stays.
+        done = "exported" in sentence
+        self.add_notice(sentence, Tone.GOOD if done else Tone.BAD, kind=NOTICE_EXPORT, transient=done)
 
     # -- the window's own actions ---------------------------------------------------------------------
 
@@ -776,15 +817,16 @@ class MainWindow(QMainWindow):
     def tab_order(self) -> list[QWidget]:
         """Every control Tab stops at now, in the order the eye reads the window.
 
-        The panels in the order they are seen: the account strip (profile switcher, Refresh), notices, the
-        form (phone, code, Generate, Send), the outcome (its texts, Show code, Copy id, details) or the first-run
-        page, then the history panel (the filter's row and whatever the panel puts above the table, the table,
-        the details); within each panel, top to bottom and left to right (``reading_order``). Anything else in
-        the window that takes Tab comes after them, in reading order too, so no control is ever unreachable.
+        The panels in the order they are seen: the account strip (profile switcher, Refresh), the form (phone,
+        code, Generate, Send), the outcome (its texts, Show code, Copy id, details) or the first-run page, the
+        notices under them, then the history panel (the filter's row and whatever the panel puts above the
+        table, the table, the details); within each panel, top to bottom and left to right (``reading_order``).
+        Anything else in the window that takes Tab comes after them, in reading order too, so no control is ever
+        unreachable.
         """
         panels: list[QWidget | None] = [self.form]
         if self._built:
-            panels = [self.account, self.notices, self.team_status, self.form, self.outcome, self.first_run,
+            panels = [self.account, self.form, self.outcome, self.first_run, self.notices, self.team_status,
                       self.history_panel]
         order: list[QWidget] = []
         taken: set[int] = set()
@@ -839,6 +881,8 @@ class MainWindow(QMainWindow):
         if self._closed_without_waiting:
             self.hide()  # at once: a shared history may take a moment to take the calls' completions
             self.controller.abandon_calls()
+            if not self.controller.wait_for_recording(RECORDING_WAIT_SECONDS):
+                log.warning("closing while a call's attempt is still being recorded")
         elif self._executor.pending():
             self.hide()
             settings = services.settings if services else None

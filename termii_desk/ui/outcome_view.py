@@ -373,6 +373,8 @@ class OutcomeView(QFrame):
                                                self.copy_button.sizeHint().height()))
         self.message_id_label.setMinimumHeight(self.message_id_label.sizeHint().height())
         self.setMinimumHeight(self.sizeHint().height())
+        # That height, never less, whatever else the window shows (notices, a long history).
+        self.setSizePolicy(self.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Fixed)
 
     def on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         """The frame that marks the focused text follows the focus (the buttons mark their own)."""

@@ -126,8 +126,8 @@ def test_exception_hook_install_and_uninstall(monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.mark.parametrize(("keys", "expected"), [("alt+a", True), ("alt+w", False), ("escape", False),
                                                  ("return", False)])
-def test_the_close_question_answers_by_keyboard_and_waits_unless_told(qtbot: Any, keys: str,
-                                                                       expected: bool) -> None:
+def test_the_close_question_answers_by_keyboard_and_waits_unless_told(qtbot: Any, keys: str, expected: bool,
+                                                                       screenshot_dir: Path) -> None:
     from PySide6.QtCore import Qt
 
     parent = QWidget()
@@ -140,6 +140,8 @@ def test_the_close_question_answers_by_keyboard_and_waits_unless_told(qtbot: Any
     assert [b.text() for b in (dialog.wait_button, dialog.close_button)] == ["&Wait", "Close &anyway"]
 
     def type_it() -> None:
+        if keys == "alt+a":
+            assert dialog.grab().save(str(screenshot_dir / "close-during-call-question.png"))
         qtbot.keyClick(dialog.focusWidget() or dialog, key[0], key[1])
         # Never a hang if the key did nothing: then no button was chosen, and the test fails below.
         QTimer.singleShot(2000, dialog, lambda: dialog.done(-1) if dialog.isVisible() else None)

@@ -126,7 +126,8 @@ def test_tab_goes_round_the_window_as_the_eye_reads_it_and_shift_tab_walks_it_ba
                     outcome.number_label, outcome.show_code_button, outcome.copy_button, outcome.message_id_label,
                     outcome.details, panel.filter_edit, panel.export_button, panel.table, panel.details_label)
     notice_close = [w for w in stops if window.notices.isAncestorOf(w)]
-    assert notice_close and stops.index(notice_close[0]) < stops.index(phone)  # under the strip, above the form
+    assert notice_close  # under the outcome, above the history: between them
+    assert stops.index(outcome.details) < stops.index(notice_close[0]) < stops.index(panel.filter_edit)
 
 
 def test_the_buttons_asking_which_number_come_between_the_phone_and_the_code(
@@ -179,8 +180,8 @@ def test_tab_order_with_profiles_and_the_retention_question(
         assert combo.isVisible()
         phone = window.form.phone.edit
         stops = tab_round(qtbot, window, phone, combo)
-        assert in_order(stops, combo, window.account.refresh_button, question.keep_days_button,
-                        question.keep_all_button, phone)
+        assert in_order(stops, combo, window.account.refresh_button, phone, window.outcome.details,
+                        question.keep_days_button, question.keep_all_button)  # the question is under the outcome
     finally:
         window.close()
         loader.close()

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from termii_desk.core.history_backend import HistoryBackend
 
 HISTORY_URL_ENV = "TERMII_DESK_HISTORY_URL"
+# A desk's outbox file for one shared history, by a digest of its role and place (``outbox_file``).
+OUTBOX_NAME = "team-outbox-{}.sqlite3"
 SCHEMES = ("postgresql", "postgres")
 
 
@@ -118,7 +120,7 @@ def outbox_file(data_dir: Path, target: HistoryTarget) -> Path:
     import hashlib
 
     digest = hashlib.sha256(f"{target.user}@{target.place}".encode()).hexdigest()[:12]
-    return data_dir / f"team-outbox-{digest}.sqlite3"
+    return data_dir / OUTBOX_NAME.format(digest)
 
 
 def open_history(

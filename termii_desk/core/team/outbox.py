@@ -21,11 +21,12 @@ from typing import Any
 
 from termii_desk.core.history import HistoryError, move_aside
 from termii_desk.core.paths import private_file
+from termii_desk.core.team import OUTBOX_NAME
 from termii_desk.core.team.schema import ERASED_MARK
 
 log = logging.getLogger(__name__)
 
-OUTBOX_GLOB = "team-outbox-*.sqlite3"
+OUTBOX_GLOB = OUTBOX_NAME.format("*")
 # Texts of an entry a number may appear in (besides ``phone``): Termii's message and the desk's sentence.
 _TEXT_FIELDS = ("termii_message", "error")
 
@@ -205,7 +206,8 @@ def erase_from_outboxes(data_dir: Path, phone_digits: str) -> tuple[int, list[st
     profile's and server's: an erasure is about the customer). Returns how many waiting entries changed, and
     the sentences of outboxes found damaged (moved aside unread: they may still hold the number)."""
     changed = 0
-    damaged: list[str] = []
+    damaged = [f"A damaged outbox was moved aside earlier as {path.name}." for path in
+               sorted(data_dir.glob(OUTBOX_GLOB + ".damaged-*")) if not path.name.endswith(("-wal", "-shm"))]
     for path in sorted(data_dir.glob(OUTBOX_GLOB)):
         outbox = Outbox(path)
         try:

@@ -13,6 +13,7 @@ The only module that imports the PostgreSQL driver (psycopg 3), and only when a 
 
 from __future__ import annotations
 
+import functools
 import getpass
 import logging
 import platform
@@ -23,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import psycopg
 from psycopg import sql
@@ -221,6 +222,21 @@ def _close(conn: psycopg.Connection[Any] | None) -> None:
             log.debug("closing a shared-history connection failed", exc_info=True)
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _settled_reads(read: Callable[Concatenate[TeamHistory, _P], _R]) -> Callable[Concatenate[TeamHistory, _P], _R]:
+    """A read of both the outbox and the server never runs while a sync moves attempts from one to the other."""
+
+    @functools.wraps(read)
+    def settled(self: TeamHistory, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._sync_lock:
+            return read(self, *args, **kwargs)
+
+    return settled
+
+
 class TeamHistory:
     """The shared history of one desk: a PostgreSQL database, and this desk's outbox for when it is down.
 
@@ -244,7 +260,7 @@ class TeamHistory:
         self.outbox_notice = self.outbox.notice  # the outbox was damaged and moved aside: said once
         self.notice = self.outbox_notice
         self._lock = threading.RLock()  # the connection (writes and reads) and the online state
-        self._sync_lock = threading.Lock()
+        self._sync_lock = threading.RLock()  # a sync, and the reads that must not see one half done
         self._write: psycopg.Connection[Any] | None = None
         self._online = False
         self._tried = False
@@ -296,23 +312,34 @@ class TeamHistory:
         with self._lock:
             self._tried = True
             self._drop_connections()
-            try:
-                conn = connect(self.target, self._password)
-                version = schema_version(conn)
-                agent = conn.execute("SELECT current_user").fetchone()
-            except psycopg.Error as exc:
+        conn: psycopg.Connection[Any] | None = None
+        try:  # outside the locks: a server slow to answer never holds a read of the outbox meanwhile
+            conn = connect(self.target, self._password)
+            version = schema_version(conn)
+            agent = conn.execute("SELECT current_user").fetchone()
+        except psycopg.Error as exc:
+            _close(conn)
+            with self._lock:
                 self._set_offline(explain(exc, self.target))
-                return False
-            self.server_schema = version
-            self.agent = str(agent[0]) if agent else ""
-            problem = schema_problem(version)
-            if problem is not None:
-                conn.close()
+            return False
+        problem = schema_problem(version)
+        if problem is not None:
+            conn.close()
+            with self._lock:
+                self.server_schema = version
+                self.agent = str(agent[0]) if agent else ""
                 self._set_offline(problem)
-                return False
-            self._write = conn
-            came_back = self._set_online(announce=False)
-        self.sync()
+            return False
+        # Reads wait for this (``_settled_reads``): none sees the server's rows before the outbox is on them (an
+        # attempt would read as both waiting and sent, or as "the desk stopped" while its completion waits here).
+        with self._sync_lock:
+            with self._lock:
+                self._drop_connections()
+                self.server_schema = version
+                self.agent = str(agent[0]) if agent else ""
+                self._write = conn
+                came_back = self._set_online(announce=False)
+            self.sync()
         if came_back:
             self._announce()  # after the sync: "back" means the waiting calls are on the server
         return self._online
@@ -528,9 +555,9 @@ class TeamHistory:
             if uuid is None:
                 return False
             self._abandoned.add(row_id)
-            if row_id < 0 and self.outbox.complete(-row_id, changes):
-                return True  # never reached the server: sent with its completion at the next sync
-            self.outbox.add(uuid, "complete", changes)
+            # Never reached the server: its entry here takes the completion, and both go with the next sync.
+            if not (row_id < 0 and self.outbox.complete(-row_id, changes)):
+                self.outbox.add(uuid, "complete", changes)
         done = threading.Event()
 
         def send() -> None:
@@ -658,6 +685,7 @@ class TeamHistory:
             params.append(query.until)
         return where, params
 
+    @_settled_reads
     def page(
         self, limit: int = 100, *, before_id: int | None = None, phone_filter: str = "", profile: str | None = None,
         query: HistoryQuery | None = None,
@@ -675,6 +703,7 @@ class TeamHistory:
         shared: list[HistoryRow] = [_team_row(dict(zip(_ROW_COLUMNS, r, strict=True))) for r in found or []]
         return (waiting + shared)[: max(0, limit)]
 
+    @_settled_reads
     def count(self, phone_filter: str = "", *, profile: str | None = None, query: HistoryQuery | None = None
               ) -> int:
         q = HistoryQuery.of(phone_filter, query)
@@ -683,6 +712,7 @@ class TeamHistory:
                             params)
         return (int(found[0][0]) if found else 0) + len(self._waiting_rows(q, profile))
 
+    @_settled_reads
     def get(self, row_id: int) -> TeamRow | None:
         if self._closed:
             raise HistoryError("History is closed.")
@@ -698,6 +728,7 @@ class TeamHistory:
             found = self._query(_SELECT + " WHERE id = %s", [row_id])
         return _team_row(dict(zip(_ROW_COLUMNS, found[0], strict=True))) if found else None
 
+    @_settled_reads
     def prior_call(self, phone_digits: str) -> PriorCall | None:
         found = self._query(
             f"SELECT called_at, agent, outcome FROM {TABLE} WHERE phone = %s AND outcome IN ('sent', 'unknown')"

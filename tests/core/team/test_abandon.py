@@ -195,3 +195,21 @@ def test_the_abandonment_is_an_agents_change_the_server_allows_once(team: Team) 
     with pytest.raises(psycopg.errors.InsufficientPrivilege):
         conn.execute("UPDATE termii_desk.attempts SET outcome = 'sent', error = NULL WHERE id = %s", (row_id,))
     assert _server_rows(team)[0][2:4] == ("unknown", CLOSED_BEFORE_ANSWER)
+
+
+def test_an_outbox_attempt_of_a_desk_back_online_reaches_the_server_at_close(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = team.history("alice")
+    team.server.stop()
+    try:
+        row_id = alice.start_attempt(PHONE, CODE, HOST)
+    finally:
+        team.server.start()
+    sync = alice.sync
+    monkeypatch.setattr(alice, "sync", lambda: alice.last_sync)  # back online, the outbox not sent yet
+    assert alice.reconnect() and alice.outbox.count() == 1 and _server_rows(team) == []
+    monkeypatch.setattr(alice, "sync", sync)
+    assert alice.abandon_attempt(row_id, duration_ms=4200, error=CLOSED_BEFORE_ANSWER) is True
+    [row] = _server_rows(team)  # sent with its completion as the window closed, not at the next start
+    assert row[1:5] == ("alice", "unknown", CLOSED_BEFORE_ANSWER, 4200) and alice.outbox.count() == 0

@@ -421,3 +421,39 @@ def test_a_sync_under_way_when_a_number_is_erased_sends_it_masked(team: Team, mo
     monkeypatch.setattr(online.outbox, "entries", listed_then_erased)
     assert online.reconnect()
     assert sorted(r[2] for r in team.rows()) == ["2348039876543", ERASED_MARK]
+
+
+def test_a_read_never_sees_a_sync_half_done(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Back online, the outbox moves to the server; a read meanwhile waits, so no attempt shows twice (or as
+    still in flight on the server while its completion waits on the desk)."""
+    url = f"postgresql://alice@127.0.0.1:{free_port()}/{team.database}"
+    offline = team.history("alice", url=url)
+    for n in range(2):
+        _sent(offline, f"23480300000{n}")
+    online = TeamHistory(team.url("alice"), outbox_path=offline.path, password=AGENT_PASSWORDS["alice"],
+                         connect_now=False)
+    team.opened.append(online)
+    half, go = threading.Event(), threading.Event()
+    send = online._send
+
+    def send_then_pause(conn: Any, entry: Any) -> bool:
+        sent = send(conn, entry)
+        if not half.is_set():
+            half.set()  # the first attempt is on the server and still in the outbox
+            assert go.wait(10)
+        return sent
+
+    monkeypatch.setattr(online, "_send", send_then_pause)
+    syncing = threading.Thread(target=online.reconnect)
+    syncing.start()
+    assert half.wait(10)
+    seen: list[list[int]] = []
+    reader = threading.Thread(target=lambda: seen.append([row.id for row in online.page(10)]))
+    reader.start()
+    reader.join(0.5)
+    assert reader.is_alive() and seen == []  # waiting for the sync
+    go.set()
+    syncing.join(10)
+    reader.join(10)
+    [ids] = seen
+    assert len(ids) == 2 and all(row_id > 0 for row_id in ids) and online.outbox.count() == 0
