@@ -173,14 +173,17 @@ def _not_owner(out: _Output, target: HistoryTarget, what: str) -> int:
 
 def _init(args: argparse.Namespace, out: _Output, target: HistoryTarget) -> int:
     from termii_desk.core.team.postgres import init_schema
-    from termii_desk.core.team.schema import AGENT_GROUP
+    from termii_desk.core.team.schema import AGENT_GROUP, team_door
 
     def init(conn: Any) -> int:
         before, after = init_schema(conn)
+        door = team_door(conn.info.dbname)
         done = ("created" if before == 0 else f"updated from schema {before}") if before != after else "already set up"
         out.result(f"Team history at {target.place}: schema {after} {done}; the agents' group {AGENT_GROUP}, its "
-                   "grants and row rules are in place. Add agents with `termii-desk team add-agent NAME`.",
-                   {"server": target.shown, "schema_version": after, "previous_version": before})
+                   f"grants and row rules are in place, and only this team's door role {door} may connect. Add "
+                   "agents with `termii-desk team add-agent NAME`.",
+                   {"server": target.shown, "schema_version": after, "previous_version": before,
+                    "door_role": door})
         return EXIT_OK
 
     return _owner_only(out, target, "set up the team history", init)

@@ -43,6 +43,9 @@ def test_owner_sets_up_a_team_and_an_agent_uses_it(postgres: PostgresServer, tmp
     created = run("team", "init", "--url", owner_url, env=owner)
     assert created.returncode == 0, created.stderr
     assert "schema 1 created" in created.stdout
+    from termii_desk.core.team.schema import team_door
+
+    assert f"only this team's door role {team_door(database)} may connect" in created.stdout
     again = run("team", "init", "--url", owner_url, env=owner)
     assert again.returncode == 0 and "already set up" in again.stdout
     added = run("team", "add-agent", "dave", "--url", owner_url, env=owner, stdin=DAVE_PASSWORD + "\n")
@@ -361,14 +364,17 @@ def test_a_database_owner_without_createrole_is_told_what_it_lacks(postgres: Pos
     url = f"postgresql://{name}@/{name}?host={postgres.socket_dir}&port={postgres.port}"
     env = {"TERMII_DESK_HOME": str(tmp_path / "lead"), "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
     try:
-        assert run("team", "init", "--url", url, env=env).returncode == 0  # the agents' group exists already
-        refused = run("team", "add-agent", "zed", "--url", url, env=env, stdin="zed-Pw-5519\n")
-        assert refused.returncode == 3 and refused.stdout == ""
-        [said] = refused.stderr.strip().splitlines()
-        assert f'"{name}" owns the database, but the server refused to let it add agents' in said
-        assert f'ALTER ROLE "{name}" CREATEROLE' in said and "Only the team's owner" not in said
+        # Even with the agents' group made by another team, init needs to create this team's own door role.
+        for command, what in ((("team", "init"), "set up the team history"),
+                              (("team", "add-agent", "zed"), "add agents")):
+            refused = run(*command, "--url", url, env=env, stdin="zed-Pw-5519\n")
+            assert refused.returncode == 3 and refused.stdout == ""
+            [said] = refused.stderr.strip().splitlines()
+            assert f'"{name}" owns the database, but the server refused to let it {what}' in said
+            assert f'ALTER ROLE "{name}" CREATEROLE' in said and "Only the team's owner" not in said
         with psycopg.connect(postgres.owner_url(name)) as conn:  # nothing was left half made
             assert conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'zed'").fetchone() is None
+            assert conn.execute("SELECT to_regclass('termii_desk.attempts')").fetchone() == (None,)
         agent = run("team", "purge", "--older-than", "3", "--url", postgres.url("alice", name), env={
             **env, "PGPASSWORD": AGENT_PASSWORDS["alice"]})
         assert agent.returncode in (3, 5) and "owns the database" not in agent.stderr

@@ -45,6 +45,7 @@ from termii_desk.core.team.schema import (
     SCHEMA,
     SCHEMA_VERSION,
     init_statements,
+    team_door,
 )
 from termii_desk.core.validation import Code
 
@@ -829,9 +830,28 @@ def init_schema(conn: psycopg.Connection[Any]) -> tuple[int, int]:
         )
         for statement in init_statements(before):
             conn.execute(statement)
-        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
-            sql.Identifier(conn.info.dbname), sql.Identifier(AGENT_GROUP)))
+        _close_the_database_to_other_teams(conn, set_up_before=before > 0)
     return before, SCHEMA_VERSION
+
+
+def _close_the_database_to_other_teams(conn: psycopg.Connection[Any], *, set_up_before: bool) -> None:
+    """Only this team's door role (and the owner) may connect: not PUBLIC, not the server-wide agents' group.
+
+    Made the first time on a database set up by an older release: its agents then are given the door, so
+    nobody already at work is locked out (``REVOKE door FROM agent`` takes a role of another team back out).
+    """
+    database, door = sql.Identifier(conn.info.dbname), team_door(conn.info.dbname)
+    new = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (door,)).fetchone() is None
+    if new:
+        conn.execute(sql.SQL("CREATE ROLE {} NOLOGIN").format(sql.Identifier(door)))
+        if set_up_before:  # by an older release: its agents keep working
+            for (member,) in conn.execute(
+                    "SELECT r.rolname FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid"
+                    " JOIN pg_roles r ON r.oid = m.member WHERE g.rolname = %s", (AGENT_GROUP,)).fetchall():
+                conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(door), sql.Identifier(member)))
+    conn.execute(sql.SQL("REVOKE CONNECT, TEMPORARY ON DATABASE {} FROM PUBLIC").format(database))
+    conn.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM {}").format(database, sql.Identifier(AGENT_GROUP)))
+    conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(database, sql.Identifier(door)))
 
 
 def agent_name_problem(name: str) -> str | None:
@@ -867,6 +887,7 @@ def add_agent(conn: psycopg.Connection[Any], name: str, password: str) -> bool:
         else:
             conn.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD NULL").format(role))
         conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(AGENT_GROUP), role))
+        conn.execute(sql.SQL("GRANT {} TO {}").format(sql.Identifier(team_door(conn.info.dbname)), role))
     return not exists
 
 

@@ -9,6 +9,8 @@ checked by the row policy.
 
 from __future__ import annotations
 
+import hashlib
+
 SCHEMA = "termii_desk"
 AGENT_GROUP = "termii_desk_agent"
 SCHEMA_VERSION = 1
@@ -17,6 +19,15 @@ NOTIFY_CHANNEL = "termii_desk_attempts"
 LOCK_SPACE = 0x7E11
 # What `team erase-number` leaves where a customer's number was (on the server and in desks' outboxes).
 ERASED_MARK = "[erased]"
+
+
+def team_door(database: str) -> str:
+    """The role that may connect to one team's database (``AGENT_GROUP`` carries the table rights, server-wide).
+
+    Roles belong to the whole server, so the agents' group alone would let an agent of one team into every
+    team's database on it: CONNECT is granted only to this per-database role, which each agent added is given.
+    """
+    return "termii_desk_team_" + hashlib.sha256(database.encode()).hexdigest()[:16]
 
 # The columns an agent may give when inserting, and those it may set when completing its in-flight attempt.
 INSERT_COLUMNS = (

@@ -457,3 +457,52 @@ def test_a_read_never_sees_a_sync_half_done(team: Team, monkeypatch: pytest.Monk
     reader.join(10)
     [ids] = seen
     assert len(ids) == 2 and all(row_id > 0 for row_id in ids) and online.outbox.count() == 0
+
+
+# -- one team's agents stay out of another team's database on the same server -----------------------------
+
+
+def test_an_agent_of_another_team_on_the_same_server_cannot_connect(team: Team) -> None:
+    from termii_desk.core.team.schema import team_door
+
+    _sent(team.history("alice"))
+    other = f"team_{uuid.uuid4().hex[:10]}"
+    owner_of_server = psycopg.connect(team.server.owner_url(), autocommit=True)
+    team.opened.append(owner_of_server)
+    owner_of_server.execute(f"CREATE DATABASE {other}")
+    try:
+        with psycopg.connect(team.server.owner_url(other), autocommit=True) as owner:
+            init_schema(owner)
+            add_agent(owner, "zara", "zara-pw-Lq58")  # zara works for the other team only
+        with pytest.raises(psycopg.OperationalError) as refused:
+            psycopg.connect(team.url("zara"), password="zara-pw-Lq58").close()
+        assert "permission denied" in str(refused.value) and team.rows()  # alice's row is there, unread by zara
+        nobody = f"nobody_{uuid.uuid4().hex[:6]}"  # a plain login role of the server: not even CONNECT
+        owner_of_server.execute(f"CREATE ROLE {nobody} LOGIN PASSWORD 'nobody-pw-Hx31'")
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(team.url(nobody), password="nobody-pw-Hx31").close()
+        with psycopg.connect(team.server.url("zara", other), password="zara-pw-Lq58") as zara:
+            assert zara.execute("SELECT count(*) FROM termii_desk.attempts").fetchone() == (0,)  # its own team
+        assert team_door(team.database) != team_door(other)
+        owner_of_server.execute(f"DROP ROLE {nobody}")
+    finally:
+        owner_of_server.execute(f"DROP DATABASE IF EXISTS {other} WITH (FORCE)")
+
+
+def test_a_team_set_up_by_an_older_release_keeps_its_agents_after_init(team: Team) -> None:
+    from psycopg import sql
+
+    from termii_desk.core.team.schema import AGENT_GROUP, team_door
+
+    owner = team.owner()
+    door = team_door(team.database)
+    database = sql.Identifier(team.database)
+    # As the older release left it: CONNECT for PUBLIC and the agents' group, no door role.
+    owner.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO PUBLIC, {}").format(database, sql.Identifier(AGENT_GROUP)))
+    owner.execute(sql.SQL("REVOKE CONNECT ON DATABASE {} FROM {}").format(database, sql.Identifier(door)))
+    owner.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(door)))
+    assert init_schema(owner) == (SCHEMA_VERSION, SCHEMA_VERSION)
+    for agent in AGENT_PASSWORDS:  # still at work
+        _as_agent(team, agent).execute("SELECT count(*) FROM termii_desk.attempts").fetchone()
+    assert owner.execute("SELECT has_database_privilege('public', current_database(), 'CONNECT')").fetchone() == (
+        False,)
