@@ -80,10 +80,16 @@ class RetentionQuestion(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAccessibleName("History retention question")
-        text = (f"Termii Desk can delete calls older than {days:,} days from this computer's history each time "
-                "it starts (the command line too). Keep them all instead? You can change it in Settings.")
+        # Short enough for two lines beside its buttons at the window's minimum width; the whole of it in the
+        # tooltip and for a screen reader.
+        text = f"Delete this computer's calls older than {days:,} days at each start?"
+        detail = (f"Termii Desk can delete calls older than {days:,} days from this computer's history each time "
+                  "it starts (the command line too), or keep them all. You can change it in Settings.")
         self.label = ToneLabel(MARKS[Tone.NEUTRAL] + text, self, tone=Tone.NEUTRAL)
         self.label.setTextFormat(Qt.TextFormat.PlainText)
+        self.label.setToolTip(detail)
+        self.setToolTip(detail)
+        self.setAccessibleDescription(detail)
         self.keep_days_button = QPushButton(f"Delete after {days:,} days", self)
         self.keep_all_button = QPushButton("Keep everything", self)
         for button in (self.keep_days_button, self.keep_all_button):
