@@ -139,6 +139,11 @@ def attempt_with_id(message_id: str, message: str = "Successfully Sent") -> Call
                        datetime.now(timezone.utc))
 
 
+def at_minimum_size(qtbot: Any, window: MainWindow) -> None:
+    window.resize(window.minimumSize())
+    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=3000)
+
+
 def fits(label: QLabel) -> bool:
     return (label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
             and label.visibleRegion().boundingRect().size() == label.size())
@@ -150,8 +155,7 @@ def test_the_message_id_is_never_clipped_at_the_minimum_size(
 ) -> None:
     window = open_window(make_services(simulator.url))
     call(qtbot, window)
-    window.resize(window.minimumSize())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=3000)
+    at_minimum_size(qtbot, window)
     outcome, label = window.outcome, window.outcome.message_id_label
     for message_id in PLAUSIBLE_IDS:  # every real or plausible id is whole on screen
         outcome.show_attempt(attempt_with_id(message_id), "4,995.00 NGN", "482913")
@@ -189,8 +193,7 @@ def test_the_message_id_is_never_clipped_at_the_minimum_size(
     # Wider again, a plausible id is whole again (the label follows its width both ways).
     window.resize(DEFAULT_SIZE[0], DEFAULT_SIZE[1])
     outcome.show_attempt(attempt_with_id(LONGEST_REAL_ID), "4,995.00 NGN")
-    window.resize(window.minimumSize())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=3000)
+    at_minimum_size(qtbot, window)
     assert label.text() == LONGEST_REAL_ID and fits(label) and not label.toolTip()
 
 
@@ -200,8 +203,7 @@ def test_a_long_termii_message_wraps_in_the_banner_and_never_moves_the_history_a
 ) -> None:
     window = open_window(make_services(simulator.url))
     call(qtbot, window)
-    window.resize(window.minimumSize())
-    qtbot.waitUntil(lambda: window.size() == window.minimumSize(), timeout=3000)
+    at_minimum_size(qtbot, window)
     QApplication.processEvents()
     panel = window.history_panel
     assert panel is not None
