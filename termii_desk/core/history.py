@@ -651,7 +651,7 @@ class HistoryStore:
         ``profile``: only that profile's rows (None: every profile's).
         ``query``: only those attempts (digits, outcomes, a time range: ``HistoryQuery``).
         """
-        q = _query(phone_filter, query)
+        q = HistoryQuery.of(phone_filter, query)
         limit = max(0, limit)
         indexed = self._indexed(q.digits)
         where, params = self._where(q, profile, like=not indexed, paging=True)
@@ -681,7 +681,7 @@ class HistoryStore:
 
     def count(self, phone_filter: str = "", *, profile: str | None = None, query: HistoryQuery | None = None
               ) -> int:
-        q = _query(phone_filter, query)
+        q = HistoryQuery.of(phone_filter, query)
         indexed = self._indexed(q.digits)
         where, params = self._where(q, profile, like=not indexed)
         if indexed:
@@ -826,10 +826,6 @@ def _digits(phone_filter: str) -> str:
     return "".join(ch for ch in phone_filter if ch in "0123456789")
 
 
-def _query(phone_filter: str, query: HistoryQuery | None) -> HistoryQuery:
-    return HistoryQuery.of(phone_filter, query)
-
-
 def _phrase(digits: str) -> str:
     """An FTS5 phrase: the trigrams of ``digits`` in a row, i.e. numbers that contain them."""
     return f'"{digits}"'
@@ -858,7 +854,7 @@ def every_row(store: Any, *, phone_filter: str = "", profile: str | None = None,
     """Every attempt ``store`` has for this filter (or query) and profile, newest first, read page by page."""
     rows: list[HistoryRow] = []
     before: int | None = None
-    q = _query(phone_filter, query)
+    q = HistoryQuery.of(phone_filter, query)
     while True:
         page = store.page(page_size, before_id=before, profile=profile, query=q)
         rows.extend(page)
@@ -873,7 +869,6 @@ def write_export(store: Any, path: Path, *, phone_filter: str = "", profile: str
     """Write every attempt ``store`` has for this filter and profile (what the window's table shows, not only the
     loaded rows) to ``path`` as ``export_csv``, replacing it atomically. Returns how many. Raises ``OSError``,
     ``HistoryError``."""
-    import os
     import tempfile
 
     rows = every_row(store, phone_filter=phone_filter, profile=profile, query=query, page_size=page_size)
