@@ -13,10 +13,15 @@ from typing import Any
 
 @contextlib.contextmanager
 def running_xvfb(screen: str = "1280x900x24") -> Iterator[str]:
-    """Starts Xvfb with ``-displayfd`` (so parallel runs never clash); yields ``":N"``, stops it after."""
+    """Starts Xvfb with ``-displayfd`` (so parallel runs never clash); yields ``":N"``, stops it after.
+
+    ``-noreset``: by default an X server resets itself each time its last client disconnects, and drops the
+    connections that arrive meanwhile (about 1 in 30 of back-to-back connections here). A test that polls the
+    display with ``xwininfo`` while a desk starts would now and then see the desk die with Qt's "could not
+    connect to display", before it had shown anything."""
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", screen, "-nolisten", "tcp"],
+        ["Xvfb", "-displayfd", str(write_end), "-screen", "0", screen, "-nolisten", "tcp", "-noreset"],
         pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     os.close(write_end)
