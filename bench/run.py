@@ -23,7 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import history_scale, request_overhead, second_launch, stalls, startup, typing_at_start
-from bench.common import RESULTS, Figure, machine, table, virtual_display, write_results
+from bench.common import RESULTS, Figure, compile_bytecode, machine, table, virtual_display, write_results
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
 PACKAGED = RESULTS / "packaged.json"
@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     figures: list[Figure] = []
+    compile_bytecode()
 
     def step(name: str) -> None:
         print(f"[{time.monotonic() - started:5.0f} s] {name}", file=sys.stderr, flush=True)

@@ -121,6 +121,7 @@ def _has_single_instance(bundle: Path) -> bool:
 
 
 if __name__ == "__main__":
-    from bench.common import table
+    from bench.common import compile_bytecode, table
 
+    compile_bytecode()
     print(table(run(int(sys.argv[1]) if len(sys.argv) > 1 else 15)))

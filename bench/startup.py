@@ -181,6 +181,7 @@ def packaged_figures(results: dict[str, list[Start]], runs: int, where: str) -> 
 
 
 if __name__ == "__main__":
-    from bench.common import table
+    from bench.common import compile_bytecode, table
 
+    compile_bytecode()
     print(table(run(int(sys.argv[1]) if len(sys.argv) > 1 else 15)))

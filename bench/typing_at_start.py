@@ -267,6 +267,7 @@ def _run(runs: int, display: dict[str, str]) -> list[Figure]:
 
 
 if __name__ == "__main__":
-    from bench.common import table
+    from bench.common import compile_bytecode, table
 
+    compile_bytecode()
     print(table(run(int(sys.argv[1]) if len(sys.argv) > 1 else 5)))
