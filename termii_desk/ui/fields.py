@@ -39,8 +39,10 @@ AMBIGUOUS_TEXT = "Which number did you mean? Choose one, or type it with + and t
 V = TypeVar("V", "PhoneNumber", "Code")
 
 
-def name_clear_button(edit: QLineEdit, name: str) -> None:
-    """Give a line edit's built-in clear button (``setClearButtonEnabled``) an accessible name and tooltip."""
+def enable_clear_button(edit: QLineEdit, name: str) -> None:
+    """Show ``edit``'s built-in clear button, with ``name`` as its accessible name and tooltip ("Clear the
+    filter"): the one way the desk turns a clear button on, so a screen reader never meets one without a name."""
+    edit.setClearButtonEnabled(True)
     for button in edit.findChildren(QToolButton):
         button.setAccessibleName(name)
         button.setToolTip(name)
@@ -156,8 +158,7 @@ class ValidatedField(QWidget, Generic[V]):
 
         self._finished = True
         self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
-        self.edit.setClearButtonEnabled(True)
-        name_clear_button(self.edit, self._clear_name)
+        enable_clear_button(self.edit, self._clear_name)
         self.status = ToneLabel(self._hint, self)
         self.status.setMinimumHeight(self._line_height)
         self._layout.takeAt(self._layout.count() - 1)  # the spacing that kept its place

@@ -66,7 +66,7 @@ from termii_desk.core.formatting import display_text
 from termii_desk.core.history import HistoryRow, HistoryStore
 from termii_desk.core.validation import MAX_INPUT_LENGTH
 from termii_desk.core.words import count_of_calls
-from termii_desk.ui.fields import EscClearsLineEdit
+from termii_desk.ui.fields import EscClearsLineEdit, enable_clear_button
 from termii_desk.ui.history_model import (
     SENDING_TEXT,
     SENDING_TOOLTIP,
@@ -289,7 +289,7 @@ class HistoryPanel(QWidget):
         self.filter_edit.setPlaceholderText("Filter by phone number")
         self.filter_edit.setAccessibleName("Filter history by phone number")
         self.filter_edit.setToolTip("Type any part of a number, as in the phone field (0803…, +234 803…, 00234…).")
-        self.filter_edit.setClearButtonEnabled(True)
+        enable_clear_button(self.filter_edit, "Clear the filter")
         self.filter_edit.setMaxLength(MAX_INPUT_LENGTH)
 
         self.count_label = QLabel(self)

@@ -43,6 +43,7 @@ from termii_desk.core.keystore import KeyStatus
 from termii_desk.core.results import BalanceResult
 from termii_desk.core.settings import Settings
 from termii_desk.core.words import PASTE_KEY, REPLACE_KEY, WHERE_THE_KEY_IS, keyring_words
+from termii_desk.ui.fields import enable_clear_button
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 from termii_desk.ui.worker import Executor, QueryOp
 
@@ -99,7 +100,7 @@ class SettingsDialog(QDialog):
         self.key_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.key_edit.setPlaceholderText(PASTE_KEY)
         self.key_edit.setAccessibleName("Termii API key")
-        self.key_edit.setClearButtonEnabled(True)
+        enable_clear_button(self.key_edit, "Clear the API key field")
         self.show_key_button = QToolButton(self)
         self.show_key_button.setText("Show")
         self.show_key_button.setCheckable(True)
