@@ -418,15 +418,17 @@ def _write_text(text: str) -> None:
 
 
 def _history_line(row: HistoryRow) -> str:
-    """One attempt on one line; every stored value cleaned of control characters and capped."""
+    """One attempt on one line, its outcome in the window's words; every stored value cleaned of control
+    characters and capped (``--json`` and ``--csv`` keep the stored values: sent, rejected, failed, unknown)."""
     from termii_desk.core.formatting import display_text, format_balance
+    from termii_desk.core.words import outcome_words
 
     try:
         local = row.time.astimezone().strftime("%Y-%m-%d %H:%M:%S")
     except (ValueError, TypeError, OverflowError):
         local = display_text(row.time_utc, 32)
-    profile, phone, code, outcome = (display_text(value, 32)
-                                     for value in (row.profile, row.phone, row.code_masked, row.outcome))
+    profile, phone, code = (display_text(value, 32) for value in (row.profile, row.phone, row.code_masked))
+    outcome = outcome_words(row.outcome).word  # the window's history column's word: Sent, Refused, ...
     detail = display_text(row.message_id or row.error, 300)
     balance = format_balance(row.balance, row.currency)
     return f"{local}  {profile:<12} +{phone:<15} {code:<9} {outcome:<8} {detail}  {balance}".rstrip()

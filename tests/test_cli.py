@@ -143,7 +143,25 @@ def test_history_lists_newest_first_json_and_csv(simulator: TermiiSimulator, sim
     csv_text = run("history", "--csv", "--limit", "1", env=sim_env).stdout
     assert csv_text.count("\n") == 2 and "233244123456" in csv_text and "482916" not in csv_text
     human = run("history", env=sim_env).stdout
-    assert "+233244123456" in human.splitlines()[0] and "sent" in human
+    assert "+233244123456" in human.splitlines()[0] and " Sent " in human.splitlines()[0]
+
+
+def test_history_lines_say_each_outcome_in_the_windows_words(sim_env: dict[str, str], desk_home: Path) -> None:
+    from datetime import datetime, timezone
+
+    from termii_desk.core.history import HistoryRow, HistoryStore
+
+    when = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+    stored = ["sent", "rejected", "failed", "unknown", "in_flight"]  # the last: an attempt with no answer yet
+    store = HistoryStore(desk_home / "data" / "history.sqlite3")
+    store.import_rows([HistoryRow(0, when, "a", "1", "h", f"23480312345{n:02d}", "••", outcome, 200, None, None,
+                                  None, None, 1, None) for n, outcome in enumerate(stored)])
+    store.close()
+    lines = run("history", env=sim_env).stdout.splitlines()
+    words = {line.split("+", 1)[1].split()[0]: line.split("+", 1)[1].split()[2] for line in lines}
+    assert words == {"2348031234500": "Sent", "2348031234501": "Refused", "2348031234502": "Failed",
+                     "2348031234503": "Unknown", "2348031234504": "Unknown"}
+    assert [r["outcome"] for r in json.loads(run("history", "--json", env=sim_env).stdout)][::-1][:4] == stored[:4]
 
 
 def test_unknown_fault_for_simulator_command() -> None:
