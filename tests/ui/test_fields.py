@@ -162,6 +162,28 @@ def test_esc_empties_only_the_focused_field_and_ctrl_z_brings_it_back(
     assert code.text() == "482913"
 
 
+def test_esc_closes_an_open_list_of_recent_numbers_first_and_keeps_the_number(qtbot: Any, phone: PhoneField) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeyEvent
+
+    phone.show()
+    qtbot.waitExposed(phone)
+    phone.set_completions(["2348031234567", "2348039990000"])
+    phone.edit.setFocus()
+    qtbot.keyClicks(phone.edit, "+234803")
+    popup = phone.edit.completer().popup()
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    qtbot.keyClick(popup, Qt.Key.Key_Escape)  # where the key goes while the list is open
+    assert not popup.isVisible() and phone.text() == "+234803"
+    phone.edit.completer().complete()  # open again; this time the Esc reaches the field itself
+    qtbot.waitUntil(popup.isVisible, timeout=3000)
+    escape = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier)
+    phone.edit.keyPressEvent(escape)
+    assert escape.isAccepted() and not popup.isVisible() and phone.text() == "+234803"
+    qtbot.keyClick(phone.edit, Qt.Key.Key_Escape)  # with the list closed, Esc empties the field
+    assert phone.text() == ""
+
+
 def test_typing_over_a_selected_valid_number_shows_no_error_until_a_pause(qtbot: Any, phone: PhoneField) -> None:
     phone.set_text("0803 123 4567")
     assert phone.status.tone is Tone.GOOD
