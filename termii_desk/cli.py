@@ -206,9 +206,15 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
             arguments: list[str] | None = None) -> int:
     """Open the window. With ``arguments`` (not a self-test), first hand them to the desk already running for this
     user and home (with ``demo``, to the demo desk), if there is one: it comes to the front, and this start ends."""
-    if _no_display() and not self_test:
-        out.fail("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set). Run it in a "
-                 "desktop session, or use the command line: termii-desk --help.")
+    from termii_desk.core.display import display_problem  # before Qt, which would abort without a display
+
+    problem = display_problem()
+    if problem and self_test:
+        import os
+
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # the self-test checks the desk itself, not a display
+    elif problem:
+        out.fail(problem)
         return EXIT_CONFIG
     primary: Primary | None = None
     if arguments is not None:
@@ -231,14 +237,6 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
     finally:
         if primary is not None:
             primary.close()
-
-
-def _no_display() -> bool:
-    """On Linux without X11 or Wayland, Qt would abort with a plugin error: say it in a sentence instead."""
-    import os
-
-    return (sys.platform.startswith("linux") and not os.environ.get("DISPLAY")
-            and not os.environ.get("WAYLAND_DISPLAY") and not os.environ.get("QT_QPA_PLATFORM"))
 
 
 def _services(args: argparse.Namespace, out: _Output, *, contacts_termii: bool = True) -> DeskServices:
