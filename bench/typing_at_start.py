@@ -143,9 +143,12 @@ def type_at_start(display: dict[str, str], simulator: TermiiSimulator, home: Pat
         time.sleep(0.3)  # a second call, if the desk were to send one, would arrive by now
         if typist is not None:
             typist.wait(timeout=30)
-        subprocess.run(["xdotool", "search", "--name", "^Termii Desk", "windowfocus", "--sync", "%1",
-                        "key", "ctrl+q"], env={**os.environ, **display}, capture_output=True, timeout=30,
-                       check=False)
+        # Focus, then the keys in a command of their own: chained after a window, xdotool sends them to that
+        # window, which is gone the moment Ctrl+Q is taken, and xdotool dies of it before Ctrl is released (the
+        # display, which never resets, would keep it held down for the next desk).
+        for command in (["search", "--name", "^Termii Desk", "windowfocus", "--sync", "%1"], ["key", "ctrl+q"]):
+            subprocess.run(["xdotool", *command], env={**os.environ, **display}, capture_output=True, timeout=30,
+                           check=False)
         run.exit_code = desk.wait(timeout=30)
     finally:
         if desk.poll() is None:

@@ -18,7 +18,8 @@ def running_xvfb(screen: str = "1280x900x24") -> Iterator[str]:
     ``-noreset``: by default an X server resets itself each time its last client disconnects, and drops the
     connections that arrive meanwhile (about 1 in 30 of back-to-back connections here). A test that polls the
     display with ``xwininfo`` while a desk starts would now and then see the desk die with Qt's "could not
-    connect to display", before it had shown anything."""
+    connect to display", before it had shown anything. The other side of it: what one desk leaves in the server
+    stays for the next, a key held down too, so keys are always released (see bench/typing_at_start.py)."""
     read_end, write_end = os.pipe()
     server = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write_end), "-screen", "0", screen, "-nolisten", "tcp", "-noreset"],
