@@ -77,12 +77,50 @@ class _Prepared:
         self.encoded = sorted({e for e in self.encoded if len(e) >= 5}, key=len, reverse=True)
         # Hex and base32 are read in either letter case; base64 is not (its case is part of its meaning).
         self.caseless = [e.lower() for e in self.encoded if re.fullmatch(r"[0-9a-f]+|[A-Z2-7]+", e)]
+        self.encoded_folded = [e.casefold() for e in self.encoded]
         # A code spelled out digit by digit ("4 8 2-9 1 6"), as it would be read to a customer.
-        spelled = ["[\\s.,:;_/·•-]{0,3}".join(s) for s in self.plain if s.isascii() and s.isdigit()]
-        self.spelled = re.compile("|".join(spelled)) if spelled else None
-        # Anything that could need work: without a match (nearly every text), a text is left as it is at once.
+        self._spelled_parts = [_SPELLED_GAP.join(s) for s in self.plain if s.isascii() and s.isdigit()]
+        # The quick first look at ASCII text (nearly every string of every answer and log line): its cost must
+        # not grow with the number of secrets (the key and up to 50 codes sent, each in ~27 encoded forms):
+        # the first 4 characters, lower-cased, of every form a secret can take. A text holding a form holds
+        # its first 4 characters; one holding none of them needs no work. Spelled codes are looked for with
+        # the separators a spelling may put between digits taken out. The regular expressions below are built
+        # only when a text needs them.
+        forms = [*self.plain, *self.encoded, "api_key"]
+        self.grams = {form.translate(_ASCII_FOLDS).casefold()[:GRAM] for form in forms}
+        self.spelled_grams = {s[:GRAM] for s in self.plain if s.isascii() and s.isdigit()}
+
+    @functools.cached_property
+    def spelled(self) -> re.Pattern[str] | None:
+        return re.compile("|".join(self._spelled_parts)) if self._spelled_parts else None
+
+    @functools.cached_property
+    def trigger(self) -> re.Pattern[str]:
+        """Anything that could need work, in text that is not ASCII (as IGNORECASE compares letters)."""
         forms = [re.escape(form) for form in [*self.plain, *self.encoded, "api_key"]]
-        self.trigger = re.compile("|".join([*forms, *spelled, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
+        return re.compile("|".join([*forms, *self._spelled_parts, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
+
+    def needs_work(self, text: str) -> bool:
+        """Whether ``text`` may hold a secret, an ``api_key`` or an escape (never False when it does)."""
+        if not text.isascii():
+            return self.trigger.search(text) is not None
+        if "%" in text or "&" in text or "\\" in text:
+            return True
+        low, grams = text.lower(), self.grams
+        if any(low[i:i + GRAM] in grams for i in range(len(low) - GRAM + 1)):
+            return True
+        if self.spelled_grams:
+            joined, spelled = low.translate(_DROP_SPELLING_GAPS), self.spelled_grams
+            return any(joined[i:i + GRAM] in spelled for i in range(len(joined) - GRAM + 1))
+        return False
+
+
+GRAM = MIN_SECRET_LENGTH  # every form a secret takes is at least this long
+_SPELLED_GAP = "[\\s.,:;_/·•-]{0,3}"
+# What may stand between a spelled code's digits, among ASCII characters (\s as the regular expression has it).
+_DROP_SPELLING_GAPS = {i: None for i in range(128) if re.fullmatch(f"[{_SPELLED_GAP[1:-6]}]", chr(i))}
+# Letters IGNORECASE takes for ASCII ones that casefold() does not turn into them (dotted and dotless I).
+_ASCII_FOLDS = {0x130: "i", 0x131: "i"}
 
 
 @functools.lru_cache(maxsize=32)
@@ -99,7 +137,7 @@ def _redact(text: str, prepared: _Prepared) -> str:
         if normal != text and (any(secret in folded for secret in prepared.folded)
                                or (prepared.spelled is not None and prepared.spelled.search(normal))):
             text = normal
-    if not prepared.trigger.search(text):
+    if not prepared.needs_work(text):
         return text
     if "api_key" in text.casefold():
         text = _KEY_IN_QUERY.sub(r"\1" + REDACTED, text)
@@ -113,7 +151,7 @@ def _redact(text: str, prepared: _Prepared) -> str:
             # Shown decoded: the encoded form cannot be shown without the secret.
             text = _replace(decoded, prepared)
     folded = text.casefold()
-    if any(form.casefold() in folded for form in prepared.encoded):
+    if any(form in folded for form in prepared.encoded_folded):
         text = _ENCODED_TOKEN.sub(lambda match: _redact_encoded(match.group(0), prepared), text)
     if prepared.spelled is not None:
         text = prepared.spelled.sub(REDACTED, text)
