@@ -9,9 +9,10 @@ from __future__ import annotations
 import base64
 import functools
 import html
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
 
 REDACTED = "[redacted]"
@@ -106,16 +107,27 @@ class _Prepared:
             return self.trigger.search(text) is not None
         if "%" in text or "&" in text or "\\" in text:
             return True
-        low, grams = text.lower(), self.grams
-        if any(low[i:i + GRAM] in grams for i in range(len(low) - GRAM + 1)):
+        low = text.lower()
+        if not self.grams.isdisjoint(_grams(low)):
             return True
-        if self.spelled_grams:
-            joined, spelled = low.translate(_DROP_SPELLING_GAPS), self.spelled_grams
-            return any(joined[i:i + GRAM] in spelled for i in range(len(joined) - GRAM + 1))
-        return False
+        return bool(self.spelled_grams) and not self.spelled_grams.isdisjoint(
+            _grams(low.translate(_DROP_SPELLING_GAPS)))
 
 
 GRAM = MIN_SECRET_LENGTH  # every form a secret takes is at least this long
+_GRAM_SLICES = [slice(i, i + GRAM) for i in range(_SCAN_LIMIT)]
+
+
+def _grams(text: str) -> Iterator[str]:
+    """Every run of ``GRAM`` characters in ``text``, made in C for texts up to ``_SCAN_LIMIT`` long (a log line
+    may be longer: then in Python, past that)."""
+    count = max(0, len(text) - GRAM + 1)
+    grams = map(text.__getitem__, itertools.islice(_GRAM_SLICES, count))
+    if count <= len(_GRAM_SLICES):
+        return grams
+    return itertools.chain(grams, (text[i:i + GRAM] for i in range(len(_GRAM_SLICES), count)))
+
+
 _SPELLED_GAP = "[\\s.,:;_/·•-]{0,3}"
 # What may stand between a spelled code's digits, among ASCII characters (\s as the regular expression has it).
 _DROP_SPELLING_GAPS = {i: None for i in range(128) if re.fullmatch(f"[{_SPELLED_GAP[1:-6]}]", chr(i))}

@@ -79,3 +79,13 @@ def test_fifty_codes_sent_cost_the_first_look_no_more_than_one() -> None:
     for value in ("ok", "Successfully Sent", "NGN", "Termii Voice", "message_id"):
         assert not many.needs_work(value)
     assert "trigger" not in vars(many) and "spelled" not in vars(many)  # never compiled for ASCII text
+
+
+def test_a_secret_far_into_a_long_log_line_is_still_found() -> None:
+    from termii_desk.core.scrub import redact_secrets
+
+    key = "a-real-looking-key-0042"
+    for at in (0, 4090, 4094, 5000, 20_000):
+        line = "x" * at + key.upper() + " y"
+        assert key.upper() not in redact_secrets(line, (key, "482916")), at
+        assert "482916" not in redact_secrets("z" * at + "4 8 2 9 1 6", (key, "482916")), at
