@@ -30,9 +30,16 @@ def clean_text(text: str, limit: int = TEXT_LIMIT, secrets: Iterable[str | None]
 
     Format characters (zero-width marks, bidi overrides such as U+202E) are dropped; other characters that
     are not printable (ESC, BEL, CR, backspace, line separators, lone surrogates) become spaces; runs of
-    spaces become one. Cheap for any length: only the first few thousand characters are read.
+    spaces become one. Cheap for any length: only the first few thousand characters are read. The answers
+    of the last texts are kept: the same names and words ("code", "message_id", "Successfully Sent") come
+    in every answer.
     """
-    prepared = _prepare(tuple(secrets))
+    return _clean_text(text, limit, secrets if isinstance(secrets, tuple) else tuple(secrets))
+
+
+@functools.lru_cache(maxsize=512)
+def _clean_text(text: str, limit: int, secrets: tuple[str | None, ...]) -> str:
+    prepared = _prepare(secrets)
     cut = len(text) > _SCAN_LIMIT
     if cut:
         text = text[:_SCAN_LIMIT]
