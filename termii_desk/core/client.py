@@ -846,6 +846,10 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
                 stack.append(inner)
 
 
+# Numbers as the text Termii wrote; one decoder for every answer (json.loads with these options makes a new one).
+_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
+
+
 def _answer_values(data: bytes, secrets: tuple[str, ...]) -> Any:
     """THE place an answer body becomes values: everything the desk keeps or shows comes from here.
 
@@ -859,7 +863,7 @@ def _answer_values(data: bytes, secrets: tuple[str, ...]) -> Any:
         return None
     try:
         text = data.decode("utf-8-sig")
-        decoded = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+        decoded = _DECODER.decode(text)
     except (UnicodeDecodeError, ValueError, RecursionError):
         return _NOT_JSON
     return _sanitised(decoded, secrets, 0)
