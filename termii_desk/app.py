@@ -163,7 +163,10 @@ class CoreLoader:
             services.notices.append(run_only_sentence(services.run_only))
         # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach(),
         # and so does its first page, with the texts of the rows it shows first.
-        import termii_desk.ui.history_panel  # noqa: F401
+        import termii_desk.ui.history_panel
+
+        if not services.key_status.has_key:  # the welcome page instead of the form (built only then)
+            import termii_desk.ui.first_run  # noqa: F401
         from termii_desk.core.history import HistoryError
         from termii_desk.ui.history_model import read_first_page
 

@@ -93,7 +93,6 @@ def load_content_modules() -> None:
 
     import termii_desk.ui.account_strip
     import termii_desk.ui.controller
-    import termii_desk.ui.first_run
     import termii_desk.ui.notices
     import termii_desk.ui.outcome_view
     import termii_desk.ui.team_status  # noqa: F401
@@ -194,7 +193,7 @@ class MainWindow(QMainWindow):
         self.notices: NoticeBar
         self.team_status: TeamStatus
         self.outcome: OutcomeView
-        self.first_run: FirstRunPage
+        self._first_run: FirstRunPage | None = None  # built when first shown: most desks have a key
         self._built = False
         # build_content()'s steps, in order: each one event-loop turn at start-up (app.py), all at once otherwise.
         self._build_steps: list[Callable[[], None]] = [self._build_live_lines, self._build_strip,
@@ -229,6 +228,18 @@ class MainWindow(QMainWindow):
         self.form.phone.edit.setFocus()
         if not staged:
             self.build_content()
+
+    @property
+    def first_run(self) -> FirstRunPage:
+        """The welcome page shown instead of the form while there is no key; built the first time it is asked
+        for (its modules and widgets are ~20 ms of a start that, with a key, never shows it)."""
+        if self._first_run is None:
+            from termii_desk.ui.first_run import FirstRunPage
+
+            self._first_run = FirstRunPage(self)
+            self.pages.addWidget(self._first_run)
+            self._first_run.settings_requested.connect(self.on_settings_requested)
+        return self._first_run
 
     @property
     def built(self) -> bool:
@@ -279,10 +290,6 @@ class MainWindow(QMainWindow):
         self._form_layout.addWidget(self.outcome)
 
     def _build_rest(self) -> None:
-        from termii_desk.ui.first_run import FirstRunPage
-
-        self.first_run = FirstRunPage(self)
-        self.pages.addWidget(self.first_run)
         self._make_actions()
         self._connect_signals()
         self._fit_timer = QTimer(self)
@@ -391,7 +398,6 @@ class MainWindow(QMainWindow):
         controller.balance_finished.connect(self.balance_finished)
         controller.settings_applied.connect(self.settings_applied)
         # The window's own.
-        self.first_run.settings_requested.connect(self.on_settings_requested)
         self.settings_action.triggered.connect(self.on_settings_requested)
         self.filter_action.triggered.connect(self.on_filter_requested)
         self.clear_action.triggered.connect(self.on_clear_requested)
@@ -826,7 +832,7 @@ class MainWindow(QMainWindow):
         """
         panels: list[QWidget | None] = [self.form]
         if self._built:
-            panels = [self.account, self.form, self.outcome, self.first_run, self.notices, self.team_status,
+            panels = [self.account, self.form, self.outcome, self._first_run, self.notices, self.team_status,
                       self.history_panel]
         order: list[QWidget] = []
         taken: set[int] = set()
