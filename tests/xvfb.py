@@ -122,3 +122,31 @@ def focused_desk(display: str) -> str:
     window = xdotool(display, "search", "--sync", "--name", "Termii Desk").split()[0]
     xdotool(display, "windowfocus", "--sync", window)
     return window
+
+
+NOTHING_COPIED = "-nothing copied-"
+
+
+class DeskOnDisplay:
+    """A desk process on ``display``, its home and output under ``tmp_path``, talking to ``simulator``; the
+    keys an agent presses and what they copy. ``end()`` kills the desk if it is still running."""
+
+    def __init__(self, display: str, simulator: Any, tmp_path: Path) -> None:
+        self.display = display
+        self.simulator = simulator
+        self.tmp_path = tmp_path
+        self.home = tmp_path / "desk-home"
+        self.output = tmp_path / "app-output.txt"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def copied(self, *key_names: str) -> str:
+        """What the keys (ending with a copy) put on the clipboard: waited for, from a marker put there first."""
+        set_clipboard(self.display, NOTHING_COPIED)
+        keys(self.display, *key_names)
+        wait_for(lambda: clipboard(self.display) != NOTHING_COPIED, f"the clipboard after {key_names}", 10)
+        return clipboard(self.display)
+
+    def end(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import ast
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,11 +24,10 @@ import pytest
 from termii_desk.simulator import TermiiSimulator
 from tests.conftest import SIM_KEY
 from tests.xvfb import (
-    clipboard,
+    DeskOnDisplay,
     focused_desk,
     keys,
     running_xvfb,
-    set_clipboard,
     start_desk,
     type_call,
     wait_for,
@@ -42,7 +40,6 @@ pytestmark = [
 ]
 
 PHONE, PHONE_DIGITS, CODE = "0803 123 4567", "08031234567", "482913"
-NOTHING_COPIED = "-nothing copied-"
 FIELDS_LINE = re.compile(r"^termii-desk-typed fields ('[^']*') ('[^']*')$", re.MULTILINE)
 
 
@@ -52,15 +49,8 @@ def display() -> Iterator[str]:
         yield number
 
 
-class Desk:
+class Desk(DeskOnDisplay):
     """A desk process with the benchmark probe watching its form; killed after the test if still running."""
-
-    def __init__(self, display: str, simulator: TermiiSimulator, tmp_path: Path) -> None:
-        self.display = display
-        self.simulator = simulator
-        self.home = tmp_path / "desk-home"
-        self.output = tmp_path / "app-output.txt"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         self.process = start_desk(self.display, self.home, self.simulator.url, SIM_KEY, self.output,
@@ -68,13 +58,6 @@ class Desk:
         focused_desk(self.display)
         wait_for(lambda: len(self.simulator.balance_requests) == 1, "the start-up balance request")
         wait_for(lambda: "termii-desk-probe ready" in self.output.read_text(), "the history panel's first paint")
-
-    def copied(self, *key_names: str) -> str:
-        """What the keys (ending with a copy) put on the clipboard: waited for, from a marker put there first."""
-        set_clipboard(self.display, NOTHING_COPIED)
-        keys(self.display, *key_names)
-        wait_for(lambda: clipboard(self.display) != NOTHING_COPIED, f"the clipboard after {key_names}", 10)
-        return clipboard(self.display)
 
     def phone(self) -> str:
         """Alt+P selects the number, Ctrl+C copies it (the keyboard stays in the phone field)."""
@@ -95,11 +78,6 @@ class Desk:
         assert len(found) == 1, text
         phone, code = found[0]
         return ast.literal_eval(phone), ast.literal_eval(code)
-
-    def end(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.fixture

@@ -30,11 +30,10 @@ from termii_desk.core.history import HistoryRow, HistoryStore
 from termii_desk.simulator import TermiiSimulator
 from tests.conftest import SIM_KEY
 from tests.xvfb import (
-    clipboard,
+    DeskOnDisplay,
     focused_desk,
     keys,
     running_xvfb,
-    set_clipboard,
     start_desk,
     type_text,
     wait_for,
@@ -55,17 +54,12 @@ def display() -> Iterator[str]:
         yield number
 
 
-class Desk:
+class Desk(DeskOnDisplay):
     """A desk process with a history written before it started; ends it (Ctrl+Q, or killed) after the test."""
 
     def __init__(self, display: str, simulator: TermiiSimulator, tmp_path: Path) -> None:
-        self.display = display
-        self.simulator = simulator
-        self.tmp_path = tmp_path
-        self.home = tmp_path / "desk-home"
+        super().__init__(display, simulator, tmp_path)
         self.history_file = self.home / "data" / "history.sqlite3"
-        self.output = tmp_path / "app-output.txt"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def write_history(self, rows: list[tuple[str, str, str | None, datetime]]) -> None:
         """(digits, outcome, message id, local time) for each call, oldest first."""
@@ -95,13 +89,6 @@ class Desk:
     def rows(self) -> list[tuple[str, str, str | None]]:
         with sqlite3.connect(self.history_file) as conn:
             return conn.execute("SELECT phone, outcome, message_id FROM attempts ORDER BY id").fetchall()
-
-    def copied(self, *key_names: str) -> str:
-        """What the keys (ending with a copy) put on the clipboard: waited for, from a marker put there first."""
-        set_clipboard(self.display, "-nothing copied-")
-        keys(self.display, *key_names)
-        wait_for(lambda: clipboard(self.display) != "-nothing copied-", f"the clipboard after {key_names}", 10)
-        return clipboard(self.display)
 
     def to_table(self) -> None:
         """Ctrl+F (the filter), Down: the keyboard is on the table's current row."""
@@ -134,11 +121,6 @@ class Desk:
         keys(self.display, "ctrl+q")
         assert self.process.wait(timeout=30) == 0, self.output.read_text()
         assert "Traceback" not in self.output.read_text()
-
-    def end(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
 
 
 @pytest.fixture
