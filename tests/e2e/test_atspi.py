@@ -52,17 +52,19 @@ def test_a_screen_reader_finds_types_sends_and_reads_the_outcome(tmp_path: Path)
                        capture_output=True)
     report = json.loads((tmp_path / "client.json").read_text() or "{}")
     report.setdefault("client_errors", (tmp_path / "client.err").read_text()[-2000:])
+    report.setdefault("desk_output", (tmp_path / "app.log").read_text()[-2000:])  # for a failure's message
     assert report.get("found") == {"phone": True, "code": True, "send": True}, report
-    assert report["balance"] == "Balance: 5,000.00 NGN"
+    assert report["balance"] == "Balance: 5,000.00 NGN", report
     assert any("✕" in line for line in report["invalid_line"]), report  # the sentence, not "Phone number check"
-    assert report["valid_line"] and "Nigeria" in report["valid_line"][0]
-    assert "Sent: Termii accepted the call" in report["outcome"] and "+234 803 123 4567" in report["outcome"]
+    assert report["valid_line"] and "Nigeria" in report["valid_line"][0], report
+    assert "Sent: Termii accepted the call" in report["outcome"] and "+234 803 123 4567" in report["outcome"], report
     # What Orca would speak unasked: the validation verdicts as they change, and the outcome.
     spoken = [text for text, _role, _politeness in report["announcements"]]
     assert any(text.startswith("✕ ") for text in spoken), report  # the phone line's reason, after the pause
     assert any(text.startswith("✓ +234 803 123 4567") and "Nigeria" in text for text in spoken), report
     assert any(text.startswith("✓ 6-digit code") for text in spoken), report
-    outcome, role, politeness = next(heard for heard in report["announcements"] if "accepted" in heard[0])
+    outcome, role, politeness = next((heard for heard in report["announcements"] if "accepted" in heard[0]),
+                                     ("", "", None))
     assert outcome.startswith("Sent: Termii accepted the call") and "+234 803 123 4567" in outcome, report
     assert role == "panel" and politeness == 1, report  # from the banner, polite (AT-SPI's live "polite")
     assert "482913" not in " ".join(spoken), report  # the code is never spoken in full
