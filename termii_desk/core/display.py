@@ -17,6 +17,7 @@ import _socket  # the C module, as in core.instance: no selectors, enums or arra
 import os
 import sys
 from collections.abc import Mapping
+from typing import Any
 
 # Qt platform plugins that need a desktop's display, and the kind of display each connects to.
 _DESKTOP_PLATFORMS = {"xcb": "x11", "wayland": "wayland", "wayland-egl": "wayland"}
@@ -50,14 +51,11 @@ def display_problem(environ: Mapping[str, str] | None = None, *, platform: str |
         unreachable.append(f"WAYLAND_DISPLAY={wayland}")
     if not unreachable:
         return NO_DISPLAY
-    shown = " or ".join(_printable(name) for name in unreachable)
+    from termii_desk.core.formatting import display_text  # only for the sentence: decimal is a few ms
+
+    shown = " or ".join(display_text(name, 80) for name in unreachable)
     return (f"cannot reach the display ({shown}): no desktop session answers there. Start Termii Desk from "
             f"within the desktop session, or set the variable to its display; {COMMAND_LINE}")
-
-
-def _printable(text: str, limit: int = 80) -> str:
-    cleaned = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
 
 
 def _x11_answers(display: str) -> bool:
@@ -81,7 +79,20 @@ def _wayland_answers(name: str, runtime: str) -> bool:
 
 
 def _unix_answers(address: str) -> bool:
-    client = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    return _connects(_socket.AF_UNIX, address)
+
+
+def _tcp_answers(host: str, port: int) -> bool:
+    try:
+        addresses = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return False
+    return any(_connects(family, address) for family, _kind, _protocol, _name, address in addresses)
+
+
+def _connects(family: int, address: str | tuple[Any, ...]) -> bool:
+    """Whether something accepts a connection at ``address``; the socket is closed at once."""
+    client = _socket.socket(family, _socket.SOCK_STREAM)
     try:
         client.settimeout(CONNECT_TIMEOUT_S)
         client.connect(address)
@@ -90,21 +101,3 @@ def _unix_answers(address: str) -> bool:
     finally:
         client.close()
     return True
-
-
-def _tcp_answers(host: str, port: int) -> bool:
-    try:
-        addresses = _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM)
-    except (OSError, UnicodeError):
-        return False
-    for family, kind, protocol, _name, address in addresses:
-        client = _socket.socket(family, kind, protocol)
-        try:
-            client.settimeout(CONNECT_TIMEOUT_S)
-            client.connect(address)
-        except OSError:
-            continue
-        finally:
-            client.close()
-        return True
-    return False

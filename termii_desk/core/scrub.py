@@ -94,8 +94,8 @@ class _Prepared:
         # its first 4 characters; one holding none of them needs no work. Spelled codes are looked for with
         # the separators a spelling may put between digits taken out. The regular expressions below are built
         # only when a text needs them.
-        forms = [*self.plain, *self.encoded, "api_key"]
-        self.grams = {form.translate(_ASCII_FOLDS).casefold()[:GRAM] for form in forms}
+        self._forms = [*self.plain, *self.encoded, "api_key"]  # every form that needs work where it is found
+        self.grams = {form.translate(_ASCII_FOLDS).casefold()[:GRAM] for form in self._forms}
         self.spelled_grams = {s[:GRAM] for s in self.plain if s.isascii() and s.isdigit()}
 
     @functools.cached_property
@@ -105,7 +105,7 @@ class _Prepared:
     @functools.cached_property
     def trigger(self) -> re.Pattern[str]:
         """Anything that could need work, in text that is not ASCII (as IGNORECASE compares letters)."""
-        forms = [re.escape(form) for form in [*self.plain, *self.encoded, "api_key"]]
+        forms = [re.escape(form) for form in self._forms]
         return re.compile("|".join([*forms, *self._spelled_parts, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
 
     def needs_work(self, text: str) -> bool:
@@ -135,9 +135,10 @@ def _grams(text: str) -> Iterator[str]:
     return itertools.chain(grams, (text[i:i + GRAM] for i in range(len(_GRAM_SLICES), count)))
 
 
-_SPELLED_GAP = "[\\s.,:;_/·•-]{0,3}"
-# What may stand between a spelled code's digits, among ASCII characters (\s as the regular expression has it).
-_DROP_SPELLING_GAPS = {i: None for i in range(128) if re.fullmatch(f"[{_SPELLED_GAP[1:-6]}]", chr(i))}
+_GAP_CHARACTERS = "\\s.,:;_/·•-"  # what may stand between a spelled code's digits (a character class)
+_SPELLED_GAP = f"[{_GAP_CHARACTERS}]{{0,3}}"
+# The same characters among ASCII ones (\s as the regular expression has it), for the first look.
+_DROP_SPELLING_GAPS = {i: None for i in range(128) if re.fullmatch(f"[{_GAP_CHARACTERS}]", chr(i))}
 # Letters IGNORECASE takes for ASCII ones that casefold() does not turn into them (dotted and dotless I).
 _ASCII_FOLDS = {0x130: "i", 0x131: "i"}
 
