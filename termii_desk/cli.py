@@ -1,8 +1,8 @@
 """The command line: the same core as the window, for scripts and for agents who prefer a terminal.
 
-Exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring);
-4 Termii refused the request; 5 not completed (network, timeout, 5xx, unreadable answer); 6 not sent: the
-number was called within the cooldown (``--force`` calls it anyway).
+Exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration (no key, bad base URL, no keyring,
+no display for the window); 4 Termii refused the request; 5 not completed (network, timeout, 5xx, unreadable
+answer); 6 not sent: the number was called within the cooldown (``--force`` calls it anyway).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ environment: TERMII_API_KEY (used instead of the keyring, never stored), TERMII_
              TERMII_DESK_PROFILE (like --profile),
              TERMII_DESK_HISTORY_URL (a team's shared history: postgresql://AGENT@HOST:PORT/DATABASE)
 exit codes: 0 done; 2 input rejected, nothing sent; 3 configuration, nothing sent (no key, a base URL that
-            cannot be used, no keyring); 4 Termii refused the request (4xx); 5 not completed (network,
-            timeout, 5xx, unreadable answer);
+            cannot be used, no keyring; for the window, no display that answers);
+            4 Termii refused the request (4xx); 5 not completed (network, timeout, 5xx, unreadable answer);
             6 not sent: the number was called within the cooldown (call --force calls it anyway)
 """
 
