@@ -471,7 +471,11 @@ def test_the_model_tester_follows_reads_on_a_worker(qtmodeltester, store, qtbot,
     model.set_in_flight(row_id, True)
     model.set_in_flight(row_id, False)
     qtbot.waitUntil(lambda: not model.in_flight and not model.loading, timeout=5000)
-    qtmodeltester.check(model, force_py=force_py)
+    # No second check(): it would connect the tester's slots again, and each later change would then be seen
+    # twice (a begin inside a begin). The first one has checked every change above, as it was delivered.
+    # The tester may have fetched more pages meanwhile (as many as its checks found room for): wait for them.
+    qtbot.waitUntil(lambda: executor.pending() == 0 and not model.loading, timeout=5000)
+    assert model.rowCount() in (3, 6, 8) and model.row_at(0).id == row_id
     executor.wait(5)
 
 
