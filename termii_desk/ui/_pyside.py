@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import sys
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import PySide6.QtCore  # noqa: F401 (loads the hook this replaces the source scan of)
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
 _PYSIDE = ("PySide6", "shiboken6")
 
@@ -41,3 +45,19 @@ def skip_source_scan() -> bool:
 
 
 skip_source_scan()
+
+
+def own_viewport(area: QAbstractScrollArea) -> QWidget:
+    """Give ``area`` a viewport made here, and return it (keep it: ``area.viewport()`` is then this one).
+
+    The first time PySide6 meets a widget that Qt made, typed as a plain ``QWidget`` (a scroll area's own
+    viewport, as ``viewport()`` returns it), it looks for the most derived class it could be, and so first builds
+    every widget class of QtWidgets with their enums: 10 to 25 ms at start-up for one ``viewport()``. A viewport
+    made in Python is known already.
+    """
+    from PySide6.QtWidgets import QWidget
+
+    viewport = QWidget()
+    viewport.setObjectName("qt_scrollarea_viewport")  # the name Qt gives its own (style sheets look for it)
+    area.setViewport(viewport)
+    return viewport

@@ -66,6 +66,7 @@ from termii_desk.core.formatting import display_text
 from termii_desk.core.history import HistoryRow, HistoryStore
 from termii_desk.core.validation import MAX_INPUT_LENGTH
 from termii_desk.core.words import count_of_calls
+from termii_desk.ui._pyside import own_viewport
 from termii_desk.ui.fields import EscClearsLineEdit, enable_clear_button
 from termii_desk.ui.history_model import (
     SENDING_TEXT,
@@ -130,6 +131,10 @@ class HistoryTable(QTableView):
     activated_row = Signal(QModelIndex)
     copy_requested = Signal(QModelIndex)
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._viewport = own_viewport(self)
+
     def paintEvent(self, event: QPaintEvent) -> None:
         """The rows, then, while the table has the keyboard, a ring around the current row (what Enter, the Menu
         key and Ctrl+C act on) and a thin line around its current cell (the column Ctrl+C copies)."""
@@ -140,14 +145,14 @@ class HistoryTable(QTableView):
         cell = self.visualRect(index)
         if not cell.isValid() or not cell.intersects(event.rect().adjusted(0, -4, 0, 4)):
             return
-        right = min(self.viewport().width(), self.horizontalHeader().length() - self.horizontalOffset())
+        right = min(self._viewport.width(), self.horizontalHeader().length() - self.horizontalOffset())
         row = QRect(0, cell.top(), max(right, cell.right() + 1), cell.height())
         selected = self.selectionModel().isRowSelected(index.row(), QModelIndex())
         palette = self.palette()
         # On the selection's colour the ring takes the text's colour (dark on light palettes, light on dark ones);
         # elsewhere the selection's own colour: either way it stands out from the row under it.
         colour = palette.color(QPalette.ColorRole.Text if selected else QPalette.ColorRole.Highlight)
-        painter = QPainter(self.viewport())
+        painter = QPainter(self._viewport)
         half = FOCUS_RING_WIDTH // 2
         painter.setPen(QPen(colour, FOCUS_RING_WIDTH))
         painter.drawRect(row.adjusted(half, half, -half - 1 + FOCUS_RING_WIDTH % 2, -half - 1 + FOCUS_RING_WIDTH % 2))
@@ -164,7 +169,7 @@ class HistoryTable(QTableView):
 
     def currentChanged(self, current: QModelIndex, previous: QModelIndex) -> None:
         super().currentChanged(current, previous)
-        self.viewport().update()  # the ring spans the row: Qt repaints only the two cells
+        self._viewport.update()  # the ring spans the row: Qt repaints only the two cells
 
     def focusInEvent(self, event: QFocusEvent) -> None:
         """Reached without a click (Tab, Shift+Tab, a shortcut): ``take_current_row``."""
@@ -172,7 +177,7 @@ class HistoryTable(QTableView):
         super().focusInEvent(event)  # Qt makes the first row current when none was, unselected
         if event.reason() != Qt.FocusReason.MouseFocusReason:  # a click makes the clicked row current itself
             self.take_current_row(keep=had_current)
-        self.viewport().update()
+        self._viewport.update()
 
     def take_current_row(self, *, keep: bool = True) -> None:
         """With rows and none current, the selected row or else the topmost row in view (the newest, unless the
@@ -203,7 +208,7 @@ class HistoryTable(QTableView):
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
-        self.viewport().update()
+        self._viewport.update()
 
     def contextMenuEvent(self, event: QContextMenuEvent) -> None:
         if event.reason() == QContextMenuEvent.Reason.Mouse:
@@ -215,7 +220,7 @@ class HistoryTable(QTableView):
                 selected = self.selectionModel().selectedRows()
                 index = selected[0] if selected else QModelIndex()
             rect = self.visualRect(index)
-            position = self.viewport().mapToGlobal(rect.bottomLeft() + QPoint(12, 0))
+            position = self._viewport.mapToGlobal(rect.bottomLeft() + QPoint(12, 0))
         if index.isValid():
             self.menu_requested.emit(index, position)
         event.accept()

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from termii_desk.ui._pyside import own_viewport
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel
 
 SHOWN = 2  # notices shown at once; the others behind "Show N more notices"
@@ -119,8 +120,9 @@ class _Scroll(QScrollArea):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        self._viewport = own_viewport(self)  # before setWidget(): a viewport replaced is deleted with its child
+        self._viewport.setAutoFillBackground(False)
         self.setWidget(column)
-        self.viewport().setAutoFillBackground(False)
         column.setAutoFillBackground(False)
         self._width = -1
         self.first: list[QWidget] = []  # the notices shown first: the most it is as tall as (more scroll)
@@ -133,7 +135,7 @@ class _Scroll(QScrollArea):
     def _content_height(self) -> int:
         """The notices' height at this width, at most that of the ``first`` ones (the others scroll)."""
         column = self.widget()
-        width = self.viewport().width()
+        width = self._viewport.width()
         if column is None:
             return 0
         layout = column.layout()
@@ -155,8 +157,8 @@ class _Scroll(QScrollArea):
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        if self.viewport().width() != self._width:  # wrapped texts take another height at another width
-            self._width = self.viewport().width()
+        if self._viewport.width() != self._width:  # wrapped texts take another height at another width
+            self._width = self._viewport.width()
             self.updateGeometry()
 
 

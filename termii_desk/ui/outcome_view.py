@@ -195,7 +195,6 @@ class OutcomeView(QFrame):
         # Long texts wrap at the banner's width and scroll down inside it, never sideways.
         self.details.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.details.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.details.viewport().setAutoFillBackground(False)
         self.details.setStyleSheet("QPlainTextEdit { background: transparent; }")
         self.details.document().setDocumentMargin(0)
         # Exactly that many lines: a sliver of the next one would read as text cut off.
