@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QSignalBlocker, Qt, Signal, Slot
 from PySide6.QtGui import (
-    QAccessible,
-    QAccessibleAnnouncementEvent,
     QColor,
     QIcon,
     QPainter,
@@ -22,7 +20,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QSizePolicy, QWidget
 
 from termii_desk.core.results import Balance
-from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+from termii_desk.ui.tones import MARKS, Tone, ToneLabel, announce
 from termii_desk.ui.trend import BalanceTrend, change_text
 
 if TYPE_CHECKING:
@@ -376,11 +374,6 @@ class AccountStrip(QFrame):
 REFRESH_TIP = "Check the balance again (Ctrl+R)"
 ACCOUNT_WIDTH = 240  # pixels: a server's account name or balance longer than this is elided, whole in the tooltip
 BALANCE_WIDTH = 220
-
-
-def announce(source: QWidget, text: str) -> None:
-    """Tell screen readers ``text`` now (what changed without the agent asking: a failed check, a low balance)."""
-    QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(source, text))
 
 
 def _fit(label: QLabel, text: str, pixels: int) -> str:

@@ -269,15 +269,13 @@ class ValidatedField(QWidget, Generic[V]):
     def _say(self, text: str, tone: Tone) -> None:
         """Show ``text`` on the live line; a verdict (✓, ✕, ⚠) that changed is also announced to screen readers,
         which otherwise say nothing while the agent types (hints and "Checking…" are not announced)."""
-        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
-
-        from termii_desk.ui.tones import Tone
+        from termii_desk.ui.tones import Tone, announce
 
         self.status.show_text(text, tone)
         if tone in (Tone.GOOD, Tone.BAD, Tone.WARNING):
             if text != self._announced:
                 self._announced = text
-                QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.status, text))
+                announce(self.status, text)
         else:
             self._announced = ""  # the same verdict, reached again later, is said again
 

@@ -17,7 +17,7 @@ screen readers, and every notice's text stays its label's text (what they read).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QEnterEvent, QResizeEvent
+from PySide6.QtGui import QEnterEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from termii_desk.ui._pyside import own_viewport
-from termii_desk.ui.tones import MARKS, Tone, ToneLabel
+from termii_desk.ui.tones import MARKS, Tone, ToneLabel, announce
 
 SHOWN = 2  # notices shown at once; the others behind "Show N more notices"
 TRANSIENT_MS = 15_000  # a confirmation's time on screen (paused while the agent is at the bar)
@@ -226,7 +226,7 @@ class NoticeBar(QWidget):
             if self._agent_at_bar():
                 self._pause_timers()
         self._arrange()
-        QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(notice.label, notice.label.text()))
+        announce(notice.label, notice.label.text())
 
     def add_question(self, question: RetentionQuestion) -> None:
         """A notice with its own buttons (``RetentionQuestion``), shown first; it goes when it emits ``answered``."""

@@ -21,8 +21,6 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRectF, Qt, Signal
 from PySide6.QtGui import (
-    QAccessible,
-    QAccessibleAnnouncementEvent,
     QColor,
     QGuiApplication,
     QKeyEvent,
@@ -47,6 +45,7 @@ from PySide6.QtWidgets import (
 
 from termii_desk.core.errors import Outcome
 from termii_desk.core.words import OUTCOME_WORDS, SENDING
+from termii_desk.ui import tones
 from termii_desk.ui.tones import MARKS, Tone, ToneLabel, is_dark, tone_color
 
 if TYPE_CHECKING:
@@ -352,10 +351,8 @@ class OutcomeView(QFrame):
         if changed:
             self.message_id_changed.emit(message_id)
         if announce:
-            event = QAccessibleAnnouncementEvent(self, self.announcement)
-            if tone in (Tone.WARNING, Tone.BAD):  # unknown, refused, failed: said at once, not after other speech
-                event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
-            QAccessible.updateAccessibility(event)
+            # Unknown, refused, failed: said at once, not after other speech.
+            tones.announce(self, self.announcement, assertive=tone in (Tone.WARNING, Tone.BAD))
 
     def _set_show_code_text(self, shown: bool) -> None:
         """"Show code" or "Hide code", Alt+W either way (a button's text sets its key: it is set again after)."""

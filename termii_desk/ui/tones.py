@@ -35,6 +35,21 @@ _RECOLOUR_EVENTS = (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteCha
 MARKS = {Tone.PLAIN: "", Tone.NEUTRAL: "", Tone.GOOD: "✓ ", Tone.WARNING: "⚠ ", Tone.BAD: "✕ "}
 
 
+def announce(source: QWidget, text: str, *, assertive: bool = False) -> None:
+    """Tell screen readers ``text`` now, about ``source``: what changed without the agent asking. ``assertive``:
+    said at once, not after other speech (unknown, refused, failed).
+
+    QAccessible is imported here, on the first announcement: PySide6 builds its enums when a module imports
+    it, a few ms that start-up does without.
+    """
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+    event = QAccessibleAnnouncementEvent(source, text)
+    if assertive:
+        event.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+    QAccessible.updateAccessibility(event)
+
+
 def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
