@@ -229,7 +229,16 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
             if answer["note"]:
                 out.warn(answer["note"])
             return EXIT_OK
-    from termii_desk.app import run_window
+    import gc
+
+    # No garbage collection from here until the window is ready (run_window() turns it back on): what the
+    # imports of Qt and the window build lives on, and ~30 collections of it cost several ms before the first frame.
+    gc.disable()
+    try:
+        from termii_desk.app import run_window
+    except BaseException:
+        gc.enable()
+        raise
 
     try:
         return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
