@@ -41,7 +41,11 @@ V = TypeVar("V", "PhoneNumber", "Code")
 
 def enable_clear_button(edit: QLineEdit, name: str) -> None:
     """Show ``edit``'s built-in clear button, with ``name`` as its accessible name and tooltip ("Clear the
-    filter"): the one way the desk turns a clear button on, so a screen reader never meets one without a name."""
+    filter"): the one way the desk turns a clear button on, so a screen reader never meets one without a name.
+
+    The first one in the process looks its icon up in the desktop's icon theme (5 to 10 ms): the window turns
+    its clear buttons on once it is ready (``MainWindow.show_clear_buttons``), not before its history shows.
+    """
     edit.setClearButtonEnabled(True)
     for button in edit.findChildren(QToolButton):
         button.setAccessibleName(name)
@@ -110,8 +114,10 @@ class ValidatedField(QWidget, Generic[V]):
     def __init__(
         self, hint: str, validate: Callable[[str], V], parent: QWidget | None = None, *, staged: bool = False
     ) -> None:
-        """``staged``: the line edit only, the live line's room kept empty until ``finish()``."""
+        """``staged``: the line edit only, the live line's room kept empty until ``finish()``, and the clear
+        button left to ``show_clear_button()``."""
         super().__init__(parent)
+        self._staged = staged
         self._hint: str = hint
         self._validate: Callable[[str], V] = validate
         self._value: V | None = None
@@ -158,12 +164,17 @@ class ValidatedField(QWidget, Generic[V]):
 
         self._finished = True
         self.edit.setMaxLength(MAX_INPUT_LENGTH * 4)  # long pastes are refused by the validator, with a reason
-        enable_clear_button(self.edit, self._clear_name)
+        if not self._staged:
+            self.show_clear_button()
         self.status = ToneLabel(self._hint, self)
         self.status.setMinimumHeight(self._line_height)
         self._layout.takeAt(self._layout.count() - 1)  # the spacing that kept its place
         self._layout.addWidget(self.status)
         self._describe_status(self.edit.text())
+
+    def show_clear_button(self) -> None:
+        """The line edit's clear button (the window's staged fields get theirs once it is ready)."""
+        enable_clear_button(self.edit, self._clear_name)
 
     # -- state ------------------------------------------------------------------------------------------
 
@@ -440,6 +451,7 @@ class CodeField(ValidatedField["Code"]):
 
     def __init__(self, parent: QWidget | None = None, *, staged: bool = False) -> None:
         super().__init__("4 to 8 digits, not starting with 0.", _validate_code, parent, staged=True)
+        self._staged = staged  # finished below, once the Generate button is in its row
         self.edit.setPlaceholderText("e.g. 482913")
         self.edit.setAccessibleName("One-time code")
         self.edit.setAccessibleDescription("The digits Termii reads out on the call.")

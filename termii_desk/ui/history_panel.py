@@ -273,8 +273,9 @@ class HistoryPanel(QWidget):
     export_requested = Signal()
 
     def __init__(self, store: HistoryStore, parent: QWidget | None = None, *, executor: Executor | None = None,
-                 first_page: FirstPage | None = None) -> None:
-        """``first_page``: the store's first page for its profile, read beforehand (``read_first_page``)."""
+                 first_page: FirstPage | None = None, clear_button: bool = True) -> None:
+        """``first_page``: the store's first page for its profile, read beforehand (``read_first_page``);
+        ``clear_button=False``: the filter's clear button waits for ``show_clear_button()``."""
         super().__init__(parent)
         # The store's profile (the account in use): its rows are shown, or every profile's when chosen.
         self._profile: str | None = getattr(store, "profile", None)
@@ -294,7 +295,8 @@ class HistoryPanel(QWidget):
         self.filter_edit.setPlaceholderText("Filter by phone number")
         self.filter_edit.setAccessibleName("Filter history by phone number")
         self.filter_edit.setToolTip("Type any part of a number, as in the phone field (0803…, +234 803…, 00234…).")
-        enable_clear_button(self.filter_edit, "Clear the filter")
+        if clear_button:
+            self.show_clear_button()
         self.filter_edit.setMaxLength(MAX_INPUT_LENGTH)
 
         self.count_label = QLabel(self)
@@ -475,6 +477,10 @@ class HistoryPanel(QWidget):
         self.from_edit.setDate(QDate(first or EARLIEST_DAY))
         self.to_edit.setDate(QDate(last or LATEST_DAY))
         self._apply_days()
+
+    def show_clear_button(self) -> None:
+        """The filter's clear button."""
+        enable_clear_button(self.filter_edit, "Clear the filter")
 
     def focus_filter(self) -> None:
         """Put the cursor in the filter box with its text selected, ready to type over."""

@@ -438,7 +438,8 @@ class MainWindow(QMainWindow):
             self._history_panel_placed = False
             self.history_panel.deleteLater()
         self._history_store = store
-        self.history_panel = HistoryPanel(store, self, executor=self._executor, first_page=first_page)
+        self.history_panel = HistoryPanel(store, self, executor=self._executor, first_page=first_page,
+                                          clear_button=False)  # show_clear_buttons(), once it is shown
         self.history_panel.hide()
         self._connect_history_panel(self.history_panel)
 
@@ -492,8 +493,15 @@ class MainWindow(QMainWindow):
         self._layout.takeAt(self._layout.count() - 1)  # the placeholder stretch
         self._layout.addWidget(panel, 1)
         panel.show()  # a child added to a visible window is otherwise shown one event later
+        self._next_turn(self.show_clear_buttons)  # after that paint: the first looks up the icon theme
         if self._balance_after_panel:
             self._next_turn(self._start_deferred_balance_check)  # after the paint this show asks for
+
+    def show_clear_buttons(self) -> None:
+        """The form's and the filter's clear buttons: once the history is shown (see ``enable_clear_button``)."""
+        self.form.show_clear_buttons()
+        if self.history_panel is not None:
+            self.history_panel.show_clear_button()
 
     def _start_deferred_balance_check(self) -> None:
         if self._balance_after_panel:

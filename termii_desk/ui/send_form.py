@@ -149,6 +149,11 @@ class SendForm(QWidget):
         self._actions.insertSpacing(1, 12)
         self._actions.insertWidget(2, self.busy_bar, 0, Qt.AlignmentFlag.AlignVCenter)
 
+    def show_clear_buttons(self) -> None:
+        """The phone's and the code's clear buttons (a staged form's, once the window is ready)."""
+        self.phone.show_clear_button()
+        self.code.show_clear_button()
+
     # -- state ------------------------------------------------------------------------------------------
 
     @property
