@@ -117,7 +117,7 @@ class ValidatedField(QWidget, Generic[V]):
         """``staged``: the line edit only, the live line's room kept empty until ``finish()``, and the clear
         button left to ``show_clear_button()``."""
         super().__init__(parent)
-        self._staged = staged
+        self._staged: bool = staged
         self._hint: str = hint
         self._validate: Callable[[str], V] = validate
         self._value: V | None = None

@@ -314,31 +314,14 @@ class HistoryPanel(QWidget):
         self.dates_combo.setToolTip("Show the calls of these days only, in this computer's time (Alt+T)")
         self._dates_label = QLabel("Da&tes", self)
         self._dates_label.setBuddy(self.dates_combo)
-        self.from_edit = self._date_edit("Calls from this day (included)")
-        self.to_edit = self._date_edit("Calls up to this day (included)")
-        self._from_label = QLabel("Fro&m", self)
-        self._from_label.setBuddy(self.from_edit)
-        self._to_label = QLabel("&until", self)
-        self._to_label.setBuddy(self.to_edit)
-        # A custom range gets a row of its own (shown only then): at the window's minimum width the dates
-        # would not fit beside the other filters.
-        self._custom_dates = QWidget(self)
-        custom = QHBoxLayout(self._custom_dates)
-        custom.setContentsMargins(0, 0, 0, 0)
-        custom.addWidget(self._from_label)
-        custom.addWidget(self.from_edit)
-        custom.addWidget(self._to_label)
-        custom.addWidget(self.to_edit)
-        custom.addStretch(1)
-        self._custom_dates.hide()
+        # A custom range gets a row of its own, made when first chosen (``_custom_row``): at the window's minimum
+        # width the dates would not fit beside the other filters.
+        self._custom_dates: QWidget | None = None
 
         self.problem_label = QLabel(self)
         self.problem_label.setWordWrap(True)
         self.problem_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._problem_icon = QLabel(self)
-        size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
-        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
-        self._problem_icon.setPixmap(icon.pixmap(size, size))
+        self._problem_icon = QLabel(self)  # its icon comes with the first problem: a look-up in the icon theme
         self._problem_bar = QWidget(self)
         problem_row = QHBoxLayout(self._problem_bar)
         problem_row.setContentsMargins(0, 0, 0, 0)
@@ -410,13 +393,12 @@ class HistoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
-        layout.addLayout(narrowing)
-        layout.addWidget(self._custom_dates)
+        layout.addLayout(narrowing)  # the custom range's row goes under it (_custom_row)
         layout.addWidget(self._problem_bar)
         layout.addWidget(self._stack, 1)
         layout.addWidget(self._details_frame)
         order = (self.filter_edit, self.scope_combo, self.export_button, self.needs_checking_box, self.dates_combo,
-                 self.from_edit, self.to_edit, self.table, self.details_label)
+                 self.table, self.details_label)
         for before, after in itertools.pairwise(order):
             self.setTabOrder(before, after)
 
@@ -550,13 +532,16 @@ class HistoryPanel(QWidget):
 
     def on_dates_chosen(self, index: int) -> None:
         custom = index == CUSTOM_RANGE
-        if custom and not self._custom_dates.isVisible():
+        if not custom and self._custom_dates is None:
+            self._apply_days()
+            return
+        if custom and not self._custom_row().isVisible():
             today = date.today()  # the last 7 days to start from: the agent changes what it needs
             for edit, day in ((self.from_edit, today - timedelta(days=6)), (self.to_edit, today)):
                 edit.blockSignals(True)
                 edit.setDate(QDate(day))
                 edit.blockSignals(False)
-        self._custom_dates.setVisible(custom)
+        self._custom_row().setVisible(custom)
         self._apply_days()
 
     def on_custom_date_changed(self, _day: QDate) -> None:
@@ -575,6 +560,10 @@ class HistoryPanel(QWidget):
         return super().eventFilter(watched, event)
 
     def on_model_problem_changed(self, text: str) -> None:
+        if text and self._problem_icon.pixmap().isNull():
+            size = self.style().pixelMetric(QStyle.PixelMetric.PM_SmallIconSize)
+            icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+            self._problem_icon.setPixmap(icon.pixmap(size, size))
         self.problem_label.setText(text)
         self._problem_bar.setVisible(bool(text))
         self._update_empty_state()
@@ -628,8 +617,6 @@ class HistoryPanel(QWidget):
         self.model.counted.connect(self.on_model_counted)
         self.needs_checking_box.toggled.connect(self.on_needs_checking_toggled)
         self.dates_combo.currentIndexChanged.connect(self.on_dates_chosen)
-        self.from_edit.dateChanged.connect(self.on_custom_date_changed)
-        self.to_edit.dateChanged.connect(self.on_custom_date_changed)
         self.filter_edit.installEventFilter(self)
         self.copy_message_id_action.triggered.connect(self.on_copy_message_id_triggered)
         self.copy_phone_action.triggered.connect(self.on_copy_phone_triggered)
@@ -676,6 +663,46 @@ class HistoryPanel(QWidget):
         frame = 2 * table.frameWidth()
         table.setMinimumHeight(header.sizeHint().height() + MIN_ROWS * vertical.defaultSectionSize() + frame
                                + table.horizontalScrollBar().sizeHint().height())
+
+    @property
+    def from_edit(self) -> QDateEdit:
+        """The custom range's first day (its row is made on first use)."""
+        self._custom_row()
+        return self._from_edit
+
+    @property
+    def to_edit(self) -> QDateEdit:
+        """The custom range's last day."""
+        self._custom_row()
+        return self._to_edit
+
+    def _custom_row(self) -> QWidget:
+        """The custom range's row, under the filters, hidden until shown: made the first time it is needed (two
+        date editors are a few ms that the history's first paint does without)."""
+        if self._custom_dates is not None:
+            return self._custom_dates
+        self._from_edit = self._date_edit("Calls from this day (included)")
+        self._to_edit = self._date_edit("Calls up to this day (included)")
+        from_label = QLabel("Fro&m", self)
+        from_label.setBuddy(self._from_edit)
+        to_label = QLabel("&until", self)
+        to_label.setBuddy(self._to_edit)
+        self._custom_dates = row = QWidget(self)
+        row.hide()
+        custom = QHBoxLayout(row)
+        custom.setContentsMargins(0, 0, 0, 0)
+        for widget in (from_label, self._from_edit, to_label, self._to_edit):
+            custom.addWidget(widget)
+        custom.addStretch(1)
+        layout = self.layout()
+        assert isinstance(layout, QVBoxLayout)
+        layout.insertWidget(2, row)  # under the filters' two rows
+        for before, after in ((self.dates_combo, self._from_edit), (self._from_edit, self._to_edit),
+                              (self._to_edit, self.table)):
+            self.setTabOrder(before, after)
+        self._from_edit.dateChanged.connect(self.on_custom_date_changed)
+        self._to_edit.dateChanged.connect(self.on_custom_date_changed)
+        return row
 
     def _date_edit(self, name: str) -> QDateEdit:
         edit = QDateEdit(self)
