@@ -46,7 +46,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDateEdit,
     QFrame,
     QHBoxLayout,
     QHeaderView,
@@ -80,6 +79,8 @@ from termii_desk.ui.history_model import (
 from termii_desk.ui.worker import Executor
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDateEdit
+
     from termii_desk.core.desk import CallAttempt
 
 EMPTY_TEXT = "No calls yet: each call you send appears here."
@@ -705,6 +706,8 @@ class HistoryPanel(QWidget):
         return row
 
     def _date_edit(self, name: str) -> QDateEdit:
+        from PySide6.QtWidgets import QDateEdit  # here: the import alone makes the class, with its enums
+
         edit = QDateEdit(self)
         edit.setCalendarPopup(True)  # Alt+Down or F4 opens the calendar
         edit.setDisplayFormat(DATE_FORMAT)
