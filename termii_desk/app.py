@@ -167,6 +167,8 @@ class CoreLoader:
 
         if not services.key_status.has_key:  # the welcome page instead of the form (built only then)
             import termii_desk.ui.first_run  # noqa: F401
+        if services.notices:  # announced to screen readers in attach(): QAccessible's enums made here, not there
+            from PySide6.QtGui import QAccessible  # noqa: F401
         from termii_desk.core.history import HistoryError
         from termii_desk.ui.history_model import read_first_page
 
