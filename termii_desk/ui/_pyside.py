@@ -55,9 +55,15 @@ def own_viewport(area: QAbstractScrollArea) -> QWidget:
     every widget class of QtWidgets with their enums: 10 to 25 ms at start-up for one ``viewport()``. A viewport
     made in Python is known already.
     """
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPalette
     from PySide6.QtWidgets import QWidget
 
     viewport = QWidget()
-    viewport.setObjectName("qt_scrollarea_viewport")  # the name Qt gives its own (style sheets look for it)
+    # As Qt makes its own: the name style sheets look for, the Base background, touch events for scrolling.
+    viewport.setObjectName("qt_scrollarea_viewport")
+    viewport.setBackgroundRole(QPalette.ColorRole.Base)
+    viewport.setAutoFillBackground(True)
+    viewport.setAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents)
     area.setViewport(viewport)
     return viewport

@@ -42,3 +42,21 @@ def test_ready_makes_no_widget_class_the_window_does_not_show(tmp_path: Path) ->
     assert done.returncode == 0, done.stdout + done.stderr
     made = [line for line in done.stdout.splitlines() if line.startswith("made ")]
     assert made == ["made none"], done.stdout + done.stderr
+
+
+def test_a_viewport_made_in_python_is_set_up_as_qt_sets_up_its_own(qapp: object) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QTableView
+
+    from termii_desk.ui._pyside import own_viewport
+
+    def looks(view: QTableView) -> tuple[object, ...]:
+        viewport = view.viewport()
+        return (viewport.objectName(), viewport.backgroundRole(), viewport.autoFillBackground(),
+                viewport.testAttribute(Qt.WidgetAttribute.WA_AcceptTouchEvents), viewport.focusProxy() is view,
+                viewport.parent() is view)
+
+    theirs, ours = QTableView(), QTableView()
+    made = own_viewport(ours)
+    assert ours.viewport() is made
+    assert looks(ours) == looks(theirs)
