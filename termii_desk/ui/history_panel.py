@@ -533,16 +533,15 @@ class HistoryPanel(QWidget):
 
     def on_dates_chosen(self, index: int) -> None:
         custom = index == CUSTOM_RANGE
-        if not custom and self._custom_dates is None:
-            self._apply_days()
-            return
-        if custom and not self._custom_row().isVisible():
-            today = date.today()  # the last 7 days to start from: the agent changes what it needs
-            for edit, day in ((self.from_edit, today - timedelta(days=6)), (self.to_edit, today)):
-                edit.blockSignals(True)
-                edit.setDate(QDate(day))
-                edit.blockSignals(False)
-        self._custom_row().setVisible(custom)
+        if custom or self._custom_dates is not None:  # the row is made only when a custom range is chosen
+            row = self._custom_row()
+            if custom and not row.isVisible():
+                today = date.today()  # the last 7 days to start from: the agent changes what it needs
+                for edit, day in ((self._from_edit, today - timedelta(days=6)), (self._to_edit, today)):
+                    edit.blockSignals(True)
+                    edit.setDate(QDate(day))
+                    edit.blockSignals(False)
+            row.setVisible(custom)
         self._apply_days()
 
     def on_custom_date_changed(self, _day: QDate) -> None:
@@ -697,7 +696,7 @@ class HistoryPanel(QWidget):
         custom.addStretch(1)
         layout = self.layout()
         assert isinstance(layout, QVBoxLayout)
-        layout.insertWidget(2, row)  # under the filters' two rows
+        layout.insertWidget(layout.indexOf(self._problem_bar), row)  # under the filters, above a problem
         for before, after in ((self.dates_combo, self._from_edit), (self._from_edit, self._to_edit),
                               (self._to_edit, self.table)):
             self.setTabOrder(before, after)
