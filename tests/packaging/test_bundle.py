@@ -204,12 +204,15 @@ def _demo_answers(env: dict[str, str]) -> bool:
     return path is not None and os.path.exists(path) and instance._hand_over(path, request) is not None
 
 
-def _wait_for(condition: Any, what: str, timeout: float = 60) -> None:
+def _wait_for(condition: Any, what: str, timeout: float = 60, *, output: Path | None = None) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what``, with the tail of ``output`` (a process's log)."""
     import time
 
     deadline = time.monotonic() + timeout
     while not condition():
-        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        if time.monotonic() >= deadline:
+            tail = output.read_text(errors="replace")[-2000:] if output is not None and output.exists() else ""
+            raise AssertionError(f"gave up waiting for {what}" + (f"; its output:\n{tail}" if tail else ""))
         time.sleep(0.2)
 
 
@@ -266,7 +269,9 @@ def test_the_bundles_first_run_button_opens_the_bundles_demo(exe: Path, desk_hom
                                           XDG_RUNTIME_DIR=str(runtime),
                                           PYTHON_KEYRING_BACKEND="keyring.backends.fail.Keyring").items()
                if not k.startswith("DBUS_")}
-        desk = subprocess.Popen([str(exe)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        output = runtime.parent / f"{runtime.name}.out"  # beside the runtime folder, which must stay private
+        with output.open("wb") as sink:
+            desk = subprocess.Popen([str(exe)], env=env, stdout=sink, stderr=subprocess.STDOUT)
         demo_pid = 0
 
         def xdotool(*args: str) -> str:
@@ -286,7 +291,10 @@ def test_the_bundles_first_run_button_opens_the_bundles_demo(exe: Path, desk_hom
             return found
 
         try:
-            _wait_for(lambda: bool(xdotool("search", "--name", "Termii Desk")), "the packaged desk's window")
+            _wait_for(lambda: desk.poll() is not None or bool(xdotool("search", "--name", "Termii Desk")),
+                      "the packaged desk's window", output=output)
+            assert desk.poll() is None, f"the packaged desk ended ({desk.returncode}): " + output.read_text(
+                errors="replace")[-2000:]
             window = xdotool("search", "--name", "Termii Desk").split()[0]
             for _ in range(60):  # the page is built just after the first frame; the shortcut works from then on
                 xdotool("windowfocus", "--sync", window)
@@ -308,3 +316,4 @@ def test_the_bundles_first_run_button_opens_the_bundles_demo(exe: Path, desk_hom
             desk.terminate()
             desk.wait(timeout=30)
             shutil.rmtree(runtime, ignore_errors=True)
+            output.unlink(missing_ok=True)
