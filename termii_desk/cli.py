@@ -235,6 +235,9 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
     # imports of Qt and the window build lives on, and ~30 collections of it cost several ms before the first frame.
     gc.disable()
     try:
+        from termii_desk.ui._shiboken import import_shiboken
+
+        import_shiboken()  # its support code from the last start's bytecode, not compiled again
         from termii_desk.app import run_window
     except BaseException:
         gc.enable()

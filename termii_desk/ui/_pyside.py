@@ -1,50 +1,37 @@
-"""PySide6's import hook, made cheap: imported by app.py before any of the desk's other modules.
+"""PySide6's import hook, taken out: imported by app.py before any of the desk's other modules.
 
-Once QtCore is loaded, PySide6 replaces ``__import__`` and, after every import, decides whether the new
-module "uses PySide" (for its opt-in ``from __feature__ import snake_case``) by reading the module's whole
-source with ``inspect.getsource`` and searching it for "PySide6". At start-up that is every module of
-requests, urllib3, keyring, phonenumbers (megabytes of data modules) and the desk itself: their sources are
-read, decoded, split and kept in ``linecache``, on whichever thread imports them, holding the interpreter for
-much of it. The desk never uses ``__feature__``, so the answer only selects between two defaults that behave
-the same for it; this asks the module's globals instead (a PySide6 module, class or function among them),
-which costs nothing. Where PySide6 changes this internal function, nothing is replaced.
+Once QtCore is loaded, PySide6 replaces ``__import__`` for its opt-in ``from __feature__ import snake_case``:
+every import statement from then on runs Python code of PySide's before and after the import, and after every
+new module PySide6 decides whether it "uses PySide" by reading the module's whole source with
+``inspect.getsource`` and searching it for "PySide6". At start-up that is every module of requests, urllib3,
+keyring, phonenumbers (megabytes of data modules) and the desk itself, on whichever thread imports them,
+holding the interpreter for much of it. The desk never selects a ``__feature__``, and a module PySide6 has not
+looked at behaves as one without features, so this puts back the import PySide6 wrapped (its own lazy import
+of Qt's classes stays). Where PySide6 changes this, nothing is replaced.
 """
 
 from __future__ import annotations
 
-import sys
-from types import ModuleType
+import builtins
 from typing import TYPE_CHECKING
 
-import PySide6.QtCore  # noqa: F401 (loads the hook this replaces the source scan of)
+import PySide6.QtCore  # noqa: F401 (installs the hook this takes out)
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QAbstractScrollArea, QWidget
 
-_PYSIDE = ("PySide6", "shiboken6")
 
-
-def _uses_pyside(module: ModuleType) -> bool:
-    for value in list(vars(module).values()):
-        try:
-            name = value.__name__ if isinstance(value, ModuleType) else getattr(value, "__module__", None)
-        except Exception:  # an object with a __getattr__ of its own: not PySide's
-            continue
-        if isinstance(name, str) and name.startswith(_PYSIDE):
-            return True
-    return False
-
-
-def skip_source_scan() -> bool:
-    """Replace PySide6's source scan of imported modules; False when this PySide6 has none to replace."""
-    feature = sys.modules.get("PySide6.support.feature")
-    if feature is None or not callable(getattr(feature, "_mod_uses_pyside", None)):
+def drop_feature_import() -> bool:
+    """Put back the ``__import__`` that PySide6's ``__feature__`` hook wraps; False when there is none to drop."""
+    hook = getattr(builtins, "__feature_import__", None)
+    wrapped = getattr(builtins, "__orig_import__", None)
+    if hook is None or wrapped is None or builtins.__import__ is not hook:
         return False
-    feature._mod_uses_pyside = _uses_pyside  # type: ignore[attr-defined]
+    builtins.__import__ = wrapped
     return True
 
 
-skip_source_scan()
+drop_feature_import()
 
 
 def own_viewport(area: QAbstractScrollArea) -> QWidget:
