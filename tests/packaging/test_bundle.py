@@ -97,6 +97,9 @@ def test_bundle_holds_what_the_window_needs_and_nothing_it_does_not(exe: Path) -
     unwanted = ("libgtk", "libQt6Quick", "libQt6Qml", "libQt6Network", "libQt6Pdf", "libqgtk3", "libqtiff")
     assert not [name for name in names if name.startswith(unwanted)]
     assert not list(internal.rglob("*.qm")), "Qt translations are left out"
+    # shiboken6's support code, compiled at build time where the bundle's start looks for it (ui/_shiboken.py)
+    support = f"_shiboken_support.{sys.implementation.cache_tag}.pyc"
+    assert (internal / "termii_desk" / "ui" / "__pycache__" / support).is_file()
 
 
 # Runs in a separate Python with the bundle's ICU folder and version: ICU's init (converter aliases), an English
