@@ -70,6 +70,9 @@ CLOSE_GRACE_SECONDS = 3.0
 RECORDING_WAIT_SECONDS = 5.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
 HISTORY_STEP_MS = 2
+# What waits for the history panel's first paint (its clear button, the start-up balance check) comes this long
+# after it was shown when no paint ever comes (a window that starts minimised).
+AFTER_PANEL_FALLBACK_MS = 1000
 SEND_DEFERRED_HEADLINE = "Sending as soon as the desk is ready"
 SEND_DEFERRED_DETAILS = ("The desk is still starting. The call goes out once it is ready, if the number and the "
                          "code check out then. Esc cancels.")
@@ -180,6 +183,7 @@ class MainWindow(QMainWindow):
         self._base_url_blocked = False  # the form is disabled because the base URL cannot be used
         self.history_panel: HistoryPanel | None = None
         self._history_panel_placed = False
+        self._history_shown = False  # its first paint done: _after_history_shown() ran
         self._history_store: HistoryStore | None = None
         self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
         self.settings_dialog: SettingsDialog | None = None
@@ -307,6 +311,9 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and event.type() == QEvent.Type.LayoutRequest:
             self._fit_timer.start(0)  # once the layouts have taken the change
+        elif (event.type() == QEvent.Type.Paint and watched is self.history_panel and self._history_panel_placed
+              and not self._history_shown):
+            QTimer.singleShot(0, self, lambda: self._next_turn(self._after_history_shown))  # once it is on screen
         return super().eventFilter(watched, event)
 
     def _fit_content(self) -> None:
@@ -493,9 +500,22 @@ class MainWindow(QMainWindow):
         self._layout.takeAt(self._layout.count() - 1)  # the placeholder stretch
         self._layout.addWidget(panel, 1)
         panel.show()  # a child added to a visible window is otherwise shown one event later
-        self._next_turn(self.show_clear_buttons)  # after that paint: the first looks up the icon theme
+        # The rest once that show is painted, and a turn later: nothing holds up the history's first sight.
+        self._history_shown = False
+        panel.installEventFilter(self)
+        QTimer.singleShot(AFTER_PANEL_FALLBACK_MS, self, self._after_history_shown)
+
+    def _after_history_shown(self) -> None:
+        """Once the history panel has been painted: the clear buttons (the first looks up the desktop's icon
+        theme, ~5 ms) and then, a turn later, the start-up balance check (its worker imports the network stack)."""
+        if self._history_shown:
+            return
+        self._history_shown = True
+        if self.history_panel is not None:
+            self.history_panel.removeEventFilter(self)
+        self.show_clear_buttons()
         if self._balance_after_panel:
-            self._next_turn(self._start_deferred_balance_check)  # after the paint this show asks for
+            self._next_turn(self._start_deferred_balance_check)
 
     def show_clear_buttons(self) -> None:
         """The form's and the filter's clear buttons: once the history is shown (see ``enable_clear_button``)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QToolButton, QWidget
 
@@ -706,3 +706,53 @@ def test_the_history_filter_finds_a_call_typed_in_the_national_form(
         panel.on_filter_return_pressed()
         qtbot.waitUntil(lambda: panel.model.filter_digits == "2348035500199" and panel.model.rowCount() == 1,
                         timeout=WAIT_MS)  # "did we call them?": yes
+
+
+class _PanelPaints(QObject):
+    """What the window had done when its history panel was first painted."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window = window
+        self.at_first_paint: tuple[bool, bool] | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.at_first_paint is None:
+            self.at_first_paint = (self.window.balance_check_pending, _clear_buttons_on(self.window))
+        return False
+
+
+def _clear_buttons_on(window: MainWindow) -> bool:
+    edits = (window.form.phone.edit, window.form.code.edit)
+    return any(edit.isClearButtonEnabled() for edit in edits)
+
+
+def test_the_history_is_painted_before_the_clear_buttons_and_the_balance_check(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    """Nothing holds up the history's first sight: the clear buttons (an icon theme lookup) and the start-up
+    balance check (a worker importing the network stack) wait for its first paint, however long that takes."""
+    window = MainWindow(InlineExecutor())
+    qtbot.addWidget(window)
+    window.attach(make_services(simulator.url))  # while the window is not on screen yet
+    panel = window.history_panel
+    assert panel is not None
+    paints = _PanelPaints(window)
+    panel.installEventFilter(paints)
+    qtbot.waitUntil(lambda: panel.isVisibleTo(window), timeout=5_000)  # placed in the window: nothing painted
+    qtbot.wait(300)  # many event-loop turns
+    assert window.balance_check_pending and not _clear_buttons_on(window)
+    window.show()
+    qtbot.waitUntil(lambda: not window.balance_check_pending, timeout=5_000)
+    assert _clear_buttons_on(window)
+    assert paints.at_first_paint == (True, False)
+
+
+def test_a_window_never_painted_still_gets_its_clear_buttons_and_balance(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    window = MainWindow(InlineExecutor())
+    qtbot.addWidget(window)
+    window.attach(make_services(simulator.url))
+    qtbot.waitUntil(lambda: not window.balance_check_pending, timeout=5_000)
+    assert _clear_buttons_on(window) and window.account.balance_text

@@ -11,13 +11,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 # Runs the desk to ready (the start-up benchmark's moment: the history panel painted) and prints which of these
-# QtWidgets classes exist then. None is on the window at start; each came with a viewport() or a date range.
+# QtWidgets classes exist then. None is on the window at start; each came with a viewport() or a date range, and
+# QStyle (~700 enum members) with a widget's style(), asked for the history's icon size.
 PROBE = """
 import sys
 import PySide6.QtWidgets
 import termii_desk.bench_probe as probe
 
-NEVER_AT_START = ("QTabWidget", "QMdiArea", "QLCDNumber", "QTextEdit", "QDateEdit", "QCalendarWidget")
+NEVER_AT_START = ("QTabWidget", "QMdiArea", "QLCDNumber", "QTextEdit", "QDateEdit", "QCalendarWidget",
+                 "QStyle")
 line = probe.bench_probe_line
 
 def at_ready(mode):
