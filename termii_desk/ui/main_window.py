@@ -476,19 +476,13 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(HISTORY_STEP_MS, self, step)
 
     def _lay_out_history_panel(self) -> None:
-        """A turn after ``attach()``: size and lay out the hidden panel, as it will be in the window."""
+        """A turn after ``attach()``: size and lay out the hidden panel, as it will be in the window, and paint one
+        row of it off-screen (~1.5 ms together); placing it comes a turn later."""
         panel = self.history_panel
         if panel is None or self._history_panel_placed:
             return
         panel.lay_out_hidden(self._layout.contentsRect().width())
-        self._next_turn(self._warm_up_history_panel)
-
-    def _warm_up_history_panel(self) -> None:
-        """Another turn: pay the table's first-paint cost off-screen, on one row's strip."""
-        panel = self.history_panel
-        if panel is None or self._history_panel_placed:
-            return
-        panel.warm_up()
+        panel.warm_up()  # the table's first-paint costs, off-screen, on one row's strip
         self._next_turn(self._place_history_panel)
 
     def _place_history_panel(self) -> None:
