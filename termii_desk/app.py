@@ -66,7 +66,7 @@ LOAD_FALLBACK_MS = 1000
 # How long a thread holds the interpreter while another waits for it (Python's default: 5 ms, one heartbeat).
 GIL_SWITCH_SECONDS = 0.001
 # attach() runs this long after the history panel was built, so that the GUI thread gets a turn in between.
-ATTACH_DELAY_MS = 2
+ATTACH_DELAY_MS = 1
 # Between two steps of the widgets' build (not 0 ms: zero timers run before the repaint already due).
 BUILD_STEP_MS = 1
 # The carrier names load once the start-up balance check has answered, or after this long without an answer.

@@ -43,9 +43,9 @@ def unusable_base_url(origin: str, error: Exception) -> str:
 
 def _check_region(value: Any) -> Any:
     text = str(value).strip().upper()
-    import phonenumbers  # deferred: metadata load
+    from termii_desk.core.validation import phone_library  # deferred: metadata load
 
-    if text not in phonenumbers.SUPPORTED_REGIONS:
+    if text not in phone_library().SUPPORTED_REGIONS:
         raise ValueError(f"{_shown(value)} is not a country code such as NG or GH")
     return text
 

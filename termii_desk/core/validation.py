@@ -6,8 +6,11 @@ Pure functions, no Qt. The code rules live here and nowhere else.
 from __future__ import annotations
 
 import re
+import sys
+import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from termii_desk.core.errors import InputError
 
@@ -144,10 +147,58 @@ def validate_phone(text: str, default_region: str = "NG", *, with_carrier: bool 
     raise national if digits.startswith("0") or len(digits) <= 10 else international
 
 
+_PHONE_LOCK = threading.Lock()
+
+
+class _PhonenumbersPackage(ModuleType):
+    """``phonenumbers`` before its ``__init__`` has run: the package its submodules import from.
+
+    ``phone_library()`` loads only the part that reads, checks and formats numbers (with the metadata): the
+    package's ``__init__`` also loads its as-you-type formatter, number matcher and short-number tables, ~4 ms of
+    start-up nothing here uses. The first name asked of the package that it does not have yet (its carrier
+    tables, ``phonenumbers.parse`` from elsewhere) runs the real ``__init__`` in it, once; after that it is the
+    package as imported.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        with _PHONE_LOCK:
+            spec = vars(self).pop("_pending_spec", None)
+            if spec is not None:
+                spec.loader.exec_module(self)
+        try:
+            return vars(self)[name]
+        except KeyError:
+            raise AttributeError(f"module 'phonenumbers' has no attribute {name!r}") from None
+
+
+def phone_library() -> ModuleType:
+    """libphonenumber's reading, checking and formatting (``phonenumbers.phonenumberutil``), with the metadata;
+    the one way this package loads it (see ``_PhonenumbersPackage``)."""
+    loaded = sys.modules.get("phonenumbers.phonenumberutil")
+    if loaded is not None:
+        return loaded
+    with _PHONE_LOCK:
+        if "phonenumbers" not in sys.modules:
+            from importlib.util import find_spec
+
+            spec = find_spec("phonenumbers")
+            if spec is not None and spec.loader is not None and spec.submodule_search_locations is not None:
+                package = _PhonenumbersPackage(spec.name)
+                package.__spec__, package.__loader__, package.__file__ = spec, spec.loader, spec.origin
+                package.__path__, package.__package__ = list(spec.submodule_search_locations), spec.name
+                package._pending_spec = spec  # type: ignore[attr-defined]
+                sys.modules[spec.name] = package
+    import phonenumbers.phonenumberutil as library
+
+    return library
+
+
 def _read(candidate: str, region: str, with_carrier: bool = True) -> PhoneNumber:
     """``candidate`` (digits, or ``+`` and digits) as a valid number, read in ``region``; or ``InputError``."""
-    import phonenumbers  # deferred: its metadata takes a noticeable time to load
-    from phonenumbers import PhoneNumberFormat, ValidationResult
+    phonenumbers = phone_library()  # deferred: its metadata takes a noticeable time to load
+    PhoneNumberFormat, ValidationResult = phonenumbers.PhoneNumberFormat, phonenumbers.ValidationResult
 
     from termii_desk.core.countries import REGION_NAMES
 
@@ -256,12 +307,10 @@ def phone_filter_digits(text: str, region: str | None = None) -> str:
         return digits
     if digits.startswith("00") and len(digits) > 2:
         return digits[2:]
-    import phonenumbers
-
-    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper())
+    metadata = phone_library().PhoneMetadata.metadata_for_region(region.upper())
     prefix = metadata.national_prefix if metadata is not None else None
     if prefix and digits.startswith(prefix) and len(digits) > len(prefix):
-        return f"{metadata.country_code}{digits[len(prefix):]}"  # type: ignore[union-attr]
+        return f"{metadata.country_code}{digits[len(prefix):]}"
     return digits
 
 

@@ -588,7 +588,9 @@ def short_local_time(time_utc: str) -> str:
 @lru_cache(maxsize=4096)
 def display_phone(digits: str) -> str:
     """"+234 803 123 4567" for "2348031234567"; "+digits" when libphonenumber cannot read it."""
-    import phonenumbers  # deferred, as in core.validation: its metadata is slow to load
+    from termii_desk.core.validation import phone_library  # deferred: its metadata is slow to load
+
+    phonenumbers = phone_library()
 
     fallback = "+" + display_text(digits, CELL_LIMIT)
     if not isinstance(digits, str) or not digits.isdigit() or len(digits) > 20:

@@ -69,7 +69,7 @@ CLOSE_GRACE_SECONDS = 3.0
 # shared history) to record itself as abandoned, before the process ends.
 RECORDING_WAIT_SECONDS = 5.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
-HISTORY_STEP_MS = 2
+HISTORY_STEP_MS = 1
 # What waits for the history panel's first paint (its clear button, the start-up balance check) comes this long
 # after it was shown when no paint ever comes (a window that starts minimised).
 AFTER_PANEL_FALLBACK_MS = 1000

@@ -62,12 +62,11 @@ _advanced_open = False
 @lru_cache(maxsize=1)
 def region_choices() -> tuple[tuple[str, str], ...]:
     """(code, "Nigeria (NG)") for every region libphonenumber knows, sorted by name."""
-    import phonenumbers
-
     from termii_desk.core.countries import REGION_NAMES
+    from termii_desk.core.validation import phone_library
 
     choices = []
-    for region in phonenumbers.SUPPORTED_REGIONS:
+    for region in phone_library().SUPPORTED_REGIONS:
         name = REGION_NAMES.get(region, "")
         choices.append((region, f"{name} ({region})" if name else region))
     return tuple(sorted(choices, key=lambda choice: choice[1].lower()))
