@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING
 
 import shiboken6
 from PySide6.QtCore import (
-    QEvent,
     QMessageLogContext,
     QObject,
     QTimer,
@@ -36,7 +35,7 @@ from PySide6.QtWidgets import QApplication
 from termii_desk import APP_ID, APP_NAME, __version__
 from termii_desk.ui import _pyside  # noqa: F401 (first: PySide6's import hook made cheap)
 from termii_desk.ui.error_hook import ExceptionHook
-from termii_desk.ui.main_window import MainWindow, load_content_modules
+from termii_desk.ui.main_window import MainWindow, after_first_paint, load_content_modules
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
 
 if TYPE_CHECKING:
@@ -61,8 +60,6 @@ SELF_TEST_PHONE = "+234 803 123 4567"
 SELF_TEST_SECONDS = 20.0
 # How long the process waits at exit for a request still in flight when the window did not wait itself.
 EXIT_WAIT_SECONDS = 40.0
-# The core is loaded after the window's first paint, or after this long if the window is never painted.
-LOAD_FALLBACK_MS = 1000
 # How long a thread holds the interpreter while another waits for it (Python's default: 5 ms, one heartbeat).
 GIL_SWITCH_SECONDS = 0.001
 # attach() runs this long after the history panel was built, so that the GUI thread gets a turn in between.
@@ -469,32 +466,6 @@ def run_window(
         sys.stderr.flush()
         os._exit(code)
     return code
-
-
-class _FirstPaint(QObject):
-    """Calls ``callback`` once: just after ``widget``'s first paint, or after ``fallback_ms`` without one."""
-
-    def __init__(self, widget: QObject, callback: Callable[[], None], fallback_ms: int) -> None:
-        super().__init__(widget)
-        self._callback: Callable[[], None] | None = callback
-        widget.installEventFilter(self)
-        QTimer.singleShot(fallback_ms, self, self.fire)
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if self._callback is not None and event.type() == QEvent.Type.Paint:
-            QTimer.singleShot(0, self, self.fire)  # once this paint has been drawn and shown
-        return False
-
-    def fire(self) -> None:
-        callback, self._callback = self._callback, None
-        if callback is not None:
-            self.parent().removeEventFilter(self)
-            callback()
-
-
-def after_first_paint(widget: QObject, callback: Callable[[], None], fallback_ms: int = LOAD_FALLBACK_MS) -> None:
-    """Run ``callback`` on the GUI thread once ``widget`` has been painted for the first time."""
-    _FirstPaint(widget, callback, fallback_ms)
 
 
 def once(context: QObject, signal: SignalInstance, callback: Callable[[], None], *, fallback_ms: int) -> None:

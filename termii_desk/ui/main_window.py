@@ -70,9 +70,9 @@ CLOSE_GRACE_SECONDS = 3.0
 RECORDING_WAIT_SECONDS = 5.0
 # Between the steps that bring the history panel in after attach(), each its own event-loop turn.
 HISTORY_STEP_MS = 1
-# What waits for the history panel's first paint (its clear button, the start-up balance check) comes this long
-# after it was shown when no paint ever comes (a window that starts minimised).
-AFTER_PANEL_FALLBACK_MS = 1000
+# What waits for a widget's first paint (after_first_paint: the core's load, the history's clear buttons and the
+# start-up balance check) comes this long after it was asked for when no paint ever comes (a minimised start).
+FIRST_PAINT_FALLBACK_MS = 1000
 SEND_DEFERRED_HEADLINE = "Sending as soon as the desk is ready"
 SEND_DEFERRED_DETAILS = ("The desk is still starting. The call goes out once it is ready, if the number and the "
                          "code check out then. Esc cancels.")
@@ -83,6 +83,33 @@ NOTICE_PROFILE = "profile"
 NOTICE_SECOND_START = "second-start"
 # The account strip's height before it exists (its margins and frame around a button), so the form never moves.
 STRIP_ROOM_EXTRA = 14
+
+
+class _FirstPaint(QObject):
+    """Calls ``callback`` once: just after ``widget``'s first paint, or after ``fallback_ms`` without one."""
+
+    def __init__(self, widget: QObject, callback: Callable[[], None], fallback_ms: int) -> None:
+        super().__init__(widget)
+        self._callback: Callable[[], None] | None = callback
+        widget.installEventFilter(self)
+        QTimer.singleShot(fallback_ms, self, self.fire)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._callback is not None and event.type() == QEvent.Type.Paint:
+            QTimer.singleShot(0, self, self.fire)  # once this paint has been drawn and shown
+        return False
+
+    def fire(self) -> None:
+        callback, self._callback = self._callback, None
+        if callback is not None:
+            self.parent().removeEventFilter(self)
+            callback()
+
+
+def after_first_paint(widget: QObject, callback: Callable[[], None],
+                      fallback_ms: int = FIRST_PAINT_FALLBACK_MS) -> None:
+    """Run ``callback`` on the GUI thread once ``widget`` has been painted for the first time."""
+    _FirstPaint(widget, callback, fallback_ms)
 
 
 def load_content_modules() -> None:
@@ -183,7 +210,6 @@ class MainWindow(QMainWindow):
         self._base_url_blocked = False  # the form is disabled because the base URL cannot be used
         self.history_panel: HistoryPanel | None = None
         self._history_panel_placed = False
-        self._history_shown = False  # its first paint done: _after_history_shown() ran
         self._history_store: HistoryStore | None = None
         self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
         self.settings_dialog: SettingsDialog | None = None
@@ -311,9 +337,6 @@ class MainWindow(QMainWindow):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self and event.type() == QEvent.Type.LayoutRequest:
             self._fit_timer.start(0)  # once the layouts have taken the change
-        elif (event.type() == QEvent.Type.Paint and watched is self.history_panel and self._history_panel_placed
-              and not self._history_shown):
-            QTimer.singleShot(0, self, lambda: self._next_turn(self._after_history_shown))  # once it is on screen
         return super().eventFilter(watched, event)
 
     def _fit_content(self) -> None:
@@ -495,18 +518,11 @@ class MainWindow(QMainWindow):
         self._layout.addWidget(panel, 1)
         panel.show()  # a child added to a visible window is otherwise shown one event later
         # The rest once that show is painted, and a turn later: nothing holds up the history's first sight.
-        self._history_shown = False
-        panel.installEventFilter(self)
-        QTimer.singleShot(AFTER_PANEL_FALLBACK_MS, self, self._after_history_shown)
+        after_first_paint(panel, lambda: self._next_turn(self._after_history_shown))
 
     def _after_history_shown(self) -> None:
         """Once the history panel has been painted: the clear buttons (the first looks up the desktop's icon
         theme, ~5 ms) and then, a turn later, the start-up balance check (its worker imports the network stack)."""
-        if self._history_shown:
-            return
-        self._history_shown = True
-        if self.history_panel is not None:
-            self.history_panel.removeEventFilter(self)
         self.show_clear_buttons()
         if self._balance_after_panel:
             self._next_turn(self._start_deferred_balance_check)
