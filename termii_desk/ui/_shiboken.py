@@ -14,22 +14,20 @@ imports (argparse, textwrap). A cache that cannot be read or written costs nothi
 from __future__ import annotations
 
 import builtins
-import contextlib
-import marshal
 import os
 import sys
 import zlib
 from collections.abc import Callable
-from importlib._bootstrap_external import MAGIC_NUMBER, cache_from_source
 from types import CodeType
 from typing import Any
+
+from termii_desk.core import code_cache
 
 # The source files of shiboken's embedded zip (their names, as it compiles them).
 _SUPPORT_PREFIX = "shibokensupport/"
 # Run on first use instead of at import: nothing but stub generation reaches into it. (Modules that shiboken's
 # own C code reads functions out of, such as the mapping or the error handler, must stay as they are.)
 _DEFERRED = frozenset({"shibokensupport/signature/lib/pyi_generator.py"})
-_HEADER = MAGIC_NUMBER.ljust(16, b"\0")
 # Defines the deferred module's __getattr__: the module's code runs, in its own namespace, once something
 # asks for a name it does not have yet. The code object itself waits in ``deferred``, under the module's name.
 _DEFER_SOURCE = """
@@ -54,33 +52,7 @@ deferred: dict[str, CodeType] = {}
 
 def cache_file() -> str:
     """Where the compiled support code is kept: beside this module's own bytecode."""
-    return str(cache_from_source(os.path.join(os.path.dirname(os.path.abspath(__file__)), "_shiboken_support.py")))
-
-
-def _read(path: str) -> dict[Key, CodeType]:
-    try:
-        with open(path, "rb") as file:
-            if file.read(len(_HEADER)) != _HEADER:
-                return {}
-            codes = marshal.load(file)
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    return codes if isinstance(codes, dict) else {}
-
-
-def _write(path: str, codes: dict[Key, CodeType]) -> None:
-    if sys.dont_write_bytecode:
-        return
-    partial = f"{path}.{os.getpid()}"
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(partial, "wb") as file:
-            file.write(_HEADER)
-            marshal.dump(codes, file)
-        os.replace(partial, path)
-    except (OSError, ValueError):
-        with contextlib.suppress(OSError):
-            os.unlink(partial)
+    return code_cache.cache_file(os.path.dirname(os.path.abspath(__file__)), "_shiboken_support")
 
 
 def import_shiboken() -> dict[str, int]:
@@ -91,7 +63,7 @@ def import_shiboken() -> dict[str, int]:
     if "shiboken6" in sys.modules:
         return counts
     path = cache_file()
-    kept = _read(path)
+    kept: dict[Key, CodeType] = code_cache.read(path)
     used: dict[Key, CodeType] = {}
     compile_source: Callable[..., Any] = builtins.compile
 
@@ -118,5 +90,5 @@ def import_shiboken() -> dict[str, int]:
     finally:
         builtins.compile = compile_source
     if used and used.keys() != kept.keys():
-        _write(path, used)
+        code_cache.write(path, used)
     return counts

@@ -1,0 +1,137 @@
+"""The methods ``dataclasses`` writes come from the last start's kept code (``core.code_cache``), and behave as
+compiled; anything the file does not hold exactly is compiled as before.
+
+Each start is a fresh interpreter, with its own bytecode folder (``PYTHONPYCACHEPREFIX``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from termii_desk.core import code_cache
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# A dataclass of each kind whose methods dataclasses writes: frozen (hash, setattr), ordered, with defaults, and
+# one that uses a name of its module's (a default factory) and a class variable.
+CLASSES = """
+import dataclasses, json, sys
+from typing import ClassVar
+from termii_desk.core.code_cache import keep_dataclass_code
+kept = keep_dataclass_code()
+FIELD = {field!r}
+
+def make():
+    return [FIELD]
+
+@dataclasses.dataclass(frozen=True, order=True)
+class Point:
+    x: int
+    y: int = 2
+
+@dataclasses.dataclass(slots=True)
+class Bag:
+    items: list = dataclasses.field(default_factory=make)
+    size: ClassVar[int] = 3
+
+p, q = Point(1), Point(1, 3)
+try:
+    p.x = 5
+    frozen = False
+except dataclasses.FrozenInstanceError:
+    frozen = True
+print(json.dumps({{"compiled": kept.compiled, "file": kept.path, "repr": repr(p), "lt": p < q, "eq": p == Point(1),
+                  "hash": hash(p) == hash(Point(1, 2)), "frozen": frozen, "bag": Bag().items, "size": Bag.size}}))
+"""
+
+
+def _start(prefix: Path, field: str = "a", **env: str) -> dict[str, object]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    environ.update(PYTHONPYCACHEPREFIX=str(prefix), **env)
+    done = subprocess.run([sys.executable, "-c", CLASSES.format(field=field)], cwd=ROOT, env=environ,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _behaves(result: dict[str, object], field: str = "a") -> None:
+    assert result["repr"] == "Point(x=1, y=2)"
+    assert result["lt"] is True and result["eq"] is True and result["hash"] is True and result["frozen"] is True
+    assert result["bag"] == [field] and result["size"] == 3
+
+
+def test_the_second_start_compiles_none_of_the_dataclass_methods(tmp_path: Path) -> None:
+    first = _start(tmp_path)
+    assert isinstance(first["compiled"], int) and first["compiled"] >= 6  # __init__, __repr__, __eq__, order...
+    kept = Path(str(first["file"]))
+    assert kept.is_file() and str(kept).startswith(str(tmp_path))  # where Python keeps this run's bytecode
+    second = _start(tmp_path)
+    assert second["compiled"] == 0
+    _behaves(first)
+    _behaves(second)
+
+
+def test_a_changed_class_is_compiled_and_the_file_grows_to_hold_both(tmp_path: Path) -> None:
+    _start(tmp_path)
+    changed = _start(tmp_path, field="b", PYTHONOPTIMIZE="1")  # other -O level: kept apart
+    assert isinstance(changed["compiled"], int) and changed["compiled"] >= 6
+    _behaves(changed, "b")
+    assert _start(tmp_path)["compiled"] == 0  # the first one's still there
+    assert _start(tmp_path, field="b", PYTHONOPTIMIZE="1")["compiled"] == 0
+
+
+def test_a_damaged_or_foreign_file_is_compiled_again_and_replaced(tmp_path: Path) -> None:
+    kept = Path(str(_start(tmp_path)["file"]))
+    for damage in (b"", kept.read_bytes()[:40], b"\x00" * 16 + b"junk", b"\x01\x02\x03\x04" + kept.read_bytes()[4:]):
+        kept.write_bytes(damage)
+        again = _start(tmp_path)
+        assert isinstance(again["compiled"], int) and again["compiled"] >= 6
+        _behaves(again)
+        assert kept.read_bytes().startswith(code_cache.HEADER)
+        assert _start(tmp_path)["compiled"] == 0
+
+
+def test_nothing_is_written_when_python_writes_no_bytecode(tmp_path: Path) -> None:
+    result = _start(tmp_path, PYTHONDONTWRITEBYTECODE="1")
+    _behaves(result)
+    assert not Path(str(result["file"])).exists()
+
+
+def test_exec_passes_code_objects_and_other_namespaces_through(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "dont_write_bytecode", False)
+    kept = code_cache.DataclassCode(str(tmp_path / "kept.pyc"))
+    namespace: dict[str, object] = {}
+    kept.exec(compile("made = 1", "<string>", "exec"), namespace)
+    kept.exec("def f():\n    return made + 1\n", namespace)
+    assert namespace["made"] == 1 and namespace["f"]() == 2  # type: ignore[operator]
+    assert kept.compiled == 1
+    kept.save()
+    again = code_cache.DataclassCode(str(tmp_path / "kept.pyc"))
+    other: dict[str, object] = {"made": 41}
+    again.exec("def f():\n    return made + 1\n", other)
+    assert again.compiled == 0 and other["f"]() == 42  # type: ignore[operator]
+
+
+def test_a_command_keeps_the_cores_dataclass_code(tmp_path: Path) -> None:
+    """The command line installs it as the window does: the second ``history`` compiles none of it."""
+    script = ("import json, sys\nfrom termii_desk import cli\nfrom termii_desk.core import code_cache\n"
+              "code = cli.main(['history'])\n"
+              "print(json.dumps({'code': code, 'compiled': code_cache._dataclass_code.compiled}))")
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    environ.update(PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"), TERMII_DESK_HOME=str(tmp_path / "home"),
+                   TERMII_API_KEY="k" * 20)
+    runs = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=environ, capture_output=True, text=True,
+                              timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    assert runs[0]["code"] == 0 and runs[0]["compiled"] >= 20  # the core's own dataclasses among them
+    assert runs[1] == {"code": 0, "compiled": 0}
