@@ -489,7 +489,8 @@ def once(context: QObject, signal: SignalInstance, callback: Callable[[], None],
 # rest around them, ``ready``: on the history panel's first paint (after ``MainWindow.ready``), the desk
 # prints one line ("termii-desk-probe MODE TIME VmHWM VmRSS", time.time() and kB) and quits. bench/empty_window.py
 # prints the same line, so both are timed the same way. ``watch`` (bench/typing_at_start.py) prints the
-# ``painted``, ``keystroke`` (the phone field's first text) and ``ready`` lines and does not quit; it adds a
+# ``painted``, ``keystroke`` (the phone field's first text), ``return`` (the first Return in the code field) and
+# ``ready`` lines and does not quit; it adds a
 # ``termii-desk-typed sent|fields PHONE CODE`` line with what the form sent (or held at exit), so the benchmark
 # can count keystrokes lost. Nothing here runs unless the variable is set.
 
@@ -529,5 +530,7 @@ def install_bench_probe(window: MainWindow, mode: str) -> None:
 
         first_key: list[Callable[[], None]] = [reporter("keystroke")]
         form.phone.edit.textChanged.connect(lambda _text: first_key and first_key.pop()())
+        first_return: list[Callable[[], None]] = [reporter("return")]
+        form.code.submitted.connect(lambda: first_return and first_return.pop()())
         form.send_requested.connect(lambda *_values: typed("sent"))
         QApplication.instance().aboutToQuit.connect(lambda: typed("fields"))  # type: ignore[union-attr]

@@ -177,9 +177,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                                                  timeout=getattr(args, "timeout", None), self_test=args.self_test,
                                                  profile=getattr(args, "profile", None),
                                                  arguments=None if args.self_test else arguments))
-    from termii_desk.core.code_cache import keep_dataclass_code
+    from termii_desk.core.code_cache import keep_compiled_code
 
-    keep_dataclass_code()  # a command builds the core's dataclasses too
+    keep_compiled_code()  # a command builds the core's dataclasses and patterns too
     if args.command == "simulator":
         return _guarded(out, lambda _out: _simulator(args))
     return _guarded(out, lambda out: _COMMANDS[args.command](args, out))
@@ -234,9 +234,9 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
             return EXIT_OK
     import gc
 
-    from termii_desk.core.code_cache import keep_dataclass_code
+    from termii_desk.core.code_cache import keep_compiled_code
 
-    keep_dataclass_code()  # the methods of the desk's dataclasses compiled at an earlier start, not again
+    keep_compiled_code()  # dataclass methods and regular expressions compiled at an earlier start, not again
     # No garbage collection from here until the window is ready (run_window() turns it back on): what the
     # imports of Qt and the window build lives on, and ~30 collections of it cost several ms before the first frame.
     gc.disable()

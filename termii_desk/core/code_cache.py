@@ -1,12 +1,12 @@
-"""Code objects kept from one start to the next, where Python keeps the desk's own bytecode, under its rules.
+"""Code a start compiles kept for the next start, where Python keeps the desk's own bytecode, under its rules.
 
-Two things compile source at every start that never changes between starts: shiboken6's support code
-(ui/_shiboken.py) and the methods ``dataclasses`` writes for each dataclass (``__init__``, ``__eq__``,
-``__repr__``, ...: ~160 small functions to the window's ready, ~8 ms of compiling, the desk's own and its
-libraries'). Their code objects are kept in files beside the desk's bytecode: the same place, the same rules
-(``sys.pycache_prefix``, ``sys.dont_write_bytecode``), and each is used only under the same Python (its bytecode
-magic number in the file's header) for exactly the same source; anything else is compiled as before. A file that
-cannot be read or written costs nothing but the compile.
+Three things compile the same source at every start: shiboken6's support code (ui/_shiboken.py), the methods
+``dataclasses`` writes for each dataclass (``__init__``, ``__eq__``, ``__repr__``, ...: ~160 small functions to
+the window's ready, ~8 ms) and ``re``'s compiler, which parses each pattern and writes its program in Python
+(~140 patterns, ~20 ms, the desk's and its libraries'). What they compile is kept in files beside the desk's
+bytecode: the same place, the same rules (``sys.pycache_prefix``, ``sys.dont_write_bytecode``), and each is used
+only under the same Python (its bytecode magic number in the file's header) for exactly the same source; anything
+else is compiled as before. A file that cannot be read or written costs nothing but the compile.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import marshal
 import os
 import sys
 import threading
+from collections.abc import Callable
 from importlib._bootstrap_external import MAGIC_NUMBER, cache_from_source
 from types import CodeType
 from typing import Any, TypeVar
@@ -27,8 +28,9 @@ K = TypeVar("K")
 HEADER = MAGIC_NUMBER.ljust(16, b"\0")
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATACLASS_CACHE_NAME = "_dataclass_code"
+REGEX_CACHE_NAME = "_regex_code"
 # Kept entries beyond this are dropped at the next write (sources of older versions of the desk or its libraries).
-MAX_DATACLASS_SOURCES = 2000
+MAX_SOURCES = 2000
 
 
 def cache_file(directory: str, name: str) -> str:
@@ -64,15 +66,42 @@ def write(path: str, codes: dict[K, CodeType]) -> None:
             os.unlink(partial)
 
 
-class DataclassCode:
-    """``dataclasses``' ``exec``: the functions it writes, compiled once and kept (see the module's text)."""
+class _Kept:
+    """What a start compiled, kept in ``path`` for the next one: read on first use, written at exit if it grew."""
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.kept: dict[tuple[str, int], CodeType] | None = None  # read on first use
-        self.used: dict[tuple[str, int], CodeType] = {}
-        self.compiled = 0
+        self.kept: dict[Any, Any] | None = None
+        self.used: dict[Any, Any] = {}
+        self.compiled = 0  # since the file was last read or written (for the tests)
         self._lock = threading.Lock()
+
+    def _kept(self) -> dict[Any, Any]:
+        kept = self.kept
+        if kept is None:
+            with self._lock:
+                if self.kept is None:
+                    self.kept = self._check(read(self.path))
+                kept = self.kept
+        return kept
+
+    def _check(self, kept: dict[Any, Any]) -> dict[Any, Any]:
+        return kept
+
+    def save(self) -> None:
+        """Write the file again when this run compiled something it did not have (once, at exit)."""
+        if not self.compiled:
+            return
+        codes = dict(self.used)
+        kept = self._kept()
+        if len(kept) + len(codes) <= MAX_SOURCES:
+            codes = {**kept, **codes}  # the window's and the command line's: one file for both
+        write(self.path, codes)
+        self.compiled = 0
+
+
+class DataclassCode(_Kept):
+    """``dataclasses``' ``exec``: the functions it writes, compiled once and kept (see the module's text)."""
 
     def exec(self, source: object, globals: dict[str, Any] | None = None, locals: Any = None, /) -> None:
         if globals is None:  # as the built-in: the caller's namespaces
@@ -92,32 +121,79 @@ class DataclassCode:
         else:
             builtins.exec(source, globals, locals)  # type: ignore[arg-type]
 
-    def _kept(self) -> dict[tuple[str, int], CodeType]:
-        kept = self.kept
-        if kept is None:
-            with self._lock:
-                if self.kept is None:
-                    self.kept = read(self.path)
-                kept = self.kept
-        return kept
+
+class _SreRecorder:
+    """``re``'s compiler's view of ``_sre``: the same, but the last program it handed to ``_sre.compile`` is kept
+    (per thread) for ``RegexCode``."""
+
+    def __init__(self, sre: Any, last: threading.local) -> None:
+        self._sre = sre
+        self._last = last
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sre, name)
+
+    def compile(self, *args: Any) -> Any:
+        self._last.args = args
+        return self._sre.compile(*args)
+
+
+class RegexCode(_Kept):
+    """``re``'s compiler: the program it writes for a pattern (the parse and compile, in Python: ~20 ms of a
+    start, the desk's and its libraries' patterns), kept; the pattern object is made from it by ``_sre``, as the
+    compiler itself does. Kept programs are used only by the same Python with the same regular expression
+    engine (``_sre.MAGIC``, checked on reading)."""
+
+    def __init__(self, path: str, compiler: Any) -> None:
+        super().__init__(path)
+        self._compile: Callable[..., Any] = compiler.compile
+        self._last = threading.local()
+        self._sre = compiler._sre
+        compiler._sre = _SreRecorder(self._sre, self._last)
+        self._stamp = ("_sre", self._sre.MAGIC, sys.version)
+        self._debug: int = compiler.SRE_FLAG_DEBUG
+
+    def _check(self, kept: dict[Any, Any]) -> dict[Any, Any]:
+        return kept if kept.pop("", None) == self._stamp else {}
 
     def save(self) -> None:
-        """Write the file again when this run compiled something it did not have (once, at exit)."""
-        if not self.compiled:
-            return
-        codes = dict(self.used)
-        kept = self._kept()
-        if len(kept) + len(codes) <= MAX_DATACLASS_SOURCES:
-            codes = {**kept, **codes}  # the window's and the command line's: one file for both
-        write(self.path, codes)
-        self.compiled = 0
+        if self.compiled:
+            self.used[""] = self._stamp
+        super().save()
+
+    def compile(self, pattern: Any, flags: int = 0) -> Any:
+        if type(pattern) not in (str, bytes) or flags & self._debug:  # a parsed pattern (re.Scanner)
+            return self._compile(pattern, flags)
+        key = (pattern, flags)
+        args = self._kept().get(key)
+        if args is not None:
+            self.used[key] = args
+            return self._sre.compile(*args)
+        self._last.args = None
+        compiled = self._compile(pattern, flags)
+        args = self._last.args
+        if args is not None and args[0] == pattern:
+            pattern, flags, code, groups, groupindex, indexgroup = args
+            # Plain ints: the compiler's opcodes are an int subclass, which marshal does not write.
+            self.used[key] = (pattern, int(flags), [int(c) for c in code], int(groups), dict(groupindex),
+                              tuple(indexgroup))
+            self.compiled += 1
+        return compiled
 
 
 _dataclass_code: DataclassCode | None = None
+_regex_code: RegexCode | None = None
+
+
+def keep_compiled_code() -> None:
+    """From now on the methods of new dataclasses and the programs of new regular expressions come from the
+    files kept by earlier starts (written at exit); once a process."""
+    keep_dataclass_code()
+    keep_regex_code()
 
 
 def keep_dataclass_code(path: str | None = None) -> DataclassCode:
-    """From now on the methods of new dataclasses come from the kept file (written at exit); once a process."""
+    """The methods of new dataclasses from the kept file (written at exit); once a process."""
     global _dataclass_code
     if _dataclass_code is None:
         import dataclasses
@@ -127,3 +203,19 @@ def keep_dataclass_code(path: str | None = None) -> DataclassCode:
         dataclasses.exec = _dataclass_code.exec  # type: ignore[attr-defined]
         atexit.register(_dataclass_code.save)
     return _dataclass_code
+
+
+def keep_regex_code(path: str | None = None) -> RegexCode | None:
+    """The programs of new regular expressions from the kept file (written at exit); once a process. None
+    where ``re`` is not built as this expects (its compiler module, its call of ``_sre.compile``)."""
+    global _regex_code
+    if _regex_code is None:
+        import re
+
+        compiler = getattr(re, "_compiler", None)
+        if compiler is None or not callable(getattr(getattr(compiler, "_sre", None), "compile", None)):
+            return None
+        _regex_code = RegexCode(path or cache_file(PACKAGE_DIR, REGEX_CACHE_NAME), compiler)
+        compiler.compile = _regex_code.compile  # re.compile() calls it by its module's name
+        atexit.register(_regex_code.save)
+    return _regex_code

@@ -7,7 +7,9 @@ Each start is a fresh interpreter, with its own bytecode folder (``PYTHONPYCACHE
 from __future__ import annotations
 
 import json
+import marshal
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,11 +121,12 @@ def test_exec_passes_code_objects_and_other_namespaces_through(tmp_path: Path, m
     assert again.compiled == 0 and other["f"]() == 42  # type: ignore[operator]
 
 
-def test_a_command_keeps_the_cores_dataclass_code(tmp_path: Path) -> None:
-    """The command line installs it as the window does: the second ``history`` compiles none of it."""
+def test_a_command_keeps_the_cores_dataclass_code_and_patterns(tmp_path: Path) -> None:
+    """The command line keeps both as the window does: the second ``history`` compiles none of them."""
     script = ("import json, sys\nfrom termii_desk import cli\nfrom termii_desk.core import code_cache\n"
               "code = cli.main(['history'])\n"
-              "print(json.dumps({'code': code, 'compiled': code_cache._dataclass_code.compiled}))")
+              "print(json.dumps({'code': code, 'compiled': code_cache._dataclass_code.compiled,\n"
+              "                  'patterns': code_cache._regex_code.compiled}))")
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
     environ.update(PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"), TERMII_DESK_HOME=str(tmp_path / "home"),
                    TERMII_API_KEY="k" * 20)
@@ -134,4 +137,54 @@ def test_a_command_keeps_the_cores_dataclass_code(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert runs[0]["code"] == 0 and runs[0]["compiled"] >= 20  # the core's own dataclasses among them
-    assert runs[1] == {"code": 0, "compiled": 0}
+    assert runs[0]["patterns"] >= 20
+    assert runs[1] == {"code": 0, "compiled": 0, "patterns": 0}
+
+
+PATTERNS = r"""
+import json, re
+from termii_desk.core.code_cache import keep_regex_code
+kept = keep_regex_code()
+found = {
+    "named": re.compile(r"(?P<cc>\+?\d{1,3})[ -]?(?P<rest>\d+)").match("+234 8031234567").groupdict(),
+    "flags": bool(re.compile(r"  hello \s+ world  # a comment", re.I | re.X).search("say HELLO   World")),
+    "bytes": re.compile(rb"api_key=([^&]+)").sub(b"api_key=***", b"x?api_key=s3cret&y=1").decode(),
+    "behind": re.findall(r"(?<=\d)(?=(\d{3})+$)", "1234567"),
+    "groups": re.compile(r"(a)(b)?(?:c)").groups,
+    "flags_value": re.compile(r"(?s).", re.M).flags,
+    "scanner": [t for t, _ in re.Scanner([(r"\d+", lambda s, t: ("n", t)), (r"\s+", None)]).scan("1 22")[0]],
+}
+print(json.dumps({"compiled": kept.compiled, "file": kept.path, "found": found}))
+"""
+
+
+def _patterns(prefix: Path, **env: str) -> dict[str, object]:
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    environ.update(PYTHONPYCACHEPREFIX=str(prefix), **env)
+    done = subprocess.run([sys.executable, "-c", PATTERNS], cwd=ROOT, env=environ, capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_the_second_start_parses_no_pattern_and_every_pattern_matches_as_compiled(tmp_path: Path) -> None:
+    first = _patterns(tmp_path)
+    assert isinstance(first["compiled"], int) and first["compiled"] >= 6
+    assert Path(str(first["file"])).is_file()
+    second = _patterns(tmp_path)
+    assert second["compiled"] == 0
+    assert second["found"] == first["found"] == {
+        "named": {"cc": "+234", "rest": "8031234567"}, "flags": True, "bytes": "x?api_key=***&y=1",
+        "behind": ["567", "567"], "groups": 2, "flags_value": re.compile(r"(?s).", re.M).flags, "scanner": ["n", "n"]}
+
+
+def test_programs_from_another_regular_expression_engine_are_not_used(tmp_path: Path) -> None:
+    path = Path(str(_patterns(tmp_path)["file"]))
+    kept = code_cache.read(str(path))
+    assert kept[""][0] == "_sre"
+    # The same file from a Python whose engine differs: every pattern must be compiled again, right.
+    path.write_bytes(code_cache.HEADER + marshal.dumps({**kept, "": ("_sre", -1, sys.version)}))
+    again = _patterns(tmp_path)
+    assert isinstance(again["compiled"], int) and again["compiled"] >= 6
+    assert again["found"] == _patterns(tmp_path)["found"]

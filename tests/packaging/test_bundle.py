@@ -100,13 +100,16 @@ def test_bundle_holds_what_the_window_needs_and_nothing_it_does_not(exe: Path) -
     # shiboken6's support code, compiled at build time where the bundle's start looks for it (ui/_shiboken.py)
     support = f"_shiboken_support.{sys.implementation.cache_tag}.pyc"
     assert (internal / "termii_desk" / "ui" / "__pycache__" / support).is_file()
-    # and the methods of the dataclasses a start makes (core/code_cache.py), the desk's own among them
+    # and the methods of the dataclasses a start makes and its patterns' programs (core/code_cache.py)
     from termii_desk.core import code_cache
 
     methods = code_cache.read(str(internal / "termii_desk" / "__pycache__" /
                                   f"{code_cache.DATACLASS_CACHE_NAME}.{sys.implementation.cache_tag}.pyc"))
     assert len(methods) > 100
-    assert any("def __init__(self, phone_number" in source for source, _optimize in methods)
+    assert any("def __init__(self, message_id" in source for source, _optimize in methods)
+    patterns = code_cache.read(str(internal / "termii_desk" / "__pycache__" /
+                                   f"{code_cache.REGEX_CACHE_NAME}.{sys.implementation.cache_tag}.pyc"))
+    assert len(patterns) > 50 and patterns[""][0] == "_sre"
 
 
 # Runs in a separate Python with the bundle's ICU folder and version: ICU's init (converter aliases), an English
