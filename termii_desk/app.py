@@ -68,6 +68,9 @@ ATTACH_DELAY_MS = 1
 BUILD_STEP_MS = 1
 # The carrier names load once the start-up balance check has answered, or after this long without an answer.
 CARRIER_FALLBACK_MS = 3000
+# After ready, a call typed before it goes first: the app icon, the clear buttons and the balance check wait for
+# its answer, or this long.
+FIRST_CALL_FALLBACK_MS = 1000
 
 
 class CoreLoader:
@@ -354,6 +357,7 @@ def run_window(
     app = make_application()
     executor = ThreadExecutor()
     window = MainWindow(executor, demo=demo or self_test, staged=True)
+    window.extras_wait_for_network = True  # released by after_ready's network_loaded()
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
@@ -379,23 +383,37 @@ def run_window(
     def after_ready() -> None:
         collect_again()
 
-        def in_background(op: Callable[[], None], then: Callable[[], None]) -> None:
-            QueryOp(parent=window, op=op, success=lambda _none: then()).failure(
-                lambda error: log.warning("loading after ready failed: %s", error)).run_in_background(executor)
+        def in_background(op: Callable[[], None], then: Callable[[], None], *, even_if_failed: bool = False) -> None:
+            def failed(error: BaseException) -> None:
+                log.warning("loading after ready failed: %s", error)
+                if even_if_failed:
+                    then()
+
+            QueryOp(parent=window, op=op, success=lambda _none: then()).failure(failed).run_in_background(executor)
 
         def load_carrier_names() -> None:
             in_background(CoreLoader.load_after_first_answer, window.carrier_names_loaded)
 
         def after_network() -> None:
-            # Not beside the start-up balance check, nor a call typed before ready: both wait for the network.
+            # A call typed before ready now builds its session and request on a worker: the rest waits for its
+            # answer (or a second), so that nothing on this thread holds it up.
+            if window.controller.calls_in_flight:
+                once(window, window.controller.send_ended, after_first_call, fallback_ms=FIRST_CALL_FALLBACK_MS)
+            else:
+                after_first_call()
+
+        def after_first_call() -> None:
+            set_app_icon(app)  # nothing waits for it, and its SVG plugin and sizes are a few ms of this thread
+            window.network_loaded()  # the clear buttons, then the start-up balance check
+            # Not beside the start-up balance check: it waits for its answer.
             if window.balance_check_pending or window.controller.balance_in_flight:
                 once(window, window.balance_finished, load_carrier_names, fallback_ms=CARRIER_FALLBACK_MS)
             else:
                 load_carrier_names()
 
         def load_after_ready() -> None:
-            set_app_icon(app)  # nothing waits for it, and its SVG plugin and sizes are a few ms of this thread
-            in_background(CoreLoader.load_after_ready, after_network)
+            # Then the rest, once the network stack is loaded: a call typed before ready waits for that alone.
+            in_background(CoreLoader.load_after_ready, after_network, even_if_failed=True)
 
         # Once the history panel is shown (its first paint must not wait for the worker's imports).
         panel = window.history_panel

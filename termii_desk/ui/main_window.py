@@ -212,6 +212,11 @@ class MainWindow(QMainWindow):
         self._history_panel_placed = False
         self._history_store: HistoryStore | None = None
         self._balance_after_panel = False  # the start-up balance check waits for the history panel's first paint
+        # Set by app.py: what follows the history's first sight also waits for network_loaded(). A call typed
+        # before ready is then loading the network stack on a worker: nothing on this thread slows it down.
+        self.extras_wait_for_network = False
+        self._history_shown = False
+        self._network_loaded = False
         self.settings_dialog: SettingsDialog | None = None
         self.retention_question: RetentionQuestion | None = None
         self._account_name: str | None = None
@@ -521,11 +526,23 @@ class MainWindow(QMainWindow):
         after_first_paint(panel, lambda: self._next_turn(self._after_history_shown))
 
     def _after_history_shown(self) -> None:
-        """Once the history panel has been painted: the clear buttons (the first looks up the desktop's icon
-        theme, ~5 ms) and then, a turn later, the start-up balance check (its worker imports the network stack)."""
+        """Once the history panel has been painted (and, with ``extras_wait_for_network``, the network stack
+        loaded): the clear buttons (the first looks up the desktop's icon theme, ~5 ms) and then, a turn later,
+        the start-up balance check."""
+        self._history_shown = True
+        if self.extras_wait_for_network and not self._network_loaded:
+            return
         self.show_clear_buttons()
         if self._balance_after_panel:
             self._next_turn(self._start_deferred_balance_check)
+
+    def network_loaded(self) -> None:
+        """app.py: the network stack is loaded (or failed to): what ``extras_wait_for_network`` held back follows."""
+        if self._network_loaded:
+            return
+        self._network_loaded = True
+        if self._history_shown:
+            self._after_history_shown()
 
     def show_clear_buttons(self) -> None:
         """The form's and the filter's clear buttons: once the history is shown (see ``enable_clear_button``)."""

@@ -106,7 +106,7 @@ def test_bundle_holds_what_the_window_needs_and_nothing_it_does_not(exe: Path) -
     methods = code_cache.read(str(internal / "termii_desk" / "__pycache__" /
                                   f"{code_cache.DATACLASS_CACHE_NAME}.{sys.implementation.cache_tag}.pyc"))
     assert len(methods) > 100
-    assert any("def __init__(self, message_id" in source for source, _optimize in methods)
+    assert any("(message_id={self.message_id!r}, pin_id=" in source for source, _optimize in methods)
     patterns = code_cache.read(str(internal / "termii_desk" / "__pycache__" /
                                    f"{code_cache.REGEX_CACHE_NAME}.{sys.implementation.cache_tag}.pyc"))
     assert len(patterns) > 50 and patterns[""][0] == "_sre"
