@@ -713,6 +713,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def on_balance_known(self, reading: BalanceReading) -> None:
+        self._balance_after_panel = False  # a call typed before ready brought it: no start-up check after it
         self.account.show_balance(reading.balance, reading.currency, reading.user, threshold=reading.threshold,
                                   when=reading.when)
 

@@ -347,3 +347,58 @@ def test_after_ready_the_network_loads_first_and_the_carrier_names_after_the_fir
     assert lines["status"] == "✓ +234 803 123 4567 · Nigeria · MTN"
     assert lines["icon"] == "True"
     assert len(simulator.balance_requests) == 1
+
+
+FIRST_CALL_PROBE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from termii_desk import app as desk_app
+from termii_desk.ui.main_window import MainWindow
+
+events = []
+shown = MainWindow.show_clear_buttons
+
+def show_clear_buttons(window):
+    events.append("clear-buttons")
+    shown(window)
+    QTimer.singleShot(500, finish)  # a start-up balance check would have answered by now
+
+def watch():
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    window.form.phone.set_text("0803 123 4567")
+    window.form.code.set_text("482913")
+    window.form.on_submit()  # Enter before ready
+    events.append("pending" if window.form.send_pending else "not-pending")
+    def ready():  # the controller exists from the build on; the call is answered 0.3 s after it
+        events.append("ready")
+        window.controller.send_ended.connect(lambda: events.append("call-answered"))
+
+    window.ready.connect(ready)
+    window.balance_finished.connect(lambda result: events.append("balance-check"))
+
+def finish():
+    print("events", ",".join(events))
+    QApplication.quit()
+
+MainWindow.show_clear_buttons = show_clear_buttons
+QTimer.singleShot(0, watch)
+QTimer.singleShot(30_000, QApplication.quit)
+sys.exit(desk_app.run_window())
+"""
+
+
+def test_a_call_typed_before_ready_goes_before_the_clear_buttons_and_the_balance_check(
+    tmp_path: Path, simulator: Any
+) -> None:
+    """Once ready, the call's worker loads the network stack and sends: the app icon, the clear buttons and
+    the start-up balance check (GUI-thread work and a second request) wait for its answer (here 0.3 s). The
+    answer brought the balance (and the desk asked Termii for its currency, once): no start-up check follows."""
+    simulator.set_fault(None, on="call", delay=0.3)
+    done = subprocess.run([sys.executable, "-c", FIRST_CALL_PROBE],
+                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url),
+                          capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+    assert lines["events"] == "pending,ready,call-answered,clear-buttons", done.stdout
+    assert len(simulator.calls) == 1 and len(simulator.balance_requests) == 1

@@ -756,3 +756,29 @@ def test_a_window_never_painted_still_gets_its_clear_buttons_and_balance(
     window.attach(make_services(simulator.url))
     qtbot.waitUntil(lambda: not window.balance_check_pending, timeout=5_000)
     assert _clear_buttons_on(window) and window.account.balance_text
+
+
+@pytest.mark.parametrize("network_first", [False, True])
+def test_with_extras_waiting_for_the_network_the_clear_buttons_and_balance_follow_it(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, network_first: bool
+) -> None:
+    """app.py holds them until the network stack is loaded (a call typed before ready loads it): shown and
+    painted, the history alone; then both, in either order of the two."""
+    window = MainWindow(InlineExecutor())
+    qtbot.addWidget(window)
+    window.extras_wait_for_network = True
+    if network_first:
+        window.network_loaded()
+    window.attach(make_services(simulator.url))
+    window.show()
+    panel = window.history_panel
+    assert panel is not None
+    if not network_first:
+        qtbot.waitUntil(lambda: panel.isVisible(), timeout=5_000)
+        qtbot.wait(300)  # painted, many event-loop turns
+        assert window.balance_check_pending and not _clear_buttons_on(window)
+        window.network_loaded()
+    qtbot.waitUntil(lambda: not window.balance_check_pending, timeout=5_000)
+    assert _clear_buttons_on(window) and window.account.balance_text
+    window.network_loaded()  # once: nothing more happens
+    assert not window.balance_check_pending
