@@ -318,14 +318,30 @@ def make_session(ca_bundle: str = "") -> requests.Session:
                 f"The CA bundle file {ca_bundle!r} could not be read as certificates; fix or clear it in Settings."
             ) from None
     session = requests.Session()
+    session.auth = _NO_AUTH
     adapter = _TrustStoreAdapter(context)
     session.mount("https://", adapter)
     session.mount("http://", _WatchedAdapter())
     return session
 
 
+class _NoAuth(requests.auth.AuthBase):
+    """The session's own "authentication": none. Without one, requests looks the host up in the agent's
+    ~/.netrc and sends the password it finds there to it as Basic auth: Termii's key is in the request, and
+    nothing else the agent keeps for a host may go to it (nor is the file read at every request)."""
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        return request
+
+
+_NO_AUTH = _NoAuth()
+
+
 def _watch_session(session: requests.Session) -> None:
-    """A session built elsewhere with requests' own adapters gets watched ones, so its deadline holds too."""
+    """A session built elsewhere with requests' own adapters gets watched ones, so its deadline holds too, and
+    sends no ~/.netrc password (``_NoAuth``) unless it was given an authentication of its own."""
+    if session.auth is None:
+        session.auth = _NO_AUTH
     for prefix in ("https://", "http://"):
         if type(session.get_adapter(prefix + "x")) is HTTPAdapter:
             session.mount(prefix, _WatchedAdapter())

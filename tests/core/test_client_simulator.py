@@ -132,3 +132,30 @@ def test_content_type_on_a_balance_get_would_get_an_empty_answer(simulator: Term
     assert answer.status_code == 200 and answer.content == b""
     assert json.loads(requests.get(simulator.url + "/api/get-balance", params={"api_key": SIM_KEY},
                                    timeout=5).content)["currency"] == "NGN"
+
+
+@pytest.mark.parametrize("own_session", [False, True])
+def test_no_password_from_the_agents_netrc_goes_to_the_host(
+    simulator: TermiiSimulator, tmp_path: object, monkeypatch: pytest.MonkeyPatch, own_session: bool
+) -> None:
+    """requests would send the password ~/.netrc keeps for the host as Basic auth (the desk's session, and a
+    session built elsewhere and handed to the client); the call and the balance check carry no Authorization."""
+    import os
+    from pathlib import Path
+
+    import requests
+
+    home = Path(str(tmp_path))
+    (home / ".netrc").write_text("machine 127.0.0.1 login agent password netrc-secret-9\n"
+                                 "default login anyone password netrc-default-7\n")
+    os.chmod(home / ".netrc", 0o600)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("NETRC", str(home / ".netrc"))
+    client = TermiiClient(simulator.url, SIM_KEY, session=requests.Session() if own_session else make_session())
+    client.send_voice_call(PHONE, CODE)
+    client.get_balance()
+    received = [*simulator.calls, *simulator.balance_requests]
+    assert len(received) == 2
+    for request in received:
+        assert not {name.lower() for name in request.headers} & {"authorization", "proxy-authorization"}
+        assert "netrc" not in repr(request)
