@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
         # Set by app.py: what follows the history's first sight also waits for network_loaded(). A call typed
         # before ready is then loading the network stack on a worker: nothing on this thread slows it down.
         self.extras_wait_for_network = False
+        self._ready_after_panel = False  # attach() kept an Enter pressed before ready for the history's first paint
         self._history_shown = False
         self._network_loaded = False
         self.settings_dialog: SettingsDialog | None = None
@@ -483,7 +484,7 @@ class MainWindow(QMainWindow):
         key) waits until the panel has been shown.
 
         What was typed meanwhile is validated now, the focus stays where the agent put it, and an Enter pressed
-        before is acted on once (sent, or why not said).
+        before is acted on once: sent once the history panel has been painted, or why not said at once.
         """
         self.build_content()
         self.prepare_history(services.history)
@@ -495,7 +496,13 @@ class MainWindow(QMainWindow):
             # Nothing can be sent (no key, a base URL that cannot be used): the window says why instead.
             self.form.cancel_pending()
         self.form.phone.set_checking(False)
-        self.form.set_ready(True)
+        if self.form.send_pending and self.form.phone.value is not None and self.form.code.value is not None:
+            # The call (its worker loads the network stack) once the history has been shown: together, each
+            # would hold up the other, and the call would reach Termii no sooner. (Why an Enter cannot send is
+            # said at once.)
+            self._ready_after_panel = True
+        else:
+            self.form.set_ready(True)
         self._next_turn(self._lay_out_history_panel)
         self.ready.emit()
 
@@ -523,7 +530,13 @@ class MainWindow(QMainWindow):
         self._layout.addWidget(panel, 1)
         panel.show()  # a child added to a visible window is otherwise shown one event later
         # The rest once that show is painted, and a turn later: nothing holds up the history's first sight.
-        after_first_paint(panel, lambda: self._next_turn(self._after_history_shown))
+        after_first_paint(panel, self._history_painted)
+
+    def _history_painted(self) -> None:
+        if self._ready_after_panel:
+            self._ready_after_panel = False
+            self.form.set_ready(True)  # an Enter pressed before ready: sent now, or why not said
+        self._next_turn(self._after_history_shown)
 
     def _after_history_shown(self) -> None:
         """Once the history panel has been painted (and, with ``extras_wait_for_network``, the network stack

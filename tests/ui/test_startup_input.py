@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from termii_desk.core.bootstrap import DeskServices
@@ -151,6 +151,41 @@ def test_enter_before_ready_sends_exactly_once_when_ready(
     body = simulator.calls[0].json
     assert isinstance(body, dict) and (body["phone_number"], body["code"]) == ("2348031234567", 482913)
     assert window.outcome.text.startswith("Sent: Termii accepted the call")
+
+
+class _FirstPaint(QObject):
+    """What the form had done when the history panel was first painted."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__()
+        self.window = window
+        self.seen: tuple[bool, bool, int] | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.seen is None:
+            form = self.window.form
+            self.seen = (form.send_pending, form.ready, self.window.controller.calls_in_flight)
+        return False
+
+
+def test_an_early_enter_sends_once_the_history_is_shown_not_beside_its_first_paint(
+    qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    """The call's worker loads the network stack: beside the history's first paint, each would hold up the
+    other. Sent right after that paint, once; the window was ready (its history shown) first."""
+    window = first_frame
+    type_around_build(qtbot, window, "0803 123 4567\t482913\r")
+    assert window.form.send_pending
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        window.attach(make_services(simulator.url))
+        panel = window.history_panel
+        assert panel is not None
+        paints = _FirstPaint(window)
+        panel.installEventFilter(paints)
+        assert window.form.send_pending and simulator.calls == []  # attached: kept for the paint
+    assert paints.seen == (True, False, 0)
+    qtbot.wait(200)  # a second call would have been asked for by now
+    assert len(simulator.calls) == 1 and not window.form.send_pending and window.form.ready
 
 
 def test_enter_before_ready_with_an_invalid_number_says_why_at_ready(
