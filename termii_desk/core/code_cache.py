@@ -42,9 +42,9 @@ def read(path: str) -> dict[Any, CodeType]:
     """The code objects kept in ``path``; nothing when it is missing, damaged or from another Python."""
     try:
         with open(path, "rb") as file:
-            if file.read(len(HEADER)) != HEADER:
-                return {}
-            codes = marshal.load(file)
+            data = file.read()
+        # From bytes: marshal.load() reads a file object a few bytes at a time (~15x slower on these).
+        codes = marshal.loads(memoryview(data)[len(HEADER):]) if data[: len(HEADER)] == HEADER else {}
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     return codes if isinstance(codes, dict) else {}
