@@ -262,7 +262,8 @@ def _run(runs: int, display: dict[str, str]) -> list[Figure]:
         ("first keystroke accepted (the phone field's first text, typing at first paint)", key, "-", None),
         ("ready (form can send, history shown)", ready, "<= 2.0x", 2.0),
         ("the Return taken by the desk (typed at first paint; the floor of the next row)", returned, "-", None),
-        ("the call reaching Termii (typed at first paint, 12 ms a key)", call, "< 2.5x", 2.5),
+        # Not a target: the Return itself comes at ~3x (the row above); the row after the loop times the desk.
+        ("the call reaching Termii (typed at first paint, 12 ms a key: bounded by the typist)", call, "-", None),
         (f"ready, typed into at {FAST_KEY_MS} ms a key", seconds("ready", fast), "<= 2.0x", 2.0),
         (f"the call reaching Termii, typed at first paint {FAST_KEY_MS} ms a key (the desk's own part: "
          "Return pressed long before ready)", seconds("call", fast), "< 2.5x", 2.5),
@@ -277,8 +278,9 @@ def _run(runs: int, display: dict[str, str]) -> list[Figure]:
                               f"desk {spread(values)}; empty {spread(empties)}; {each}"))
     after = [r.call - r.returned for r in at_once if r.call is not None and r.returned is not None]
     if after:
-        figures.append(Figure("1. typing at start: the call reaching Termii after the desk took the Return",
-                              statistics.median(after) * 1000, "ms", "-", None,
+        value = statistics.median(after) * 1000
+        figures.append(Figure("1. typing at start: the call reaching Termii after the desk took the Return "
+                              "(12 ms a key)", value, "ms", "<= 16 ms", value <= 16,
                               f"{spread(after)}: from the code field's Return (the desk's probe) to the "
                               f"simulator's receipt; {each}"))
     return figures
