@@ -26,6 +26,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from termii_desk.core.deferred import defer_charset_detection
+
+defer_charset_detection()  # before requests imports it (its imports follow: E402 is off for this file)
+
 import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection

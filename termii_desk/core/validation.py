@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import re
 import sys
-import threading
 from dataclasses import dataclass
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from termii_desk.core.errors import InputError
 
@@ -147,49 +146,16 @@ def validate_phone(text: str, default_region: str = "NG", *, with_carrier: bool 
     raise national if digits.startswith("0") or len(digits) <= 10 else international
 
 
-_PHONE_LOCK = threading.Lock()
-
-
-class _PhonenumbersPackage(ModuleType):
-    """``phonenumbers`` before its ``__init__`` has run: the package its submodules import from.
-
-    ``phone_library()`` loads only the part that reads, checks and formats numbers (with the metadata): the
-    package's ``__init__`` also loads its as-you-type formatter, number matcher and short-number tables, ~4 ms of
-    start-up nothing here uses. The first name asked of the package that it does not have yet (its carrier
-    tables, ``phonenumbers.parse`` from elsewhere) runs the real ``__init__`` in it, once; after that it is the
-    package as imported.
-    """
-
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
-            raise AttributeError(name)
-        with _PHONE_LOCK:
-            spec = vars(self).pop("_pending_spec", None)
-            if spec is not None:
-                spec.loader.exec_module(self)
-        try:
-            return vars(self)[name]
-        except KeyError:
-            raise AttributeError(f"module 'phonenumbers' has no attribute {name!r}") from None
-
-
 def phone_library() -> ModuleType:
     """libphonenumber's reading, checking and formatting (``phonenumbers.phonenumberutil``), with the metadata;
-    the one way this package loads it (see ``_PhonenumbersPackage``)."""
+    the one way this package loads it: without the package's ``__init__`` (core/deferred.py), which also loads
+    its as-you-type formatter, number matcher and short-number tables, ~4 ms of start-up nothing here uses."""
     loaded = sys.modules.get("phonenumbers.phonenumberutil")
     if loaded is not None:
         return loaded
-    with _PHONE_LOCK:
-        if "phonenumbers" not in sys.modules:
-            from importlib.util import find_spec
+    from termii_desk.core.deferred import defer_package
 
-            spec = find_spec("phonenumbers")
-            if spec is not None and spec.loader is not None and spec.submodule_search_locations is not None:
-                package = _PhonenumbersPackage(spec.name)
-                package.__spec__, package.__loader__, package.__file__ = spec, spec.loader, spec.origin
-                package.__path__, package.__package__ = list(spec.submodule_search_locations), spec.name
-                package._pending_spec = spec  # type: ignore[attr-defined]
-                sys.modules[spec.name] = package
+    defer_package("phonenumbers")
     import phonenumbers.phonenumberutil as library
 
     return library
