@@ -298,6 +298,23 @@ def test_the_core_is_ready_without_the_network_stack_or_the_carrier_tables(tmp_p
     assert lines["key"] == "True"
 
 
+# The end of a probe: its watch() once the window exists, then the desk's window as a start opens it.
+RUN_WINDOW = """
+QTimer.singleShot(0, watch)
+QTimer.singleShot(30_000, QApplication.quit)
+sys.exit(desk_app.run_window())
+"""
+
+
+def _probe_lines(probe: str, tmp_path: Path, simulator: Any) -> dict[str, str]:
+    """Run ``probe`` (a start of the window that prints "name value" lines) against ``simulator``."""
+    done = subprocess.run([sys.executable, "-c", probe],
+                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url),
+                          capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr
+    return dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
+
+
 AFTER_READY_PROBE = """
 import sys
 from PySide6.QtCore import QTimer
@@ -326,10 +343,7 @@ def watch():
     window.balance_finished.connect(lambda result: events.append("balance"))
 
 MainWindow.carrier_names_loaded = carrier_names_loaded
-QTimer.singleShot(0, watch)
-QTimer.singleShot(30_000, QApplication.quit)
-sys.exit(desk_app.run_window())
-"""
+""" + RUN_WINDOW
 
 
 def test_after_ready_the_network_loads_first_and_the_carrier_names_after_the_first_answer(
@@ -338,12 +352,8 @@ def test_after_ready_the_network_loads_first_and_the_carrier_names_after_the_fir
     """What the first call needs (the network stack, the start-up balance check's connection) comes before the
     carrier tables, whose loading would otherwise compete with it; the phone line names the network after."""
     simulator.set_fault("slow", on="balance", delay=1.0)  # the carrier tables would be loaded long before
-    done = subprocess.run([sys.executable, "-c", AFTER_READY_PROBE],
-                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url),
-                          capture_output=True, text=True, timeout=90, check=False)
-    assert done.returncode == 0, done.stderr
-    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
-    assert lines["events"] == "ready,balance,carriers:requests", done.stdout
+    lines = _probe_lines(AFTER_READY_PROBE, tmp_path, simulator)
+    assert lines["events"] == "ready,balance,carriers:requests", lines
     assert lines["status"] == "✓ +234 803 123 4567 · Nigeria · MTN"
     assert lines["icon"] == "True"
     assert len(simulator.balance_requests) == 1
@@ -382,10 +392,7 @@ def finish():
     QApplication.quit()
 
 MainWindow.show_clear_buttons = show_clear_buttons
-QTimer.singleShot(0, watch)
-QTimer.singleShot(30_000, QApplication.quit)
-sys.exit(desk_app.run_window())
-"""
+""" + RUN_WINDOW
 
 
 def test_a_call_typed_before_ready_goes_before_the_clear_buttons_and_the_balance_check(
@@ -395,10 +402,6 @@ def test_a_call_typed_before_ready_goes_before_the_clear_buttons_and_the_balance
     the start-up balance check (GUI-thread work and a second request) wait for its answer (here 0.3 s). The
     answer brought the balance (and the desk asked Termii for its currency, once): no start-up check follows."""
     simulator.set_fault(None, on="call", delay=0.3)
-    done = subprocess.run([sys.executable, "-c", FIRST_CALL_PROBE],
-                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL=simulator.url),
-                          capture_output=True, text=True, timeout=90, check=False)
-    assert done.returncode == 0, done.stderr
-    lines = dict(line.split(" ", 1) for line in done.stdout.splitlines() if " " in line)
-    assert lines["events"] == "pending,ready,call-answered,clear-buttons", done.stdout
+    lines = _probe_lines(FIRST_CALL_PROBE, tmp_path, simulator)
+    assert lines["events"] == "pending,ready,call-answered,clear-buttons", lines
     assert len(simulator.calls) == 1 and len(simulator.balance_requests) == 1
