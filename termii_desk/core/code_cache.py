@@ -29,6 +29,8 @@ HEADER = MAGIC_NUMBER.ljust(16, b"\0")
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATACLASS_CACHE_NAME = "_dataclass_code"
 REGEX_CACHE_NAME = "_regex_code"
+_REGEX_FORMAT = 2  # 2: a module's own patterns only (files of format 1 may hold patterns made of data)
+_RE_MODULES = frozenset({"re", "re._compiler"})  # the frames between a pattern's caller and the compiler
 # Kept entries beyond this are dropped at the next write (sources of older versions of the desk or its libraries).
 MAX_SOURCES = 2000
 
@@ -142,7 +144,13 @@ class RegexCode(_Kept):
     """``re``'s compiler: the program it writes for a pattern (the parse and compile, in Python: ~20 ms of a
     start, the desk's and its libraries' patterns), kept; the pattern object is made from it by ``_sre``, as the
     compiler itself does. Kept programs are used only by the same Python with the same regular expression
-    engine (``_sre.MAGIC``, checked on reading)."""
+    engine (``_sre.MAGIC``, checked on reading).
+
+    Only a module's own patterns are kept: those its top-level code compiles while it is imported (a fixed text,
+    where the start-up's cost is). A pattern compiled later, or from a function, may be made of data: the
+    redaction's patterns are made of the API key, its encodings and the codes sent, and none of that may reach a
+    file. Those compile as always, and are never written.
+    """
 
     def __init__(self, path: str, compiler: Any) -> None:
         super().__init__(path)
@@ -150,7 +158,7 @@ class RegexCode(_Kept):
         self._last = threading.local()
         self._sre = compiler._sre
         compiler._sre = _SreRecorder(self._sre, self._last)
-        self._stamp = ("_sre", self._sre.MAGIC, sys.version)
+        self._stamp = ("_sre", self._sre.MAGIC, sys.version, _REGEX_FORMAT)
         self._debug: int = compiler.SRE_FLAG_DEBUG
 
     def _check(self, kept: dict[Any, Any]) -> dict[Any, Any]:
@@ -161,18 +169,32 @@ class RegexCode(_Kept):
             self.used[""] = self._stamp
         super().save()
 
+    @staticmethod
+    def _by_module_code() -> bool:
+        """Whether the pattern being compiled comes from a module's top-level code, run by its import."""
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_globals.get("__name__") in _RE_MODULES:
+            frame = frame.f_back  # type: ignore[assignment]
+        return (frame is not None and frame.f_code.co_name == "<module>"
+                and frame.f_globals.get("__name__") != "__main__")
+
     def compile(self, pattern: Any, flags: int = 0) -> Any:
-        if type(pattern) not in (str, bytes) or flags & self._debug:  # a parsed pattern (re.Scanner)
-            return self._compile(pattern, flags)
-        key = (pattern, flags)
+        if type(pattern) not in (str, bytes) or flags & self._debug or not self._by_module_code():
+            return self._compile(pattern, flags)  # a parsed pattern (re.Scanner), re.DEBUG, or maybe data
+        key = (type(pattern).__name__, pattern, int(flags))
         args = self._kept().get(key)
         if args is not None:
-            self.used[key] = args
-            return self._sre.compile(*args)
+            try:
+                compiled = self._sre.compile(*args)
+            except Exception:  # a damaged entry: compiled again, and replaced at exit
+                self._kept().pop(key, None)
+            else:
+                self.used[key] = args
+                return compiled
         self._last.args = None
         compiled = self._compile(pattern, flags)
         args = self._last.args
-        if args is not None and args[0] == pattern:
+        if args is not None and type(args[0]) is type(pattern) and args[0] == pattern:
             pattern, flags, code, groups, groupindex, indexgroup = args
             # Plain ints: the compiler's opcodes are an int subclass, which marshal does not write.
             self.used[key] = (pattern, int(flags), [int(c) for c in code], int(groups), dict(groupindex),

@@ -29,13 +29,17 @@ class DeferredPackage(ModuleType):
     _deferred_lock: threading.RLock
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("__") and name != "__all__":  # the import system's questions, answered as they are
             raise AttributeError(name)
         namespace = vars(self)
         with namespace["_deferred_lock"]:
             spec = namespace.pop("_deferred_spec", None)
             if spec is not None and spec.loader is not None:
-                spec.loader.exec_module(self)
+                try:
+                    spec.loader.exec_module(self)
+                except BaseException:
+                    namespace["_deferred_spec"] = spec  # the next question tries again, and says what failed
+                    raise
         try:
             return namespace[name]
         except KeyError:

@@ -216,6 +216,7 @@ class MainWindow(QMainWindow):
         # before ready is then loading the network stack on a worker: nothing on this thread slows it down.
         self.extras_wait_for_network = False
         self._ready_after_panel = False  # attach() kept an Enter pressed before ready for the history's first paint
+        self._history_was_painted = False
         self._history_shown = False
         self._network_loaded = False
         self.settings_dialog: SettingsDialog | None = None
@@ -496,11 +497,13 @@ class MainWindow(QMainWindow):
             # Nothing can be sent (no key, a base URL that cannot be used): the window says why instead.
             self.form.cancel_pending()
         self.form.phone.set_checking(False)
-        if self.form.send_pending and self.form.phone.value is not None and self.form.code.value is not None:
+        if (self.form.send_pending and self.form.phone.value is not None and self.form.code.value is not None
+                and not self._history_was_painted):
             # The call (its worker loads the network stack) once the history has been shown: together, each
             # would hold up the other, and the call would reach Termii no sooner. (Why an Enter cannot send is
-            # said at once.)
+            # said at once.) The window's own timer, should that paint never come (the panel replaced first).
             self._ready_after_panel = True
+            QTimer.singleShot(FIRST_PAINT_FALLBACK_MS, self, self._release_ready)
         else:
             self.form.set_ready(True)
         self._next_turn(self._lay_out_history_panel)
@@ -533,10 +536,15 @@ class MainWindow(QMainWindow):
         after_first_paint(panel, self._history_painted)
 
     def _history_painted(self) -> None:
+        self._history_was_painted = True
+        self._release_ready()
+        self._next_turn(self._after_history_shown)
+
+    def _release_ready(self) -> None:
+        """The form can send: an Enter pressed before ready, kept by ``attach()``, is sent now (once)."""
         if self._ready_after_panel:
             self._ready_after_panel = False
-            self.form.set_ready(True)  # an Enter pressed before ready: sent now, or why not said
-        self._next_turn(self._after_history_shown)
+            self.form.set_ready(True)
 
     def _after_history_shown(self) -> None:
         """Once the history panel has been painted (and, with ``extras_wait_for_network``, the network stack

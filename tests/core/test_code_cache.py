@@ -137,32 +137,52 @@ def test_a_command_keeps_the_cores_dataclass_code_and_patterns(tmp_path: Path) -
         assert done.returncode == 0, done.stderr
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
     assert runs[0]["code"] == 0 and runs[0]["compiled"] >= 20  # the core's own dataclasses among them
-    assert runs[0]["patterns"] >= 20
+    assert runs[0]["patterns"] >= 8  # the modules' own, as they are imported
     assert runs[1] == {"code": 0, "compiled": 0, "patterns": 0}
 
 
+# A module's top-level patterns (kept), and what its functions compile from data (never kept).
+PATTERN_MODULE = r"""
+import re
+NAMED = re.compile(r"(?P<cc>\+?\d{1,3})[ -]?(?P<rest>\d+)")
+VERBOSE = re.compile(r"  hello \s+ world  # a comment", re.I | re.X)
+BYTES = re.compile(rb"api_key=([^&]+)")
+SAME_AS_STR = re.compile(b"(a)(b)?(?:c)")
+GROUPS = re.compile(r"(a)(b)?(?:c)")
+FLAGS = re.compile(r"(?s).", re.M)
+BEHIND = re.findall(r"(?<=\d)(?=(\d{3})+$)", "1234567")
+SCANNER = re.Scanner([(r"\d+", lambda s, t: ("n", t)), (r"\s+", None)])
+
+def from_data(text):
+    return re.compile(re.escape(text) + "+")
+"""
+
 PATTERNS = r"""
-import json, re
+import json, sys
 from termii_desk.core.code_cache import keep_regex_code
 kept = keep_regex_code()
+import kept_patterns as m
 found = {
-    "named": re.compile(r"(?P<cc>\+?\d{1,3})[ -]?(?P<rest>\d+)").match("+234 8031234567").groupdict(),
-    "flags": bool(re.compile(r"  hello \s+ world  # a comment", re.I | re.X).search("say HELLO   World")),
-    "bytes": re.compile(rb"api_key=([^&]+)").sub(b"api_key=***", b"x?api_key=s3cret&y=1").decode(),
-    "behind": re.findall(r"(?<=\d)(?=(\d{3})+$)", "1234567"),
-    "groups": re.compile(r"(a)(b)?(?:c)").groups,
-    "flags_value": re.compile(r"(?s).", re.M).flags,
-    "scanner": [t for t, _ in re.Scanner([(r"\d+", lambda s, t: ("n", t)), (r"\s+", None)]).scan("1 22")[0]],
+    "named": m.NAMED.match("+234 8031234567").groupdict(),
+    "flags": bool(m.VERBOSE.search("say HELLO   World")),
+    "bytes": m.BYTES.sub(b"api_key=***", b"x?api_key=s3cret&y=1").decode(),
+    "bytes_groups": m.SAME_AS_STR.groups, "groups": m.GROUPS.groups, "behind": m.BEHIND,
+    "flags_value": m.FLAGS.flags,
+    "scanner": [t for t, _ in m.SCANNER.scan("1 22")[0]],
+    "data": bool(m.from_data(sys.argv[1]).search("x" + sys.argv[1] + "y")),
 }
 print(json.dumps({"compiled": kept.compiled, "file": kept.path, "found": found}))
 """
 
 
-def _patterns(prefix: Path, **env: str) -> dict[str, object]:
+def _patterns(prefix: Path, data: str = "s3cret-data", **env: str) -> dict[str, object]:
+    modules = prefix / "modules"
+    modules.mkdir(exist_ok=True)
+    (modules / "kept_patterns.py").write_text(PATTERN_MODULE)
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
-    environ.update(PYTHONPYCACHEPREFIX=str(prefix), **env)
-    done = subprocess.run([sys.executable, "-c", PATTERNS], cwd=ROOT, env=environ, capture_output=True, text=True,
-                          timeout=120, check=False)
+    environ.update(PYTHONPYCACHEPREFIX=str(prefix / "pyc"), PYTHONPATH=str(modules), **env)
+    done = subprocess.run([sys.executable, "-c", PATTERNS, data], cwd=ROOT, env=environ, capture_output=True,
+                          text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
@@ -176,7 +196,35 @@ def test_the_second_start_parses_no_pattern_and_every_pattern_matches_as_compile
     assert second["compiled"] == 0
     assert second["found"] == first["found"] == {
         "named": {"cc": "+234", "rest": "8031234567"}, "flags": True, "bytes": "x?api_key=***&y=1",
-        "behind": ["567", "567"], "groups": 2, "flags_value": re.compile(r"(?s).", re.M).flags, "scanner": ["n", "n"]}
+        "bytes_groups": 2, "groups": 2, "behind": ["567", "567"], "flags_value": re.compile(r"(?s).", re.M).flags,
+        "scanner": ["n", "n"], "data": True}
+
+
+def test_patterns_made_of_data_are_never_kept_nor_the_redactions(tmp_path: Path) -> None:
+    """Only a module's top-level patterns are written: what a function compiles (here from the command line;
+    in the desk, the redaction's patterns, made of the API key, its encodings and the codes) never is."""
+    import base64
+
+    secret = "k3y-" + "Zq7" * 8
+    code = ("import json, sys\nfrom termii_desk.core.code_cache import keep_regex_code\n"
+            "kept = keep_regex_code()\nfrom termii_desk.core import logs, scrub\n"
+            "logs.register_secret(sys.argv[1])\nlogs.register_secret('482913')\n"
+            "text = 'café ' + sys.argv[1] + ' code 482913 ' + sys.argv[1].encode().hex()\n"
+            "redacted = scrub.redact_secrets(text, [sys.argv[1], '482913'])\n"
+            "print(json.dumps({'redacted': redacted, 'file': kept.path}))")
+    environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
+    environ.update(PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"))
+    done = subprocess.run([sys.executable, "-c", code, secret], cwd=ROOT, env=environ, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert secret not in result["redacted"] and "482913" not in result["redacted"]
+    _patterns(tmp_path, data=secret)  # and a module's function compiling a pattern of it, in the same file
+    written = Path(result["file"]).read_bytes()
+    assert len(code_cache.read(result["file"])) > 5  # the modules' own patterns are kept
+    for form in (secret, secret.encode().hex(), base64.b64encode(secret.encode()).decode(), "482913",
+                 re.escape(secret)):
+        assert form.encode() not in written and form.encode("utf-16-le") not in written
 
 
 def test_programs_from_another_regular_expression_engine_are_not_used(tmp_path: Path) -> None:
@@ -184,7 +232,7 @@ def test_programs_from_another_regular_expression_engine_are_not_used(tmp_path: 
     kept = code_cache.read(str(path))
     assert kept[""][0] == "_sre"
     # The same file from a Python whose engine differs: every pattern must be compiled again, right.
-    path.write_bytes(code_cache.HEADER + marshal.dumps({**kept, "": ("_sre", -1, sys.version)}))
+    path.write_bytes(code_cache.HEADER + marshal.dumps({**kept, "": ("_sre", -1, *kept[""][2:])}))
     again = _patterns(tmp_path)
     assert isinstance(again["compiled"], int) and again["compiled"] >= 6
     assert again["found"] == _patterns(tmp_path)["found"]

@@ -169,7 +169,8 @@ class _FirstPaint(QObject):
 
 
 def test_an_early_enter_sends_once_the_history_is_shown_not_beside_its_first_paint(
-    qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
+    qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices,
+    screenshot_dir: Path
 ) -> None:
     """The call's worker loads the network stack: beside the history's first paint, each would hold up the
     other. Sent right after that paint, once; the window was ready (its history shown) first."""
@@ -186,6 +187,8 @@ def test_an_early_enter_sends_once_the_history_is_shown_not_beside_its_first_pai
     assert paints.seen == (True, False, 0)
     qtbot.wait(200)  # a second call would have been asked for by now
     assert len(simulator.calls) == 1 and not window.form.send_pending and window.form.ready
+    assert window.outcome.text.startswith("Sent: Termii accepted the call")
+    assert window.grab().save(str(screenshot_dir / "startup-early-enter-sent.png"))
 
 
 def test_enter_before_ready_with_an_invalid_number_says_why_at_ready(
@@ -247,3 +250,36 @@ def test_without_a_key_an_early_enter_is_dropped_with_the_first_run_page(
     assert window.pages.currentWidget() is window.first_run and not window.form.send_pending
     assert_nothing_sent(qtbot, simulator)
     assert (window.form.phone.text(), window.form.code.text()) == ("0803 123 4567", "482913")  # kept for later
+
+
+def test_an_early_enter_is_sent_when_the_history_was_shown_before_attach(
+    qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    """Ctrl+F between the panel's build and attach() shows the history at once: its paint has come and gone,
+    and the Enter is sent at attach()."""
+    window = first_frame
+    type_around_build(qtbot, window, "0803 123 4567\t482913\r")
+    services = make_services(simulator.url)
+    window.prepare_history(services.history)
+    window.on_filter_requested()
+    panel = window.history_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.isVisible(), timeout=WAIT_MS)
+    qtbot.wait(200)  # painted
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        window.attach(services)
+    assert len(simulator.calls) == 1 and window.form.ready and not window.form.send_pending
+
+
+def test_an_early_enter_is_sent_when_the_history_panel_is_replaced_before_its_paint(
+    qtbot: Any, first_frame: MainWindow, simulator: TermiiSimulator, make_services: MakeServices
+) -> None:
+    """The panel whose first paint the Enter waits for is replaced before it is shown (as a profile switch
+    does): the Enter is still sent, once (by the new panel's paint, else the window's own timer)."""
+    window = first_frame
+    type_around_build(qtbot, window, "0803 123 4567\t482913\r")
+    with qtbot.waitSignal(window.call_finished, timeout=WAIT_MS):
+        window.attach(make_services(simulator.url))
+        window._replace_history_panel(make_services(simulator.url).history)
+    qtbot.wait(1200)  # past the window's timer: a second send would have been asked for by now
+    assert len(simulator.calls) == 1 and window.form.ready and not window.form.send_pending
