@@ -16,6 +16,7 @@ import builtins
 import contextlib
 import marshal
 import os
+import re
 import sys
 import threading
 from collections.abc import Callable
@@ -29,7 +30,7 @@ HEADER = MAGIC_NUMBER.ljust(16, b"\0")
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATACLASS_CACHE_NAME = "_dataclass_code"
 REGEX_CACHE_NAME = "_regex_code"
-_REGEX_FORMAT = 2  # 2: a module's own patterns only (files of format 1 may hold patterns made of data)
+_REGEX_FORMAT = 2  # 2: fixed texts only (files of format 1 may hold patterns made of data)
 _RE_MODULES = frozenset({"re", "re._compiler"})  # the frames between a pattern's caller and the compiler
 # Kept entries beyond this are dropped at the next write (sources of older versions of the desk or its libraries).
 MAX_SOURCES = 2000
@@ -146,10 +147,12 @@ class RegexCode(_Kept):
     compiler itself does. Kept programs are used only by the same Python with the same regular expression
     engine (``_sre.MAGIC``, checked on reading).
 
-    Only a module's own patterns are kept: those its top-level code compiles while it is imported (a fixed text,
-    where the start-up's cost is). A pattern compiled later, or from a function, may be made of data: the
-    redaction's patterns are made of the API key, its encodings and the codes sent, and none of that may reach a
-    file. Those compile as always, and are never written.
+    Only fixed texts are kept: the patterns compiled while a module is imported (where the start-up's cost is),
+    and those written out in the code that compiles them. Any other pattern may be made of data, and so may
+    one compiled during an import, should it be made of data: the redaction's patterns are made of the API key,
+    its encodings and the codes sent, and none of that may reach a file. scrub.py compiles them with
+    ``compile_unkept()``; any other pattern that is not a fixed text compiles as always, and neither is ever
+    written.
     """
 
     def __init__(self, path: str, compiler: Any) -> None:
@@ -170,16 +173,28 @@ class RegexCode(_Kept):
         super().save()
 
     @staticmethod
-    def _by_module_code() -> bool:
-        """Whether the pattern being compiled comes from a module's top-level code, run by its import."""
+    def _fixed_text(pattern: str | bytes) -> bool:
+        """Whether the pattern being compiled is a fixed text: written out in the code that compiles it (one of
+        its constants), or compiled while a module is being imported (its top-level code, or what that calls)."""
         frame = sys._getframe(2)
         while frame is not None and frame.f_globals.get("__name__") in _RE_MODULES:
             frame = frame.f_back  # type: ignore[assignment]
-        return (frame is not None and frame.f_code.co_name == "<module>"
-                and frame.f_globals.get("__name__") != "__main__")
+        if frame is None:
+            return False
+        if any(type(constant) is type(pattern) and constant == pattern for constant in frame.f_code.co_consts):
+            return True
+        while frame is not None:
+            if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") != "__main__":
+                return True
+            frame = frame.f_back  # type: ignore[assignment]
+        return False
+
+    def compile_unkept(self, pattern: Any, flags: int = 0) -> Any:
+        """``pattern`` compiled as ``re`` would, never kept nor looked up (see ``compile_unkept()``)."""
+        return self._compile(pattern, flags)
 
     def compile(self, pattern: Any, flags: int = 0) -> Any:
-        if type(pattern) not in (str, bytes) or flags & self._debug or not self._by_module_code():
+        if type(pattern) not in (str, bytes) or flags & self._debug or not self._fixed_text(pattern):
             return self._compile(pattern, flags)  # a parsed pattern (re.Scanner), re.DEBUG, or maybe data
         key = (type(pattern).__name__, pattern, int(flags))
         args = self._kept().get(key)
@@ -207,6 +222,14 @@ _dataclass_code: DataclassCode | None = None
 _regex_code: RegexCode | None = None
 
 
+def compile_unkept(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """``re.compile(pattern, flags)``, never kept in a file: for patterns made of secrets (core/scrub.py)."""
+    if _regex_code is None:
+        return re.compile(pattern, flags)
+    compiled: re.Pattern[str] = _regex_code.compile_unkept(pattern, flags)
+    return compiled
+
+
 def keep_compiled_code() -> None:
     """From now on the methods of new dataclasses and the programs of new regular expressions come from the
     files kept by earlier starts (written at exit); once a process."""
@@ -232,8 +255,6 @@ def keep_regex_code(path: str | None = None) -> RegexCode | None:
     where ``re`` is not built as this expects (its compiler module, its call of ``_sre.compile``)."""
     global _regex_code
     if _regex_code is None:
-        import re
-
         compiler = getattr(re, "_compiler", None)
         if compiler is None or not callable(getattr(getattr(compiler, "_sre", None), "compile", None)):
             return None

@@ -15,6 +15,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from urllib.parse import unquote
 
+from termii_desk.core.code_cache import compile_unkept
+
 REDACTED = "[redacted]"
 TEXT_LIMIT = 300  # the longest server text the desk keeps or shows, in characters
 MIN_SECRET_LENGTH = 4  # shorter values are not secrets worth hunting (and would match everywhere)
@@ -100,13 +102,13 @@ class _Prepared:
 
     @functools.cached_property
     def spelled(self) -> re.Pattern[str] | None:
-        return re.compile("|".join(self._spelled_parts)) if self._spelled_parts else None
+        return compile_unkept("|".join(self._spelled_parts)) if self._spelled_parts else None
 
     @functools.cached_property
     def trigger(self) -> re.Pattern[str]:
         """Anything that could need work, in text that is not ASCII (as IGNORECASE compares letters)."""
         forms = [re.escape(form) for form in self._forms]
-        return re.compile("|".join([*forms, *self._spelled_parts, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
+        return compile_unkept("|".join([*forms, *self._spelled_parts, f"[%&\\\\{_INVISIBLE}]"]), re.IGNORECASE)
 
     def needs_work(self, text: str) -> bool:
         """Whether ``text`` may hold a secret, an ``api_key`` or an escape (never False when it does)."""
@@ -199,7 +201,7 @@ def _replace(text: str, prepared: _Prepared) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _pattern(secret: str) -> re.Pattern[str]:
-    return re.compile(re.escape(secret), re.IGNORECASE)
+    return compile_unkept(re.escape(secret), re.IGNORECASE)
 
 
 def _printable(text: str) -> str:

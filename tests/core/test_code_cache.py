@@ -177,7 +177,7 @@ print(json.dumps({"compiled": kept.compiled, "file": kept.path, "found": found})
 
 def _patterns(prefix: Path, data: str = "s3cret-data", **env: str) -> dict[str, object]:
     modules = prefix / "modules"
-    modules.mkdir(exist_ok=True)
+    modules.mkdir(parents=True, exist_ok=True)
     (modules / "kept_patterns.py").write_text(PATTERN_MODULE)
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
     environ.update(PYTHONPYCACHEPREFIX=str(prefix / "pyc"), PYTHONPATH=str(modules), **env)
@@ -201,30 +201,41 @@ def test_the_second_start_parses_no_pattern_and_every_pattern_matches_as_compile
 
 
 def test_patterns_made_of_data_are_never_kept_nor_the_redactions(tmp_path: Path) -> None:
-    """Only a module's top-level patterns are written: what a function compiles (here from the command line;
-    in the desk, the redaction's patterns, made of the API key, its encodings and the codes) never is."""
+    """Only fixed texts are written: not what a function compiles from data, and never the redaction's patterns
+    (made of the API key, its encodings and the codes), even when a module redacts while it is imported."""
     import base64
 
     secret = "k3y-" + "Zq7" * 8
+    # Redacted by a function, and by a module's top-level code while it is imported (as a log line would be).
+    modules = tmp_path / "modules"
+    modules.mkdir()
+    (modules / "redacts_at_import.py").write_text(
+        "import sys\nfrom termii_desk.core import scrub\n"
+        "TEXT = 'café ' + sys.argv[2] + ' code 907715 ' + sys.argv[2].encode().hex()\n"
+        "REDACTED = scrub.redact_secrets(TEXT, [sys.argv[2], '907715'])\n")
     code = ("import json, sys\nfrom termii_desk.core.code_cache import keep_regex_code\n"
             "kept = keep_regex_code()\nfrom termii_desk.core import logs, scrub\n"
             "logs.register_secret(sys.argv[1])\nlogs.register_secret('482913')\n"
             "text = 'café ' + sys.argv[1] + ' code 482913 ' + sys.argv[1].encode().hex()\n"
             "redacted = scrub.redact_secrets(text, [sys.argv[1], '482913'])\n"
-            "print(json.dumps({'redacted': redacted, 'file': kept.path}))")
+            "import redacts_at_import\n"
+            "print(json.dumps({'redacted': redacted + redacts_at_import.REDACTED, 'file': kept.path}))")
     environ = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "PYTHONPATH")}
-    environ.update(PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"))
-    done = subprocess.run([sys.executable, "-c", code, secret], cwd=ROOT, env=environ, capture_output=True,
+    environ.update(PYTHONPYCACHEPREFIX=str(tmp_path / "pyc"), PYTHONPATH=str(modules))
+    other = "imp-" + "Wx9" * 8  # redacted only while a module is imported
+    done = subprocess.run([sys.executable, "-c", code, secret, other], cwd=ROOT, env=environ, capture_output=True,
                           text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert secret not in result["redacted"] and "482913" not in result["redacted"]
-    _patterns(tmp_path, data=secret)  # and a module's function compiling a pattern of it, in the same file
+    assert not {secret, "482913", other, "907715"} & set(result["redacted"].split())
     written = Path(result["file"]).read_bytes()
+    _patterns(tmp_path / "more", data=secret)  # a module's function compiling a pattern of it
+    written += b"".join(path.read_bytes() for path in (tmp_path / "more").rglob("_regex_code*"))
     assert len(code_cache.read(result["file"])) > 5  # the modules' own patterns are kept
-    for form in (secret, secret.encode().hex(), base64.b64encode(secret.encode()).decode(), "482913",
-                 re.escape(secret)):
-        assert form.encode() not in written and form.encode("utf-16-le") not in written
+    for value in (secret, other):
+        for form in (value, value.encode().hex(), base64.b64encode(value.encode()).decode(), re.escape(value)):
+            assert form.encode() not in written and form.encode("utf-16-le") not in written, form
+    assert b"482913" not in written and b"907715" not in written
 
 
 def test_programs_from_another_regular_expression_engine_are_not_used(tmp_path: Path) -> None:
