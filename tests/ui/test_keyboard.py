@@ -130,6 +130,21 @@ def test_tab_goes_round_the_window_as_the_eye_reads_it_and_shift_tab_walks_it_ba
     assert stops.index(outcome.details) < stops.index(notice_close[0]) < stops.index(panel.filter_edit)
 
 
+def test_the_forms_own_tab_order_is_its_part_of_the_windows(
+    qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
+) -> None:
+    """Tab within the form looks at the form alone (the window's other widgets are not walked): the same stops,
+    in the same order, as the form's part of the whole window's order, with the number's choice buttons too."""
+    window = open_window(make_services(simulator.url, default_region="ID"))
+    for text in ("", "81234567890"):  # the second is Indonesia's or Japan's: a button for each reading
+        window.form.phone.set_text(text)
+        window.form.code.set_text("771234")
+        QApplication.processEvents()
+        whole = [w for w in window.tab_order() if window.form.isAncestorOf(w)]
+        assert window.tab_order(within=window.form) == whole
+        assert len(whole) >= 3 + len(window.form.phone.choice_buttons)  # phone, code, Generate (Send: when valid)
+
+
 def test_the_buttons_asking_which_number_come_between_the_phone_and_the_code(
     qtbot: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow
 ) -> None:
