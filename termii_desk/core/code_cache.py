@@ -6,7 +6,8 @@ the window's ready, ~8 ms) and ``re``'s compiler, which parses each pattern and 
 (~140 patterns, ~20 ms, the desk's and its libraries'). What they compile is kept in files beside the desk's
 bytecode: the same place, the same rules (``sys.pycache_prefix``, ``sys.dont_write_bytecode``), and each is used
 only under the same Python (its bytecode magic number in the file's header) for exactly the same source; anything
-else is compiled as before. A file that cannot be read or written costs nothing but the compile.
+else is compiled as before. A file that cannot be read or written costs nothing but the compile. Of the
+patterns only fixed texts are kept, never one that may be made of data such as the API key (``RegexCode``).
 """
 
 from __future__ import annotations
