@@ -22,10 +22,7 @@ import sys
 import threading
 from collections.abc import Callable
 from importlib._bootstrap_external import MAGIC_NUMBER, cache_from_source
-from types import CodeType
-from typing import Any, TypeVar
-
-K = TypeVar("K")
+from typing import Any
 
 HEADER = MAGIC_NUMBER.ljust(16, b"\0")
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -42,8 +39,9 @@ def cache_file(directory: str, name: str) -> str:
     return str(cache_from_source(os.path.join(directory, f"{name}.py")))
 
 
-def read(path: str) -> dict[Any, CodeType]:
-    """The code objects kept in ``path``; nothing when it is missing, damaged or from another Python."""
+def read(path: str) -> dict[Any, Any]:
+    """What is kept in ``path`` (code objects, or patterns' programs); nothing when it is missing, damaged or
+    from another Python."""
     try:
         with open(path, "rb") as file:
             data = file.read()
@@ -54,7 +52,7 @@ def read(path: str) -> dict[Any, CodeType]:
     return codes if isinstance(codes, dict) else {}
 
 
-def write(path: str, codes: dict[K, CodeType]) -> None:
+def write(path: str, codes: dict[Any, Any]) -> None:
     """Keep ``codes`` in ``path`` (whole or not at all), unless Python writes no bytecode in this run."""
     if sys.dont_write_bytecode:
         return

@@ -936,8 +936,9 @@ class MainWindow(QMainWindow):
             # Within the form (phone -> code, the agent's usual Tab): its own part of the order is enough, and
             # the whole window's widgets are not looked at (at start, ~7 ms of the first Tab).
             steps = self.tab_order(within=self.form)
-            if focus in steps and 0 <= steps.index(focus) + (1 if next else -1) < len(steps):
-                steps[steps.index(focus) + (1 if next else -1)].setFocus(reason)
+            at = steps.index(focus) + (1 if next else -1) if focus in steps else -1
+            if 0 <= at < len(steps):
+                steps[at].setFocus(reason)
                 return True
         order = self.tab_order()
         while focus is not None and focus not in order:  # the line edit inside an editable combo box, a spin box
