@@ -8,6 +8,14 @@ the log file, the keyring, phone metadata, history and (in demo mode) the simula
 thread by ``CoreLoader.load`` (a worker started earlier would compete with the paints for the interpreter)
 and handed to the window with ``MainWindow.attach``, which validates what was typed and acts on an early
 Enter.
+
+Workers never make Qt's classes. PySide6 makes each class the first time Python asks for it (its enums with
+it), and two threads doing that at once can crash the process (a class made twice, a table of classes yet to
+make changed under the other thread); the GUI thread makes them at any time (a new kind of event reaching an
+event filter is enough). So only the GUI thread imports the desk's Qt modules (ui/): workers import core
+modules (which have no Qt) and run core code, and Qt's namespace, whose ~90 enums are one long block of
+Python, is made before the first frame rather than in a turn where keystrokes would wait behind it. A test
+runs each start-up worker job alone and checks that it made no Qt class.
 """
 
 from __future__ import annotations
@@ -35,7 +43,7 @@ from PySide6.QtWidgets import QApplication
 from termii_desk import APP_ID, APP_NAME, __version__
 from termii_desk.ui import _pyside  # noqa: F401 (first: PySide6's import hook made cheap)
 from termii_desk.ui.error_hook import ExceptionHook
-from termii_desk.ui.main_window import MainWindow, after_first_paint, load_content_modules
+from termii_desk.ui.main_window import MainWindow, after_first_paint, load_content_core
 from termii_desk.ui.worker import QueryOp, ThreadExecutor
 
 if TYPE_CHECKING:
@@ -161,21 +169,16 @@ class CoreLoader:
             services.notices.insert(0, self.log_problem)
         if services.run_only and not services.demo and not self.self_test:
             services.notices.append(run_only_sentence(services.run_only))
-        # The history panel's modules (and the Qt classes they use) load here, not on the GUI thread in attach(),
-        # and so does its first page, with the texts of the rows it shows first.
-        import termii_desk.ui.history_panel
+        # The history's first page, with the texts of the rows it shows first, read here rather than by the panel
+        # on the GUI thread; by the history model's functions, once the GUI thread has imported them (never
+        # here: see the module's text). A team's history is read by the panel, off this path.
+        history_model = sys.modules.get("termii_desk.ui.history_model")
+        if history_model is not None and not getattr(services.history, "remote", False):
+            from termii_desk.core.history import HistoryError
 
-        if not services.key_status.has_key:  # the welcome page instead of the form (built only then)
-            import termii_desk.ui.first_run  # noqa: F401
-        if services.notices:  # announced to screen readers in attach(): QAccessible's enums made here, not there
-            from PySide6.QtGui import QAccessible  # noqa: F401
-        from termii_desk.core.history import HistoryError
-        from termii_desk.ui.history_model import read_first_page
-
-        if not getattr(services.history, "remote", False):  # a team's history: read by the panel, off this path
             try:
-                self.first_page = read_first_page(services.history, profile=getattr(services.history, "profile",
-                                                                                    None))
+                self.first_page = history_model.read_first_page(
+                    services.history, profile=getattr(services.history, "profile", None))
             except HistoryError:
                 self.first_page = None  # the panel reads it again and says what is wrong
         return services
@@ -433,8 +436,8 @@ def run_window(
             from termii_desk.ui.instance_bridge import InstanceBridge
 
             bridges.append(InstanceBridge(window, instance))
-        # Its modules (and Qt's enums) load on a worker first: the GUI thread keeps taking keystrokes meanwhile.
-        QueryOp(parent=window, op=load_content_modules, success=lambda _none: finish_build()).failure(
+        # The core its modules import loads on a worker first: the GUI thread keeps taking keystrokes meanwhile.
+        QueryOp(parent=window, op=load_content_core, success=lambda _none: finish_build()).failure(
             lambda _error: finish_build()  # then build_content() imports them itself, and says what failed
         ).run_in_background(executor)
 
@@ -445,16 +448,20 @@ def run_window(
             return
         if not (demo or self_test):
             window.controller.profile_loader = loader.load_profile
-        # The core once the widgets are painted, not beside their build: PySide6 makes Qt's enums and types on
-        # first use, and two threads doing that at once can crash the interpreter (the core loader imports the
-        # history panel's modules); its Python would also hold up the build's steps, which the keys wait behind.
-        after_first_paint(window.centralWidget() or window, load_core)
+        # The core once the widgets are painted, not beside their build: its Python would hold up the build's
+        # steps, which the keys wait behind.
+        widgets = window.centralWidget() or window
+        after_first_paint(widgets, load_core)
+        widgets.update()  # a paint to wait for, should the last step have left none due
 
     after_first_paint(window, build_content)
     probe = os.environ.get(BENCH_PROBE_ENV)
     if probe:  # after build_content's hook: the probe's fires first, so a first paint is timed without the build
         install_bench_probe(window, probe)
     window.show()
+    # Qt's namespace: here, not on a worker (see the module's text), and not after the first frame, where its
+    # 20-40 ms would be a stall the first keystrokes wait behind.
+    from PySide6.QtCore import Qt  # noqa: F401
     try:
         status = app.exec()
     finally:

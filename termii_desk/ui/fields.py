@@ -73,8 +73,8 @@ class EscClearsLineEdit(QLineEdit):
     escape_hook: Callable[[], bool] | None = None
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        # Qt.Key.Key_Escape as a number: keys typed at the first frame arrive while a worker builds Qt's enums
-        # (main_window.load_content_modules), and Qt's namespace cannot be read meanwhile.
+        # Qt.Key.Key_Escape as a number: the first frame's modules leave Qt's namespace (~90 enums) to app.py,
+        # which makes it once the window is shown.
         if event.key() == _KEY_ESCAPE:
             completer = self.completer()
             popup = completer.popup() if completer is not None else None

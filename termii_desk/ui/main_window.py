@@ -112,20 +112,32 @@ def after_first_paint(widget: QObject, callback: Callable[[], None],
     _FirstPaint(widget, callback, fallback_ms)
 
 
-def load_content_modules() -> None:
-    """Import what ``build_content()`` needs, ahead of it (app.py does it on a worker after the first frame).
+# The core modules that build_content()'s widgets and the history panel import (core/ has no Qt).
+CONTENT_CORE_MODULES = (
+    "termii_desk.core.errors",
+    "termii_desk.core.estimate",
+    "termii_desk.core.formatting",
+    "termii_desk.core.history",
+    "termii_desk.core.history_backend",
+    "termii_desk.core.results",
+    "termii_desk.core.validation",
+    "termii_desk.core.words",
+)
 
-    With them come the enums of Qt's namespace, which PySide6 builds as Python enums on first use: ~25 ms of
-    Python that, on the GUI thread inside ``build_content()``, was one block the agent's keystrokes waited
-    behind; on a worker it interleaves with the GUI thread, which keeps handling them.
+
+def load_content_core() -> None:
+    """Import the core modules ``build_content()`` and the history panel need, ahead of them: app.py does it on a
+    worker after the first frame, so that the GUI thread keeps taking keystrokes meanwhile.
+
+    Core modules only. A module that imports PySide6 makes Qt's classes as it runs (PySide6 makes each on
+    first use), and PySide6 does that safely on one thread at a time only: two threads making classes at
+    once can crash the process. The GUI thread makes them all: it imports the window's own modules
+    (``build_content()``'s steps), and those run quickly once the core they import is here.
     """
-    from PySide6.QtCore import Qt  # noqa: F401
+    import importlib
 
-    import termii_desk.ui.account_strip
-    import termii_desk.ui.controller
-    import termii_desk.ui.notices
-    import termii_desk.ui.outcome_view
-    import termii_desk.ui.team_status  # noqa: F401
+    for name in CONTENT_CORE_MODULES:
+        importlib.import_module(name)
 
 
 def _takes_tab(widget: QWidget, window: QWidget) -> bool:
@@ -234,7 +246,8 @@ class MainWindow(QMainWindow):
         self._built = False
         # build_content()'s steps, in order: each one event-loop turn at start-up (app.py), all at once otherwise.
         self._build_steps: list[Callable[[], None]] = [self._build_live_lines, self._build_strip,
-                                                      self._build_outcome, self._build_rest]
+                                                      self._load_history_modules, self._build_outcome,
+                                                      self._build_rest]
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
@@ -325,6 +338,12 @@ class MainWindow(QMainWindow):
 
         self.outcome = OutcomeView(self)
         self._form_layout.addWidget(self.outcome)
+
+    @staticmethod
+    def _load_history_modules() -> None:
+        # Here, on the GUI thread (see load_content_core): the start-up loader reads the history's first page with
+        # their functions on a worker, and the history panel is built from them once the core is loaded.
+        import termii_desk.ui.history_panel  # noqa: F401
 
     def _build_rest(self) -> None:
         self._make_actions()
