@@ -163,6 +163,7 @@ class _Output:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    report_crashes()
     arguments = sys.argv[1:] if argv is None else list(argv)
     if not arguments:
         # The usual start, from a desktop launcher: the window, without building the parser first (argparse
@@ -202,6 +203,18 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
         logging.getLogger("termii_desk").exception("unexpected error")
         out.fail(f"unexpected error ({type(exc).__name__}); details are in the log file.")
         return EXIT_UNEXPECTED
+
+
+def report_crashes() -> None:
+    """Should the process crash (a fault in Qt or PySide6), each thread's Python stack is written to standard error
+    first: where in the desk it happened (file names, lines and function names, never a value)."""
+    import contextlib
+    import faulthandler
+
+    if sys.stderr is None or faulthandler.is_enabled():  # no console (a windowed start), or already on (pytest)
+        return
+    with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):  # a stderr without a descriptor
+        faulthandler.enable()
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,

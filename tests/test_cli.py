@@ -396,3 +396,41 @@ def test_no_key_on_the_command_line_names_the_command(sim_env: dict[str, str]) -
     env = {k: v for k, v in sim_env.items() if k != "TERMII_API_KEY"}
     result = run("balance", env=env)
     assert result.returncode != 0 and "Settings" not in result.stderr and result.stderr.startswith("termii-desk: ")
+
+
+CRASH = """
+import ctypes, sys
+from termii_desk import cli
+cli.report_crashes()
+def where_it_crashed():
+    ctypes.string_at(0)
+where_it_crashed()
+"""
+
+
+def test_a_crash_writes_where_it_happened_to_standard_error() -> None:
+    """A native crash (as a fault in Qt would be) ends with each thread's Python stack on standard error."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", CRASH], env=env, capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode != 0
+    assert "Fatal Python error: Segmentation fault" in done.stderr
+    assert "in where_it_crashed" in done.stderr
+
+
+def test_crash_reports_need_no_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A windowed start has no standard error: nothing is enabled, and nothing fails."""
+    import faulthandler
+
+    from termii_desk import cli
+
+    enabled = faulthandler.is_enabled()
+    faulthandler.disable()
+    try:
+        monkeypatch.setattr(sys, "stderr", None)
+        cli.report_crashes()
+        assert not faulthandler.is_enabled()
+    finally:
+        if enabled:
+            faulthandler.enable(sys.__stderr__)
