@@ -113,8 +113,10 @@ class CoreLoader:
         self.profile = profile
         self.history: HistoryStore | None = None
         self.services: DeskServices | None = None
-        # The history's first page, read by load() so the panel shows it without reading on the GUI thread.
+        # The history's first page, read by load() so the panel shows it without reading on the GUI thread, with
+        # the history model's reader: handed over by the GUI thread, which imports the model (see the module's text).
         self.first_page: FirstPage | None = None
+        self.first_page_reader: Callable[..., FirstPage] | None = None
 
     def load(self) -> DeskServices:
         """Everything slow: log file, settings, keyring status, history file, the client's imports, phone metadata.
@@ -170,15 +172,14 @@ class CoreLoader:
         if services.run_only and not services.demo and not self.self_test:
             services.notices.append(run_only_sentence(services.run_only))
         # The history's first page, with the texts of the rows it shows first, read here rather than by the panel
-        # on the GUI thread; by the history model's functions, once the GUI thread has imported them (never
-        # here: see the module's text). A team's history is read by the panel, off this path.
-        history_model = sys.modules.get("termii_desk.ui.history_model")
-        if history_model is not None and not getattr(services.history, "remote", False):
+        # on the GUI thread, when the GUI thread handed over the model's reader. A team's history is read by the
+        # panel, off this path.
+        reader = self.first_page_reader
+        if reader is not None and not getattr(services.history, "remote", False):
             from termii_desk.core.history import HistoryError
 
             try:
-                self.first_page = history_model.read_first_page(
-                    services.history, profile=getattr(services.history, "profile", None))
+                self.first_page = reader(services.history, profile=getattr(services.history, "profile", None))
             except HistoryError:
                 self.first_page = None  # the panel reads it again and says what is wrong
         return services
@@ -380,6 +381,11 @@ def run_window(
 
     def on_core_loaded(services: DeskServices) -> None:
         # Two turns of the event loop, not one: the history panel is built in this one, the rest in attach().
+        # What attach() will show made here too, not in its turn, which an Enter pressed before ready waits for.
+        if not services.key_status.has_key:  # the welcome page instead of the form
+            import termii_desk.ui.first_run  # noqa: F401
+        if services.notices:  # announced to screen readers
+            from PySide6.QtGui import QAccessible  # noqa: F401
         window.prepare_history(services.history, loader.first_page)
         QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
 
@@ -448,6 +454,9 @@ def run_window(
             return
         if not (demo or self_test):
             window.controller.profile_loader = loader.load_profile
+        from termii_desk.ui.history_model import read_first_page  # imported by the build's steps
+
+        loader.first_page_reader = read_first_page
         # The core once the widgets are painted, not beside their build: its Python would hold up the build's
         # steps, which the keys wait behind.
         widgets = window.centralWidget() or window

@@ -405,3 +405,26 @@ def test_a_call_typed_before_ready_goes_before_the_clear_buttons_and_the_balance
     lines = _probe_lines(FIRST_CALL_PROBE, tmp_path, simulator)
     assert lines["events"] == "pending,ready,call-answered,clear-buttons", lines
     assert len(simulator.calls) == 1 and len(simulator.balance_requests) == 1
+
+
+FIRST_PAGE_PROBE = """
+from termii_desk.app import CoreLoader
+from termii_desk.ui.history_model import read_first_page
+
+for handed in (False, True):
+    loader = CoreLoader(demo=True)
+    if handed:
+        loader.first_page_reader = read_first_page
+    loader.load()
+    print("handed" if handed else "alone", loader.first_page is not None)
+    loader.close()
+"""
+
+
+def test_the_loader_reads_the_first_page_with_the_reader_the_gui_thread_hands_it(tmp_path: Path) -> None:
+    """The loader's worker reads the history's first page only with the model's reader that run_window hands it
+    (the GUI thread imports the model: workers never make Qt's classes); without it the panel reads the page."""
+    done = subprocess.run([sys.executable, "-c", FIRST_PAGE_PROBE], env=_env(tmp_path), capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["alone", "False", "handed", "True"]

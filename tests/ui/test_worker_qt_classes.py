@@ -3,9 +3,10 @@ it, and two threads doing that at once crash the process with a segmentation fau
 
 The desk starts in a fresh interpreter (so that nothing is made ahead of it) with every worker job run alone,
 the GUI thread waiting for it, and each job's new Qt classes are reported: none may have made one. Each start
-takes a different path through start-up: the demo's self-test (ready, the loads after it, a call), a desk with
-a key and notices, a desk without a key (the welcome page). The last case checks that the check itself can
-fail: a job that makes a class is reported.
+takes a different path through start-up, and ends there: the demo's self-test (ready, the loads after it, until
+its call's answer), a desk with a key and notices, a desk without a key (the welcome page), both until ready.
+Jobs after that (a profile switch, history pages, exports) and threads that jobs start are not covered. The
+last case checks that the check itself can fail: a job that makes a class is reported.
 """
 
 from __future__ import annotations
