@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal, Slot
@@ -125,21 +126,26 @@ CONTENT_CORE_MODULES = (
     "termii_desk.core.validation",
     "termii_desk.core.words",
 )
+# The window's own modules, each group imported by a step of build_content() on the GUI thread.
+STRIP_MODULES = ("termii_desk.ui.account_strip", "termii_desk.ui.notices", "termii_desk.ui.team_status")
+HISTORY_MODEL_MODULES = ("termii_desk.ui.history_model",)
+HISTORY_PANEL_MODULES = ("termii_desk.ui.history_panel",)
+
+
+def import_modules(names: tuple[str, ...]) -> None:
+    """Import each of ``names``, in order."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
 
 
 def load_content_core() -> None:
     """Import the core modules ``build_content()`` and the history panel need, ahead of them: app.py does it on a
-    worker after the first frame, so that the GUI thread keeps taking keystrokes meanwhile.
-
-    Core modules only. A module that imports PySide6 makes Qt's classes as it runs (PySide6 makes each on
-    first use), and PySide6 does that safely on one thread at a time only: two threads making classes at
-    once can crash the process. The GUI thread makes them all: it imports the window's own modules
-    (``build_content()``'s steps), and those run quickly once the core they import is here.
-    """
-    import importlib
-
-    for name in CONTENT_CORE_MODULES:
-        importlib.import_module(name)
+    worker after the first frame, so that the GUI thread keeps taking keystrokes meanwhile. Core modules only:
+    workers never make Qt's classes (app.py's module text says why); the build's steps import the window's own
+    modules, which run quickly once the core they import is here."""
+    import_modules(CONTENT_CORE_MODULES)
 
 
 def _takes_tab(widget: QWidget, window: QWidget) -> bool:
@@ -247,11 +253,12 @@ class MainWindow(QMainWindow):
         self._first_run: FirstRunPage | None = None  # built when first shown: most desks have a key
         self._built = False
         # build_content()'s steps, in order: each one event-loop turn at start-up (app.py), all at once otherwise.
-        # The window's own modules are imported in steps of their own (each ~3-8 ms of making Qt's classes).
-        self._build_steps: list[Callable[[], None]] = [self._build_live_lines, self._import_strip_modules,
-                                                      self._build_strip, self._import_history_model,
-                                                      self._import_history_panel, self._build_outcome,
-                                                      self._build_rest]
+        # The window's own modules are imported in steps of their own (each ~2-9 ms of making Qt's classes); the
+        # history's before the core loads, whose worker reads the first page with the model's reader.
+        self._build_steps: list[Callable[[], None]] = [
+            self._build_live_lines, partial(import_modules, STRIP_MODULES), self._build_strip,
+            partial(import_modules, HISTORY_MODEL_MODULES), partial(import_modules, HISTORY_PANEL_MODULES),
+            self._build_outcome, self._build_rest]
 
         self.setObjectName("MainWindow")
         self.setWindowTitle(self._title())
@@ -323,12 +330,6 @@ class MainWindow(QMainWindow):
         self.controller = DeskController(self._executor, self)
         self.form.finish()
 
-    @staticmethod
-    def _import_strip_modules() -> None:
-        import termii_desk.ui.account_strip
-        import termii_desk.ui.notices
-        import termii_desk.ui.team_status  # noqa: F401
-
     def _build_strip(self) -> None:
         from termii_desk.ui.account_strip import AccountStrip
         from termii_desk.ui.notices import NoticeBar
@@ -348,16 +349,6 @@ class MainWindow(QMainWindow):
 
         self.outcome = OutcomeView(self)
         self._form_layout.addWidget(self.outcome)
-
-    # The history's modules here, on the GUI thread (see load_content_core): the start-up loader reads the
-    # history's first page with the model's functions on a worker, and the panel is built once the core is loaded.
-    @staticmethod
-    def _import_history_model() -> None:
-        import termii_desk.ui.history_model  # noqa: F401
-
-    @staticmethod
-    def _import_history_panel() -> None:
-        import termii_desk.ui.history_panel  # noqa: F401
 
     def _build_rest(self) -> None:
         self._make_actions()
@@ -961,7 +952,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication
 
-        if not self._built:  # the first frame: the form's own order (Qt's enums may still be loading)
+        if not self._built:  # the first frame: the form's own order
             return super().focusNextPrevChild(next)
         reason = Qt.FocusReason.TabFocusReason if next else Qt.FocusReason.BacktabFocusReason
         focus = QApplication.focusWidget()
