@@ -354,6 +354,8 @@ def run_window(
     # Workers (the core loader, requests) run Python too: a GUI thread that wants the interpreter back waits
     # up to this long for a running worker to yield it, per Python call Qt makes (a table's paint makes hundreds).
     # No garbage collection until ready (~100 collections, ~10 ms of start-up): what start-up builds lives on.
+    # After it, only on the GUI thread (see ui/collector.py).
+    collecting_before = gc.isenabled()
     gc.disable()
     previous_interval = sys.getswitchinterval()
     sys.setswitchinterval(GIL_SWITCH_SECONDS)
@@ -371,7 +373,9 @@ def run_window(
 
     def collect_again() -> None:
         gc.freeze()  # what start-up built stays out of later collections, which scan only what the session adds
-        gc.enable()
+        from termii_desk.ui.collector import collect_on_gui_thread
+
+        collect_on_gui_thread(window)  # never on a worker, which would destroy the Qt objects it collects there
 
     def on_startup_failed(error: BaseException) -> None:
         collect_again()
@@ -487,7 +491,8 @@ def run_window(
         hook.uninstall()
         qInstallMessageHandler(previous_handler)
         sys.setswitchinterval(previous_interval)
-        gc.enable()
+        if collecting_before:  # a start from the command line left it off: the exit collects on this thread
+            gc.enable()
         if shiboken6.isValid(window):
             window.deleteLater()
     log.info("%s closed", APP_NAME)

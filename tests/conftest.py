@@ -21,6 +21,22 @@ SIM_KEY = "sim-test-key"
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """As in the desk (see termii_desk/ui/collector.py): no automatic garbage collection, which could run on any
+    of the tests' worker threads and destroy a Qt object there. The main thread collects after each test."""
+    import gc
+
+    gc.disable()
+
+
+@pytest.fixture(autouse=True)
+def collect_on_the_main_thread() -> Iterator[None]:
+    yield
+    from termii_desk.ui.collector import collect_due
+
+    collect_due()
+
+
 @pytest.fixture(autouse=True)
 def desk_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """TERMII_DESK_HOME in a temporary folder: no test touches the real settings, history or logs."""

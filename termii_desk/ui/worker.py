@@ -66,10 +66,15 @@ class InlineExecutor(Executor):
 
 
 class ThreadExecutor(Executor):
-    """Runs ops on a private ``QThreadPool``; results come back through a queued signal."""
+    """Runs ops on a private ``QThreadPool``; results come back through a queued signal.
+
+    The op, its result and its exception are held here and let go on the GUI thread, at delivery, never by the
+    worker: the last reference to a Qt object (a window a lambda holds, a result's owner) dropped on a worker
+    would destroy the object there, which Qt does not allow.
+    """
 
     # Emitted from worker threads; the executor lives on the GUI thread, so delivery is queued there.
-    _finished = Signal(int, object, object)
+    _finished = Signal(int)
 
     def __init__(self, parent: QObject | None = None, *, max_threads: int = 4) -> None:
         super().__init__(parent)
@@ -80,20 +85,23 @@ class ThreadExecutor(Executor):
         self._pool.setExpiryTimeout(-1)
         self._ids = itertools.count(1)
         self._deliveries: dict[int, Deliver] = {}
+        self._ops: dict[int, Callable[[], Any]] = {}
+        self._outcomes: dict[int, tuple[Any, BaseException | None]] = {}
         self._finished.connect(self._on_finished)
 
     def submit(self, op: Callable[[], Any], deliver: Deliver) -> None:
         task_id = next(self._ids)
         self._deliveries[task_id] = deliver
-        finished = self._finished
+        self._ops[task_id] = op
+        ops, outcomes, finished = self._ops, self._outcomes, self._finished
 
-        def run() -> None:
+        def run() -> None:  # keeps no reference once it has handed the outcome over
             try:
-                result, error = op(), None
+                outcomes[task_id] = (ops[task_id](), None)
             except BaseException as exc:  # delivered to the GUI thread, which decides what to show
-                result, error = None, exc
+                outcomes[task_id] = (None, exc)
             try:
-                finished.emit(task_id, result, error)
+                finished.emit(task_id)
             except RuntimeError:  # the executor is gone: the app is closing and nobody waits for this
                 log.debug("result of op %d dropped: executor deleted", task_id)
 
@@ -108,8 +116,10 @@ class ThreadExecutor(Executor):
     def discard_deliveries(self) -> None:
         self._deliveries.clear()
 
-    @Slot(int, object, object)
-    def _on_finished(self, task_id: int, result: object, error: BaseException | None) -> None:
+    @Slot(int)
+    def _on_finished(self, task_id: int) -> None:
+        self._ops.pop(task_id, None)
+        result, error = self._outcomes.pop(task_id, (None, None))
         deliver = self._deliveries.pop(task_id, None)
         if deliver is not None:
             deliver(result, error)

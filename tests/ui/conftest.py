@@ -21,6 +21,7 @@ from termii_desk.core.history import HistoryStore
 from termii_desk.core.keystore import KeyStore
 from termii_desk.core.settings import Settings, SettingsStore
 from termii_desk.core.validation import Code
+from termii_desk.ui.collector import collect_on_gui_thread
 from termii_desk.ui.main_window import MainWindow
 from termii_desk.ui.worker import Executor, ThreadExecutor
 from tests.conftest import SIM_KEY
@@ -30,6 +31,12 @@ __all__ = ["OFFSCREEN_NOISE", "BrokenKeyring", "MemoryKeyring"]
 
 # The offscreen platform has no window manager: it says so when a window asks for one of its services.
 OFFSCREEN_NOISE = r"This plugin does not support (propagateSizeHints\(\)|raise\(\)|grabbing the keyboard)$"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collector(qapp: QApplication) -> Any:
+    """The desk's collector on the GUI thread, collecting while a test waits in the event loop."""
+    return collect_on_gui_thread(qapp)
 
 
 @pytest.fixture(autouse=True)

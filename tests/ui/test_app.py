@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -169,8 +170,22 @@ def test_after_first_paint_falls_back_to_a_timer_when_never_painted(qtbot: Any) 
     qtbot.waitUntil(lambda: calls == [1])
 
 
-def test_loader_sets_up_the_log_file_and_leaves_the_collector_on(
-    desk_home: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture(params=[True, False], ids=["collector-on", "collector-off"])
+def collecting(request: pytest.FixtureRequest) -> Iterator[bool]:
+    """The automatic collector as the loader finds it: on (a command), off (the window, which collects itself)."""
+    import gc
+
+    gc.collect()  # nothing pending for a worker to collect while it is on (see tests/conftest.py)
+    if request.param:
+        gc.enable()
+    try:
+        yield bool(request.param)
+    finally:
+        gc.disable()
+
+
+def test_loader_sets_up_the_log_file_and_leaves_the_collector_as_it_was(
+    desk_home: Path, monkeypatch: pytest.MonkeyPatch, collecting: bool
 ) -> None:
     import gc
 
@@ -179,7 +194,7 @@ def test_loader_sets_up_the_log_file_and_leaves_the_collector_on(
     loader = CoreLoader(paths, log_file=paths.log_file)
     try:
         loader.load()
-        assert gc.isenabled()
+        assert gc.isenabled() is collecting
         import logging
 
         for handler in logging.getLogger().handlers:
@@ -189,7 +204,9 @@ def test_loader_sets_up_the_log_file_and_leaves_the_collector_on(
         loader.close()
 
 
-def test_loader_leaves_the_collector_on_when_it_fails(desk_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loader_leaves_the_collector_as_it_was_when_it_fails(
+    desk_home: Path, monkeypatch: pytest.MonkeyPatch, collecting: bool
+) -> None:
     import gc
 
     loader = CoreLoader(AppPaths.from_environment())
@@ -200,7 +217,7 @@ def test_loader_leaves_the_collector_on_when_it_fails(desk_home: Path, monkeypat
     monkeypatch.setattr(loader, "_load", broken)
     with pytest.raises(RuntimeError):
         loader.load()
-    assert gc.isenabled()
+    assert gc.isenabled() is collecting
 
 
 @pytest.mark.parametrize("probe", ["painted", "content", "ready"])
@@ -428,3 +445,47 @@ def test_the_loader_reads_the_first_page_with_the_reader_the_gui_thread_hands_it
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["alone", "False", "handed", "True"]
+
+
+COLLECTOR_PROBE = """
+import gc, sys, threading
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+from termii_desk import app as desk_app
+from termii_desk.ui.main_window import MainWindow
+
+destroyed_on = []
+loaded = MainWindow.carrier_names_loaded
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+        self.timer = QTimer()
+        self.timer.destroyed.connect(lambda *_: destroyed_on.append(threading.current_thread().name),
+                                     Qt.ConnectionType.DirectConnection)
+
+def carrier_names_loaded(window):  # the last of what loads after ready
+    loaded(window)
+    print("automatic", gc.isenabled())
+    Cycle()
+    kept = []
+    worker = threading.Thread(target=lambda: kept.extend([] for _ in range(50_000)), name="worker")
+    worker.start()
+    worker.join()
+    print("after-worker", ",".join(destroyed_on) or "-")
+    QTimer.singleShot(3_000, lambda: finish(window))
+
+def finish(window):
+    print("destroyed-on", ",".join(destroyed_on) or "-")
+    window.close()
+
+MainWindow.carrier_names_loaded = carrier_names_loaded
+watch = lambda: None
+""" + RUN_WINDOW
+
+
+def test_once_ready_the_desk_collects_garbage_on_the_gui_thread_only(tmp_path: Path, simulator: Any) -> None:
+    """A worker's allocations never start a collection (which would destroy the Qt objects it collects there):
+    the GUI thread's collector collects them, within a few ticks."""
+    lines = _probe_lines(COLLECTOR_PROBE, tmp_path, simulator)
+    assert lines == {"automatic": "False", "after-worker": "-", "destroyed-on": "MainThread"}, lines

@@ -92,3 +92,40 @@ def test_without_a_failure_handler_the_error_goes_to_the_excepthook(monkeypatch:
     monkeypatch.setattr(sys, "excepthook", lambda _kind, error, _tb: hooked.append(error))
     QueryOp(parent=None, op=lambda: 1 / 0, success=lambda _v: None).run_in_background(InlineExecutor())
     assert len(hooked) == 1 and isinstance(hooked[0], ZeroDivisionError)
+
+
+class _Tracked:
+    """Notes, as "what:thread", on which thread its last reference was let go."""
+
+    def __init__(self, what: str, gone: list[str]) -> None:
+        self.what, self.gone = what, gone
+
+    def __del__(self) -> None:
+        self.gone.append(f"{self.what}:{threading.current_thread().name}")
+
+
+class _TrackedError(_Tracked, Exception):
+    pass
+
+
+class _Op(_Tracked):
+    def __init__(self, gone: list[str], *, fail: bool) -> None:
+        super().__init__("op", gone)
+        self.fail = fail
+
+    def __call__(self) -> _Tracked:
+        if self.fail:
+            raise _TrackedError("error", self.gone)
+        return _Tracked("result", self.gone)
+
+
+@pytest.mark.parametrize("fail", [False, True], ids=["result", "error"])
+def test_the_op_and_what_it_returned_or_raised_are_let_go_on_the_gui_thread(qtbot: Any, fail: bool) -> None:
+    """A worker never holds the last reference to what an op holds or made: dropped there, a Qt object among
+    them (the window a lambda holds) would be destroyed on the worker."""
+    executor = ThreadExecutor()
+    gone: list[str] = []
+    with qtbot.waitSignal(executor.idle, timeout=5_000):
+        executor.submit(_Op(gone, fail=fail), lambda _result, _error: None)  # QueryOp would hold the op itself
+    main = threading.main_thread().name
+    assert sorted(gone) == sorted([f"op:{main}", f"{'error' if fail else 'result'}:{main}"])
