@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from termii_desk.core.logs import register_secret, setup_logging
 from termii_desk.ui.dialogs import CloseDuringCallDialog, CooldownDialog
-from termii_desk.ui.error_hook import ExceptionHook
+from termii_desk.ui.error_hook import NOTICE, ExceptionHook
 from tests.ui.conftest import OFFSCREEN_NOISE
 
 pytestmark = pytest.mark.qt_log_ignore(OFFSCREEN_NOISE)
@@ -113,15 +113,64 @@ def test_exception_hook_logs_redacted_shows_one_dialog_and_keeps_going(qtbot: An
 
 def test_exception_hook_install_and_uninstall(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
+    import threading
 
-    previous = sys.excepthook
+    previous, previous_thread_hook = sys.excepthook, threading.excepthook
     hook = ExceptionHook()
     hook.install()
     try:
-        assert sys.excepthook is hook
+        assert sys.excepthook is hook and threading.excepthook != previous_thread_hook
     finally:
         hook.uninstall()
-    assert sys.excepthook is previous
+    assert sys.excepthook is previous and threading.excepthook is previous_thread_hook
+
+
+@pytest.mark.parametrize("how", ["python-thread", "qt-callback-on-a-worker"])
+@pytest.mark.parametrize("notify", [True, False], ids=["notice", "dialog"])
+def test_an_error_on_another_thread_is_logged_there_and_told_on_the_gui_thread(
+    qtbot: Any, log_file: Path, how: str, notify: bool
+) -> None:
+    """A Python thread's uncaught exception (the default only prints it) and one a Qt callback raised on a
+    worker (which PySide6 hands to sys.excepthook there): logged, then the notice, the dialog and the callbacks
+    on the GUI thread, where widgets may be made."""
+    import sys
+    import threading
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    notices: list[tuple[str, str]] = []
+    hook = ExceptionHook(lambda: parent, notify=(lambda text: notices.append((text, threading.current_thread().name)))
+                         if notify else None)
+    told: list[tuple[str, str]] = []
+    hook.on_error.append(lambda error: told.append((str(error), threading.current_thread().name)))
+    hook.install()
+    try:
+        def fail() -> None:
+            try:
+                raise LookupError("lost on a worker")
+            except LookupError as exc:
+                if how == "python-thread":
+                    raise
+                sys.excepthook(type(exc), exc, exc.__traceback__)
+
+        worker = threading.Thread(target=fail, name="worker")
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(lambda: told != [], timeout=5_000)
+    finally:
+        hook.uninstall()
+    main = threading.main_thread().name
+    assert told == [("lost on a worker", main)] and hook.count == 1
+    if notify:
+        assert notices == [(NOTICE, main)] and hook.dialog is None
+    else:
+        dialog = hook.dialog
+        assert isinstance(dialog, QMessageBox) and dialog.isVisible() and notices == []
+        assert dialog.thread() is QApplication.instance().thread()
+        dialog.accept()
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    assert "LookupError: lost on a worker" in log_file.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(("keys", "expected"), [("alt+a", True), ("alt+w", False), ("escape", False),
