@@ -453,7 +453,15 @@ def run_window(
 
     def finish_build() -> None:
         # One step a turn (each followed by its paint): the keys typed meanwhile wait for a step, not the build.
-        if window.build_content_step():
+        try:
+            more = window.build_content_step()
+        except Exception as error:  # the window cannot be finished: it says so, and the core is not loaded
+            collect_again()
+            window.show_build_failure(error)
+            if check is not None:
+                check.fail(f"the window could not be built ({type(error).__name__}: {error})")
+            return
+        if more:
             QTimer.singleShot(BUILD_STEP_MS, window, finish_build)
             return
         if not (demo or self_test):

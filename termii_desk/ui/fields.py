@@ -125,6 +125,7 @@ class ValidatedField(QWidget, Generic[V]):
         self._error: InputError | None = None  # the validator's refusal of the current text
         self._showing_problem: bool = False
         self._checking: bool = False
+        self._never_checked: str = ""  # set_never_checked(): said instead of "Checking…"
         self._finished: bool = False
         self._last_text: str = ""
         self._announced: str = ""  # the verdict last announced to screen readers
@@ -201,6 +202,12 @@ class ValidatedField(QWidget, Generic[V]):
             if not checking and not self.edit.hasFocus():
                 self.reveal_problem()  # the agent has moved on: as leaving the field would have
 
+    def set_never_checked(self, sentence: str) -> None:
+        """The validator's data will never load (the desk could not start): the line says ``sentence`` instead
+        of "Checking…", and the text stays as typed."""
+        self._never_checked = sentence
+        self._describe_status(self.edit.text())
+
     def text(self) -> str:
         return self.edit.text()
 
@@ -248,7 +255,7 @@ class ValidatedField(QWidget, Generic[V]):
         elif not text.strip() or self._checking:
             self._reveal_timer.stop()
             self._showing_problem = False
-            self._say(CHECKING_TEXT if text.strip() else self._hint, Tone.NEUTRAL)
+            self._say((self._never_checked or CHECKING_TEXT) if text.strip() else self._hint, Tone.NEUTRAL)
         elif self._showing_problem or was_valid:
             # Already talking about this text, or the agent typed past a valid value (an extra digit): say so
             # now. Not when a valid value was replaced: typing over a selected number has typed one digit of

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-    from PySide6.QtWidgets import QMenu
+    from PySide6.QtWidgets import QLabel, QMenu
 
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import CallAttempt
@@ -84,6 +84,9 @@ NOTICE_PROFILE = "profile"
 NOTICE_SECOND_START = "second-start"
 # The account strip's height before it exists (its margins and frame around a button), so the form never moves.
 STRIP_ROOM_EXTRA = 14
+BUILD_FAILED = ("Termii Desk could not start: part of its window could not be built ({reason}). Nothing can be "
+                "sent from this window; what you typed is kept. Reinstall Termii Desk, then start it again. The "
+                "details are in the log file.")
 
 
 class _FirstPaint(QObject):
@@ -252,6 +255,7 @@ class MainWindow(QMainWindow):
         self.outcome: OutcomeView
         self._first_run: FirstRunPage | None = None  # built when first shown: most desks have a key
         self._built = False
+        self.build_failure: QLabel | None = None  # show_build_failure()'s sentence
         # build_content()'s steps, in order: each one event-loop turn at start-up (app.py), all at once otherwise.
         # The window's own modules are imported in steps of their own (each ~2-9 ms of making Qt's classes); the
         # history's before the core loads, whose worker reads the first page with the model's reader.
@@ -645,6 +649,32 @@ class MainWindow(QMainWindow):
         sentence = str(error) if isinstance(error, DeskError) else f"Termii Desk could not start: {error}"
         self.account.show_no_account("Not ready")
         self.outcome.show_message("Termii Desk could not start", sentence, Tone.BAD)
+
+    def show_build_failure(self, error: BaseException) -> None:
+        """A step of the window's build failed (a module missing from a damaged install, say): the window cannot
+        be finished, and the core is not loaded. Say so above the form, keep what was typed; nothing is sent."""
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QLabel
+
+        from termii_desk.core.scrub import elide
+
+        log.error("the window could not be built", exc_info=error)
+        self._build_steps.clear()
+        self.form.cancel_pending()
+        self.form.send_button.setEnabled(False)
+        self.form.phone.set_never_checked("Not checked: the desk could not start.")
+        self.setWindowTitle(f"{APP_NAME} — not started")
+        banner = QLabel(BUILD_FAILED.format(reason=elide(f"{type(error).__name__}: {error}", 200)), self)
+        banner.setObjectName("buildFailure")
+        banner.setWordWrap(True)
+        banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        banner.setStyleSheet("QLabel#buildFailure { font-weight: bold; padding: 6px 0; }")
+        banner.setAccessibleName(banner.text())
+        self._layout.insertWidget(0, banner)
+        self.build_failure = banner
+        from termii_desk.ui.tones import announce
+
+        announce(banner, banner.text(), assertive=True)  # the focus stays in the phone field
 
     def _title(self, account: str | None = None) -> str:
         """"Termii Desk — <profile>" (and the Termii account's name once known); demo mode is marked instead."""

@@ -489,3 +489,63 @@ def test_once_ready_the_desk_collects_garbage_on_the_gui_thread_only(tmp_path: P
     the GUI thread's collector collects them, within a few ticks."""
     lines = _probe_lines(COLLECTOR_PROBE, tmp_path, simulator)
     assert lines == {"automatic": "False", "after-worker": "-", "destroyed-on": "MainThread"}, lines
+
+
+BUILD_FAILURE_PROBE = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from termii_desk import app as desk_app
+from termii_desk.ui.main_window import MainWindow
+
+def broken(window):
+    raise ImportError("No module named 'termii_desk.ui.outcome_view'")
+
+shown = MainWindow.show_build_failure
+
+def show_build_failure(window, error):
+    shown(window, error)
+    window.form.phone.edit.insert("3")  # typing goes on, and is kept
+    window.form.on_submit()  # Enter sends nothing
+    QTimer.singleShot(300, lambda: finish(window))
+
+def finish(window):
+    print("banner", window.build_failure.text())
+    print("title", window.windowTitle())
+    print("typed", window.form.phone.text())
+    print("send-enabled", window.form.send_button.isEnabled())
+    print("built", window.built)
+    window.close()
+
+def watch():
+    window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow))
+    window.form.phone.edit.insert("080312")  # typed at first sight
+
+MainWindow._build_outcome = broken
+MainWindow.show_build_failure = show_build_failure
+""" + RUN_WINDOW
+
+
+def test_a_build_step_that_fails_says_so_keeps_what_was_typed_and_sends_nothing(
+    tmp_path: Path, simulator: Any
+) -> None:
+    """A step of the window's build raising (a module missing from a damaged install): the window says the desk
+    could not start and why, instead of staying at "checking" with nothing said; the core is not loaded."""
+    lines = _probe_lines(BUILD_FAILURE_PROBE, tmp_path, simulator)
+    assert lines["banner"].startswith("Termii Desk could not start: part of its window could not be built "
+                                      "(ImportError: No module named 'termii_desk.ui.outcome_view').")
+    assert "Reinstall Termii Desk" in lines["banner"]
+    assert lines["title"] == "Termii Desk — not started"
+    assert lines["typed"] == "0803123" and lines["send-enabled"] == "False" and lines["built"] == "False"
+    assert simulator.calls == [] and simulator.balance_requests == []
+
+
+def test_the_self_test_fails_when_the_window_cannot_be_built(tmp_path: Path) -> None:
+    probe = ("from termii_desk.ui.main_window import MainWindow\n"
+             "def broken(window):\n    raise ImportError('gone')\n"
+             "MainWindow._build_strip = broken\n"
+             "from termii_desk.app import run_window\nraise SystemExit(run_window(self_test=True))\n")
+    done = subprocess.run([sys.executable, "-c", probe], env=_env(tmp_path), capture_output=True, text=True,
+                          timeout=90, check=False)
+    assert done.returncode == 1, done.stderr
+    assert "self-test failed: the window could not be built (ImportError: gone)" in done.stderr

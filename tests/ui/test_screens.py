@@ -96,6 +96,31 @@ def test_first_run(
     shot(window, screenshot_dir, "first-run")
 
 
+@pytest.mark.parametrize("size", ["default", "minimum"])
+def test_a_window_that_could_not_be_built_says_so_above_the_form(
+    qtbot: Any, screenshot_dir: Path, size: str
+) -> None:
+    from termii_desk.ui.worker import ThreadExecutor
+
+    window = MainWindow(ThreadExecutor(), staged=True)
+    qtbot.addWidget(window)
+    window.resize(*(DEFAULT_SIZE if size == "default" else window.minimumSize().toTuple()))
+    window.show()
+    qtbot.waitExposed(window)
+    window.form.phone.edit.insert("0803 123")
+    window.build_content_step()  # the live lines, then a module the next step needs is missing
+    window.show_build_failure(ImportError("No module named 'termii_desk.ui.account_strip'"))
+    shot(window, screenshot_dir, f"build-failure-{size}")
+    banner = window.build_failure
+    assert banner is not None and banner.isVisible()
+    assert banner.visibleRegion().boundingRect().size() == banner.size()  # whole, wrapped, not cut off
+    assert banner.y() < window.form.mapTo(window.centralWidget(), window.form.rect().topLeft()).y()
+    assert window.form.phone.text() == "0803 123" and window.form.phone.edit.hasFocus()
+    assert window.form.phone.status.text() == "Not checked: the desk could not start."
+    qtbot.keyClicks(window.form.phone.edit, "4")
+    assert window.form.phone.status.text() == "Not checked: the desk could not start."
+
+
 def test_dark(
     qtbot: Any, dark_app: Any, simulator: TermiiSimulator, make_services: MakeServices, open_window: OpenWindow,
     screenshot_dir: Path
