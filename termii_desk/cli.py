@@ -205,16 +205,27 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
         return EXIT_UNEXPECTED
 
 
+_CRASH_FILE: list[object] = []  # the open crash file of a windowed start, kept for the process's life
+
+
 def report_crashes() -> None:
     """Should the process crash (a fault in Qt or PySide6), each thread's Python stack is written to standard error
-    first: where in the desk it happened (file names, lines and function names, never a value)."""
+    first: where in the desk it happened (file names, lines and function names, never a value). A windowed start
+    (no standard error: Windows' and macOS' bundles) appends it to the crash file in the log folder instead."""
     import contextlib
     import faulthandler
 
-    if sys.stderr is None or faulthandler.is_enabled():  # no console (a windowed start), or already on (pytest)
+    if faulthandler.is_enabled():  # already on (pytest)
         return
     with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):  # a stderr without a descriptor
-        faulthandler.enable()
+        if sys.stderr is not None:
+            faulthandler.enable()
+            return
+        from termii_desk.core.paths import AppPaths, private_file
+
+        crash_file = open(private_file(AppPaths.from_environment().crash_file), "a", encoding="utf-8")  # noqa: SIM115
+        _CRASH_FILE.append(crash_file)
+        faulthandler.enable(crash_file)
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,

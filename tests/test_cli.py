@@ -420,18 +420,33 @@ def test_a_crash_writes_where_it_happened_to_standard_error() -> None:
     assert "in where_it_crashed" in done.stderr
 
 
-def test_crash_reports_need_no_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A windowed start has no standard error: nothing is enabled, and nothing fails."""
-    import faulthandler
+WINDOWED_CRASH = """
+import ctypes, sys
+sys.stderr = None  # a windowed start: no console
+from termii_desk import cli
+cli.report_crashes()
+if sys.argv[1] == "crash":
+    def where_it_crashed():
+        ctypes.string_at(0)
+    where_it_crashed()
+"""
 
-    from termii_desk import cli
 
-    enabled: list[object] = []
-    monkeypatch.setattr(faulthandler, "is_enabled", lambda: False)
-    monkeypatch.setattr(faulthandler, "enable", lambda *args, **kwargs: enabled.append(args))
-    monkeypatch.setattr(sys, "stderr", None)
-    cli.report_crashes()
-    assert enabled == []
-    monkeypatch.setattr(sys, "stderr", sys.__stderr__)
-    cli.report_crashes()  # the same start with a console: turned on
-    assert enabled == [()]
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names the fault differently")
+@pytest.mark.parametrize("crash", [True, False], ids=["crash", "no-crash"])
+def test_a_windowed_start_writes_a_crash_to_the_crash_file_in_the_log_folder(tmp_path: Path, crash: bool) -> None:
+    """No standard error (Windows' and macOS' bundles): the stacks go to a private file beside the log."""
+    from termii_desk.core.paths import AppPaths
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
+    env.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), TERMII_DESK_HOME=str(tmp_path / "home"))
+    done = subprocess.run([sys.executable, "-c", WINDOWED_CRASH, "crash" if crash else "fine"], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    crash_file = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path / "home")}).crash_file
+    text = crash_file.read_text(encoding="utf-8")
+    assert (crash_file.stat().st_mode & 0o777) == 0o600
+    if crash:
+        assert done.returncode != 0
+        assert "Fatal Python error: Segmentation fault" in text and "in where_it_crashed" in text
+    else:
+        assert done.returncode == 0 and text == ""

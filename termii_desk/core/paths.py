@@ -41,6 +41,11 @@ class AppPaths:
     def log_file(self) -> Path:
         return self.log_dir / "termii-desk.log"
 
+    @property
+    def crash_file(self) -> Path:
+        """Where a windowed start (no standard error) writes each thread's stack, should the process crash."""
+        return self.log_dir / "termii-desk-crash.log"
+
     def close_to_others(self) -> None:
         """The desk's own folders, where they exist, made 0700 (an older version left them 0755). Never raises."""
         for folder in (self.config_dir, self.data_dir, self.log_dir):
