@@ -5,8 +5,9 @@ The desk starts in a fresh interpreter (so that nothing is made ahead of it) wit
 the GUI thread waiting for it, and each job's new Qt classes are reported: none may have made one. Each start
 takes a different path through start-up, and ends there: the demo's self-test (ready, the loads after it, until
 its call's answer), a desk with a key and notices, a desk without a key (the welcome page), both until ready.
-Jobs after that (a profile switch, history pages, exports) and threads that jobs start are not covered. The
-last case checks that the check itself can fail: a job that makes a class is reported.
+A demo desk then runs, after ready, the jobs an agent starts (see the "later" case). Not covered: a profile
+switch (a demo desk has one profile) and the threads that jobs start (the simulator's, a team history's
+listener). The last case checks that the check itself can fail: a job that makes a class is reported.
 """
 
 from __future__ import annotations
@@ -83,6 +84,51 @@ if mode == "notices":
     settings = AppPaths.from_environment().settings_file
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("{ not json")
+if mode == "later":  # after ready: drive the jobs an agent starts, one at a time, then close
+    from PySide6.QtCore import QTimer
+    from termii_desk.ui.main_window import MainWindow
+
+    names_loaded = MainWindow.carrier_names_loaded
+
+    def drive(window):
+        names_loaded(window)
+        from termii_desk.core.history import HistoryQuery
+        from termii_desk.core.paths import AppPaths
+
+        controller, model = window.controller, window.history_panel.model
+        export = AppPaths.from_environment().data_dir / "export.csv"
+
+        def call():
+            window.form.phone.set_text("0803 123 4567")
+            window.form.code.set_text("482913")
+            window.form.on_submit()
+
+        steps = [
+            ("balance", window.refresh_requested.emit),
+            ("call", call),
+            ("filter", lambda: model.set_filter("0803")),
+            ("export", lambda: controller.on_export_requested((export, HistoryQuery(), None))),
+            ("settings", lambda: controller.on_settings_saved(controller.services.settings, False)),
+            ("unfiltered", lambda: model.set_filter("")),
+        ]
+        done = []
+
+        def next_step():
+            if window._executor.pending() or model.loading:
+                QTimer.singleShot(20, next_step)
+                return
+            if not steps:
+                print("drove " + ",".join(done) + f" exported={export.exists()} rows={model.total()}", flush=True)
+                window.close()
+                return
+            name, step = steps.pop(0)
+            done.append(name)
+            step()
+            QTimer.singleShot(20, next_step)
+
+        QTimer.singleShot(0, next_step)
+
+    MainWindow.carrier_names_loaded = drive
 import termii_desk.bench_probe as probe
 
 line = probe.bench_probe_line
@@ -101,7 +147,7 @@ probe.bench_probe_line = at_ready
 from termii_desk.cli import main
 
 try:
-    code = main(["--self-test"] if mode == "self-test" else [])
+    code = main(["--self-test"] if mode == "self-test" else ["--demo"] if mode == "later" else [])
 finally:
     print("worker-made " + json.dumps(made), flush=True)
 raise SystemExit(code)
@@ -113,7 +159,7 @@ def run_probe(mode: str, home: Path) -> tuple[list[dict[str, object]], str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("TERMII_", "DBUS_")) and k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(QT_QPA_PLATFORM="offscreen", TERMII_DESK_HOME=str(home), PYTHONPATH=str(ROOT))
-    if mode != "self-test":
+    if mode not in ("self-test", "later"):
         env.update(TERMII_DESK_BENCH_PROBE="ready", TERMII_BASE_URL="http://127.0.0.1:9")
     if mode != "no-key":
         env["TERMII_API_KEY"] = "worker-classes-key"
@@ -123,7 +169,7 @@ def run_probe(mode: str, home: Path) -> tuple[list[dict[str, object]], str]:
     lines = [line for line in done.stdout.splitlines() if line.startswith("worker-made ")]
     assert len(lines) == 1, done.stdout + done.stderr
     made: list[dict[str, object]] = json.loads(lines[0].removeprefix("worker-made "))
-    shown = [line for line in done.stdout.splitlines() if line.startswith("shown ")]
+    shown = [line for line in done.stdout.splitlines() if line.startswith(("shown ", "drove "))]
     return made, " ".join(shown) or done.stdout
 
 
@@ -132,6 +178,9 @@ def run_probe(mode: str, home: Path) -> tuple[list[dict[str, object]], str]:
     # The unreadable settings file's notice, and that of TERMII_BASE_URL (it keeps Settings from saving it).
     ("notices", "shown notices=2 welcome=False"),
     ("no-key", "shown notices=1 welcome=True"),
+    # After ready, the jobs an agent starts: a balance check, a call (the cooldown's look-up, the call), a
+    # filtered history page, an export, settings stored, the unfiltered page again.
+    ("later", "drove balance,call,filter,export,settings,unfiltered exported=True rows=1"),
 ])
 def test_no_start_up_job_on_a_worker_makes_a_qt_class(mode: str, shown: str, tmp_path: Path) -> None:
     made, seen = run_probe(mode, tmp_path)
