@@ -662,7 +662,6 @@ class MainWindow(QMainWindow):
         self._build_steps.clear()
         self.form.cancel_pending()
         self.form.send_button.setEnabled(False)
-        self.form.phone.set_never_checked("Not checked: the desk could not start.")
         self.setWindowTitle(f"{APP_NAME} — not started")
         banner = QLabel(BUILD_FAILED.format(reason=elide(f"{type(error).__name__}: {error}", 200)), self)
         banner.setObjectName("buildFailure")
@@ -672,9 +671,13 @@ class MainWindow(QMainWindow):
         banner.setAccessibleName(banner.text())
         self._layout.insertWidget(0, banner)
         self.build_failure = banner
-        from termii_desk.ui.tones import announce
+        try:  # the window's own modules, which may be what is missing: the sentence above is shown without them
+            from termii_desk.ui.tones import announce
 
-        announce(banner, banner.text(), assertive=True)  # the focus stays in the phone field
+            self.form.phone.set_never_checked("Not checked: the desk could not start.")
+            announce(banner, banner.text(), assertive=True)  # the focus stays in the phone field
+        except Exception:
+            log.warning("the build failure's sentence could not be announced", exc_info=True)
 
     def _title(self, account: str | None = None) -> str:
         """"Termii Desk — <profile>" (and the Termii account's name once known); demo mode is marked instead."""
