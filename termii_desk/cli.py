@@ -211,16 +211,19 @@ _CRASH_FILE: list[object] = []  # the open crash file of a windowed start, kept 
 def report_crashes() -> None:
     """Should the process crash (a fault in Qt or PySide6), each thread's Python stack is written to standard error
     first: where in the desk it happened (file names, lines and function names, never a value). A windowed start
-    (no standard error: Windows' and macOS' bundles) appends it to the crash file in the log folder instead."""
+    appends it to the crash file in the log folder instead: no standard error (Windows' bundle), a standard error
+    without a descriptor, or macOS' app bundle (its standard error is the null device)."""
     import contextlib
     import faulthandler
 
     if faulthandler.is_enabled():  # already on (pytest)
         return
-    with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):  # a stderr without a descriptor
-        if sys.stderr is not None:
+    windowed_mac_bundle = getattr(sys, "frozen", False) and sys.platform == "darwin"
+    if sys.stderr is not None and not windowed_mac_bundle:
+        with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):  # no descriptor: the file
             faulthandler.enable()
             return
+    with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):
         from termii_desk.core.paths import AppPaths, private_file
 
         crash_file = open(private_file(AppPaths.from_environment().crash_file), "a", encoding="utf-8")  # noqa: SIM115

@@ -421,8 +421,11 @@ def test_a_crash_writes_where_it_happened_to_standard_error() -> None:
 
 
 WINDOWED_CRASH = """
-import ctypes, sys
-sys.stderr = None  # a windowed start: no console
+import ctypes, io, sys
+if sys.argv[2] == "mac-bundle":  # its standard error is the null device
+    sys.frozen, sys.platform = True, "darwin"
+else:  # no console, or one without a descriptor
+    sys.stderr = None if sys.argv[2] == "none" else io.StringIO()
 from termii_desk import cli
 cli.report_crashes()
 if sys.argv[1] == "crash":
@@ -433,14 +436,17 @@ if sys.argv[1] == "crash":
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows names the fault differently")
+@pytest.mark.parametrize("stderr", ["none", "no-descriptor", "mac-bundle"])
 @pytest.mark.parametrize("crash", [True, False], ids=["crash", "no-crash"])
-def test_a_windowed_start_writes_a_crash_to_the_crash_file_in_the_log_folder(tmp_path: Path, crash: bool) -> None:
-    """No standard error (Windows' and macOS' bundles): the stacks go to a private file beside the log."""
+def test_a_windowed_start_writes_a_crash_to_the_crash_file_in_the_log_folder(tmp_path: Path, crash: bool,
+                                                                              stderr: str) -> None:
+    """No standard error, one without a descriptor, or macOS' app bundle (windowed bundles): the stacks go to a
+    private file beside the log."""
     from termii_desk.core.paths import AppPaths
 
     env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
     env.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), TERMII_DESK_HOME=str(tmp_path / "home"))
-    done = subprocess.run([sys.executable, "-c", WINDOWED_CRASH, "crash" if crash else "fine"], env=env,
+    done = subprocess.run([sys.executable, "-c", WINDOWED_CRASH, "crash" if crash else "fine", stderr], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     crash_file = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path / "home")}).crash_file
     text = crash_file.read_text(encoding="utf-8")
