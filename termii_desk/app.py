@@ -79,6 +79,9 @@ CARRIER_FALLBACK_MS = 3000
 # After ready, a call typed before it goes first: the app icon, the clear buttons and the balance check wait for
 # its answer, or this long.
 FIRST_CALL_FALLBACK_MS = 1000
+# Garbage collection starts at ready, or after this long at most: a start that broke on the way (an error in
+# attach) still collects, on the GUI thread.
+COLLECT_FALLBACK_MS = 30_000
 
 
 class CoreLoader:
@@ -371,7 +374,12 @@ def run_window(
                         default_log_file=True)
     check = SelfTest(window, loader, hook) if self_test else None
 
+    collecting: list[bool] = []
+
     def collect_again() -> None:
+        if collecting:  # once: at ready, at a failed start, or at the fallback
+            return
+        collecting.append(True)
         gc.freeze()  # what start-up built stays out of later collections, which scan only what the session adds
         from termii_desk.ui.collector import collect_on_gui_thread
 
@@ -476,6 +484,7 @@ def run_window(
         widgets.update()  # a paint to wait for, should the last step have left none due
 
     after_first_paint(window, build_content)
+    QTimer.singleShot(COLLECT_FALLBACK_MS, window, collect_again)
     probe = os.environ.get(BENCH_PROBE_ENV)
     if probe:  # after build_content's hook: the probe's fires first, so a first paint is timed without the build
         install_bench_probe(window, probe)
@@ -499,7 +508,9 @@ def run_window(
         hook.uninstall()
         qInstallMessageHandler(previous_handler)
         sys.setswitchinterval(previous_interval)
-        if collecting_before:  # a start from the command line left it off: the exit collects on this thread
+        # A start from the command line left it off: the exit collects on this thread. Not while a request the
+        # process gave up on still runs on a worker, whose allocations would start a collection there.
+        if collecting_before and not abandoned:
             gc.enable()
         if shiboken6.isValid(window):
             window.deleteLater()

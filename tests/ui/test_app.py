@@ -491,6 +491,58 @@ def test_once_ready_the_desk_collects_garbage_on_the_gui_thread_only(tmp_path: P
     assert lines == {"automatic": "False", "after-worker": "-", "destroyed-on": "MainThread"}, lines
 
 
+BROKEN_ATTACH_PROBE = """
+import gc, sys, threading
+from PySide6.QtCore import QObject, Qt, QTimer
+from PySide6.QtWidgets import QApplication
+from termii_desk import app as desk_app
+from termii_desk.ui.main_window import MainWindow
+
+destroyed_on = []
+desk_app.COLLECT_FALLBACK_MS = 1_500
+
+class Cycle:
+    def __init__(self):
+        self.me = self
+        self.timer = QTimer()
+        self.timer.destroyed.connect(lambda *_: destroyed_on.append(threading.current_thread().name),
+                                     Qt.ConnectionType.DirectConnection)
+
+readies = []
+kept = []  # alive until the end: the allocations stay counted
+
+def broken(window, services):
+    window.ready.connect(lambda: readies.append(True))
+    QTimer.singleShot(2_500, lambda: later(window))
+    raise RuntimeError("attach broke")
+
+def later(window):
+    print("ready", bool(readies))
+    print("automatic", gc.isenabled())
+    Cycle()
+    worker = threading.Thread(target=lambda: kept.extend([] for _ in range(50_000)), name="worker")
+    worker.start()
+    worker.join()
+    QTimer.singleShot(2_000, lambda: finish(window))
+
+def finish(window):
+    print("destroyed-on", ",".join(destroyed_on) or "-")
+    window.close()
+
+MainWindow.attach = broken
+watch = lambda: None
+""" + RUN_WINDOW
+
+
+def test_a_start_that_broke_before_ready_still_collects_garbage_on_the_gui_thread(
+    tmp_path: Path, simulator: Any
+) -> None:
+    """An error on the way to ready (here in attach) leaves the collector neither off for good nor automatic:
+    after the fallback, the GUI thread collects."""
+    lines = _probe_lines(BROKEN_ATTACH_PROBE, tmp_path, simulator)
+    assert lines == {"ready": "False", "automatic": "False", "destroyed-on": "MainThread"}, lines
+
+
 BUILD_FAILURE_PROBE = """
 import sys
 from PySide6.QtCore import QTimer
