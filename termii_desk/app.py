@@ -289,6 +289,9 @@ class SelfTest(QObject):
         QApplication.exit(code)
 
 
+# Executors with a request still running when the window's run ended, kept for the rest of the process.
+_ABANDONED_EXECUTORS: list[ThreadExecutor] = []
+
 _QT_LEVELS = {
     QtMsgType.QtDebugMsg: logging.DEBUG,
     QtMsgType.QtInfoMsg: logging.INFO,
@@ -504,6 +507,8 @@ def run_window(
         closed_anyway = shiboken6.isValid(window) and window.closed_without_waiting
         abandoned = not executor.wait(0.0 if closed_anyway else 5.0 if self_test else EXIT_WAIT_SECONDS)
         executor.discard_deliveries()
+        if abandoned:  # its pool outlives this call: the worker must not be what lets go of the ops it still runs
+            _ABANDONED_EXECUTORS.append(executor)
         loader.close()
         hook.uninstall()
         qInstallMessageHandler(previous_handler)

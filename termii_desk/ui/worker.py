@@ -114,7 +114,12 @@ class ThreadExecutor(Executor):
         return bool(self._pool.waitForDone(max(0, int(timeout_seconds * 1000))))
 
     def discard_deliveries(self) -> None:
+        """Also lets go, here, of the ops that have returned and what they returned or raised: the event loop that
+        would have delivered them may be over."""
         self._deliveries.clear()
+        for task_id in list(self._outcomes):
+            self._ops.pop(task_id, None)
+            self._outcomes.pop(task_id, None)
 
     @Slot(int)
     def _on_finished(self, task_id: int) -> None:

@@ -129,3 +129,16 @@ def test_the_op_and_what_it_returned_or_raised_are_let_go_on_the_gui_thread(qtbo
         executor.submit(_Op(gone, fail=fail), lambda _result, _error: None)  # QueryOp would hold the op itself
     main = threading.main_thread().name
     assert sorted(gone) == sorted([f"op:{main}", f"{'error' if fail else 'result'}:{main}"])
+
+
+def test_discarding_lets_go_of_what_returned_on_the_gui_thread_when_no_event_loop_delivers_it() -> None:
+    """At exit the event loop is over: an op that returned meanwhile is never delivered, and what it holds or made
+    is let go where the executor is discarded (the GUI thread), not by the worker, nor left for later."""
+    executor = ThreadExecutor()
+    gone: list[str] = []
+    executor.submit(_Op(gone, fail=False), lambda _result, _error: None)
+    assert executor.wait(5.0)  # returned, its delivery queued for an event loop that never runs
+    assert gone == []
+    executor.discard_deliveries()
+    main = threading.main_thread().name
+    assert sorted(gone) == [f"op:{main}", f"result:{main}"]
