@@ -25,7 +25,7 @@ import gc
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import shiboken6
@@ -347,13 +347,14 @@ def run_window(
     timeout: float | None = None,
     instance: Primary | None = None,
     profile: str | None = None,
+    notices: Sequence[str] = (),
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
     ``demo`` runs against the in-process simulator with its own history; ``base_url``, ``region`` and
     ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked);
     ``instance`` (this user's single desk, from ``core.instance.claim``) brings the window to the front when
-    another start asks, until the window closes.
+    another start asks, until the window closes; ``notices`` are shown with the core's own (non-modal), first.
     """
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -370,6 +371,11 @@ def run_window(
     executor = ThreadExecutor()
     window = MainWindow(executor, demo=demo or self_test, staged=True)
     window.extras_wait_for_network = True  # released by after_ready's network_loaded()
+    start_notices = list(notices)
+
+    def say_start_notices() -> None:  # after the core's own (the newest notice is shown first); none takes the focus
+        while start_notices:
+            window.add_notice(start_notices.pop(0))
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
@@ -391,6 +397,7 @@ def run_window(
     def on_startup_failed(error: BaseException) -> None:
         collect_again()
         window.show_startup_failure(error)
+        say_start_notices()
         if check is not None:
             check.fail(f"the desk could not start: {error}")
 
@@ -402,7 +409,11 @@ def run_window(
         if services.notices:  # announced to screen readers
             from PySide6.QtGui import QAccessible  # noqa: F401
         window.prepare_history(services.history, loader.first_page)
-        QTimer.singleShot(ATTACH_DELAY_MS, window, lambda: window.attach(services))
+        def attach() -> None:
+            window.attach(services)
+            say_start_notices()
+
+        QTimer.singleShot(ATTACH_DELAY_MS, window, attach)
 
     def after_ready() -> None:
         collect_again()

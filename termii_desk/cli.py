@@ -16,6 +16,8 @@ from termii_desk import __version__
 
 if TYPE_CHECKING:
     import argparse
+    from pathlib import Path
+    from typing import IO
 
     from termii_desk.core.bootstrap import DeskServices
     from termii_desk.core.desk import Desk
@@ -205,7 +207,8 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
         return EXIT_UNEXPECTED
 
 
-_CRASH_FILE: list[object] = []  # the open crash file of a windowed start, kept for the process's life
+# The open crash file of a windowed start, kept for the process's life, and its size when it was opened.
+_CRASH_FILE: list[tuple[IO[str], int]] = []
 
 
 def report_crashes() -> None:
@@ -224,11 +227,42 @@ def report_crashes() -> None:
             faulthandler.enable()
             return
     with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):
-        from termii_desk.core.paths import AppPaths, private_file
+        from termii_desk.core.paths import AppPaths
 
-        crash_file = open(private_file(AppPaths.from_environment().crash_file), "a", encoding="utf-8")  # noqa: SIM115
-        _CRASH_FILE.append(crash_file)
-        faulthandler.enable(crash_file)
+        _open_crash_file(AppPaths.from_environment().crash_file)
+
+
+def _open_crash_file(path: Path) -> None:
+    import faulthandler
+
+    from termii_desk.core.paths import private_file
+
+    crash_file = open(private_file(path), "a", encoding="utf-8")  # noqa: SIM115 (open for the process's life)
+    faulthandler.enable(crash_file)
+    previous = _CRASH_FILE[:]
+    _CRASH_FILE[:] = [(crash_file, crash_file.tell())]
+    for file, _size in previous:
+        file.close()
+
+
+def take_previous_crash() -> str | None:
+    """In the desk that opens the window (never a start that hands over to it): when a windowed start's crash file
+    holds an earlier crash, it is moved aside for the agent to send on, a fresh one is begun, and the notice that
+    says so is returned; None otherwise (no crash, or a start with standard error, where crashes are printed)."""
+    import contextlib
+    import os
+
+    if not _CRASH_FILE or _CRASH_FILE[0][1] == 0:
+        return None
+    from termii_desk.core.paths import AppPaths
+    from termii_desk.core.words import previous_crash
+
+    paths = AppPaths.from_environment()
+    with contextlib.suppress(OSError):
+        os.replace(paths.crash_file, paths.previous_crash_file)
+        _open_crash_file(paths.crash_file)  # this desk's own crash, should it come, in the fresh file
+        return previous_crash(str(paths.previous_crash_file))
+    return None
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
@@ -264,8 +298,9 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
     from termii_desk.core.code_cache import keep_compiled_code
 
     keep_compiled_code()  # dataclass methods and regular expressions compiled at an earlier start, not again
-    # No garbage collection from here until the window is ready (run_window() turns it back on): what the
-    # imports of Qt and the window build lives on, and ~30 collections of it cost several ms before the first frame.
+    # No garbage collection from here until the window is ready (then only on the GUI thread: run_window()): what
+    # the imports of Qt and the window build lives on, and ~30 collections of it cost several ms before the first
+    # frame.
     gc.disable()
     try:
         from termii_desk.ui._shiboken import import_shiboken
@@ -276,9 +311,10 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
         gc.enable()
         raise
 
+    notices = [] if self_test or demo else [sentence for sentence in [take_previous_crash()] if sentence]
     try:
         return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
-                          instance=primary, profile=profile)
+                          instance=primary, profile=profile, notices=notices)
     finally:
         if primary is not None:
             primary.close()

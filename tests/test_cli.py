@@ -456,3 +456,49 @@ def test_a_windowed_start_writes_a_crash_to_the_crash_file_in_the_log_folder(tmp
         assert "Fatal Python error: Segmentation fault" in text and "in where_it_crashed" in text
     else:
         assert done.returncode == 0 and text == ""
+
+
+AFTER_A_CRASH = """
+import ctypes, io, sys
+if sys.argv[1] == "windowed":
+    sys.stderr = None
+from termii_desk import cli
+cli.report_crashes()
+print("first", cli.take_previous_crash())
+print("again", cli.take_previous_crash())
+if sys.argv[2] == "crash":
+    def crashed_this_time():
+        ctypes.string_at(0)
+    crashed_this_time()
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows names the fault differently")
+def test_the_start_after_a_windowed_crash_moves_the_crash_file_aside_and_says_so_once(tmp_path: Path) -> None:
+    """The desk that opens the window after a crash tells the agent where the crash is saved; the file is moved
+    aside, so the next start says nothing, and this desk's own crash goes to a fresh crash file."""
+    from termii_desk.core.paths import AppPaths
+
+    paths = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path / "home")})
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
+    env.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), TERMII_DESK_HOME=str(tmp_path / "home"))
+
+    def start(kind: str, then: str) -> dict[str, str]:
+        done = subprocess.run([sys.executable, "-c", AFTER_A_CRASH, kind, then], env=env, capture_output=True,
+                              text=True, timeout=60, check=False)
+        assert (done.returncode != 0) == (then == "crash"), done.stderr
+        return dict(line.split(" ", 1) for line in done.stdout.splitlines())
+
+    assert start("windowed", "crash") == {"first": "None", "again": "None"}  # nothing before it
+    earlier = paths.crash_file.read_text(encoding="utf-8")
+    assert "in crashed_this_time" in earlier
+    said = start("windowed", "crash")
+    assert said["again"] == "None"
+    assert said["first"].startswith("Termii Desk closed unexpectedly last time.")
+    assert str(paths.previous_crash_file) in said["first"]
+    assert paths.previous_crash_file.read_text(encoding="utf-8") == earlier
+    assert "in crashed_this_time" in paths.crash_file.read_text(encoding="utf-8")  # its own, in the fresh file
+    assert (paths.crash_file.stat().st_mode & 0o777) == 0o600
+    # A start with standard error prints its crashes there: it neither says nor moves anything.
+    assert start("console", "fine") == {"first": "None", "again": "None"}
+    assert "in crashed_this_time" in paths.crash_file.read_text(encoding="utf-8")

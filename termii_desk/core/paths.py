@@ -46,6 +46,11 @@ class AppPaths:
         """Where a windowed start (no standard error) writes each thread's stack, should the process crash."""
         return self.log_dir / "termii-desk-crash.log"
 
+    @property
+    def previous_crash_file(self) -> Path:
+        """Where the window's next start moves a crash file that holds a crash, for the agent to send on."""
+        return self.log_dir / "termii-desk-crash-previous.log"
+
     def close_to_others(self) -> None:
         """The desk's own folders, where they exist, made 0700 (an older version left them 0755). Never raises."""
         for folder in (self.config_dir, self.data_dir, self.log_dir):

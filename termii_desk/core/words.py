@@ -77,3 +77,9 @@ def keyring_words(backend: str, desktop: str = "") -> str:
 PASTE_KEY = "Paste your API key"
 REPLACE_KEY = "Paste a new key to replace the stored one"
 WHERE_THE_KEY_IS = "Copy it from your Termii dashboard (accounts.termii.com), where it is shown with your base URL."
+
+
+def previous_crash(saved_at: str) -> str:
+    """The notice at the start after a windowed desk crashed (its stacks were written to the crash file)."""
+    return (f"Termii Desk closed unexpectedly last time. Check the history for a call that may not have finished. "
+            f"What the desk was doing is saved in {saved_at}: send that file to whoever looks after the desk.")

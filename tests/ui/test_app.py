@@ -601,3 +601,46 @@ def test_the_self_test_fails_when_the_window_cannot_be_built(tmp_path: Path) -> 
                           timeout=90, check=False)
     assert done.returncode == 1, done.stderr
     assert "self-test failed: the window could not be built (ImportError: gone)" in done.stderr
+
+
+AFTER_A_CRASH_PROBE = """
+import sys
+sys.stderr = None  # a windowed start: its crashes go to the crash file
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from termii_desk import cli
+from termii_desk.ui.main_window import MainWindow
+
+attach = MainWindow.attach
+
+def attached(window, services):
+    attach(window, services)
+    QTimer.singleShot(300, lambda: finish(window))
+
+def finish(window):
+    texts = [notice.text for notice in window.notices._notices]
+    print("notices", len(texts))
+    print("crash-notice", next((t for t in texts if "closed unexpectedly" in t), "-"))
+    print("crash-shown", any("closed unexpectedly" in n.text and not n.isHidden() for n in window.notices._notices))
+    print("focus", QApplication.focusWidget() is window.form.phone.edit)
+    window.close()
+
+MainWindow.attach = attached
+sys.exit(cli.main([]))
+"""
+
+
+def test_the_window_after_a_windowed_crash_says_where_it_is_saved_without_taking_the_focus(
+    tmp_path: Path, simulator: Any
+) -> None:
+    paths = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path)})
+    paths.log_dir.mkdir(parents=True)
+    paths.crash_file.write_text("Fatal Python error: Segmentation fault\n", encoding="utf-8")
+    lines = _probe_lines(AFTER_A_CRASH_PROBE, tmp_path, simulator)
+    assert lines["crash-notice"].startswith("Termii Desk closed unexpectedly last time.")
+    assert str(paths.previous_crash_file) in lines["crash-notice"] and lines["focus"] == "True"
+    assert lines["crash-shown"] == "True", lines  # not behind "more": shown first, after the core's notices
+    assert paths.previous_crash_file.read_text(encoding="utf-8").startswith("Fatal Python error")
+    assert paths.crash_file.read_text(encoding="utf-8") == ""
+    lines = _probe_lines(AFTER_A_CRASH_PROBE, tmp_path, simulator)  # said once
+    assert lines["crash-notice"] == "-" and lines["focus"] == "True"
