@@ -447,7 +447,7 @@ def test_the_loader_reads_the_first_page_with_the_reader_the_gui_thread_hands_it
     assert done.stdout.split() == ["alone", "False", "handed", "True"]
 
 
-COLLECTOR_PROBE = """
+GARBAGE_PROBE = """
 import gc, sys, threading
 from PySide6.QtCore import QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication
@@ -455,7 +455,7 @@ from termii_desk import app as desk_app
 from termii_desk.ui.main_window import MainWindow
 
 destroyed_on = []
-loaded = MainWindow.carrier_names_loaded
+kept = []  # alive until the end: the worker's allocations stay counted
 
 class Cycle:
     def __init__(self):
@@ -464,23 +464,30 @@ class Cycle:
         self.timer.destroyed.connect(lambda *_: destroyed_on.append(threading.current_thread().name),
                                      Qt.ConnectionType.DirectConnection)
 
-def carrier_names_loaded(window):  # the last of what loads after ready
-    loaded(window)
+def garbage_beside_a_worker(window, wait_ms):  # a cycle holding a Qt object, then a worker's allocations
     print("automatic", gc.isenabled())
     Cycle()
-    kept = []
     worker = threading.Thread(target=lambda: kept.extend([] for _ in range(50_000)), name="worker")
     worker.start()
     worker.join()
     print("after-worker", ",".join(destroyed_on) or "-")
-    QTimer.singleShot(3_000, lambda: finish(window))
+    QTimer.singleShot(wait_ms, lambda: finish(window))
 
 def finish(window):
     print("destroyed-on", ",".join(destroyed_on) or "-")
     window.close()
 
-MainWindow.carrier_names_loaded = carrier_names_loaded
 watch = lambda: None
+"""
+
+COLLECTOR_PROBE = GARBAGE_PROBE + """
+loaded = MainWindow.carrier_names_loaded
+
+def carrier_names_loaded(window):  # the last of what loads after ready
+    loaded(window)
+    garbage_beside_a_worker(window, 3_000)
+
+MainWindow.carrier_names_loaded = carrier_names_loaded
 """ + RUN_WINDOW
 
 
@@ -491,25 +498,9 @@ def test_once_ready_the_desk_collects_garbage_on_the_gui_thread_only(tmp_path: P
     assert lines == {"automatic": "False", "after-worker": "-", "destroyed-on": "MainThread"}, lines
 
 
-BROKEN_ATTACH_PROBE = """
-import gc, sys, threading
-from PySide6.QtCore import QObject, Qt, QTimer
-from PySide6.QtWidgets import QApplication
-from termii_desk import app as desk_app
-from termii_desk.ui.main_window import MainWindow
-
-destroyed_on = []
+BROKEN_ATTACH_PROBE = GARBAGE_PROBE + """
 desk_app.COLLECT_FALLBACK_MS = 1_500
-
-class Cycle:
-    def __init__(self):
-        self.me = self
-        self.timer = QTimer()
-        self.timer.destroyed.connect(lambda *_: destroyed_on.append(threading.current_thread().name),
-                                     Qt.ConnectionType.DirectConnection)
-
 readies = []
-kept = []  # alive until the end: the allocations stay counted
 
 def broken(window, services):
     window.ready.connect(lambda: readies.append(True))
@@ -518,19 +509,9 @@ def broken(window, services):
 
 def later(window):
     print("ready", bool(readies))
-    print("automatic", gc.isenabled())
-    Cycle()
-    worker = threading.Thread(target=lambda: kept.extend([] for _ in range(50_000)), name="worker")
-    worker.start()
-    worker.join()
-    QTimer.singleShot(2_000, lambda: finish(window))
-
-def finish(window):
-    print("destroyed-on", ",".join(destroyed_on) or "-")
-    window.close()
+    garbage_beside_a_worker(window, 2_000)
 
 MainWindow.attach = broken
-watch = lambda: None
 """ + RUN_WINDOW
 
 
@@ -540,7 +521,7 @@ def test_a_start_that_broke_before_ready_still_collects_garbage_on_the_gui_threa
     """An error on the way to ready (here in attach) leaves the collector neither off for good nor automatic:
     after the fallback, the GUI thread collects."""
     lines = _probe_lines(BROKEN_ATTACH_PROBE, tmp_path, simulator)
-    assert lines == {"ready": "False", "automatic": "False", "destroyed-on": "MainThread"}, lines
+    assert lines == {"ready": "False", "automatic": "False", "after-worker": "-", "destroyed-on": "MainThread"}, lines
 
 
 BUILD_FAILURE_PROBE = """
