@@ -347,14 +347,15 @@ def run_window(
     timeout: float | None = None,
     instance: Primary | None = None,
     profile: str | None = None,
-    notices: Sequence[str] = (),
+    notices: Sequence[Callable[[], str | None]] = (),
 ) -> int:
     """Open the desk window and run until it closes. Returns the process exit code.
 
     ``demo`` runs against the in-process simulator with its own history; ``base_url``, ``region`` and
     ``timeout`` override the settings for this run; ``self_test`` sends one demo call and exits (0 when it worked);
     ``instance`` (this user's single desk, from ``core.instance.claim``) brings the window to the front when
-    another start asks, until the window closes; ``notices`` are shown with the core's own (non-modal), first.
+    another start asks, until the window closes; ``notices`` make the sentences shown with the core's own
+    notices (non-modal), first: each is called then, on the GUI thread, and may make none.
     """
     if self_test and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -374,8 +375,10 @@ def run_window(
     start_notices = list(notices)
 
     def say_start_notices() -> None:  # after the core's own (the newest notice is shown first); none takes the focus
-        while start_notices:
-            window.add_notice(start_notices.pop(0))
+        while start_notices and shiboken6.isValid(window) and window.isVisible():  # else kept for the next start
+            sentence = start_notices.pop(0)()
+            if sentence:
+                window.add_notice(sentence)
     hook = ExceptionHook(lambda: window if shiboken6.isValid(window) else None, notify=window.add_notice)
     hook.install()
     loader = CoreLoader(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,

@@ -239,30 +239,34 @@ def _open_crash_file(path: Path) -> None:
 
     crash_file = open(private_file(path), "a", encoding="utf-8")  # noqa: SIM115 (open for the process's life)
     faulthandler.enable(crash_file)
-    previous = _CRASH_FILE[:]
     _CRASH_FILE[:] = [(crash_file, crash_file.tell())]
-    for file, _size in previous:
-        file.close()
 
 
 def take_previous_crash() -> str | None:
-    """In the desk that opens the window (never a start that hands over to it): when a windowed start's crash file
-    holds an earlier crash, it is moved aside for the agent to send on, a fresh one is begun, and the notice that
-    says so is returned; None otherwise (no crash, or a start with standard error, where crashes are printed)."""
-    import contextlib
-    import os
-
+    """In the desk that opens the window (never a start that hands over to it), once its notices are shown: when a
+    windowed start's crash file holds an earlier crash, that crash is copied aside for the agent to send on and the
+    crash file emptied (not renamed: Windows renames no open file, and other starts may have it open), and the
+    notice that says so is returned; None otherwise (no crash, or a start with standard error, which printed it)."""
     if not _CRASH_FILE or _CRASH_FILE[0][1] == 0:
         return None
-    from termii_desk.core.paths import AppPaths
+    from termii_desk.core.paths import AppPaths, private_file
     from termii_desk.core.words import previous_crash
 
     paths = AppPaths.from_environment()
-    with contextlib.suppress(OSError):
-        os.replace(paths.crash_file, paths.previous_crash_file)
-        _open_crash_file(paths.crash_file)  # this desk's own crash, should it come, in the fresh file
-        return previous_crash(str(paths.previous_crash_file))
-    return None
+    crash_file = _CRASH_FILE[0][0]
+    try:
+        crashed = paths.crash_file.read_bytes()
+        with open(private_file(paths.previous_crash_file), "wb") as previous:
+            previous.write(crashed)
+    except OSError:
+        return None  # said at a later start
+    try:
+        crash_file.truncate(0)  # appends (this desk's own crash, should it come) go on at its new end
+    except OSError:  # said again at the next start, then
+        pass
+    else:
+        _CRASH_FILE[0] = (crash_file, 0)
+    return previous_crash(str(paths.previous_crash_file))
 
 
 def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, region: str | None = None,
@@ -311,7 +315,7 @@ def _window(out: _Output, *, demo: bool = False, base_url: str | None = None, re
         gc.enable()
         raise
 
-    notices = [] if self_test or demo else [sentence for sentence in [take_previous_crash()] if sentence]
+    notices = [] if self_test or demo else [take_previous_crash]
     try:
         return run_window(demo=demo, base_url=base_url, region=region, timeout=timeout, self_test=self_test,
                           instance=primary, profile=profile, notices=notices)

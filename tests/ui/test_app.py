@@ -585,7 +585,8 @@ def test_the_self_test_fails_when_the_window_cannot_be_built(tmp_path: Path) -> 
 
 
 AFTER_A_CRASH_PROBE = """
-import sys
+import faulthandler, sys
+faulthandler.disable()  # as a start has it (not PYTHONFAULTHANDLER's)
 sys.stderr = None  # a windowed start: its crashes go to the crash file
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
@@ -606,6 +607,9 @@ def finish(window):
     print("focus", QApplication.focusWidget() is window.form.phone.edit)
     window.close()
 
+if sys.argv[1:] == ["closed-first"]:  # the agent closes the window before the desk is ready
+    def attached(window, services):
+        window.close()
 MainWindow.attach = attached
 sys.exit(cli.main([]))
 """
@@ -625,3 +629,15 @@ def test_the_window_after_a_windowed_crash_says_where_it_is_saved_without_taking
     assert paths.crash_file.read_text(encoding="utf-8") == ""
     lines = _probe_lines(AFTER_A_CRASH_PROBE, tmp_path, simulator)  # said once
     assert lines["crash-notice"] == "-" and lines["focus"] == "True"
+
+
+def test_a_window_closed_before_its_notices_leaves_the_crash_to_be_told_at_the_next_start(tmp_path: Path) -> None:
+    paths = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path)})
+    paths.log_dir.mkdir(parents=True)
+    paths.crash_file.write_text("Fatal Python error: Segmentation fault\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", AFTER_A_CRASH_PROBE, "closed-first"],
+                          env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL="http://127.0.0.1:9"),
+                          capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr
+    assert paths.crash_file.read_text(encoding="utf-8").startswith("Fatal Python error")
+    assert not paths.previous_crash_file.exists()
