@@ -16,7 +16,6 @@ from termii_desk import __version__
 
 if TYPE_CHECKING:
     import argparse
-    from pathlib import Path
     from typing import IO
 
     from termii_desk.core.bootstrap import DeskServices
@@ -207,8 +206,7 @@ def _guarded(out: _Output, command: Callable[[_Output], int]) -> int:
         return EXIT_UNEXPECTED
 
 
-# The open crash file of a windowed start, kept for the process's life, and its size when it was opened.
-_CRASH_FILE: list[tuple[IO[str], int]] = []
+_CRASH_FILE: list[IO[str]] = []  # the open crash file of a windowed start, kept for the process's life
 
 
 def report_crashes() -> None:
@@ -227,45 +225,37 @@ def report_crashes() -> None:
             faulthandler.enable()
             return
     with contextlib.suppress(AttributeError, OSError, RuntimeError, ValueError):
-        from termii_desk.core.paths import AppPaths
+        from termii_desk.core.paths import AppPaths, private_file
 
-        _open_crash_file(AppPaths.from_environment().crash_file)
-
-
-def _open_crash_file(path: Path) -> None:
-    import faulthandler
-
-    from termii_desk.core.paths import private_file
-
-    crash_file = open(private_file(path), "a", encoding="utf-8")  # noqa: SIM115 (open for the process's life)
-    faulthandler.enable(crash_file)
-    _CRASH_FILE[:] = [(crash_file, crash_file.tell())]
+        crash_file = open(private_file(AppPaths.from_environment().crash_file), "a", encoding="utf-8")  # noqa: SIM115
+        _CRASH_FILE.append(crash_file)
+        faulthandler.enable(crash_file)
 
 
 def take_previous_crash() -> str | None:
     """In the desk that opens the window (never a start that hands over to it), once its notices are shown: when a
-    windowed start's crash file holds an earlier crash, that crash is copied aside for the agent to send on and the
-    crash file emptied (not renamed: Windows renames no open file, and other starts may have it open), and the
-    notice that says so is returned; None otherwise (no crash, or a start with standard error, which printed it)."""
-    if not _CRASH_FILE or _CRASH_FILE[0][1] == 0:
+    windowed start's crash file holds a crash (not this desk's: it is running), that crash is copied aside for the
+    agent to send on and the crash file emptied (not renamed: Windows renames no open file, and other starts may
+    have it open), and the notice that says so is returned; None otherwise (no crash, or a start with standard
+    error, which printed it)."""
+    if not _CRASH_FILE:
         return None
+    import contextlib
+
     from termii_desk.core.paths import AppPaths, private_file
     from termii_desk.core.words import previous_crash
 
     paths = AppPaths.from_environment()
-    crash_file = _CRASH_FILE[0][0]
     try:
         crashed = paths.crash_file.read_bytes()
+        if not crashed:
+            return None
         with open(private_file(paths.previous_crash_file), "wb") as previous:
             previous.write(crashed)
     except OSError:
         return None  # said at a later start
-    try:
-        crash_file.truncate(0)  # appends (this desk's own crash, should it come) go on at its new end
-    except OSError:  # said again at the next start, then
-        pass
-    else:
-        _CRASH_FILE[0] = (crash_file, 0)
+    with contextlib.suppress(OSError):  # else said again at the next start
+        _CRASH_FILE[0].truncate(0)  # appends (this desk's own crash, should it come) go on at its new end
     return previous_crash(str(paths.previous_crash_file))
 
 

@@ -420,6 +420,13 @@ def test_a_crash_writes_where_it_happened_to_standard_error() -> None:
     assert "in where_it_crashed" in done.stderr
 
 
+def _crash_env(home: Path) -> dict[str, str]:
+    """A start's environment, without a fault handler the test run passes on, with its home in ``home``."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
+    env.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), TERMII_DESK_HOME=str(home))
+    return env
+
+
 WINDOWED_CRASH = """
 import ctypes, io, sys
 if sys.argv[2] == "mac-bundle":  # its standard error is the null device
@@ -444,8 +451,7 @@ def test_a_windowed_start_writes_a_crash_to_the_crash_file_in_the_log_folder(tmp
     private file beside the log."""
     from termii_desk.core.paths import AppPaths
 
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
-    env.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), TERMII_DESK_HOME=str(tmp_path / "home"))
+    env = _crash_env(tmp_path / "home")
     done = subprocess.run([sys.executable, "-c", WINDOWED_CRASH, "crash" if crash else "fine", stderr], env=env,
                           capture_output=True, text=True, timeout=60, check=False)
     crash_file = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path / "home")}).crash_file
@@ -474,14 +480,13 @@ if sys.argv[2] == "crash":
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows names the fault differently")
-def test_the_start_after_a_windowed_crash_moves_the_crash_file_aside_and_says_so_once(tmp_path: Path) -> None:
-    """The desk that opens the window after a crash tells the agent where the crash is saved; the file is moved
-    aside, so the next start says nothing, and this desk's own crash goes to a fresh crash file."""
+def test_the_start_after_a_windowed_crash_copies_the_crash_aside_and_says_so_once(tmp_path: Path) -> None:
+    """The desk that opens the window after a crash tells the agent where the crash is saved; the crash file is
+    emptied, so the next start says nothing, and this desk's own crash goes to it afresh."""
     from termii_desk.core.paths import AppPaths
 
     paths = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path / "home")})
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"}
-    env.update(PYTHONPATH=str(Path(__file__).resolve().parents[1]), TERMII_DESK_HOME=str(tmp_path / "home"))
+    env = _crash_env(tmp_path / "home")
 
     def start(kind: str, then: str) -> dict[str, str]:
         done = subprocess.run([sys.executable, "-c", AFTER_A_CRASH, kind, then], env=env, capture_output=True,
@@ -499,6 +504,6 @@ def test_the_start_after_a_windowed_crash_moves_the_crash_file_aside_and_says_so
     assert paths.previous_crash_file.read_text(encoding="utf-8") == earlier
     assert "in crashed_this_time" in paths.crash_file.read_text(encoding="utf-8")  # its own, in the fresh file
     assert (paths.crash_file.stat().st_mode & 0o777) == 0o600
-    # A start with standard error prints its crashes there: it neither says nor moves anything.
+    # A start with standard error prints its crashes there: it neither says nor copies anything.
     assert start("console", "fine") == {"first": "None", "again": "None"}
     assert "in crashed_this_time" in paths.crash_file.read_text(encoding="utf-8")

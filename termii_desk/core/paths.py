@@ -48,7 +48,7 @@ class AppPaths:
 
     @property
     def previous_crash_file(self) -> Path:
-        """Where the window's next start moves a crash file that holds a crash, for the agent to send on."""
+        """Where the window's next start copies the crash a crash file holds, for the agent to send on."""
         return self.log_dir / "termii-desk-crash-previous.log"
 
     def close_to_others(self) -> None:

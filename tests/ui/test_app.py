@@ -615,12 +615,18 @@ sys.exit(cli.main([]))
 """
 
 
+def _crash_left(home: Path) -> AppPaths:
+    """``home``'s paths, its crash file holding an earlier windowed start's crash."""
+    paths = AppPaths.from_environment({"TERMII_DESK_HOME": str(home)})
+    paths.log_dir.mkdir(parents=True)
+    paths.crash_file.write_text("Fatal Python error: Segmentation fault\n", encoding="utf-8")
+    return paths
+
+
 def test_the_window_after_a_windowed_crash_says_where_it_is_saved_without_taking_the_focus(
     tmp_path: Path, simulator: Any
 ) -> None:
-    paths = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path)})
-    paths.log_dir.mkdir(parents=True)
-    paths.crash_file.write_text("Fatal Python error: Segmentation fault\n", encoding="utf-8")
+    paths = _crash_left(tmp_path)
     lines = _probe_lines(AFTER_A_CRASH_PROBE, tmp_path, simulator)
     assert lines["crash-notice"].startswith("Termii Desk closed unexpectedly last time.")
     assert str(paths.previous_crash_file) in lines["crash-notice"] and lines["focus"] == "True"
@@ -632,9 +638,7 @@ def test_the_window_after_a_windowed_crash_says_where_it_is_saved_without_taking
 
 
 def test_a_window_closed_before_its_notices_leaves_the_crash_to_be_told_at_the_next_start(tmp_path: Path) -> None:
-    paths = AppPaths.from_environment({"TERMII_DESK_HOME": str(tmp_path)})
-    paths.log_dir.mkdir(parents=True)
-    paths.crash_file.write_text("Fatal Python error: Segmentation fault\n", encoding="utf-8")
+    paths = _crash_left(tmp_path)
     done = subprocess.run([sys.executable, "-c", AFTER_A_CRASH_PROBE, "closed-first"],
                           env=_env(tmp_path, TERMII_API_KEY=SIM_KEY, TERMII_BASE_URL="http://127.0.0.1:9"),
                           capture_output=True, text=True, timeout=90, check=False)
