@@ -208,10 +208,7 @@ class NoticeBar(QWidget):
         """Notices behind "Show N more notices"."""
         return sum(1 for notice in self._notices if notice.isHidden())
 
-    # A slot of the class, where the controller's notices (some queued from other threads) arrive. Connected as a
-    # plain method, PySide6 adds it to the meta-object at connect time; a queued call once missed it in a full
-    # run of the suite ("Slot 'NoticeBar::' not found"; not reproduced since).
-    @Slot(str)
+    @Slot(str)  # declared, as every method another object's signal reaches (see _on_focus_changed)
     def add(self, text: str, tone: Tone = Tone.WARNING, *, kind: str | None = None, transient: bool = False) -> None:
         """Show ``text``: it replaces the notice of the same ``kind`` (or, without a kind, is shown once); a
         ``transient`` one goes by itself after a while. It is announced to screen readers; it takes no focus."""
@@ -304,6 +301,10 @@ class NoticeBar(QWidget):
             self._more_host = host
         self.more_button.setVisible(host is not None)
 
+    # Declared slots, not plain methods, for the application's signal: PySide6 adds a plain method to the class's
+    # meta-object when it is connected, and full runs of the suite twice saw a call to a NoticeBar slot that was
+    # not there ("Slot 'NoticeBar::' not found") as windows came and went.
+    @Slot(QWidget, QWidget)
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """A notice's button reached by Tab is scrolled into view; a confirmation waits while it has the focus."""
         if new is None or not self._column.isAncestorOf(new):

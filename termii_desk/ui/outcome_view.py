@@ -19,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
@@ -372,6 +372,7 @@ class OutcomeView(QFrame):
         # That height, never less, whatever else the window shows (notices, a long history).
         self.setSizePolicy(self.sizePolicy().horizontalPolicy(), QSizePolicy.Policy.Fixed)
 
+    @Slot(QWidget, QWidget)  # a declared slot for the application's signal (see NoticeBar._on_focus_changed)
     def on_focus_changed(self, old: QWidget | None, new: QWidget | None) -> None:
         """The frame that marks the focused text follows the focus (the buttons mark their own)."""
         if any(widget is not None and self.isAncestorOf(widget) for widget in (old, new)):
