@@ -17,7 +17,7 @@ screen readers, and every notice's text stays its label's text (what they read).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QEnterEvent, QResizeEvent
+from PySide6.QtGui import QEnterEvent, QHideEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -187,9 +187,7 @@ class NoticeBar(QWidget):
         self._notices: list[_Notice] = []  # newest first
         self._question: RetentionQuestion | None = None
         self._expanded = False
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            app.focusChanged.connect(self._on_focus_changed)
+        self._following_focus = False  # connected to the application's focusChanged (while shown)
         self.hide()
 
     # -- what it shows ----------------------------------------------------------------------------------
@@ -301,9 +299,24 @@ class NoticeBar(QWidget):
             self._more_host = host
         self.more_button.setVisible(host is not None)
 
-    # Declared slots, not plain methods, for the application's signal: PySide6 adds a plain method to the class's
-    # meta-object when it is connected, and full runs of the suite twice saw a call to a NoticeBar slot that was
-    # not there ("Slot 'NoticeBar::' not found") as windows came and went.
+    # The application's focus is followed only while the bar is shown: connected for a bar's whole life, the
+    # application's signal reached bars of closed windows whose Python side the collector was taking apart
+    # ("Slot 'NoticeBar::' not found", "no attribute '_notices'" in full runs of the suite).
+    def showEvent(self, event: QShowEvent) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and not self._following_focus:
+            app.focusChanged.connect(self._on_focus_changed)
+            self._following_focus = True
+        super().showEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication) and self._following_focus:
+            app.focusChanged.disconnect(self._on_focus_changed)
+            self._following_focus = False
+        self._resume_timers()
+        super().hideEvent(event)
+
     @Slot(QWidget, QWidget)
     def _on_focus_changed(self, _old: QWidget | None, new: QWidget | None) -> None:
         """A notice's button reached by Tab is scrolled into view; a confirmation waits while it has the focus."""
